@@ -1,0 +1,112 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FfmpegApi.Core.Configuration;
+
+/// <summary>Where the service keeps its state. Section <c>Storage</c>.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary>Holds the SQLite database, the default <c>storage</c> mount and per-job workspaces.</summary>
+    [Required]
+    public string DataDir { get; set; } = "./data";
+
+    /// <summary>Extra named mounts: <c>/name/…</c> in a job body maps to this directory.</summary>
+    public Dictionary<string, string> Mounts { get; set; } = new(StringComparer.Ordinal);
+
+    public string FullDataDir => Path.GetFullPath(DataDir);
+
+    public string WorkspaceRoot => Path.Combine(FullDataDir, "work");
+}
+
+/// <summary>Section <c>Database</c>.</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    /// <summary><c>sqlite</c> (embedded default). PostgreSQL arrives with the scale-out work.</summary>
+    [RegularExpression("^sqlite$", ErrorMessage = "Database:Provider must be 'sqlite' in this version.")]
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>Empty: <c>Data Source={DataDir}/ffmpeg-api.db</c>.</summary>
+    public string? ConnectionString { get; set; }
+}
+
+/// <summary>Section <c>Worker</c>.</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Worker";
+
+    /// <summary>Jobs run at once by this process; 0 means half the cores (at least 1).</summary>
+    [Range(0, 256)]
+    public int Concurrency { get; set; }
+
+    /// <summary>False for an API-only process.</summary>
+    public bool Enabled { get; set; } = true;
+
+    [Range(2, 3600)]
+    public int LeaseSeconds { get; set; } = 30;
+
+    [Range(1, 600)]
+    public int ReaperIntervalSeconds { get; set; } = 15;
+
+    /// <summary>How often an idle worker looks at the queue even without a wake-up signal (safety net).</summary>
+    [Range(1, 600)]
+    public int IdlePollSeconds { get; set; } = 5;
+
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 3;
+
+    public int EffectiveConcurrency => Concurrency > 0 ? Concurrency : Math.Max(1, Environment.ProcessorCount / 2);
+}
+
+/// <summary>Section <c>Jobs</c>.</summary>
+public sealed class JobOptions
+{
+    public const string Section = "Jobs";
+
+    [Range(1, 604800)]
+    public int DefaultTimeoutSeconds { get; set; } = 6 * 3600;
+
+    [Range(1, 604800)]
+    public int MaxTimeoutSeconds { get; set; } = 24 * 3600;
+
+    /// <summary>A running ffmpeg that reports no progress for this long is stopped and the job failed.</summary>
+    [Range(1, 86400)]
+    public int StallTimeoutSeconds { get; set; } = 300;
+
+    [Range(1, 100)]
+    public int MaxOperations { get; set; } = 20;
+
+    /// <summary>Progress is written to the database at most this often (SSE gets every update).</summary>
+    [Range(50, 60000)]
+    public int ProgressPersistMilliseconds { get; set; } = 1000;
+
+    [Range(1, 60)]
+    public int StopGraceSeconds { get; set; } = 5;
+}
+
+/// <summary>Section <c>Ffmpeg</c>.</summary>
+public sealed class FfmpegOptions
+{
+    public const string Section = "Ffmpeg";
+
+    [Required]
+    public string FfmpegPath { get; set; } = "ffmpeg";
+
+    [Required]
+    public string FfprobePath { get; set; } = "ffprobe";
+
+    [Range(1, 3600)]
+    public int ProbeTimeoutSeconds { get; set; } = 60;
+}
+
+/// <summary>Section <c>Health</c>.</summary>
+public sealed class HealthOptions
+{
+    public const string Section = "Health";
+
+    /// <summary>Readiness fails when the data directory's volume has less free space than this.</summary>
+    [Range(0, long.MaxValue)]
+    public long MinFreeDiskMegabytes { get; set; } = 512;
+}

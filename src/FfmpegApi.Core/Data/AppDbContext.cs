@@ -1,0 +1,96 @@
+using System.Text;
+using FfmpegApi.Core.Auth;
+using FfmpegApi.Core.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace FfmpegApi.Core.Data;
+
+public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbContext(options)
+{
+    public DbSet<Job> Jobs => Set<Job>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Job>(job =>
+        {
+            job.HasKey(j => j.Id);
+            job.Property(j => j.Id).HasMaxLength(36);
+            job.Property(j => j.TenantId).HasMaxLength(64);
+            job.Property(j => j.ApiKeyId).HasMaxLength(36);
+            job.Property(j => j.Status).HasConversion<string>().HasMaxLength(16);
+            job.Property(j => j.Stage).HasMaxLength(32);
+            job.Property(j => j.LeaseOwner).HasMaxLength(100);
+            job.Property(j => j.ErrorCode).HasMaxLength(64);
+            // The claim query: next queued job by priority, then age.
+            job.HasIndex(j => new { j.Status, j.Priority, j.CreatedAt });
+            job.HasIndex(j => new { j.TenantId, j.CreatedAt });
+        });
+
+        modelBuilder.Entity<ApiKey>(key =>
+        {
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Id).HasMaxLength(36);
+            key.Property(k => k.Name).HasMaxLength(200);
+            key.Property(k => k.TenantId).HasMaxLength(64);
+            key.Property(k => k.Prefix).HasMaxLength(32);
+            key.HasIndex(k => k.Prefix).IsUnique();
+        });
+
+        ApplySnakeCase(modelBuilder);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Every timestamp is UTC; SQLite loses DateTimeKind, so restore it on read.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    private static void ApplySnakeCase(ModelBuilder modelBuilder)
+    {
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            entity.SetTableName(SnakeCase(entity.GetTableName()!));
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(SnakeCase(property.Name));
+            }
+
+            foreach (var index in entity.GetIndexes())
+            {
+                index.SetDatabaseName(SnakeCase(index.GetDatabaseName()!));
+            }
+        }
+    }
+
+    internal static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0 && name[i - 1] != '_')
+                {
+                    sb.Append('_');
+                }
+
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}

@@ -1,0 +1,60 @@
+namespace FfmpegApi.Core.Jobs;
+
+/// <summary>A job row. The jobs table is the queue: status + priority + created_at order the work.</summary>
+public sealed class Job
+{
+    public required string Id { get; init; }
+
+    /// <summary>Every query filters by tenant; a key sees its tenant's jobs only (admin: all).</summary>
+    public required string TenantId { get; init; }
+
+    public required string ApiKeyId { get; init; }
+
+    public JobStatus Status { get; set; }
+
+    public int Priority { get; init; }
+
+    /// <summary>The validated <c>JobSpec</c> as JSON.</summary>
+    public required string SpecJson { get; init; }
+
+    public DateTime CreatedAt { get; init; }
+
+    public DateTime UpdatedAt { get; set; }
+
+    public DateTime? StartedAt { get; set; }
+
+    public DateTime? CompletedAt { get; set; }
+
+    public double? Progress { get; set; }
+
+    public string Stage { get; set; } = "queued";
+
+    public double? Fps { get; set; }
+
+    public double? Speed { get; set; }
+
+    public double? EtaSeconds { get; set; }
+
+    public int Attempts { get; set; }
+
+    public int MaxAttempts { get; set; } = 3;
+
+    public string? LeaseOwner { get; set; }
+
+    public DateTime? LeaseExpiresAt { get; set; }
+
+    public bool CancelRequested { get; set; }
+
+    public string? ErrorCode { get; set; }
+
+    public string? ErrorMessage { get; set; }
+
+    /// <summary>Virtual output path (e.g. <c>/storage/output/x.mp4</c>), set when the job is created.</summary>
+    public required string OutputPath { get; init; }
+
+    /// <summary>ffprobe of the published output (JSON of <c>OutputMetadata</c>).</summary>
+    public string? OutputJson { get; set; }
+
+    /// <summary>The job's log: our lines plus the ffmpeg stderr tail, written when the run ends.</summary>
+    public string? Log { get; set; }
+}

@@ -1,0 +1,45 @@
+namespace FfmpegApi.Core.Jobs;
+
+/// <summary>Internal job states. On the wire <see cref="Running"/> is called "processing" (the original's name).</summary>
+public enum JobStatus
+{
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+/// <summary>The legal transitions, in one place. Every transition is one guarded UPDATE (see <c>JobQueue</c>).</summary>
+public static class JobStateMachine
+{
+    public static bool IsTerminal(JobStatus status) => status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled;
+
+    public static bool CanTransition(JobStatus from, JobStatus to) => (from, to) switch
+    {
+        (JobStatus.Queued, JobStatus.Running) => true,
+        (JobStatus.Queued, JobStatus.Cancelled) => true,
+        (JobStatus.Running, JobStatus.Completed) => true,
+        (JobStatus.Running, JobStatus.Failed) => true,
+        (JobStatus.Running, JobStatus.Cancelled) => true,
+        // A lost lease (worker death) puts the job back in the queue.
+        (JobStatus.Running, JobStatus.Queued) => true,
+        _ => false,
+    };
+
+    public static string ToWire(JobStatus status) => status switch
+    {
+        JobStatus.Running => "processing",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+
+    public static JobStatus? FromWire(string value) => value.ToLowerInvariant() switch
+    {
+        "queued" or "pending" => JobStatus.Queued,
+        "processing" or "running" => JobStatus.Running,
+        "completed" => JobStatus.Completed,
+        "failed" => JobStatus.Failed,
+        "cancelled" or "canceled" => JobStatus.Cancelled,
+        _ => null,
+    };
+}

@@ -1,0 +1,261 @@
+using System.Globalization;
+using System.Text.Json;
+using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Queue;
+using FfmpegApi.Core.Storage;
+using FfmpegApi.Media.Commands;
+using FfmpegApi.Media.Process;
+using FfmpegApi.Media.Progress;
+using FfmpegApi.Media.Specs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FfmpegApi.Core.Processing;
+
+/// <summary>A run that ends the job with an error code and a client-safe message.</summary>
+internal sealed class JobFailure(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+}
+
+/// <summary>
+/// Runs one claimed job: resolve and probe the input, plan, run ffmpeg with progress, publish the output
+/// atomically, record the outcome. The workspace is removed whatever happens.
+/// </summary>
+public sealed partial class JobRunner(
+    IServiceScopeFactory scopes,
+    FfmpegTools tools,
+    StorageMounts mounts,
+    OutputPublisher publisher,
+    ProgressHub hub,
+    RunningJobs running,
+    JobMetrics metrics,
+    TimeProvider clock,
+    IOptions<JobOptions> jobOptions,
+    IOptions<WorkerOptions> workerOptions,
+    IOptions<StorageOptions> storageOptions,
+    ILogger<JobRunner> logger)
+{
+    public async Task RunAsync(Job job, string workerId, CancellationToken hostStopping)
+    {
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["job_id"] = job.Id });
+        using var run = running.Register(job.Id, hostStopping);
+        var workspace = Path.Combine(storageOptions.Value.WorkspaceRoot, job.Id);
+        var started = clock.GetTimestamp();
+        var monitor = new RunMonitor(scopes, clock, jobOptions.Value, workerOptions.Value, logger);
+        using var stopMonitor = new CancellationTokenSource();
+        var monitorTask = Task.CompletedTask;
+        JobProgress last = new("starting", null, null, null, null, null, null, null);
+        try
+        {
+            LogStarted(logger, job.Id, job.Attempts);
+            run.Log.Add(Line($"attempt {job.Attempts} started on {workerId}"));
+            var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)
+                ?? throw new JobFailure("INVALID_SPEC", "The stored job spec is unreadable.");
+            var timeout = TimeSpan.FromSeconds(Math.Min(spec.TimeoutSeconds ?? jobOptions.Value.DefaultTimeoutSeconds, jobOptions.Value.MaxTimeoutSeconds));
+            using var timeoutTimer = clock.CreateTimer(_ => run.Stop(StopReason.TimedOut), null, timeout, Timeout.InfiniteTimeSpan);
+            monitorTask = monitor.RunAsync(job.Id, workerId, run, stopMonitor.Token);
+            Directory.CreateDirectory(workspace);
+
+            last = Publish(job.Id, monitor, last with { Stage = "probing" });
+            if (!mounts.TryResolve(spec.Input, out var input, out var inputError) || !File.Exists(input!.PhysicalPath))
+            {
+                throw new JobFailure("INVALID_INPUT", input is null ? inputError : $"Input file not found: {spec.Input}");
+            }
+
+            var (info, probeError) = await tools.ProbeAsync(input.PhysicalPath, run.Token);
+            if (info is null)
+            {
+                throw new JobFailure("INVALID_INPUT", $"Input is not a readable media file: {mounts.Sanitize(probeError ?? "unknown error")}");
+            }
+
+            if (!mounts.TryResolve(spec.Output.Path, out var output, out var outputError))
+            {
+                throw new JobFailure("INVALID_OUTPUT", outputError);
+            }
+
+            var capabilities = await tools.GetCapabilitiesAsync();
+            var workFile = Path.Combine(workspace, "output" + Path.GetExtension(output!.PhysicalPath));
+            JobPlan plan;
+            try
+            {
+                plan = JobPlanner.Plan(spec, info, input.PhysicalPath, workFile, capabilities.HasEncoder);
+            }
+            catch (PlanningException ex)
+            {
+                throw new JobFailure("INVALID_OUTPUT", ex.Message);
+            }
+
+            var args = plan.Command.ToArguments();
+            run.Log.Add(Line("ffmpeg " + mounts.Sanitize(string.Join(' ', args.Select(a => a.Replace(workspace, "$WORKSPACE", StringComparison.Ordinal))))));
+            var result = await FfmpegProcess.RunAsync(
+                new FfmpegRunOptions(tools.FfmpegPath, args)
+                {
+                    OnStarted = pid =>
+                    {
+                        metrics.StartLatency.Record((clock.GetUtcNow().UtcDateTime - job.CreatedAt).TotalMilliseconds);
+                        last = Publish(job.Id, monitor, last with { Stage = "processing", Percent = plan.ExpectedDurationSeconds is > 0 ? 0 : null });
+                        run.Log.Add(Line($"ffmpeg started (pid {pid})"));
+                    },
+                    OnProgress = update => last = Publish(job.Id, monitor, ToProgress(update, plan.ExpectedDurationSeconds)),
+                    StopGracePeriod = TimeSpan.FromSeconds(jobOptions.Value.StopGraceSeconds),
+                },
+                run.Token);
+            foreach (var line in result.StderrTail)
+            {
+                run.Log.Add(mounts.Sanitize(line.Replace(workspace, "$WORKSPACE", StringComparison.Ordinal)));
+            }
+
+            if (result.Stopped)
+            {
+                throw new OperationCanceledException(run.Token);
+            }
+
+            if (!result.Succeeded)
+            {
+                var reason = mounts.Sanitize((result.LastError ?? $"exit code {result.ExitCode}").Replace(workspace, "", StringComparison.Ordinal));
+                throw new JobFailure("FFMPEG_FAILED", $"ffmpeg failed: {reason}");
+            }
+
+            await StopMonitorAsync(stopMonitor, monitorTask);
+            last = Publish(job.Id, monitor, last with { Stage = "publishing", Percent = 100, EtaSeconds = 0 });
+            var metadata = await publisher.PublishAsync(workFile, output, run.Token);
+            run.Log.Add(Line($"output published: {metadata.Path} ({metadata.SizeBytes} bytes)"));
+            await FinishAsync(job, workerId, run, JobStatus.Completed, last, null, null, JsonSerializer.Serialize(metadata, JsonDefaults.Options));
+            if (last.Speed is { } speed)
+            {
+                metrics.EncodeSpeed.Record(speed);
+            }
+        }
+        catch (JobFailure failure)
+        {
+            await FinishAsync(job, workerId, run, JobStatus.Failed, last, failure.Code, failure.Message, null);
+        }
+        catch (OperationCanceledException) when (run.Reason != StopReason.None)
+        {
+            await EndStoppedRunAsync(job, workerId, run, last);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            LogUnexpected(logger, ex, job.Id);
+            await FinishAsync(job, workerId, run, JobStatus.Failed, last, "PROCESSING_ERROR", mounts.Sanitize(ex.Message), null);
+        }
+        finally
+        {
+            await StopMonitorAsync(stopMonitor, monitorTask);
+            running.Unregister(job.Id);
+            DeleteWorkspace(workspace);
+            metrics.Duration.Record(clock.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private async Task EndStoppedRunAsync(Job job, string workerId, RunContext run, JobProgress last)
+    {
+        switch (run.Reason)
+        {
+            case StopReason.Cancelled:
+                await FinishAsync(job, workerId, run, JobStatus.Cancelled, last, null, "Cancelled by request.", null);
+                break;
+            case StopReason.TimedOut:
+                await FinishAsync(job, workerId, run, JobStatus.Failed, last, "TIMEOUT", "The job exceeded its time limit.", null);
+                break;
+            case StopReason.Stalled:
+                await FinishAsync(job, workerId, run, JobStatus.Failed, last, "STALLED", $"ffmpeg made no progress for {jobOptions.Value.StallTimeoutSeconds} s.", null);
+                break;
+            case StopReason.Shutdown:
+                await using (var scope = scopes.CreateAsyncScope())
+                {
+                    await scope.ServiceProvider.GetRequiredService<JobQueue>().ReleaseAsync(job.Id, workerId, CancellationToken.None);
+                }
+
+                LogReleased(logger, job.Id);
+                break;
+            default:
+                // Lease lost: another worker owns the job now; publish nothing.
+                break;
+        }
+    }
+
+    private async Task FinishAsync(Job job, string workerId, RunContext run, JobStatus status, JobProgress last, string? code, string? message, string? outputJson)
+    {
+        run.Log.Add(Line(status == JobStatus.Completed ? "completed" : $"{JobStateMachine.ToWire(status)}: {message}"));
+        var log = run.Log.ToString();
+        await using var scope = scopes.CreateAsyncScope();
+        var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+        var result = status == JobStatus.Completed
+            ? await queue.CompleteAsync(job.Id, workerId, outputJson!, log, CancellationToken.None)
+            : await queue.EndAsync(job.Id, workerId, status, code, message, log, CancellationToken.None);
+        if (result != TransitionResult.Applied)
+        {
+            LogTransitionLost(logger, job.Id, status);
+            return;
+        }
+
+        var final = status == JobStatus.Completed ? last with { Stage = "completed", Percent = 100, EtaSeconds = 0 } : last with { Stage = JobStateMachine.ToWire(status), EtaSeconds = null };
+        hub.Publish(job.Id, status, final, clock.GetUtcNow().UtcDateTime, code, message);
+        metrics.Finished.Add(1, new KeyValuePair<string, object?>("status", JobStateMachine.ToWire(status)));
+        LogFinished(logger, job.Id, status, code);
+    }
+
+    private JobProgress Publish(string jobId, RunMonitor monitor, JobProgress progress)
+    {
+        monitor.Report(progress);
+        hub.Publish(jobId, JobStatus.Running, progress, clock.GetUtcNow().UtcDateTime);
+        return progress;
+    }
+
+    internal static JobProgress ToProgress(ProgressUpdate update, double? expectedSeconds) => new(
+        "processing",
+        update.IsEnd && expectedSeconds is > 0 ? 100 : ProgressMath.Percent(update.OutTime, expectedSeconds),
+        update.Fps,
+        update.Speed,
+        update.IsEnd ? 0 : ProgressMath.EtaSeconds(update.OutTime, expectedSeconds, update.Speed),
+        update.BitrateKbps,
+        update.TotalSizeBytes,
+        update.OutTime?.TotalSeconds);
+
+    private static async Task StopMonitorAsync(CancellationTokenSource stop, Task monitorTask)
+    {
+        await stop.CancelAsync();
+        await monitorTask;
+    }
+
+    private void DeleteWorkspace(string workspace)
+    {
+        try
+        {
+            if (Directory.Exists(workspace))
+            {
+                Directory.Delete(workspace, recursive: true);
+            }
+        }
+        catch (IOException ex)
+        {
+            // The startup sweeper removes what is left.
+            LogWorkspaceCleanupFailed(logger, ex, workspace);
+        }
+    }
+
+    private string Line(string message) =>
+        $"[{clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)}] {message}";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} started (attempt {Attempt})")]
+    private static partial void LogStarted(ILogger logger, string jobId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ended {Status} {ErrorCode}")]
+    private static partial void LogFinished(ILogger logger, string jobId, JobStatus status, string? errorCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} was no longer ours when ending it as {Status}")]
+    private static partial void LogTransitionLost(ILogger logger, string jobId, JobStatus status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} returned to the queue at shutdown")]
+    private static partial void LogReleased(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} failed unexpectedly")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove workspace {Workspace}")]
+    private static partial void LogWorkspaceCleanupFailed(ILogger logger, Exception exception, string workspace);
+}

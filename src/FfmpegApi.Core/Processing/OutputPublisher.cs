@@ -1,0 +1,36 @@
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Storage;
+
+namespace FfmpegApi.Core.Processing;
+
+/// <summary>
+/// Moves a finished output from the job's workspace to its final path so that readers only ever see a whole
+/// file: move to a hidden temp name beside the destination (a copy when on another volume), then rename.
+/// </summary>
+public sealed class OutputPublisher(FfmpegTools tools)
+{
+    public async Task<OutputMetadata> PublishAsync(string workspaceFile, ResolvedPath destination, CancellationToken cancellationToken)
+    {
+        var dir = Path.GetDirectoryName(destination.PhysicalPath)!;
+        Directory.CreateDirectory(dir);
+        var temp = Path.Combine(dir, $".{Path.GetFileName(destination.PhysicalPath)}.{Guid.NewGuid():N}.partial");
+        try
+        {
+            File.Move(workspaceFile, temp);
+            File.Move(temp, destination.PhysicalPath, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+
+        var size = new FileInfo(destination.PhysicalPath).Length;
+        var (info, error) = await tools.ProbeAsync(destination.PhysicalPath, cancellationToken);
+        return info is null
+            ? throw new InvalidDataException($"The output could not be read back: {error}")
+            : OutputMetadata.From(destination.VirtualPath, size, info);
+    }
+}

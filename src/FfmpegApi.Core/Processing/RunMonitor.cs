@@ -1,0 +1,87 @@
+using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Data;
+using FfmpegApi.Core.Queue;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FfmpegApi.Core.Processing;
+
+/// <summary>
+/// Runs beside ffmpeg for one job: persists the latest progress at most every
+/// <c>Jobs:ProgressPersistMilliseconds</c>, renews the lease, notices a cancel flagged by another process, and
+/// stops a run that has stopped making progress. It owns its own DbContext (they are not thread-safe).
+/// </summary>
+internal sealed partial class RunMonitor(
+    IServiceScopeFactory scopes,
+    TimeProvider clock,
+    JobOptions jobOptions,
+    WorkerOptions workerOptions,
+    ILogger logger)
+{
+    private JobProgress? _latest;
+    private JobProgress? _persisted;
+    private long _lastProgressTimestamp;
+
+    public void Report(JobProgress progress)
+    {
+        Volatile.Write(ref _latest, progress);
+        Interlocked.Exchange(ref _lastProgressTimestamp, clock.GetTimestamp());
+    }
+
+    public async Task RunAsync(string jobId, string workerId, RunContext run, CancellationToken stopMonitor)
+    {
+        Interlocked.Exchange(ref _lastProgressTimestamp, clock.GetTimestamp());
+        await using var scope = scopes.CreateAsyncScope();
+        var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+        var tick = TimeSpan.FromMilliseconds(jobOptions.ProgressPersistMilliseconds);
+        var leaseEvery = TimeSpan.FromSeconds(workerOptions.LeaseSeconds / 3.0);
+        var stall = TimeSpan.FromSeconds(jobOptions.StallTimeoutSeconds);
+        var lastLease = clock.GetTimestamp();
+        using var timer = new PeriodicTimer(tick, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopMonitor))
+            {
+                var latest = Volatile.Read(ref _latest);
+                if (latest is not null && !ReferenceEquals(latest, _persisted))
+                {
+                    await queue.UpdateProgressAsync(jobId, workerId, latest, stopMonitor);
+                    _persisted = latest;
+                }
+
+                if (clock.GetElapsedTime(lastLease) >= leaseEvery)
+                {
+                    lastLease = clock.GetTimestamp();
+                    if (!await queue.RenewLeaseAsync(jobId, workerId, stopMonitor))
+                    {
+                        LogLeaseLost(logger, jobId);
+                        run.Stop(StopReason.LeaseLost);
+                        return;
+                    }
+
+                    if (await queue.IsCancelRequestedAsync(jobId, stopMonitor))
+                    {
+                        run.Stop(StopReason.Cancelled);
+                        return;
+                    }
+                }
+
+                if (clock.GetElapsedTime(Interlocked.Read(ref _lastProgressTimestamp)) > stall)
+                {
+                    LogStalled(logger, jobId, stall.TotalSeconds);
+                    run.Stop(StopReason.Stalled);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopMonitor.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the lease on job {JobId}; stopping ffmpeg without publishing")]
+    private static partial void LogLeaseLost(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} made no progress for {Seconds} s; stopping it")]
+    private static partial void LogStalled(ILogger logger, string jobId, double seconds);
+}

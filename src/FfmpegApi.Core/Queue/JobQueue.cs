@@ -1,0 +1,220 @@
+using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Data;
+using FfmpegApi.Core.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace FfmpegApi.Core.Queue;
+
+/// <summary>The result of ending a run: what the guarded UPDATE found.</summary>
+public enum TransitionResult
+{
+    Applied,
+    NotInExpectedState,
+}
+
+/// <summary>
+/// The jobs table as a queue. Every state change is one UPDATE guarded by the expected state (and, for a running
+/// job, by the lease owner), so two actors can never both win a transition.
+/// </summary>
+public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<WorkerOptions> workerOptions, QueueSignal signal)
+{
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private TimeSpan Lease => TimeSpan.FromSeconds(workerOptions.Value.LeaseSeconds);
+
+    public async Task EnqueueAsync(Job job, CancellationToken cancellationToken)
+    {
+        db.Jobs.Add(job);
+        await db.SaveChangesAsync(cancellationToken);
+        signal.Notify();
+    }
+
+    /// <summary>
+    /// Claims the next job: highest priority, then oldest. The UPDATE re-checks <c>status = queued</c>, so a
+    /// concurrent claimer of the same row gets zero rows and tries again.
+    /// </summary>
+    public async Task<Job?> ClaimAsync(string workerId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var candidate = await db.Jobs.AsNoTracking()
+                .Where(j => j.Status == JobStatus.Queued)
+                .OrderByDescending(j => j.Priority).ThenBy(j => j.CreatedAt)
+                .Select(j => j.Id)
+                .FirstOrDefaultAsync(cancellationToken);
+            if (candidate is null)
+            {
+                return null;
+            }
+
+            var now = Now;
+            var claimed = await db.Jobs
+                .Where(j => j.Id == candidate && j.Status == JobStatus.Queued)
+                .ExecuteUpdateAsync(
+                    s => s.SetProperty(j => j.Status, JobStatus.Running)
+                        .SetProperty(j => j.LeaseOwner, workerId)
+                        .SetProperty(j => j.LeaseExpiresAt, now + Lease)
+                        .SetProperty(j => j.StartedAt, now)
+                        .SetProperty(j => j.UpdatedAt, now)
+                        .SetProperty(j => j.Stage, "starting")
+                        .SetProperty(j => j.Attempts, j => j.Attempts + 1),
+                    cancellationToken);
+            if (claimed == 1)
+            {
+                return await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == candidate, cancellationToken);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Extends the lease; false means this worker no longer owns the job and must stop.</summary>
+    public async Task<bool> RenewLeaseAsync(string jobId, string workerId, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var rows = await OwnedBy(jobId, workerId)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, now + Lease), cancellationToken);
+        return rows == 1;
+    }
+
+    public Task<bool> IsCancelRequestedAsync(string jobId, CancellationToken cancellationToken) =>
+        db.Jobs.AsNoTracking().Where(j => j.Id == jobId).Select(j => j.CancelRequested).FirstOrDefaultAsync(cancellationToken);
+
+    public async Task UpdateProgressAsync(string jobId, string workerId, JobProgress progress, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        await OwnedBy(jobId, workerId).ExecuteUpdateAsync(
+            s => s.SetProperty(j => j.Progress, progress.Percent)
+                .SetProperty(j => j.Stage, progress.Stage)
+                .SetProperty(j => j.Fps, progress.Fps)
+                .SetProperty(j => j.Speed, progress.Speed)
+                .SetProperty(j => j.EtaSeconds, progress.EtaSeconds)
+                .SetProperty(j => j.UpdatedAt, now),
+            cancellationToken);
+    }
+
+    public async Task<TransitionResult> CompleteAsync(string jobId, string workerId, string outputJson, string log, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var rows = await OwnedBy(jobId, workerId).ExecuteUpdateAsync(
+            s => s.SetProperty(j => j.Status, JobStatus.Completed)
+                .SetProperty(j => j.Progress, 100d)
+                .SetProperty(j => j.Stage, "completed")
+                .SetProperty(j => j.EtaSeconds, 0d)
+                .SetProperty(j => j.CompletedAt, now)
+                .SetProperty(j => j.UpdatedAt, now)
+                .SetProperty(j => j.OutputJson, outputJson)
+                .SetProperty(j => j.Log, log)
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),
+            cancellationToken);
+        return rows == 1 ? TransitionResult.Applied : TransitionResult.NotInExpectedState;
+    }
+
+    /// <summary>Ends a running job as failed or cancelled.</summary>
+    public async Task<TransitionResult> EndAsync(string jobId, string workerId, JobStatus status, string? errorCode, string? errorMessage, string log, CancellationToken cancellationToken)
+    {
+        if (!JobStateMachine.CanTransition(JobStatus.Running, status) || !JobStateMachine.IsTerminal(status))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A run can only end as completed, failed or cancelled.");
+        }
+
+        var now = Now;
+        var rows = await OwnedBy(jobId, workerId).ExecuteUpdateAsync(
+            s => s.SetProperty(j => j.Status, status)
+                .SetProperty(j => j.Stage, status == JobStatus.Cancelled ? "cancelled" : "failed")
+                .SetProperty(j => j.EtaSeconds, (double?)null)
+                .SetProperty(j => j.CompletedAt, now)
+                .SetProperty(j => j.UpdatedAt, now)
+                .SetProperty(j => j.ErrorCode, errorCode)
+                .SetProperty(j => j.ErrorMessage, errorMessage)
+                .SetProperty(j => j.Log, log)
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),
+            cancellationToken);
+        return rows == 1 ? TransitionResult.Applied : TransitionResult.NotInExpectedState;
+    }
+
+    /// <summary>Gives a running job back to the queue (graceful shutdown of this worker).</summary>
+    public async Task ReleaseAsync(string jobId, string workerId, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        await OwnedBy(jobId, workerId).ExecuteUpdateAsync(
+            s => s.SetProperty(j => j.Status, JobStatus.Queued)
+                .SetProperty(j => j.Stage, "queued")
+                .SetProperty(j => j.Progress, (double?)null)
+                .SetProperty(j => j.Attempts, j => j.Attempts - 1)
+                .SetProperty(j => j.UpdatedAt, now)
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),
+            cancellationToken);
+    }
+
+    /// <summary>Cancels a queued job outright. Returns false when it was no longer queued.</summary>
+    public async Task<bool> CancelQueuedAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var rows = await db.Jobs.Where(j => j.Id == jobId && j.Status == JobStatus.Queued).ExecuteUpdateAsync(
+            s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
+                .SetProperty(j => j.Stage, "cancelled")
+                .SetProperty(j => j.CancelRequested, true)
+                .SetProperty(j => j.CompletedAt, now)
+                .SetProperty(j => j.UpdatedAt, now),
+            cancellationToken);
+        return rows == 1;
+    }
+
+    /// <summary>Flags a running job for cancellation; its worker stops ffmpeg and ends it as cancelled.</summary>
+    public async Task<bool> RequestCancelAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var rows = await db.Jobs.Where(j => j.Id == jobId && j.Status == JobStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), cancellationToken);
+        return rows == 1;
+    }
+
+    /// <summary>
+    /// Returns running jobs whose lease has expired (worker died) to the queue, or fails them once they have
+    /// used all attempts. With <paramref name="allRunningExcept"/> set (embedded SQLite start, where no other
+    /// process can hold a lease), every running job not owned by that worker is treated as orphaned.
+    /// </summary>
+    public async Task<int> ReapAsync(string? allRunningExcept, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var orphans = db.Jobs.Where(j => j.Status == JobStatus.Running);
+        orphans = allRunningExcept is null
+            ? orphans.Where(j => j.LeaseExpiresAt < now)
+            : orphans.Where(j => j.LeaseOwner == null || !j.LeaseOwner.StartsWith(allRunningExcept));
+
+        var dead = await orphans.Where(j => j.Attempts >= j.MaxAttempts).ExecuteUpdateAsync(
+            s => s.SetProperty(j => j.Status, JobStatus.Failed)
+                .SetProperty(j => j.Stage, "failed")
+                .SetProperty(j => j.ErrorCode, "WORKER_LOST")
+                .SetProperty(j => j.ErrorMessage, "The worker running this job stopped responding too many times.")
+                .SetProperty(j => j.CompletedAt, now)
+                .SetProperty(j => j.UpdatedAt, now)
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),
+            cancellationToken);
+        var requeued = await orphans.Where(j => j.Attempts < j.MaxAttempts).ExecuteUpdateAsync(
+            s => s.SetProperty(j => j.Status, JobStatus.Queued)
+                .SetProperty(j => j.Stage, "queued")
+                .SetProperty(j => j.Progress, (double?)null)
+                .SetProperty(j => j.UpdatedAt, now)
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),
+            cancellationToken);
+        if (requeued > 0)
+        {
+            signal.Notify();
+        }
+
+        return dead + requeued;
+    }
+
+    private IQueryable<Job> OwnedBy(string jobId, string workerId) =>
+        db.Jobs.Where(j => j.Id == jobId && j.Status == JobStatus.Running && j.LeaseOwner == workerId);
+}
+
+/// <summary>A progress reading as persisted and broadcast.</summary>
+public sealed record JobProgress(string Stage, double? Percent, double? Fps, double? Speed, double? EtaSeconds, double? BitrateKbps, long? SizeBytes, double? OutTimeSeconds);

@@ -1,0 +1,63 @@
+using FfmpegApi.Core.Auth;
+using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Data;
+using FfmpegApi.Core.Processing;
+using FfmpegApi.Core.Queue;
+using FfmpegApi.Core.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FfmpegApi.Core;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>Jobs, queue, storage, keys and data. Workers are added separately (<see cref="AddWorkers"/>).</summary>
+    public static IServiceCollection AddFfmpegApiCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FfmpegOptions>().BindConfiguration(FfmpegOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        Directory.CreateDirectory(storage.FullDataDir);
+        var connectionString = DatabaseSetup.SqliteConnectionString(storage, database);
+        services.AddDbContext<AppDbContext>(o => DatabaseSetup.Configure(o, connectionString));
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<StorageMounts>();
+        services.AddSingleton<FfmpegTools>();
+        services.AddSingleton<ProgressHub>();
+        services.AddSingleton<RunningJobs>();
+        services.AddSingleton<QueueSignal>();
+        services.AddSingleton<JobMetrics>();
+        services.AddSingleton<WorkerIdentity>();
+        services.AddSingleton<OutputPublisher>();
+        services.AddScoped<JobQueue>();
+        services.AddScoped<ApiKeyService>();
+        return services;
+    }
+
+    public static IServiceCollection AddWorkers(this IServiceCollection services)
+    {
+        services.AddSingleton<JobRunner>();
+        services.AddHostedService<WorkerService>();
+        services.AddHostedService<LeaseExpiredJobReaper>();
+        return services;
+    }
+
+    /// <summary>Creates the data directory layout: storage root (with input/output) and workspace root.</summary>
+    public static void EnsureDataLayout(IServiceProvider services)
+    {
+        var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        var mounts = services.GetRequiredService<StorageMounts>();
+        Directory.CreateDirectory(storage.WorkspaceRoot);
+        var root = mounts.Roots[StorageMounts.DefaultMount];
+        Directory.CreateDirectory(Path.Combine(root, "input"));
+        Directory.CreateDirectory(Path.Combine(root, "output"));
+    }
+}

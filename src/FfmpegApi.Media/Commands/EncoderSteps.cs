@@ -1,0 +1,151 @@
+using System.Globalization;
+
+namespace FfmpegApi.Media.Commands;
+
+/// <summary>
+/// A video encoder with rate control. Each encoder family spells preset and quality differently; the mapping
+/// lives here so callers only say "libx264, preset fast, crf 23".
+/// </summary>
+public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int? Crf = null, long? BitrateBps = null) : IOutputOptionStep
+{
+    public IEnumerable<string> OutputArguments
+    {
+        get
+        {
+            var args = new List<string> { "-c:v", Encoder };
+            if (Encoder == "copy")
+            {
+                return args;
+            }
+
+            switch (Encoder)
+            {
+                case "libx264" or "libx265":
+                    args.AddRange(["-preset", Preset ?? "medium"]);
+                    AddQuality(args, Crf ?? (Encoder == "libx264" ? 23 : 28));
+                    args.AddRange(["-pix_fmt", "yuv420p"]);
+                    if (Encoder == "libx265")
+                    {
+                        // Apple players need the hvc1 tag; x265 also logs per-frame noise otherwise.
+                        args.AddRange(["-tag:v", "hvc1", "-x265-params", "log-level=error"]);
+                    }
+
+                    break;
+                case "libvpx-vp9":
+                    args.AddRange(["-deadline", "good", "-cpu-used", VpxCpuUsed(Preset), "-row-mt", "1"]);
+                    AddQuality(args, Crf ?? 32, zeroBitrateForCrf: true);
+                    args.AddRange(["-pix_fmt", "yuv420p"]);
+                    break;
+                case "libsvtav1":
+                    args.AddRange(["-preset", SvtPreset(Preset)]);
+                    AddQuality(args, Crf ?? 35);
+                    args.AddRange(["-pix_fmt", "yuv420p"]);
+                    break;
+                case "libaom-av1":
+                    args.AddRange(["-cpu-used", "8", "-row-mt", "1"]);
+                    AddQuality(args, Crf ?? 35, zeroBitrateForCrf: true);
+                    break;
+                case "prores_ks":
+                    args.AddRange(["-profile:v", "2", "-pix_fmt", "yuv422p10le"]);
+                    break;
+                default:
+                    if (BitrateBps is { } b)
+                    {
+                        args.AddRange(["-b:v", Bits(b)]);
+                    }
+                    else
+                    {
+                        args.AddRange(["-q:v", "4"]);
+                    }
+
+                    break;
+            }
+
+            return args;
+        }
+    }
+
+    private void AddQuality(List<string> args, int defaultCrf, bool zeroBitrateForCrf = false)
+    {
+        if (BitrateBps is { } b && Crf is null)
+        {
+            args.AddRange(["-b:v", Bits(b)]);
+            return;
+        }
+
+        args.AddRange(["-crf", (Crf ?? defaultCrf).ToString(CultureInfo.InvariantCulture)]);
+        if (BitrateBps is { } cap)
+        {
+            args.AddRange(["-maxrate", Bits(cap), "-bufsize", Bits(cap * 2)]);
+        }
+        else if (zeroBitrateForCrf)
+        {
+            args.AddRange(["-b:v", "0"]);
+        }
+    }
+
+    private static string VpxCpuUsed(string? preset) => preset switch
+    {
+        "ultrafast" or "superfast" or "veryfast" => "8",
+        "faster" or "fast" => "5",
+        "slow" or "slower" or "veryslow" => "2",
+        _ => "4",
+    };
+
+    private static string SvtPreset(string? preset) => preset switch
+    {
+        "ultrafast" or "superfast" => "12",
+        "veryfast" or "faster" => "10",
+        "fast" => "9",
+        "slow" => "5",
+        "slower" or "veryslow" => "3",
+        null or "medium" => "8",
+        _ => int.TryParse(preset, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 0 and <= 13 ? preset : "8",
+    };
+
+    internal static string Bits(long bps) => bps % 1000 == 0
+        ? (bps / 1000).ToString(CultureInfo.InvariantCulture) + "k"
+        : bps.ToString(CultureInfo.InvariantCulture);
+}
+
+public sealed record AudioEncoderStep(string Encoder, long? BitrateBps = null, int? Channels = null, int? SampleRate = null) : IOutputOptionStep
+{
+    public IEnumerable<string> OutputArguments
+    {
+        get
+        {
+            var args = new List<string> { "-c:a", Encoder };
+            if (Encoder == "copy")
+            {
+                return args;
+            }
+
+            var lossless = Encoder is "flac" or "pcm_s16le";
+            if (!lossless)
+            {
+                args.AddRange(["-b:a", VideoEncoderStep.Bits(BitrateBps ?? DefaultBitrate(Encoder))]);
+            }
+
+            if (Channels is { } ch)
+            {
+                args.AddRange(["-ac", ch.ToString(CultureInfo.InvariantCulture)]);
+            }
+
+            // Opus only encodes at 48 kHz family rates; let libopus pick unless told.
+            if (SampleRate is { } sr)
+            {
+                args.AddRange(["-ar", sr.ToString(CultureInfo.InvariantCulture)]);
+            }
+
+            return args;
+        }
+    }
+
+    private static long DefaultBitrate(string encoder) => encoder switch
+    {
+        "libopus" => 96_000,
+        "libmp3lame" => 192_000,
+        "libvorbis" => 128_000,
+        _ => 128_000,
+    };
+}

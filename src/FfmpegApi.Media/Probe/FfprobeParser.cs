@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FfmpegApi.Media.Probe;
+
+/// <summary>Parses <c>ffprobe -print_format json -show_format -show_streams</c> output.</summary>
+public static class FfprobeParser
+{
+    public static IReadOnlyList<string> Arguments(string path) =>
+        ["-v", "error", "-protocol_whitelist", "file,pipe", "-print_format", "json", "-show_format", "-show_streams", "file:" + path];
+
+    /// <summary>Returns null when the text is not ffprobe JSON or has no format section (not a media file).</summary>
+    public static MediaInfo? Parse(string json)
+    {
+        FfprobeOutput? output;
+        try
+        {
+            output = JsonSerializer.Deserialize(json, FfprobeJsonContext.Default.FfprobeOutput);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        if (output?.Format is not { } format)
+        {
+            return null;
+        }
+
+        var streams = (output.Streams ?? []).Select(s => new StreamInfo(
+            s.Index,
+            s.CodecType ?? "unknown",
+            s.CodecName,
+            s.Width,
+            s.Height,
+            ParseRate(s.AvgFrameRate) ?? ParseRate(s.RFrameRate),
+            ParseInt(s.SampleRate),
+            s.Channels,
+            ParseDouble(s.Duration),
+            s.Disposition?.AttachedPic == 1)).ToList();
+
+        var duration = ParseDouble(format.Duration) ?? streams.Max(s => s.DurationSeconds);
+        return new MediaInfo(format.FormatName ?? "unknown", duration, ParseLong(format.Size), ParseLong(format.BitRate), streams);
+    }
+
+    internal static double? ParseRate(string? rate)
+    {
+        if (string.IsNullOrEmpty(rate))
+        {
+            return null;
+        }
+
+        var parts = rate.Split('/');
+        if (parts.Length == 2 && ParseDouble(parts[0]) is { } n && ParseDouble(parts[1]) is { } d && d > 0 && n > 0)
+        {
+            return Math.Round(n / d, 3);
+        }
+
+        return parts.Length == 1 ? ParseDouble(rate) : null;
+    }
+
+    private static double? ParseDouble(string? s) =>
+        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
+
+    private static long? ParseLong(string? s) =>
+        long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
+
+    private static int? ParseInt(string? s) =>
+        int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
+}
+
+internal sealed record FfprobeOutput(List<FfprobeStream>? Streams, FfprobeFormat? Format);
+
+internal sealed record FfprobeFormat(string? FormatName, string? Duration, string? Size, string? BitRate);
+
+internal sealed record FfprobeStream(
+    int Index,
+    string? CodecType,
+    string? CodecName,
+    int? Width,
+    int? Height,
+    string? AvgFrameRate,
+    string? RFrameRate,
+    string? SampleRate,
+    int? Channels,
+    string? Duration,
+    FfprobeDisposition? Disposition);
+
+internal sealed record FfprobeDisposition(int AttachedPic);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(FfprobeOutput))]
+internal sealed partial class FfprobeJsonContext : JsonSerializerContext;

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using FfmpegApi.Media.Progress;
+
+namespace FfmpegApi.Media.Process;
+
+/// <summary>Options for one ffmpeg run. Arguments are argv entries, never a shell string.</summary>
+public sealed record FfmpegRunOptions(string Executable, IReadOnlyList<string> Arguments)
+{
+    public Action<ProgressUpdate>? OnProgress { get; init; }
+
+    public Action<int>? OnStarted { get; init; }
+
+    public Action<string>? OnStderrLine { get; init; }
+
+    public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    public int StderrTailLines { get; init; } = 50;
+}
+
+/// <summary>Runs ffmpeg (or ffprobe) with progress on stdout, a bounded stderr tail, and a graceful stop.</summary>
+public static class FfmpegProcess
+{
+    /// <summary>
+    /// Runs to completion. When <paramref name="stopToken"/> fires the process is stopped (SIGTERM, grace, kill)
+    /// and the result has <c>Stopped = true</c>; this method does not throw for that.
+    /// </summary>
+    public static async Task<ProcessRunResult> RunAsync(FfmpegRunOptions options, CancellationToken stopToken)
+    {
+        var psi = new ProcessStartInfo(options.Executable)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in options.Arguments)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using var process = new System.Diagnostics.Process { StartInfo = psi };
+        process.Start();
+        process.StandardInput.Close();
+        options.OnStarted?.Invoke(process.Id);
+
+        var stdout = new System.Text.StringBuilder();
+        var parser = new ProgressParser();
+        var stdoutTask = PumpAsync(process.StandardOutput, line =>
+        {
+            var update = parser.Feed(line);
+            if (update is not null)
+            {
+                options.OnProgress?.Invoke(update);
+            }
+            else if (options.OnProgress is null)
+            {
+                stdout.AppendLine(line);
+            }
+        });
+        var tail = new Queue<string>(options.StderrTailLines);
+        var stderrTask = PumpAsync(process.StandardError, line =>
+        {
+            options.OnStderrLine?.Invoke(line);
+            lock (tail)
+            {
+                if (tail.Count == options.StderrTailLines)
+                {
+                    tail.Dequeue();
+                }
+
+                tail.Enqueue(line);
+            }
+        });
+
+        var stopped = false;
+        try
+        {
+            await process.WaitForExitAsync(stopToken);
+        }
+        catch (OperationCanceledException)
+        {
+            stopped = true;
+            await ProcessStopper.StopAsync(process, options.StopGracePeriod);
+            await process.WaitForExitAsync(CancellationToken.None);
+        }
+
+        await Task.WhenAll(stdoutTask, stderrTask);
+        string[] lines;
+        lock (tail)
+        {
+            lines = [.. tail];
+        }
+
+        return new ProcessRunResult(process.ExitCode, stopped, lines, stdout.ToString());
+    }
+
+    /// <summary>Runs a short command and captures its output, bounded by <paramref name="timeout"/>.</summary>
+    public static async Task<ProcessRunResult> CaptureAsync(string executable, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        return await RunAsync(new FfmpegRunOptions(executable, arguments) { StderrTailLines = 200, StopGracePeriod = TimeSpan.FromSeconds(1) }, cts.Token);
+    }
+
+    private static async Task PumpAsync(StreamReader reader, Action<string> onLine)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            onLine(line);
+        }
+    }
+}

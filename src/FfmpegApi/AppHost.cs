@@ -1,0 +1,110 @@
+using FfmpegApi.Core;
+using FfmpegApi.Core.Auth;
+using FfmpegApi.Core.Data;
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Processing;
+using FfmpegApi.Endpoints.Capabilities;
+using FfmpegApi.Endpoints.Health;
+using FfmpegApi.Endpoints.Jobs;
+using FfmpegApi.Errors;
+using FfmpegApi.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+using Scalar.AspNetCore;
+
+namespace FfmpegApi;
+
+/// <summary>Builds and starts the ASP.NET Core host; used by the CLI and by the tests (real Kestrel on loopback).</summary>
+public static partial class AppHost
+{
+    public const string DefaultUrls = "http://127.0.0.1:8000";
+
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, bool workers = true)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        builder.WebHost.UseUrls(builder.Configuration["urls"] ?? DefaultUrls);
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
+
+        var services = builder.Services;
+        services.AddFfmpegApiCore(builder.Configuration);
+        if (workers && builder.Configuration.GetValue("Worker:Enabled", true))
+        {
+            services.AddWorkers();
+        }
+
+        services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ApiProblem.Decorate(c.HttpContext, c.ProblemDetails));
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "FFmpeg API";
+            doc.Info.Description = "Media processing jobs over REST: submit, follow progress (SSE), download outputs.";
+            return Task.CompletedTask;
+        }));
+
+        var app = builder.Build();
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        app.MapHealth();
+        var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Jobs");
+        api.MapConvert();
+        api.MapJobs();
+        api.MapCapabilities();
+        app.MapFallback((HttpContext context) => ApiProblem.Create(context, 404, ErrorCodes.NotFound, "No such endpoint."));
+        return app;
+    }
+
+    /// <summary>Migrates the database, lays out the data directory, creates the first admin key if none exists.</summary>
+    public static async Task InitializeAsync(WebApplication app, bool announceAdminKey, CancellationToken cancellationToken)
+    {
+        await DatabaseSetup.MigrateAsync(app.Services, cancellationToken);
+        ServiceCollectionExtensions.EnsureDataLayout(app.Services);
+        _ = app.Services.GetRequiredService<FfmpegTools>().GetCapabilitiesAsync();
+        if (!announceAdminKey)
+        {
+            return;
+        }
+
+        await using var scope = app.Services.CreateAsyncScope();
+        var keys = scope.ServiceProvider.GetRequiredService<ApiKeyService>();
+        if (!await keys.AnyAsync(cancellationToken))
+        {
+            var created = await keys.CreateAsync("admin", isAdmin: true, tenantId: "admin", cancellationToken);
+            // Written to the console once, never to the structured log: secrets stay out of log pipelines.
+            await Console.Out.WriteLineAsync($"""
+
+                ================================================================
+                 First start: created an admin API key. It is shown only once.
+                   {created.Plaintext}
+                 Use it as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'.
+                ================================================================
+
+                """);
+        }
+    }
+}

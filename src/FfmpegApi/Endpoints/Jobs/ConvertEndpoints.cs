@@ -1,0 +1,75 @@
+using System.Text.Json;
+using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Processing;
+using FfmpegApi.Core.Queue;
+using FfmpegApi.Core.Storage;
+using FfmpegApi.Errors;
+using FfmpegApi.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace FfmpegApi.Endpoints.Jobs;
+
+public static class ConvertEndpoints
+{
+    /// <summary>JSON job bodies are small; anything larger is refused with 413 before it is read.</summary>
+    public const long MaxBodyBytes = 1024 * 1024;
+
+    public static RouteGroupBuilder MapConvert(this RouteGroupBuilder api)
+    {
+        api.MapPost("/convert", ConvertAsync)
+            .WithName("Convert")
+            .WithSummary("Submit a conversion job")
+            .Accepts<ConvertRequest>("application/json")
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
+        return api;
+    }
+
+    internal static async Task<Results<Accepted<JobCreatedResponse>, ProblemHttpResult>> ConvertAsync(
+        HttpContext context,
+        JobQueue queue,
+        StorageMounts mounts,
+        FfmpegTools tools,
+        JobMetrics metrics,
+        TimeProvider clock,
+        IOptions<JobOptions> jobOptions,
+        IOptions<WorkerOptions> workerOptions,
+        CancellationToken cancellationToken)
+    {
+        if (context.Request.HasJsonContentType() is false)
+        {
+            return ApiProblem.Create(context, 415, ErrorCodes.InvalidRequest, "Send the job as application/json.");
+        }
+
+        using var document = await JsonDocument.ParseAsync(context.Request.Body, default, cancellationToken);
+        var caller = Caller.From(context.User);
+        var now = clock.GetUtcNow();
+        var id = Guid.CreateVersion7(now).ToString();
+        var mapper = new ConvertRequestMapper(mounts, jobOptions.Value, await tools.GetCapabilitiesAsync());
+        var (spec, errors) = mapper.Map(document.RootElement, id);
+        if (spec is null)
+        {
+            return ApiProblem.Create(context, 422, errors.Code, errors.Summary(), errors.ToDictionary());
+        }
+
+        var job = new Job
+        {
+            Id = id,
+            TenantId = caller.TenantId,
+            ApiKeyId = caller.KeyId,
+            Status = JobStatus.Queued,
+            Priority = (int)spec.Priority,
+            SpecJson = JsonSerializer.Serialize(spec, JsonDefaults.Options),
+            CreatedAt = now.UtcDateTime,
+            UpdatedAt = now.UtcDateTime,
+            OutputPath = spec.Output.Path,
+            MaxAttempts = workerOptions.Value.MaxAttempts,
+        };
+        await queue.EnqueueAsync(job, cancellationToken);
+        metrics.Submitted.Add(1, new KeyValuePair<string, object?>("format", spec.Output.Format));
+        var view = JobView.From(job);
+        return TypedResults.Accepted(view.Links.Self, new JobCreatedResponse(view, null, []));
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Storage;
+using FfmpegApi.Media.Capabilities;
+using FfmpegApi.Media.Specs;
+using static FfmpegApi.Errors.ErrorCodes;
+
+namespace FfmpegApi.Endpoints.Jobs;
+
+/// <summary>
+/// Wire → domain, once, at the edge: a convert body becomes a validated <see cref="JobSpec"/>, or a list of
+/// field errors. Paths are checked against the storage sandbox here so a bad path never reaches a worker.
+/// </summary>
+public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities)
+{
+    private static readonly string[] TopLevel = ["input", "output", "operations", "options", "priority"];
+    private static readonly string[] OptionFields = ["priority", "timeout_seconds"];
+
+    public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
+    {
+        var errors = new ValidationErrors();
+        var fields = new JsonFields(errors);
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("body", "The request body must be a JSON object.", InvalidRequest);
+            return (null, errors);
+        }
+
+        fields.RejectUnknown(body, string.Empty, InvalidRequest, TopLevel);
+        var input = MapInput(body, fields);
+        var operations = OperationMapper.Map(body, fields, jobOptions.MaxOperations);
+        var output = new OutputMapper(mounts, capabilities, fields).Map(body, jobId, operations);
+        var (priority, timeout) = MapOptions(body, fields);
+        if (input is not null && output is not null && input == output.Path)
+        {
+            errors.Add("output", "The output must not overwrite the input.", InvalidOutput);
+        }
+
+        if (errors.Any || input is null || output is null || operations is null)
+        {
+            return (null, errors);
+        }
+
+        return (new JobSpec(input, output, operations, priority, timeout), errors);
+    }
+
+    private string? MapInput(JsonElement body, JsonFields fields)
+    {
+        if (!body.TryGetProperty("input", out var input) || input.ValueKind == JsonValueKind.Null)
+        {
+            fields.Errors.Add("input", "Required: a path such as /storage/input/video.mp4.", InvalidInput);
+            return null;
+        }
+
+        string? path;
+        var field = "input";
+        if (input.ValueKind == JsonValueKind.Object)
+        {
+            fields.RejectUnknown(input, "input", InvalidInput, "path");
+            path = fields.String(input, "path", "input", InvalidInput);
+            field = "input.path";
+        }
+        else
+        {
+            path = input.ValueKind == JsonValueKind.String ? input.GetString() : null;
+        }
+
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            fields.Errors.Add(field, "Required: a path string or { \"path\": … }.", InvalidInput);
+            return null;
+        }
+
+        if (!mounts.TryResolve(path, out var resolved, out var error))
+        {
+            fields.Errors.Add(field, error, InvalidInput);
+            return null;
+        }
+
+        if (!File.Exists(resolved!.PhysicalPath))
+        {
+            fields.Errors.Add(field, $"Input file not found: {resolved.VirtualPath}", InvalidInput);
+            return null;
+        }
+
+        return resolved.VirtualPath;
+    }
+
+    private (JobPriority Priority, int? Timeout) MapOptions(JsonElement body, JsonFields fields)
+    {
+        var priorityText = fields.String(body, "priority", string.Empty, InvalidRequest);
+        int? timeout = null;
+        if (body.TryGetProperty("options", out var options) && options.ValueKind != JsonValueKind.Null)
+        {
+            if (options.ValueKind != JsonValueKind.Object)
+            {
+                fields.Errors.Add("options", "Must be an object.", InvalidRequest);
+                return (JobPriority.Normal, null);
+            }
+
+            fields.RejectUnknown(options, "options", InvalidRequest, OptionFields);
+            priorityText = fields.String(options, "priority", "options", InvalidRequest) ?? priorityText;
+            timeout = fields.Int(options, "timeout_seconds", "options", InvalidRequest, 1, jobOptions.MaxTimeoutSeconds);
+        }
+
+        var priority = priorityText?.ToLowerInvariant() switch
+        {
+            null or "normal" => JobPriority.Normal,
+            "low" => JobPriority.Low,
+            "high" => JobPriority.High,
+            _ => (JobPriority?)null,
+        };
+        if (priority is null)
+        {
+            fields.Errors.Add("options.priority", "Must be one of: low, normal, high.", InvalidRequest);
+        }
+
+        return (priority ?? JobPriority.Normal, timeout);
+    }
+}

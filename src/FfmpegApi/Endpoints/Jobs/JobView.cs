@@ -1,0 +1,85 @@
+using System.Text.Json;
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Media.Specs;
+
+namespace FfmpegApi.Endpoints.Jobs;
+
+/// <summary>
+/// A job on the wire. Field names follow the original API (<c>progress</c> percent, <c>stage</c>,
+/// <c>links</c>, <c>progress_details</c>; the running state is "processing"), plus our richer fields.
+/// </summary>
+public sealed record JobView(
+    string Id,
+    string Status,
+    string Priority,
+    double? Progress,
+    string Stage,
+    DateTime CreatedAt,
+    DateTime? StartedAt,
+    DateTime? CompletedAt,
+    DateTime UpdatedAt,
+    double? EtaSeconds,
+    double? Fps,
+    double? Speed,
+    int Attempts,
+    JobErrorView? Error,
+    string Input,
+    JobOutputView Output,
+    IReadOnlyList<OperationSpec> Operations,
+    ProgressDetailsView ProgressDetails,
+    JobLinks Links)
+{
+    public static JobView From(Job job)
+    {
+        var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)!;
+        var metadata = job.OutputJson is null ? null : JsonSerializer.Deserialize<OutputMetadata>(job.OutputJson, JsonDefaults.Options);
+        var progress = job.Status switch
+        {
+            JobStatus.Queued => 0,
+            JobStatus.Completed => 100,
+            _ => job.Progress,
+        };
+        var elapsed = job.StartedAt is { } s ? ((job.CompletedAt ?? job.UpdatedAt) - s).TotalSeconds : (double?)null;
+        var links = new JobLinks($"/api/v1/jobs/{job.Id}", $"/api/v1/jobs/{job.Id}/events", $"/api/v1/jobs/{job.Id}/logs", $"/api/v1/jobs/{job.Id}/output");
+        return new JobView(
+            job.Id,
+            JobStateMachine.ToWire(job.Status),
+            spec.Priority.ToString().ToLowerInvariant(),
+            progress,
+            job.Stage,
+            job.CreatedAt,
+            job.StartedAt,
+            job.CompletedAt,
+            job.UpdatedAt,
+            job.EtaSeconds,
+            job.Fps,
+            job.Speed,
+            job.Attempts,
+            job.ErrorCode is null && job.ErrorMessage is null || job.Status == JobStatus.Cancelled ? null : new JobErrorView(job.ErrorCode ?? "ERROR", job.ErrorMessage ?? string.Empty),
+            spec.Input,
+            new JobOutputView(spec.Output.Path, spec.Output.Format, spec.Output.Video?.Codec, spec.Output.Audio?.Codec, metadata),
+            spec.Operations,
+            new ProgressDetailsView(progress, job.Stage, job.Fps, null, null, elapsed is { } e ? Math.Round(Math.Max(0, e), 1) : null, job.EtaSeconds, new QualityView(null, null)),
+            links);
+    }
+}
+
+public sealed record JobErrorView(string Code, string Message);
+
+/// <summary>The requested output, and once completed, what ffprobe read back from it (<c>metadata</c>).</summary>
+public sealed record JobOutputView(string Path, string Format, string? VideoCodec, string? AudioCodec, OutputMetadata? Metadata);
+
+public sealed record ProgressDetailsView(double? Percentage, string Stage, double? Fps, double? Bitrate, long? SizeBytes, double? TimeElapsed, double? EtaSeconds, QualityView Quality);
+
+public sealed record QualityView(double? Vmaf, double? Psnr);
+
+public sealed record JobLinks(string Self, string Events, string Logs, string Output);
+
+/// <summary><c>POST /convert</c> answer: the original's envelope.</summary>
+public sealed record JobCreatedResponse(JobView Job, object? EstimatedCost, IReadOnlyList<string> Warnings);
+
+public sealed record JobListResponse(IReadOnlyList<JobView> Jobs, int Total, int Page, int PerPage, bool HasNext, bool HasPrev);
+
+public sealed record JobCancelResponse(string Id, string Status, string Message);
+
+public sealed record JobLogsResponse(string Id, string Status, IReadOnlyList<string> Lines);

@@ -1,0 +1,170 @@
+using FfmpegApi.Core.Data;
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Processing;
+using FfmpegApi.Core.Queue;
+using FfmpegApi.Core.Storage;
+using FfmpegApi.Errors;
+using FfmpegApi.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.EntityFrameworkCore;
+
+namespace FfmpegApi.Endpoints.Jobs;
+
+public static class JobsEndpoints
+{
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
+
+    public static RouteGroupBuilder MapJobs(this RouteGroupBuilder api)
+    {
+        var jobs = api.MapGroup("/jobs").WithTags("Jobs");
+        jobs.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("List jobs (newest first)");
+        jobs.MapGet("/{id}", GetAsync).WithName("GetJob").WithSummary("Get a job");
+        jobs.MapDelete("/{id}", CancelAsync).WithName("CancelJob").WithSummary("Cancel a job");
+        jobs.MapGet("/{id}/logs", LogsAsync).WithName("GetJobLogs").WithSummary("The job's log, including the ffmpeg stderr tail");
+        jobs.MapGet("/{id}/output", OutputAsync).WithName("DownloadJobOutput").WithSummary("Download a completed job's output (Range supported)");
+        jobs.MapGet("/{id}/events", JobEventsEndpoint.StreamAsync).WithName("JobEvents").WithSummary("Server-Sent Events: progress, then completed | failed | cancelled")
+            .Produces(200, contentType: "text/event-stream");
+        return api;
+    }
+
+    internal static async Task<Results<Ok<JobListResponse>, ProblemHttpResult>> ListAsync(
+        HttpContext context,
+        AppDbContext db,
+        string? status,
+        int? page,
+        [FromQuery(Name = "per_page")] int? perPage,
+        string? sort,
+        CancellationToken cancellationToken)
+    {
+        var p = page ?? 1;
+        var size = perPage ?? 20;
+        if (p < 1 || size is < 1 or > 100)
+        {
+            return ApiProblem.Create(context, 422, ErrorCodes.InvalidRequest, "page must be >= 1 and per_page between 1 and 100.",
+                new Dictionary<string, string[]> { [p < 1 ? "page" : "per_page"] = ["Out of range."] });
+        }
+
+        var query = db.VisibleTo(Caller.From(context.User));
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (JobStateMachine.FromWire(status) is not { } wanted)
+            {
+                return ApiProblem.Create(context, 422, ErrorCodes.InvalidRequest, $"Unknown status '{status}'.",
+                    new Dictionary<string, string[]> { ["status"] = ["Must be one of: queued, processing, completed, failed, cancelled."] });
+            }
+
+            query = query.Where(j => j.Status == wanted);
+        }
+
+        query = (sort ?? "created_at:desc") switch
+        {
+            "created_at:desc" => query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id),
+            "created_at:asc" or "created_at" => query.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id),
+            _ => null!,
+        };
+        if (query is null)
+        {
+            return ApiProblem.Create(context, 422, ErrorCodes.InvalidRequest, $"Unknown sort '{sort}'.",
+                new Dictionary<string, string[]> { ["sort"] = ["Must be created_at:desc or created_at:asc."] });
+        }
+
+        var total = await query.CountAsync(cancellationToken);
+        var rows = await query.Skip((p - 1) * size).Take(size).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new JobListResponse(rows.Select(JobView.From).ToList(), total, p, size, p * size < total, p > 1));
+    }
+
+    internal static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(HttpContext context, AppDbContext db, string id, CancellationToken cancellationToken)
+    {
+        var job = await db.FindVisibleAsync(Caller.From(context.User), id, cancellationToken);
+        return job is null ? NotFound(context) : TypedResults.Ok(JobView.From(job));
+    }
+
+    internal static async Task<Results<Ok<JobCancelResponse>, ProblemHttpResult>> CancelAsync(
+        HttpContext context, AppDbContext db, JobQueue queue, RunningJobs running, ProgressHub hub, CancellationToken cancellationToken)
+    {
+        var id = (string)context.GetRouteValue("id")!;
+        var job = await db.FindVisibleAsync(Caller.From(context.User), id, cancellationToken);
+        if (job is null)
+        {
+            return NotFound(context);
+        }
+
+        if (job.Status == JobStatus.Queued && await queue.CancelQueuedAsync(id, cancellationToken))
+        {
+            hub.Publish(id, JobStatus.Cancelled, new JobProgress("cancelled", 0, null, null, null, null, null, null), job.UpdatedAt, null, "Cancelled by request.");
+            return TypedResults.Ok(new JobCancelResponse(id, "cancelled", "Job cancelled before it started."));
+        }
+
+        using var subscription = hub.Subscribe(id);
+        if (await queue.RequestCancelAsync(id, cancellationToken))
+        {
+            running.TryStop(id, StopReason.Cancelled);
+            // Wait (bounded) for the worker to stop ffmpeg and record the outcome, so the answer is the truth.
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(TimeSpan.FromSeconds(15));
+            try
+            {
+                await foreach (var evt in subscription.Reader.ReadAllAsync(wait.Token))
+                {
+                    if (evt.IsTerminal)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+
+        var final = await db.FindVisibleAsync(Caller.From(context.User), id, cancellationToken);
+        return final!.Status switch
+        {
+            JobStatus.Cancelled => TypedResults.Ok(new JobCancelResponse(id, "cancelled", "Job cancelled; ffmpeg was stopped and partial output removed.")),
+            JobStatus.Running => TypedResults.Ok(new JobCancelResponse(id, "processing", "Cancellation requested; the worker is stopping the job.")),
+            var s => ApiProblem.Create(context, 409, ErrorCodes.JobNotCancellable, $"Job is already {JobStateMachine.ToWire(s)} and cannot be cancelled."),
+        };
+    }
+
+    internal static async Task<Results<Ok<JobLogsResponse>, ProblemHttpResult>> LogsAsync(
+        HttpContext context, AppDbContext db, RunningJobs running, string id, int? lines, CancellationToken cancellationToken)
+    {
+        var job = await db.FindVisibleAsync(Caller.From(context.User), id, cancellationToken);
+        if (job is null)
+        {
+            return NotFound(context);
+        }
+
+        var n = Math.Clamp(lines ?? 100, 1, 1000);
+        var all = running.LiveLog(id) ?? (job.Log ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return TypedResults.Ok(new JobLogsResponse(id, JobStateMachine.ToWire(job.Status), all.Skip(Math.Max(0, all.Count - n)).ToList()));
+    }
+
+    internal static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> OutputAsync(
+        HttpContext context, AppDbContext db, StorageMounts mounts, string id, CancellationToken cancellationToken)
+    {
+        var job = await db.FindVisibleAsync(Caller.From(context.User), id, cancellationToken);
+        if (job is null)
+        {
+            return NotFound(context);
+        }
+
+        if (job.Status != JobStatus.Completed)
+        {
+            return ApiProblem.Create(context, 409, ErrorCodes.OutputNotReady, $"Job is {JobStateMachine.ToWire(job.Status)}; its output is available once it has completed.");
+        }
+
+        if (!mounts.TryResolve(job.OutputPath, out var resolved, out _) || !File.Exists(resolved!.PhysicalPath))
+        {
+            return ApiProblem.Create(context, 404, ErrorCodes.NotFound, "The output file no longer exists.");
+        }
+
+        var contentType = ContentTypes.TryGetContentType(resolved.PhysicalPath, out var type) ? type : "application/octet-stream";
+        return TypedResults.PhysicalFile(resolved.PhysicalPath, contentType, Path.GetFileName(resolved.PhysicalPath), enableRangeProcessing: true);
+    }
+
+    internal static ProblemHttpResult NotFound(HttpContext context) =>
+        ApiProblem.Create(context, 404, ErrorCodes.JobNotFound, "Job not found");
+}

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace FfmpegApi.Endpoints.Jobs;
+
+/// <summary>Typed reads from raw JSON that record a precise error (field path + expectation) on mismatch.</summary>
+internal sealed class JsonFields(ValidationErrors errors)
+{
+    public ValidationErrors Errors => errors;
+
+    /// <summary>Refuses members the schema does not know (the original API forbids extras).</summary>
+    public void RejectUnknown(JsonElement obj, string path, string code, params string[] allowed)
+    {
+        foreach (var property in obj.EnumerateObject())
+        {
+            if (Array.IndexOf(allowed, property.Name) < 0)
+            {
+                errors.Add(Join(path, property.Name), $"Unknown field '{property.Name}'. Allowed: {string.Join(", ", allowed)}.", code);
+            }
+        }
+    }
+
+    public string? String(JsonElement obj, string name, string path, string code)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(Join(path, name), "Must be a string.", code);
+            return null;
+        }
+
+        return value.GetString();
+    }
+
+    public int? Int(JsonElement obj, string name, string path, string code, int min, int max)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var n))
+        {
+            errors.Add(Join(path, name), "Must be an integer.", code);
+            return null;
+        }
+
+        if (n < min || n > max)
+        {
+            errors.Add(Join(path, name), $"Must be between {min} and {max}.", code);
+            return null;
+        }
+
+        return n;
+    }
+
+    public double? Number(JsonElement obj, string name, string path, string code, double min, double max)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var n) || n < min || n > max)
+        {
+            errors.Add(Join(path, name), $"Must be a number between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}.", code);
+            return null;
+        }
+
+        return n;
+    }
+
+    /// <summary>Seconds as a number (<c>12.5</c>) or a timestamp string (<c>"00:01:02.5"</c>, <c>"62.5"</c>).</summary>
+    public double? Seconds(JsonElement obj, string name, string path, string code)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        double? seconds = value.ValueKind switch
+        {
+            JsonValueKind.Number when value.TryGetDouble(out var n) => n,
+            JsonValueKind.String => ParseTimestamp(value.GetString()!),
+            _ => null,
+        };
+        if (seconds is not { } s || !double.IsFinite(s) || s < 0 || s > 7 * 24 * 3600)
+        {
+            errors.Add(Join(path, name), "Must be seconds (a non-negative number) or a timestamp like \"00:01:30.5\".", code);
+            return null;
+        }
+
+        return s;
+    }
+
+    internal static double? ParseTimestamp(string text)
+    {
+        var parts = text.Trim().Split(':');
+        if (parts.Length > 3)
+        {
+            return null;
+        }
+
+        double total = 0;
+        foreach (var part in parts)
+        {
+            if (!double.TryParse(part, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v))
+            {
+                return null;
+            }
+
+            total = (total * 60) + v;
+        }
+
+        return total;
+    }
+
+    public static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
+}

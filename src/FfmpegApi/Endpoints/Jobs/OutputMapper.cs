@@ -1,0 +1,234 @@
+using System.Text.Json;
+using FfmpegApi.Core.Storage;
+using FfmpegApi.Media.Capabilities;
+using FfmpegApi.Media.Specs;
+using static FfmpegApi.Errors.ErrorCodes;
+
+namespace FfmpegApi.Endpoints.Jobs;
+
+/// <summary>
+/// Maps <c>output</c> (a format, a path, or an object) to an <see cref="OutputSpec"/>: container, path inside a
+/// mount (derived as <c>/storage/output/{job_id}.{ext}</c> when not given), and codecs checked against the
+/// container and against the encoders this ffmpeg actually has.
+/// </summary>
+internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capabilities, JsonFields fields)
+{
+    private static readonly string[] OutputFields = ["path", "format", "video", "audio"];
+    private static readonly string[] VideoFields = ["codec", "preset", "crf", "bitrate", "resolution", "fps"];
+    private static readonly string[] AudioFields = ["codec", "bitrate", "channels", "sample_rate"];
+    private static readonly string[] X26xPresets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"];
+
+    private ValidationErrors Errors => fields.Errors;
+
+    public OutputSpec? Map(JsonElement body, string jobId, IReadOnlyList<OperationSpec>? operations)
+    {
+        if (!body.TryGetProperty("output", out var output) || output.ValueKind == JsonValueKind.Null)
+        {
+            Errors.Add("output", "Required: a format (\"mp4\"), a path, or an object.", InvalidOutput);
+            return null;
+        }
+
+        string? path = null;
+        string? format = null;
+        JsonElement? video = null;
+        JsonElement? audio = null;
+        if (output.ValueKind == JsonValueKind.String)
+        {
+            var text = output.GetString()!.Trim();
+            (path, format) = text.StartsWith('/') ? ((string?)text, (string?)null) : (null, text);
+        }
+        else if (output.ValueKind == JsonValueKind.Object)
+        {
+            fields.RejectUnknown(output, "output", InvalidOutput, OutputFields);
+            path = fields.String(output, "path", "output", InvalidOutput);
+            format = fields.String(output, "format", "output", InvalidOutput);
+            video = output.TryGetProperty("video", out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
+            audio = output.TryGetProperty("audio", out var a) && a.ValueKind != JsonValueKind.Null ? a : null;
+        }
+        else
+        {
+            Errors.Add("output", "Must be a format string, a path string, or an object.", InvalidOutput);
+            return null;
+        }
+
+        format ??= path is not null ? Path.GetExtension(path).TrimStart('.') : null;
+        if (string.IsNullOrEmpty(format))
+        {
+            Errors.Add("output.format", "Required when the path has no extension.", InvalidOutput);
+            return null;
+        }
+
+        var container = FormatCatalog.FindContainer(format);
+        if (container is null)
+        {
+            Errors.Add("output.format", $"Unsupported format '{format}'. Supported: {string.Join(", ", FormatCatalog.Containers.Keys)}.", InvalidOutput);
+            return null;
+        }
+
+        var resolved = ResolvePath(path ?? $"/{StorageMounts.DefaultMount}/output/{jobId}.{container.Extension}");
+        var videoSpec = MapVideo(video, container, operations);
+        var audioSpec = MapAudio(audio, container);
+        if (videoSpec is null && audioSpec is null && !Errors.Any)
+        {
+            Errors.Add("output", "The output would have neither video nor audio.", InvalidOutput);
+        }
+
+        return resolved is null || Errors.Any ? null : new OutputSpec(resolved, container.Name, videoSpec, audioSpec);
+    }
+
+    private string? ResolvePath(string path)
+    {
+        if (!mounts.TryResolve(path, out var resolved, out var error))
+        {
+            Errors.Add("output.path", error, InvalidOutput);
+            return null;
+        }
+
+        if (Directory.Exists(resolved!.PhysicalPath))
+        {
+            Errors.Add("output.path", "Names a directory; give a file name.", InvalidOutput);
+            return null;
+        }
+
+        return resolved.VirtualPath;
+    }
+
+    private VideoSpec? MapVideo(JsonElement? video, ContainerFormat container, IReadOnlyList<OperationSpec>? operations)
+    {
+        string? codecText = null;
+        if (video is { } v)
+        {
+            if (v.ValueKind != JsonValueKind.Object)
+            {
+                Errors.Add("output.video", "Must be an object.", InvalidOutput);
+                return null;
+            }
+
+            fields.RejectUnknown(v, "output.video", InvalidOutput, VideoFields);
+            codecText = fields.String(v, "codec", "output.video", InvalidOutput);
+        }
+
+        if (codecText is "none")
+        {
+            return null;
+        }
+
+        if (container.IsAudioOnly)
+        {
+            if (codecText is not null)
+            {
+                Errors.Add("output.video.codec", $"'{container.Name}' holds audio only.", CodecMismatch);
+            }
+
+            return null;
+        }
+
+        var codec = CheckCodec(codecText ?? container.DefaultVideoCodec!, "output.video.codec", container.VideoCodecs, FormatCatalog.NormalizeVideoCodec, FormatCatalog.VideoEncoders, container);
+        if (codec is null || video is not { } el)
+        {
+            return codec is null ? null : new VideoSpec(codec);
+        }
+
+        var preset = fields.String(el, "preset", "output.video", InvalidOutput);
+        if (preset is not null && codec is "h264" or "h265" && Array.IndexOf(X26xPresets, preset) < 0)
+        {
+            Errors.Add("output.video.preset", $"Must be one of: {string.Join(", ", X26xPresets)}.", InvalidOutput);
+        }
+
+        var crf = fields.Int(el, "crf", "output.video", InvalidOutput, 0, codec is "h264" or "h265" ? 51 : 63);
+        var bitrate = fields.String(el, "bitrate", "output.video", InvalidOutput);
+        if (bitrate is not null && !Bitrate.TryParse(bitrate, out _))
+        {
+            Errors.Add("output.video.bitrate", "Must look like 2500k or 5M (1 kbit/s to 1 Gbit/s).", InvalidOutput);
+        }
+
+        int? width = null, height = null;
+        var resolution = fields.String(el, "resolution", "output.video", InvalidOutput);
+        if (resolution is not null)
+        {
+            if (Resolution.TryParse(resolution, out var w, out var h))
+            {
+                (width, height) = (w, h);
+            }
+            else
+            {
+                Errors.Add("output.video.resolution", "Must look like 1280x720 or 720p.", InvalidOutput);
+            }
+        }
+
+        var fps = fields.Number(el, "fps", "output.video", InvalidOutput, 1, 240);
+        if (codec == "copy" && (crf ?? width ?? (object?)fps ?? bitrate ?? preset) is not null)
+        {
+            Errors.Add("output.video.codec", "'copy' keeps the stream as is; drop crf, bitrate, preset, resolution and fps or pick an encoder.", InvalidOutput);
+        }
+
+        if (codec == "copy" && operations?.OfType<ScaleOperation>().Any() == true)
+        {
+            Errors.Add("operations", "A scale needs re-encoding, so the video codec cannot be 'copy'.", InvalidOperation);
+        }
+
+        return new VideoSpec(codec, preset, crf, bitrate, width, height, fps);
+    }
+
+    private AudioSpec? MapAudio(JsonElement? audio, ContainerFormat container)
+    {
+        string? codecText = null;
+        if (audio is { } a)
+        {
+            if (a.ValueKind != JsonValueKind.Object)
+            {
+                Errors.Add("output.audio", "Must be an object.", InvalidOutput);
+                return null;
+            }
+
+            fields.RejectUnknown(a, "output.audio", InvalidOutput, AudioFields);
+            codecText = fields.String(a, "codec", "output.audio", InvalidOutput);
+        }
+
+        if (codecText is "none")
+        {
+            return null;
+        }
+
+        var codec = CheckCodec(codecText ?? container.DefaultAudioCodec, "output.audio.codec", container.AudioCodecs, FormatCatalog.NormalizeAudioCodec, FormatCatalog.AudioEncoders, container);
+        if (codec is null || audio is not { } el)
+        {
+            return codec is null ? null : new AudioSpec(codec);
+        }
+
+        var bitrate = fields.String(el, "bitrate", "output.audio", InvalidOutput);
+        if (bitrate is not null && !Bitrate.TryParse(bitrate, out _))
+        {
+            Errors.Add("output.audio.bitrate", "Must look like 128k (1 kbit/s to 1 Gbit/s).", InvalidOutput);
+        }
+
+        var channels = fields.Int(el, "channels", "output.audio", InvalidOutput, 1, 8);
+        var sampleRate = fields.Int(el, "sample_rate", "output.audio", InvalidOutput, 8000, 192000);
+        return new AudioSpec(codec, bitrate, channels, sampleRate);
+    }
+
+    private string? CheckCodec(string text, string field, IReadOnlyList<string> allowed, Func<string, string?> normalize, IReadOnlyDictionary<string, string[]> encoders, ContainerFormat container)
+    {
+        var codec = normalize(text);
+        if (codec is null)
+        {
+            Errors.Add(field, $"Unknown codec '{text}'. Known: {string.Join(", ", encoders.Keys.Append("copy"))}.", InvalidOutput);
+            return null;
+        }
+
+        if (!allowed.Contains(codec))
+        {
+            Errors.Add(field, $"'{codec}' cannot be stored in '{container.Name}'. Allowed: {string.Join(", ", allowed)}.", CodecMismatch);
+            return null;
+        }
+
+        if (codec != "copy" && capabilities.Encoders.Count > 0 && !encoders[codec].Any(capabilities.HasEncoder))
+        {
+            var available = encoders.Where(e => e.Value.Any(capabilities.HasEncoder)).Select(e => e.Key);
+            Errors.Add(field, $"This server's ffmpeg has no encoder for '{codec}'. Available: {string.Join(", ", available)}.", InvalidOutput);
+            return null;
+        }
+
+        return codec;
+    }
+}

@@ -1,0 +1,48 @@
+namespace FfmpegApi.Endpoints.Jobs;
+
+/// <summary>Field → messages, plus the most specific error code seen (codec mismatch beats a generic one).</summary>
+public sealed class ValidationErrors
+{
+    private static readonly string[] CodePriority =
+    [
+        Errors.ErrorCodes.CodecMismatch,
+        Errors.ErrorCodes.InvalidInput,
+        Errors.ErrorCodes.InvalidOutput,
+        Errors.ErrorCodes.InvalidOperation,
+        Errors.ErrorCodes.InvalidRequest,
+    ];
+
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _fieldCodes = new(StringComparer.Ordinal);
+    private string? _code;
+
+    public bool Any => _errors.Count > 0;
+
+    public string Code => _code ?? Errors.ErrorCodes.InvalidRequest;
+
+    public void Add(string field, string message, string code)
+    {
+        if (!_errors.TryGetValue(field, out var list))
+        {
+            _errors[field] = list = [];
+        }
+
+        list.Add(message);
+        _fieldCodes.TryAdd(field, code);
+        if (_code is null || Array.IndexOf(CodePriority, code) < Array.IndexOf(CodePriority, _code))
+        {
+            _code = code;
+        }
+    }
+
+    public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+
+    /// <summary>A one-sentence summary for <c>detail</c>.</summary>
+    public string Summary()
+    {
+        // Lead with an error of the reported code, so detail and code agree.
+        var (field, messages) = _errors.FirstOrDefault(e => _fieldCodes[e.Key] == Code, _errors.First());
+        var more = _errors.Count > 1 ? $" (and {_errors.Count - 1} more)" : string.Empty;
+        return $"{field}: {messages[0]}{more}";
+    }
+}

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace FfmpegApi.Errors;
+
+/// <summary>
+/// The one place exceptions become responses: client mistakes the framework detects (bad JSON, body too large)
+/// get their 4xx; anything else is a 500 with no stack trace, path or message leaked.
+/// </summary>
+public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, code, detail) = exception switch
+        {
+            BadHttpRequestException { StatusCode: 413 } => (413, ErrorCodes.PayloadTooLarge, "The request body is too large."),
+            BadHttpRequestException { InnerException: JsonException } or JsonException => (400, ErrorCodes.MalformedJson, "The request body is not valid JSON."),
+            BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.InvalidRequest, "The request could not be read."),
+            _ => (500, ErrorCodes.InternalError, "An unexpected error occurred. Quote the request_id when reporting it."),
+        };
+        if (status >= 500)
+        {
+            LogUnhandled(logger, exception);
+        }
+
+        var problem = ApiProblem.Build(httpContext, status, code, detail);
+        httpContext.Response.StatusCode = status;
+        await TypedResults.Problem(problem).ExecuteAsync(httpContext);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception);
+}

@@ -1,0 +1,93 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using FfmpegApi.Core.Auth;
+using FfmpegApi.Errors;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace FfmpegApi.Security;
+
+/// <summary>
+/// Authenticates <c>X-API-Key: …</c> or <c>Authorization: Bearer …</c> against hashed keys. Failures answer
+/// 401 problem+json ("API key required" / "Invalid API key"); the key itself is never logged.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    ApiKeyService keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string TenantClaim = "tenant";
+    public const string KeyIdClaim = "key_id";
+    public const string AdminRole = "admin";
+    private const string FailureItem = "auth_failure";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var presented = Presented(Request);
+        if (presented is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var key = await keys.ValidateAsync(presented, Context.RequestAborted);
+        if (key is null)
+        {
+            Context.Items[FailureItem] = true;
+            return AuthenticateResult.Fail("Invalid API key");
+        }
+
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, key.Id),
+            new(ClaimTypes.Name, key.Name),
+            new(KeyIdClaim, key.Id),
+            new(TenantClaim, key.TenantId),
+        };
+        if (key.IsAdmin)
+        {
+            claims.Add(new Claim(ClaimTypes.Role, AdminRole));
+        }
+
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var invalid = Context.Items.ContainsKey(FailureItem);
+        Response.StatusCode = 401;
+        Response.Headers.WWWAuthenticate = "Bearer, ApiKey";
+        var problem = ApiProblem.Build(Context, 401, ErrorCodes.Unauthorized, invalid ? "Invalid API key" : "API key required");
+        await TypedResults.Problem(problem).ExecuteAsync(Context);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = 403;
+        var problem = ApiProblem.Build(Context, 403, ErrorCodes.AccessDenied, "This API key may not do that.");
+        await TypedResults.Problem(problem).ExecuteAsync(Context);
+    }
+
+    private static string? Presented(HttpRequest request)
+    {
+        var header = request.Headers["X-API-Key"].ToString();
+        if (!string.IsNullOrWhiteSpace(header))
+        {
+            return header;
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+    }
+}
+
+/// <summary>Who is calling: the key's tenant, and whether it is an admin (sees every tenant).</summary>
+public sealed record Caller(string KeyId, string TenantId, bool IsAdmin)
+{
+    public static Caller From(ClaimsPrincipal user) => new(
+        user.FindFirstValue(ApiKeyAuthenticationHandler.KeyIdClaim) ?? throw new InvalidOperationException("Not authenticated."),
+        user.FindFirstValue(ApiKeyAuthenticationHandler.TenantClaim) ?? throw new InvalidOperationException("Not authenticated."),
+        user.IsInRole(ApiKeyAuthenticationHandler.AdminRole));
+}
