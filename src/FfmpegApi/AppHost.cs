@@ -75,7 +75,6 @@ public static partial class AppHost
         api.MapConvert();
         api.MapJobs();
         api.MapCapabilities();
-        app.MapFallback((HttpContext context) => ApiProblem.Create(context, 404, ErrorCodes.NotFound, "No such endpoint."));
         return app;
     }
 

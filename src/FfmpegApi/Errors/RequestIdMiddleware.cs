@@ -20,7 +20,7 @@ public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<Re
         var id = Safe().IsMatch(incoming) ? incoming : context.TraceIdentifier;
         context.Items[ItemKey] = id;
         context.Response.Headers[Header] = id;
-        using (logger.BeginScope(new Dictionary<string, object> { [ItemKey] = id }))
+        using (logger.BeginScope(new FfmpegApi.Core.LogScope(ItemKey, id)))
         {
             await next(context);
         }

@@ -91,6 +91,11 @@ public static class JobsEndpoints
             return NotFound(context);
         }
 
+        if (JobStateMachine.IsTerminal(job.Status))
+        {
+            return NotCancellable(context, job.Status);
+        }
+
         if (job.Status == JobStatus.Queued && await queue.CancelQueuedAsync(id, cancellationToken))
         {
             hub.Publish(id, JobStatus.Cancelled, new JobProgress("cancelled", 0, null, null, null, null, null, null), job.UpdatedAt, null, "Cancelled by request.");
@@ -124,7 +129,7 @@ public static class JobsEndpoints
         {
             JobStatus.Cancelled => TypedResults.Ok(new JobCancelResponse(id, "cancelled", "Job cancelled; ffmpeg was stopped and partial output removed.")),
             JobStatus.Running => TypedResults.Ok(new JobCancelResponse(id, "processing", "Cancellation requested; the worker is stopping the job.")),
-            var s => ApiProblem.Create(context, 409, ErrorCodes.JobNotCancellable, $"Job is already {JobStateMachine.ToWire(s)} and cannot be cancelled."),
+            var s => NotCancellable(context, s),
         };
     }
 
@@ -164,6 +169,9 @@ public static class JobsEndpoints
         var contentType = ContentTypes.TryGetContentType(resolved.PhysicalPath, out var type) ? type : "application/octet-stream";
         return TypedResults.PhysicalFile(resolved.PhysicalPath, contentType, Path.GetFileName(resolved.PhysicalPath), enableRangeProcessing: true);
     }
+
+    private static ProblemHttpResult NotCancellable(HttpContext context, JobStatus status) =>
+        ApiProblem.Create(context, 409, ErrorCodes.JobNotCancellable, $"Job is already {JobStateMachine.ToWire(status)} and cannot be cancelled.");
 
     internal static ProblemHttpResult NotFound(HttpContext context) =>
         ApiProblem.Create(context, 404, ErrorCodes.JobNotFound, "Job not found");

@@ -1,0 +1,92 @@
+using System.Net.Http.Headers;
+using FfmpegApi.Core.Auth;
+
+namespace FfmpegApi.Tests.Infrastructure;
+
+/// <summary>A real server: the production host on Kestrel, bound to a free loopback port, with its own data dir.</summary>
+public sealed class ApiServer : IAsyncDisposable
+{
+    private ApiServer(WebApplication app, string dataDir)
+    {
+        App = app;
+        DataDir = dataDir;
+        BaseAddress = new Uri(app.Urls.First());
+    }
+
+    public WebApplication App { get; }
+
+    public string DataDir { get; }
+
+    public Uri BaseAddress { get; }
+
+    public string StorageRoot => Path.Combine(DataDir, "storage");
+
+    public string WorkspaceRoot => Path.Combine(DataDir, "work");
+
+    public static async Task<ApiServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("fa-test-").FullName;
+        var config = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Storage:DataDir"] = dataDir,
+            ["Worker:Concurrency"] = "2",
+            ["Jobs:ProgressPersistMilliseconds"] = "200",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:FfmpegApi"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        var app = AppHost.Build([], config);
+        await AppHost.InitializeAsync(app, announceAdminKey: false, CancellationToken.None);
+        await app.StartAsync();
+        return new ApiServer(app, dataDir);
+    }
+
+    public T Service<T>()
+        where T : notnull => App.Services.GetRequiredService<T>();
+
+    public async Task<string> CreateKeyAsync(string name, bool admin = false, string? tenant = null)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        var created = await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync(name, admin, tenant, CancellationToken.None);
+        return created.Plaintext;
+    }
+
+    public HttpClient Client(string? key = null, bool bearer = false)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (key is not null)
+        {
+            if (bearer)
+            {
+                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            }
+            else
+            {
+                client.DefaultRequestHeaders.Add("X-API-Key", key);
+            }
+        }
+
+        return client;
+    }
+
+    /// <summary>A physical path for a virtual one under the default mount.</summary>
+    public string Physical(string virtualPath) => Path.Combine(StorageRoot, virtualPath.TrimStart('/')["storage/".Length..]);
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace FfmpegApi.Tests.Infrastructure;
+
+/// <summary>One server shared by the API test collection, with inputs generated once.</summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    public ApiServer Server { get; private set; } = null!;
+
+    public string UserKey { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Server = await ApiServer.StartAsync();
+        UserKey = await Server.CreateKeyAsync("user");
+        await Task.WhenAll(
+            TestMedia.GenerateAsync(Path.Combine(Server.StorageRoot, "input", "short.mp4"), 2),
+            TestMedia.GenerateAsync(Path.Combine(Server.StorageRoot, "input", "ten.mp4"), 10, "640x360"),
+            TestMedia.GenerateAsync(Path.Combine(Server.StorageRoot, "input", "long.mp4"), 60, "640x360"));
+        await File.WriteAllTextAsync(Path.Combine(Server.StorageRoot, "input", "notes.mp4"), "this is not a video");
+    }
+
+    public async ValueTask DisposeAsync() => await Server.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServerCollection : ICollectionFixture<ServerFixture>
+{
+    public const string Name = "server";
+}
