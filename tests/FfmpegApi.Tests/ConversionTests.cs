@@ -25,6 +25,9 @@ public sealed class ConversionTests(ServerFixture fixture)
         var done = await _client.WaitForEndAsync(id);
         done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
         done["progress"]!.GetValue<double>().ShouldBe(100);
+        done["speed"]!.GetValue<double>().ShouldBeGreaterThan(0);
+        done["started_at"].ShouldNotBeNull();
+        done["completed_at"].ShouldNotBeNull();
         var outputPath = done["output"]!["path"]!.GetValue<string>();
         outputPath.ShouldBe($"/storage/output/{id}.mp4");
         var metadata = done["output"]!["metadata"]!;
@@ -99,6 +102,17 @@ public sealed class ConversionTests(ServerFixture fixture)
         probe.FirstVideo!.Height.ShouldBe(240);
         probe.FirstVideo.Width.ShouldBe(426);
         probe.FormatName.ShouldContain("matroska");
+    }
+
+    [Fact]
+    public async Task A_job_over_its_timeout_is_stopped_and_failed()
+    {
+        var id = await _client.SubmitAsync("""{"input":"/storage/input/long.mp4","output":{"format":"mp4","video":{"preset":"veryslow"}},"options":{"timeout_seconds":2}}""");
+        var done = await _client.WaitForEndAsync(id, seconds: 30);
+        done["status"]!.GetValue<string>().ShouldBe("failed");
+        done["error"]!["code"]!.GetValue<string>().ShouldBe("TIMEOUT");
+        File.Exists(_server.Physical($"/storage/output/{id}.mp4")).ShouldBeFalse();
+        Directory.Exists(Path.Combine(_server.WorkspaceRoot, id)).ShouldBeFalse();
     }
 
     [Fact]

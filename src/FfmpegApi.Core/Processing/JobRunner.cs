@@ -65,23 +65,22 @@ public sealed partial class JobRunner(
                 throw new JobFailure("INVALID_INPUT", input is null ? inputError : $"Input file not found: {spec.Input}");
             }
 
-            var (info, probeError) = await tools.ProbeAsync(input.PhysicalPath, run.Token);
-            if (info is null)
-            {
-                throw new JobFailure("INVALID_INPUT", $"Input is not a readable media file: {mounts.Sanitize(probeError ?? "unknown error")}");
-            }
-
             if (!mounts.TryResolve(spec.Output.Path, out var output, out var outputError))
             {
                 throw new JobFailure("INVALID_OUTPUT", outputError);
             }
 
+            // ffprobe runs beside ffmpeg rather than before it: spawning it costs ~150 ms here, which would sit on
+            // every job's start latency. ffmpeg starts with optional stream maps; when the probe answers, progress
+            // gets its expected duration, and an unusable input stops the run with the probe's clear reason.
+            var scale = new ExpectedDuration();
+            var probe = ProbeBesideAsync(spec, input.PhysicalPath, scale, run);
             var capabilities = await tools.GetCapabilitiesAsync();
             var workFile = Path.Combine(workspace, "output" + Path.GetExtension(output!.PhysicalPath));
             JobPlan plan;
             try
             {
-                plan = JobPlanner.Plan(spec, info, input.PhysicalPath, workFile, capabilities.HasEncoder);
+                plan = JobPlanner.Plan(spec, null, input.PhysicalPath, workFile, capabilities.HasEncoder);
             }
             catch (PlanningException ex)
             {
@@ -96,16 +95,21 @@ public sealed partial class JobRunner(
                     OnStarted = pid =>
                     {
                         metrics.StartLatency.Record((clock.GetUtcNow().UtcDateTime - job.CreatedAt).TotalMilliseconds);
-                        last = Publish(job.Id, monitor, last with { Stage = "processing", Percent = plan.ExpectedDurationSeconds is > 0 ? 0 : null });
+                        last = Publish(job.Id, monitor, last with { Stage = "processing", Percent = scale.Seconds is > 0 ? 0 : null });
                         run.Log.Add(Line($"ffmpeg started (pid {pid})"));
                     },
-                    OnProgress = update => last = Publish(job.Id, monitor, ToProgress(update, plan.ExpectedDurationSeconds)),
+                    OnProgress = update => last = Publish(job.Id, monitor, ToProgress(update, scale.Seconds)),
                     StopGracePeriod = TimeSpan.FromSeconds(jobOptions.Value.StopGraceSeconds),
                 },
                 run.Token);
             foreach (var line in result.StderrTail)
             {
                 run.Log.Add(mounts.Sanitize(line.Replace(workspace, "$WORKSPACE", StringComparison.Ordinal)));
+            }
+
+            if (await probe is { } rejected)
+            {
+                throw rejected;
             }
 
             if (result.Stopped)
@@ -185,7 +189,7 @@ public sealed partial class JobRunner(
         await using var scope = scopes.CreateAsyncScope();
         var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
         var result = status == JobStatus.Completed
-            ? await queue.CompleteAsync(job.Id, workerId, outputJson!, log, CancellationToken.None)
+            ? await queue.CompleteAsync(job.Id, workerId, last, outputJson!, log, CancellationToken.None)
             : await queue.EndAsync(job.Id, workerId, status, code, message, log, CancellationToken.None);
         if (result != TransitionResult.Applied)
         {
@@ -197,6 +201,44 @@ public sealed partial class JobRunner(
         hub.Publish(job.Id, status, final, clock.GetUtcNow().UtcDateTime, code, message);
         metrics.Finished.Add(1, new KeyValuePair<string, object?>("status", JobStateMachine.ToWire(status)));
         LogFinished(logger, job.Id, status, code);
+    }
+
+    /// <summary>Probes the input while ffmpeg runs; returns the failure to report when the input is unusable.</summary>
+    private async Task<JobFailure?> ProbeBesideAsync(JobSpec spec, string inputPath, ExpectedDuration scale, RunContext run)
+    {
+        try
+        {
+            var (info, error) = await tools.ProbeAsync(inputPath, run.Token);
+            JobFailure? failure = null;
+            if (info is null)
+            {
+                failure = new JobFailure("INVALID_INPUT", $"Input is not a readable media file: {mounts.Sanitize(error ?? "unknown error")}");
+            }
+            else
+            {
+                try
+                {
+                    JobPlanner.CheckStreams(spec, info);
+                    scale.Seconds = JobPlanner.ExpectedDuration(spec, info);
+                    run.Log.Add(Line($"input: {info.FormatName}, {info.DurationSeconds?.ToString("0.###", CultureInfo.InvariantCulture) ?? "unknown"} s, video {info.FirstVideo?.CodecName ?? "none"}, audio {info.FirstAudio?.CodecName ?? "none"}"));
+                }
+                catch (PlanningException ex)
+                {
+                    failure = new JobFailure("INVALID_INPUT", ex.Message);
+                }
+            }
+
+            if (failure is not null)
+            {
+                run.Stop(StopReason.InputRejected);
+            }
+
+            return failure;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     private JobProgress Publish(string jobId, RunMonitor monitor, JobProgress progress)
@@ -215,6 +257,18 @@ public sealed partial class JobRunner(
         update.BitrateKbps,
         update.TotalSizeBytes,
         update.OutTime?.TotalSeconds);
+
+    /// <summary>The output duration once the probe knows it (read by the progress callback on another thread).</summary>
+    private sealed class ExpectedDuration
+    {
+        private double _seconds = double.NaN;
+
+        public double? Seconds
+        {
+            get => Volatile.Read(ref _seconds) is var s && double.IsNaN(s) ? null : s;
+            set => Volatile.Write(ref _seconds, value ?? double.NaN);
+        }
+    }
 
     private static async Task StopMonitorAsync(CancellationTokenSource stop, Task monitorTask)
     {

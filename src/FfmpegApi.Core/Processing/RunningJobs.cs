@@ -11,6 +11,9 @@ public enum StopReason
     Stalled,
     LeaseLost,
     Shutdown,
+
+    /// <summary>The input probe, run beside ffmpeg, found the input unusable.</summary>
+    InputRejected,
 }
 
 /// <summary>

@@ -94,11 +94,13 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
             cancellationToken);
     }
 
-    public async Task<TransitionResult> CompleteAsync(string jobId, string workerId, string outputJson, string log, CancellationToken cancellationToken)
+    public async Task<TransitionResult> CompleteAsync(string jobId, string workerId, JobProgress last, string outputJson, string log, CancellationToken cancellationToken)
     {
         var now = Now;
         var rows = await OwnedBy(jobId, workerId).ExecuteUpdateAsync(
             s => s.SetProperty(j => j.Status, JobStatus.Completed)
+                .SetProperty(j => j.Fps, last.Fps)
+                .SetProperty(j => j.Speed, last.Speed)
                 .SetProperty(j => j.Progress, 100d)
                 .SetProperty(j => j.Stage, "completed")
                 .SetProperty(j => j.EtaSeconds, 0d)

@@ -12,18 +12,21 @@ public sealed class PlanningException(string message) : Exception(message);
 /// <summary>JobSpec + probed input → typed command steps. Pure: no I/O.</summary>
 public static class JobPlanner
 {
-    public static JobPlan Plan(JobSpec spec, MediaInfo input, string inputFile, string outputFile, Func<string, bool> hasEncoder)
+    /// <summary>
+    /// Plans the command. With <paramref name="input"/> null (the probe still running) every requested stream is
+    /// mapped as optional and the expected duration is unknown; <see cref="CheckStreams"/> runs once it is known.
+    /// </summary>
+    public static JobPlan Plan(JobSpec spec, MediaInfo? input, string inputFile, string outputFile, Func<string, bool> hasEncoder)
     {
         var container = FormatCatalog.FindContainer(spec.Output.Format)
             ?? throw new PlanningException($"Unknown output format '{spec.Output.Format}'.");
-        var wantVideo = spec.Output.Video is not null && input.FirstVideo is not null;
-        var wantAudio = spec.Output.Audio is not null && input.FirstAudio is not null;
-        if (!wantVideo && !wantAudio)
+        if (input is not null)
         {
-            throw new PlanningException(container.IsAudioOnly
-                ? "The input has no audio stream to put in an audio-only output."
-                : "The input has no stream that this output can carry.");
+            CheckStreams(spec, input);
         }
+
+        var wantVideo = spec.Output.Video is not null && (input is null || input.FirstVideo is not null);
+        var wantAudio = spec.Output.Audio is not null && (input is null || input.FirstAudio is not null);
 
         var command = FfmpegCommand.For(inputFile, outputFile).With(new StreamMapStep(wantVideo, wantAudio));
         var trim = spec.Operations.OfType<TrimOperation>().LastOrDefault();
@@ -63,8 +66,25 @@ public static class JobPlanner
         }
 
         command.With(new MuxerStep(container.Muxer));
-        return new JobPlan(command, ExpectedDuration(input.DurationSeconds, trim));
+        return new JobPlan(command, input is null ? null : ExpectedDuration(input.DurationSeconds, trim));
     }
+
+    /// <summary>Throws when the input has no stream the requested output can carry.</summary>
+    public static void CheckStreams(JobSpec spec, MediaInfo input)
+    {
+        var video = spec.Output.Video is not null && input.FirstVideo is not null;
+        var audio = spec.Output.Audio is not null && input.FirstAudio is not null;
+        if (!video && !audio)
+        {
+            throw new PlanningException(spec.Output.Video is null
+                ? "The input has no audio stream to put in an audio-only output."
+                : "The input has no stream that this output can carry.");
+        }
+    }
+
+    /// <summary>The output duration for a spec, given the probed input.</summary>
+    public static double? ExpectedDuration(JobSpec spec, MediaInfo input) =>
+        ExpectedDuration(input.DurationSeconds, spec.Operations.OfType<TrimOperation>().LastOrDefault());
 
     /// <summary>The output's length: the input's, minus the trim start, capped by the trim duration.</summary>
     public static double? ExpectedDuration(double? inputSeconds, TrimOperation? trim)

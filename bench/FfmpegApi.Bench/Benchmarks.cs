@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using FfmpegApi.Core.Auth;
+using FfmpegApi.Core.Processing;
+using FfmpegApi.Media.Process;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FfmpegApi.Bench;
+
+internal static class Benchmarks
+{
+    private const string EncodeBody = """{"input":"/storage/input/720p.mp4","output":{"path":"/storage/output/bench.mp4","video":{"codec":"h264","preset":"veryfast","crf":23},"audio":{"codec":"aac"}}}""";
+
+    public static async Task<string> RunAllAsync(bool quick)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("fa-bench-").FullName;
+        var startLatencies = new List<double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == JobMetrics.MeterName && instrument.Name == "ffmpegapi.jobs.start_latency")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+        {
+            lock (startLatencies)
+            {
+                startLatencies.Add(value);
+            }
+        });
+        listener.Start();
+
+        var app = AppHost.Build([], new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Storage:DataDir"] = dataDir,
+            ["Worker:Concurrency"] = "1",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        await AppHost.InitializeAsync(app, announceAdminKey: false, CancellationToken.None);
+        await app.StartAsync();
+        try
+        {
+            string key;
+            await using (var scope = app.Services.CreateAsyncScope())
+            {
+                key = (await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync("bench", false, null, CancellationToken.None)).Plaintext;
+            }
+
+            using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromMinutes(5) };
+            http.DefaultRequestHeaders.Add("X-API-Key", key);
+            var input = Path.Combine(dataDir, "storage", "input");
+            await Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=10", "-f", "lavfi", "-i", "sine=duration=10", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", Path.Combine(input, "720p.mp4"));
+            await Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25:duration=0.2", "-c:v", "libx264", "-preset", "ultrafast", Path.Combine(input, "tiny.mp4"));
+
+            var sseLatencies = new List<double>();
+            var (bare, job) = await MeasureOverheadAsync(http, dataDir, quick ? 2 : 5, sseLatencies);
+            startLatencies.Clear();
+            var shortJobs = quick ? 40 : 200;
+            for (var i = 0; i < shortJobs; i++)
+            {
+                await RunJobAsync(http, """{"input":"/storage/input/tiny.mp4","output":{"format":"mp4","video":{"preset":"ultrafast"}}}""", null);
+            }
+
+            return Report(bare, job, startLatencies, sseLatencies, shortJobs);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    /// <summary>Alternates bare ffmpeg and the same encode as a job; returns the medians.</summary>
+    private static async Task<(double Bare, double Job)> MeasureOverheadAsync(HttpClient http, string dataDir, int rounds, List<double> sseLatencies)
+    {
+        var bareArgs = new[]
+        {
+            "-hide_banner", "-nostdin", "-y", "-nostats", "-progress", "pipe:1", "-protocol_whitelist", "file,pipe",
+            "-i", "file:" + Path.Combine(dataDir, "storage", "input", "720p.mp4"), "-map", "0:v:0?", "-map", "0:a:0?", "-sn", "-dn",
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
+            "-movflags", "+faststart", "-f", "mp4", "file:" + Path.Combine(dataDir, "bare.mp4"),
+        };
+        var bare = new List<double>();
+        var job = new List<double>();
+        await RunJobAsync(http, EncodeBody, null); // warm-up: JIT, page cache
+        for (var i = 0; i < rounds; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            var result = await FfmpegProcess.RunAsync(new FfmpegRunOptions("ffmpeg", bareArgs) { OnProgress = _ => { } }, CancellationToken.None);
+            bare.Add(clock.Elapsed.TotalSeconds);
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException("bare ffmpeg failed: " + result.LastError);
+            }
+
+            job.Add(await RunJobAsync(http, EncodeBody, sseLatencies));
+        }
+
+        return (Median(bare), Median(job));
+    }
+
+    /// <summary>Submits a job and follows its SSE stream to the terminal event; returns submit → completed seconds.</summary>
+    private static async Task<double> RunJobAsync(HttpClient http, string body, List<double>? sseLatencies)
+    {
+        var clock = Stopwatch.StartNew();
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri("/api/v1/convert", UriKind.Relative), content);
+        var created = await response.Content.ReadFromJsonAsync<JsonNode>();
+        var id = created!["job"]?["id"]?.GetValue<string>() ?? throw new InvalidOperationException(created.ToJsonString());
+        using var stream = await http.GetStreamAsync(new Uri($"/api/v1/jobs/{id}/events", UriKind.Relative));
+        using var reader = new StreamReader(stream);
+        string? eventName = null;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                eventName = line[7..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                var received = TimeProvider.System.GetUtcNow().UtcDateTime;
+                var data = JsonNode.Parse(line[6..])!;
+                if (eventName == "progress" && data["stage"]?.GetValue<string>() == "processing" && data["out_time_seconds"] is not null && sseLatencies is not null)
+                {
+                    var observed = data["observed_at"]!.GetValue<DateTime>().ToUniversalTime();
+                    sseLatencies.Add((received - observed).TotalMilliseconds);
+                }
+
+                if (eventName is "completed" or "failed" or "cancelled")
+                {
+                    if (eventName != "completed")
+                    {
+                        throw new InvalidOperationException($"job {id} ended {eventName}: {data.ToJsonString()}");
+                    }
+
+                    return clock.Elapsed.TotalSeconds;
+                }
+            }
+        }
+
+        throw new InvalidOperationException("event stream ended early");
+    }
+
+    private static string Report(double bare, double job, List<double> start, List<double> sse, int shortJobs)
+    {
+        var ffmpegVersion = FfmpegProcess.CaptureAsync("ffmpeg", ["-version"], TimeSpan.FromSeconds(10), CancellationToken.None).GetAwaiter().GetResult().Stdout.Split('\n')[0];
+        var ratio = job / bare;
+        var sb = new StringBuilder();
+        sb.AppendLine("# Benchmark results").AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Run {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores; {ffmpegVersion}.").AppendLine();
+        sb.AppendLine("| measure | value | goal | met |");
+        sb.AppendLine("|---|---|---|---|");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| job wall time ÷ bare ffmpeg (10 s 1280x720 x264 veryfast + aac; medians {job:F2} s / {bare:F2} s) | {ratio:F3} | ≤ 1.03 | {(ratio <= 1.03 ? "yes" : "no")} |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| submit → ffmpeg started, p50 ({start.Count} of {shortJobs} short jobs, one at a time) | {Percentile(start, 50):F1} ms | < 20 ms | {(Percentile(start, 50) < 20 ? "yes" : "no")} |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| submit → ffmpeg started, p95 | {Percentile(start, 95):F1} ms | | |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| ffmpeg progress line → SSE client, p50 ({sse.Count} events) | {Percentile(sse, 50):F2} ms | | |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| ffmpeg progress line → SSE client, p99 | {Percentile(sse, 99):F2} ms | < 100 ms | {(Percentile(sse, 99) < 100 ? "yes" : "no")} |");
+        sb.AppendLine().AppendLine("Job wall time is measured by an HTTP client from POST to the terminal SSE event; the bare run is the same argv run directly. "
+            + "Start latency is the `ffmpegapi.jobs.start_latency` histogram (job row created → ffmpeg process started). "
+            + "SSE latency is the client's receive time minus the `observed_at` stamp taken when the worker parsed the progress block.");
+        return sb.ToString();
+    }
+
+    private static double Median(List<double> values) => Percentile(values, 50);
+
+    private static double Percentile(List<double> values, double p)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = values.Order().ToList();
+        var rank = (p / 100) * (sorted.Count - 1);
+        var lo = (int)Math.Floor(rank);
+        var hi = (int)Math.Ceiling(rank);
+        return sorted[lo] + ((sorted[hi] - sorted[lo]) * (rank - lo));
+    }
+
+    private static async Task Ffmpeg(params string[] args)
+    {
+        var result = await FfmpegProcess.CaptureAsync("ffmpeg", ["-hide_banner", "-nostdin", "-y", .. args], TimeSpan.FromMinutes(2), CancellationToken.None);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException(result.LastError);
+        }
+    }
+
+    public static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FfmpegApi.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? Directory.GetCurrentDirectory();
+    }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the service (and, with --test, the test suite) needs on Debian 12, only where missing.
+# Everything comes from Debian apt and NuGet through their normal clients; nothing else is downloaded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+
+apt_packages=()
+command -v ffmpeg >/dev/null 2>&1 || apt_packages+=(ffmpeg)
+command -v ffprobe >/dev/null 2>&1 || apt_packages+=(ffmpeg)
+if (( want_test )); then
+  command -v python3 >/dev/null 2>&1 || apt_packages+=(python3)
+fi
+
+if (( ${#apt_packages[@]} )); then
+  echo "==> apt-get install ${apt_packages[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "error: the .NET SDK 10 is required (dotnet not on PATH). See https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
+  exit 1
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+echo "==> dotnet tool restore && dotnet restore"
+dotnet tool restore >/dev/null
+dotnet restore FfmpegApi.slnx --nologo -v quiet

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace FfmpegApi.Tests.Infrastructure;
+
+/// <summary>The real <c>ffmpeg-api</c> executable in a child process, for CLI and crash tests.</summary>
+public sealed class ServerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServerProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public int Pid => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "ffmpeg-api.dll");
+
+    /// <summary>Runs a CLI command to completion and returns (exit code, stdout).</summary>
+    public static async Task<(int ExitCode, string Stdout)> RunCliAsync(params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(cts.Token);
+        await stderr;
+        return (process.ExitCode, await stdout);
+    }
+
+    public static async Task<ServerProcess> StartAsync(string dataDir, int port)
+    {
+        var url = $"http://127.0.0.1:{port}";
+        var process = Process.Start(StartInfo(["serve", "--data-dir", dataDir, "--urls", url, "--concurrency", "1"]))!;
+        var server = new ServerProcess(process, new Uri(url));
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        for (var i = 0; i < 300; i++)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"ffmpeg-api exited with {process.ExitCode}:\n{server.Output}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/health/live", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        server.Kill();
+        throw new TimeoutException($"ffmpeg-api did not start:\n{server.Output}");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>SIGKILL the server and its children (ffmpeg): the machine just died.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Dll);
+        foreach (var arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        psi.Environment["Jobs__ProgressPersistMilliseconds"] = "200";
+        return psi;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using FfmpegApi.Core;
+using FfmpegApi.Core.Data;
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Queue;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+
+namespace FfmpegApi.Tests;
+
+/// <summary>The jobs table as a queue, on a real SQLite file: ordering, exclusive claims, leases, reaping.</summary>
+public sealed class QueueTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("fa-queue-").FullName;
+    private ServiceProvider _services = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:DataDir"] = _dir,
+            ["Worker:LeaseSeconds"] = "2",
+        }).Build();
+        _services = new ServiceCollection().AddSingleton<IConfiguration>(config).AddLogging().AddFfmpegApiCore(config).BuildServiceProvider();
+        await DatabaseSetup.MigrateAsync(_services, CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Claims_by_priority_then_age()
+    {
+        var low = await AddAsync(priority: 0, ageSeconds: 30);
+        var normalOld = await AddAsync(priority: 1, ageSeconds: 20);
+        var high = await AddAsync(priority: 2, ageSeconds: 1);
+        var normalNew = await AddAsync(priority: 1, ageSeconds: 10);
+
+        var order = new List<string>();
+        while (await WithQueue(q => q.ClaimAsync("w/0", CancellationToken.None)) is { } job)
+        {
+            order.Add(job.Id);
+            job.Status.ShouldBe(JobStatus.Running);
+            job.Attempts.ShouldBe(1);
+            job.LeaseOwner.ShouldBe("w/0");
+        }
+
+        order.ShouldBe([high, normalOld, normalNew, low]);
+    }
+
+    [Fact]
+    public async Task Concurrent_claimers_never_get_the_same_job()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            ids.Add(await AddAsync(priority: 1, ageSeconds: i));
+        }
+
+        var claimed = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
+        {
+            while (await WithQueue(q => q.ClaimAsync($"w/{w}", CancellationToken.None)) is { } job)
+            {
+                claimed.Add(job.Id);
+            }
+        })));
+
+        claimed.Count.ShouldBe(20);
+        claimed.Distinct().Count().ShouldBe(20);
+        (await CountAsync(JobStatus.Running)).ShouldBe(20);
+    }
+
+    [Fact]
+    public async Task Only_the_lease_owner_can_end_or_renew_a_run()
+    {
+        var id = await AddAsync(1, 0);
+        var job = (await WithQueue(q => q.ClaimAsync("owner/0", CancellationToken.None)))!;
+        job.Id.ShouldBe(id);
+
+        (await WithQueue(q => q.RenewLeaseAsync(id, "intruder/0", CancellationToken.None))).ShouldBeFalse();
+        (await WithQueue(q => q.CompleteAsync(id, "intruder/0", new JobProgress("x", 1, null, null, null, null, null, null), "{}", "", CancellationToken.None))).ShouldBe(TransitionResult.NotInExpectedState);
+        (await WithQueue(q => q.RenewLeaseAsync(id, "owner/0", CancellationToken.None))).ShouldBeTrue();
+        (await WithQueue(q => q.EndAsync(id, "owner/0", JobStatus.Failed, "X", "boom", "log", CancellationToken.None))).ShouldBe(TransitionResult.Applied);
+        (await WithQueue(q => q.EndAsync(id, "owner/0", JobStatus.Cancelled, null, null, "", CancellationToken.None))).ShouldBe(TransitionResult.NotInExpectedState);
+        var row = await LoadAsync(id);
+        row.Status.ShouldBe(JobStatus.Failed);
+        row.ErrorCode.ShouldBe("X");
+        row.LeaseOwner.ShouldBeNull();
+        Should.Throw<ArgumentOutOfRangeException>(() => WithQueue(q => q.EndAsync(id, "owner/0", JobStatus.Queued, null, null, "", CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task Expired_leases_are_requeued_and_exhausted_jobs_fail()
+    {
+        var retry = await AddAsync(1, 10);
+        var exhausted = await AddAsync(1, 5, attempts: 2);
+        (await WithQueue(q => q.ClaimAsync("dead/0", CancellationToken.None)))!.Id.ShouldBe(retry);
+        (await WithQueue(q => q.ClaimAsync("dead/1", CancellationToken.None)))!.Id.ShouldBe(exhausted);
+
+        (await WithQueue(q => q.ReapAsync(null, CancellationToken.None))).ShouldBe(0); // leases still valid
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        (await WithQueue(q => q.ReapAsync(null, CancellationToken.None))).ShouldBe(2);
+
+        var requeued = await LoadAsync(retry);
+        requeued.Status.ShouldBe(JobStatus.Queued);
+        requeued.LeaseOwner.ShouldBeNull();
+        var failed = await LoadAsync(exhausted);
+        failed.Status.ShouldBe(JobStatus.Failed);
+        failed.ErrorCode.ShouldBe("WORKER_LOST");
+        (await WithQueue(q => q.ClaimAsync("alive/0", CancellationToken.None)))!.Attempts.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Embedded_start_recovers_jobs_of_other_instances_regardless_of_lease()
+    {
+        var orphan = await AddAsync(1, 10);
+        var mine = await AddAsync(1, 5);
+        await WithQueue(q => q.ClaimAsync("old-process/0", CancellationToken.None));
+        await WithQueue(q => q.ClaimAsync("this-process/0", CancellationToken.None));
+
+        (await WithQueue(q => q.ReapAsync("this-process", CancellationToken.None))).ShouldBe(1);
+        (await LoadAsync(orphan)).Status.ShouldBe(JobStatus.Queued);
+        (await LoadAsync(mine)).Status.ShouldBe(JobStatus.Running);
+    }
+
+    [Fact]
+    public async Task Cancel_of_a_queued_job_is_a_guarded_transition()
+    {
+        var id = await AddAsync(1, 0);
+        (await WithQueue(q => q.CancelQueuedAsync(id, CancellationToken.None))).ShouldBeTrue();
+        (await WithQueue(q => q.CancelQueuedAsync(id, CancellationToken.None))).ShouldBeFalse();
+        (await WithQueue(q => q.ClaimAsync("w/0", CancellationToken.None))).ShouldBeNull();
+        (await LoadAsync(id)).Status.ShouldBe(JobStatus.Cancelled);
+    }
+
+    [Theory]
+    [InlineData(JobStatus.Queued, JobStatus.Running, true)]
+    [InlineData(JobStatus.Queued, JobStatus.Completed, false)]
+    [InlineData(JobStatus.Running, JobStatus.Queued, true)]
+    [InlineData(JobStatus.Completed, JobStatus.Running, false)]
+    [InlineData(JobStatus.Cancelled, JobStatus.Queued, false)]
+    public void State_machine_transitions(JobStatus from, JobStatus to, bool legal) =>
+        JobStateMachine.CanTransition(from, to).ShouldBe(legal);
+
+    [Fact]
+    public void Wire_names_follow_the_original_api()
+    {
+        JobStateMachine.ToWire(JobStatus.Running).ShouldBe("processing");
+        JobStateMachine.FromWire("processing").ShouldBe(JobStatus.Running);
+        JobStateMachine.FromWire("pending").ShouldBe(JobStatus.Queued);
+        JobStateMachine.FromWire("bogus").ShouldBeNull();
+    }
+
+    private async Task<string> AddAsync(int priority, int ageSeconds, int attempts = 0)
+    {
+        var created = TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(-ageSeconds);
+        var job = new Job
+        {
+            Id = Guid.CreateVersion7().ToString(),
+            TenantId = "t",
+            ApiKeyId = "k",
+            Status = JobStatus.Queued,
+            Priority = priority,
+            SpecJson = "{}",
+            CreatedAt = created,
+            UpdatedAt = created,
+            OutputPath = "/storage/output/x.mp4",
+            Attempts = attempts,
+            MaxAttempts = 3,
+        };
+        await WithQueue(q => q.EnqueueAsync(job, CancellationToken.None));
+        return job.Id;
+    }
+
+    private async Task<T> WithQueue<T>(Func<JobQueue, Task<T>> action)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<JobQueue>());
+    }
+
+    private Task<bool> WithQueue(Func<JobQueue, Task> action) => WithQueue(async q =>
+    {
+        await action(q);
+        return true;
+    });
+
+    private async Task<Job> LoadAsync(string id)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<AppDbContext>().Jobs.AsNoTracking().SingleAsync(j => j.Id == id);
+    }
+
+    private async Task<int> CountAsync(JobStatus status)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<AppDbContext>().Jobs.CountAsync(j => j.Status == status);
+    }
+}
