@@ -62,6 +62,14 @@ internal static class Benchmarks
 
             var sseLatencies = new List<double>();
             var (bare, job) = await MeasureOverheadAsync(http, dataDir, quick ? 2 : 5, sseLatencies);
+            var probeSpawn = new List<double>();
+            for (var i = 0; i < 10; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                await FfmpegProcess.CaptureAsync("ffprobe", ["-version"], TimeSpan.FromSeconds(10), CancellationToken.None);
+                probeSpawn.Add(clock.Elapsed.TotalMilliseconds);
+            }
+
             startLatencies.Clear();
             var shortJobs = quick ? 40 : 200;
             for (var i = 0; i < shortJobs; i++)
@@ -69,7 +77,7 @@ internal static class Benchmarks
                 await RunJobAsync(http, """{"input":"/storage/input/tiny.mp4","output":{"format":"mp4","video":{"preset":"ultrafast"}}}""", null);
             }
 
-            return Report(bare, job, startLatencies, sseLatencies, shortJobs);
+            return Report(bare, job, Median(probeSpawn), startLatencies, sseLatencies, shortJobs);
         }
         finally
         {
@@ -150,7 +158,7 @@ internal static class Benchmarks
         throw new InvalidOperationException("event stream ended early");
     }
 
-    private static string Report(double bare, double job, List<double> start, List<double> sse, int shortJobs)
+    private static string Report(double bare, double job, double probeSpawnMs, List<double> start, List<double> sse, int shortJobs)
     {
         var ffmpegVersion = FfmpegProcess.CaptureAsync("ffmpeg", ["-version"], TimeSpan.FromSeconds(10), CancellationToken.None).GetAwaiter().GetResult().Stdout.Split('\n')[0];
         var ratio = job / bare;
@@ -160,11 +168,13 @@ internal static class Benchmarks
         sb.AppendLine("| measure | value | goal | met |");
         sb.AppendLine("|---|---|---|---|");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| job wall time ÷ bare ffmpeg (10 s 1280x720 x264 veryfast + aac; medians {job:F2} s / {bare:F2} s) | {ratio:F3} | ≤ 1.03 | {(ratio <= 1.03 ? "yes" : "no")} |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| fixed job overhead (job − bare), for comparison: one ffprobe process spawn = {probeSpawnMs:F0} ms | {(job - bare) * 1000:F0} ms | | |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| submit → ffmpeg started, p50 ({start.Count} of {shortJobs} short jobs, one at a time) | {Percentile(start, 50):F1} ms | < 20 ms | {(Percentile(start, 50) < 20 ? "yes" : "no")} |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| submit → ffmpeg started, p95 | {Percentile(start, 95):F1} ms | | |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| ffmpeg progress line → SSE client, p50 ({sse.Count} events) | {Percentile(sse, 50):F2} ms | | |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| ffmpeg progress line → SSE client, p99 | {Percentile(sse, 99):F2} ms | < 100 ms | {(Percentile(sse, 99) < 100 ? "yes" : "no")} |");
         sb.AppendLine().AppendLine("Job wall time is measured by an HTTP client from POST to the terminal SSE event; the bare run is the same argv run directly. "
+            + "The job's fixed overhead is dominated by reading the output back with ffprobe (one process spawn), so the ratio approaches 1 as encodes get longer. "
             + "Start latency is the `ffmpegapi.jobs.start_latency` histogram (job row created → ffmpeg process started). "
             + "SSE latency is the client's receive time minus the `observed_at` stamp taken when the worker parsed the progress block.");
         return sb.ToString();
