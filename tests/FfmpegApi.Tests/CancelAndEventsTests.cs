@@ -101,6 +101,24 @@ public sealed partial class CancelAndEventsTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Sse_reconnect_with_last_event_id_skips_seen_events()
+    {
+        var id = await _client.SubmitAsync("""{"input":"/storage/input/long.mp4","output":{"format":"mp4","video":{"preset":"veryslow"}}}""");
+        try
+        {
+            var first = await ReadEventsAsync(_client, id, TimeSpan.FromSeconds(30), stopAfter: 3);
+            var lastId = first.Where(e => e.Id is not null).Max(e => e.Id!.Value);
+            var resumed = await ReadEventsAsync(_client, id, TimeSpan.FromSeconds(30), stopAfter: 2, lastEventId: lastId);
+            resumed.ShouldNotBeEmpty();
+            resumed.Where(e => e.Id is not null).ShouldAllBe(e => e.Id > lastId);
+        }
+        finally
+        {
+            using var _ = await _client.DeleteAsync(new Uri($"/api/v1/jobs/{id}", UriKind.Relative));
+        }
+    }
+
+    [Fact]
     public async Task Sse_for_a_finished_job_sends_only_the_terminal_event()
     {
         var id = await _client.SubmitAsync("""{"input":"/storage/input/notes.mp4","output":"mp4"}""");
@@ -126,10 +144,15 @@ public sealed partial class CancelAndEventsTests(ServerFixture fixture)
 
     internal sealed record SseEvent(long? Id, string Name, JsonNode Data);
 
-    internal static async Task<List<SseEvent>> ReadEventsAsync(HttpClient client, string id, TimeSpan timeout)
+    internal static async Task<List<SseEvent>> ReadEventsAsync(HttpClient client, string id, TimeSpan timeout, int stopAfter = int.MaxValue, long? lastEventId = null)
     {
         using var cts = new CancellationTokenSource(timeout);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/v1/jobs/{id}/events", UriKind.Relative));
+        if (lastEventId is { } last)
+        {
+            request.Headers.Add("Last-Event-ID", last.ToString(CultureInfo.InvariantCulture));
+        }
+
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
@@ -151,6 +174,10 @@ public sealed partial class CancelAndEventsTests(ServerFixture fixture)
             {
                 events.Add(new SseEvent(eventId, name!, JsonNode.Parse(line[6..])!));
                 eventId = null;
+                if (events.Count >= stopAfter)
+                {
+                    break;
+                }
             }
         }
 
