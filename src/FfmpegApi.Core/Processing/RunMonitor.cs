@@ -40,6 +40,13 @@ internal sealed partial class RunMonitor(
         using var timer = new PeriodicTimer(tick, clock);
         try
         {
+            // A cancel that arrived between the claim and this run's registration in RunningJobs.
+            if (await queue.IsCancelRequestedAsync(jobId, stopMonitor))
+            {
+                run.Stop(StopReason.Cancelled);
+                return;
+            }
+
             while (await timer.WaitForNextTickAsync(stopMonitor))
             {
                 var latest = Volatile.Read(ref _latest);
