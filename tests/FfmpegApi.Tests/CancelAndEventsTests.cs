@@ -79,8 +79,9 @@ public sealed partial class CancelAndEventsTests(ServerFixture fixture)
     [Fact]
     public async Task Sse_streams_increasing_progress_then_one_terminal_event()
     {
-        var id = await _client.SubmitAsync("""{"input":"/storage/input/ten.mp4","output":{"format":"mp4","video":{"preset":"slow"}}}""");
-        var events = await ReadEventsAsync(_client, id, TimeSpan.FromSeconds(90));
+        // 20 s of 640x360 at preset slow: long enough for several progress reports even on a fast machine.
+        var id = await _client.SubmitAsync("""{"input":"/storage/input/long.mp4","output":{"format":"mp4","video":{"preset":"slow"}},"operations":[{"type":"trim","start":0,"duration":20}]}""");
+        var events = await ReadEventsAsync(_client, id, TimeSpan.FromSeconds(120));
 
         events.ShouldNotBeEmpty();
         var terminal = events[^1];
