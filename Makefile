@@ -1,5 +1,5 @@
 # Thin wrappers over scripts/. See README.md.
-.PHONY: run test build bench lint format clean
+.PHONY: run test build bench lint format clean mutation
 
 ARGS ?=
 
@@ -23,3 +23,6 @@ format:
 
 clean:
 	rm -rf dist artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj
+
+mutation:       ## Stryker.NET on FfmpegApi.Media; writes bench/results/mutation.md (not part of CI)
+	scripts/mutation.sh

@@ -51,6 +51,7 @@ public static partial class AppHost
         services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ApiProblem.Decorate(c.HttpContext, c.ProblemDetails));
         services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddScoped<HealthProbe>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
@@ -74,7 +75,7 @@ public static partial class AppHost
         var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Jobs");
         api.MapConvert();
         api.MapJobs();
-        api.MapCapabilities();
+        api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));
         return app;
     }
 

@@ -29,7 +29,24 @@ public sealed class OpenApiSnapshotTests(ServerFixture fixture)
 
         File.Exists(path).ShouldBeTrue("docs/openapi.json is missing; run with UPDATE_SNAPSHOTS=1 and commit it");
         var expected = await File.ReadAllTextAsync(path);
-        actual.ShouldBe(expected, "The API changed. If deliberate, regenerate docs/openapi.json (UPDATE_SNAPSHOTS=1) and commit the diff.");
+        if (actual != expected)
+        {
+            Assert.Fail("The API changed. If deliberate, regenerate docs/openapi.json (UPDATE_SNAPSHOTS=1) and commit the diff.\n" + FirstDifference(expected, actual));
+        }
+    }
+
+    private static string FirstDifference(string expected, string actual)
+    {
+        var e = expected.Split('\n');
+        var a = actual.Split('\n');
+        var i = 0;
+        while (i < e.Length && i < a.Length && e[i] == a[i])
+        {
+            i++;
+        }
+
+        var from = Math.Max(0, i - 3);
+        return $"first difference at line {i + 1}:\n--- committed\n{string.Join('\n', e.Skip(from).Take(8))}\n+++ served\n{string.Join('\n', a.Skip(from).Take(8))}";
     }
 
     private static string SnapshotPath([CallerFilePath] string source = "") =>

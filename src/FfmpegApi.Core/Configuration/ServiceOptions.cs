@@ -109,4 +109,7 @@ public sealed class HealthOptions
     /// <summary>Readiness fails when the data directory's volume has less free space than this.</summary>
     [Range(0, long.MaxValue)]
     public long MinFreeDiskMegabytes { get; set; } = 512;
+
+    /// <summary><c>/api/v1/health/detailed</c> is public by default (as in the original API); true requires a key.</summary>
+    public bool DetailedRequiresKey { get; set; }
 }

@@ -8,10 +8,16 @@ namespace FfmpegApi.Endpoints.Capabilities;
 
 public static class CapabilitiesEndpoints
 {
-    public static RouteGroupBuilder MapCapabilities(this RouteGroupBuilder api)
+    /// <summary>Readable without a key, as in the original API, unless <c>Api:CapabilitiesRequireKey</c> is true.</summary>
+    public static RouteGroupBuilder MapCapabilities(this RouteGroupBuilder api, bool requireKey)
     {
-        api.MapGet("/capabilities", GetAsync).WithName("GetCapabilities").WithTags("System")
+        var endpoint = api.MapGet("/capabilities", GetAsync).WithName("GetCapabilities").WithTags("System")
             .WithSummary("What the installed ffmpeg can do, and which formats/codecs jobs may use");
+        if (!requireKey)
+        {
+            endpoint.AllowAnonymous();
+        }
+
         return api;
     }
 
