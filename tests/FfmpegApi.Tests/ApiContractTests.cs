@@ -83,6 +83,7 @@ public sealed class ApiContractTests(ServerFixture fixture)
     [InlineData("""{"input":"/storage/input/short.mp4","output":{"format":"mp4","video":{"resolution":"huge"}}}""", "INVALID_OUTPUT", "output.video.resolution")]
     [InlineData("""{"input":"/storage/input/short.mp4","output":{"format":"mp4","video":{"preset":"ludicrous"}}}""", "INVALID_OUTPUT", "output.video.preset")]
     [InlineData("""{"input":"/storage/input/short.mp4","output":{"format":"mp4","audio":{"bitrate":"loud"}}}""", "INVALID_OUTPUT", "output.audio.bitrate")]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":{"format":"webm","audio":{"codec":"opus","sample_rate":44100}}}""", "INVALID_OUTPUT", "output.audio.sample_rate")]
     [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","operations":[{"type":"explode"}]}""", "INVALID_OPERATION", "operations[0].type")]
     [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","operations":[{"type":"trim","start":5,"end":2}]}""", "INVALID_OPERATION", "operations[0].end")]
     [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","operations":[{"type":"trim","start":"soon"}]}""", "INVALID_OPERATION", "operations[0].start")]

@@ -53,6 +53,14 @@ public static class FormatCatalog
         ["pcm"] = ["pcm_s16le"],
     };
 
+    /// <summary>Sample rates an audio codec can encode (absent: any rate in the general bounds).</summary>
+    public static IReadOnlyDictionary<string, int[]> AudioSampleRates { get; } = new Dictionary<string, int[]>(StringComparer.Ordinal)
+    {
+        ["opus"] = [8000, 12000, 16000, 24000, 48000],
+        ["mp3"] = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000],
+        ["aac"] = [7350, 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000],
+    };
+
     private static readonly Dictionary<string, string> CodecAliases = new(StringComparer.Ordinal)
     {
         ["hevc"] = "h265",

@@ -204,6 +204,11 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
 
         var channels = fields.Int(el, "channels", "output.audio", InvalidOutput, 1, 8);
         var sampleRate = fields.Int(el, "sample_rate", "output.audio", InvalidOutput, 8000, 192000);
+        if (sampleRate is { } rate && FormatCatalog.AudioSampleRates.TryGetValue(codec, out var rates) && !rates.Contains(rate))
+        {
+            Errors.Add("output.audio.sample_rate", $"'{codec}' encodes at {string.Join(", ", rates)} Hz.", InvalidOutput);
+        }
+
         return new AudioSpec(codec, bitrate, channels, sampleRate);
     }
 
