@@ -11,7 +11,7 @@ namespace FfmpegApi.Media.Tests;
 /// </summary>
 public sealed class CatalogGoldenTests
 {
-    private static readonly string?[] Presets = [null, "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "5", "99"];
+    private static readonly string?[] Presets = [null, "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "0", "5", "13", "14", "-1", "99"];
 
     [Fact]
     public void Container_table()

@@ -15,6 +15,10 @@ public sealed class ProgressParserTests
         updates.Count.ShouldBe(4);
         updates[0].Speed.ShouldBeNull(); // "N/A"
         updates[0].BitrateKbps.ShouldBeNull();
+        updates[0].Fps.ShouldBe(0); // "0.00" is a value, not unknown
+        updates[0].TotalSizeBytes.ShouldBe(48);
+        updates[^1].BitrateKbps.ShouldNotBeNull().ShouldBeGreaterThan(0);
+        updates[^1].Fps.ShouldNotBeNull();
         updates[1].Speed.ShouldBe(0.631);
         updates[^1].IsEnd.ShouldBeTrue();
         updates[^1].OutTime.ShouldBe(TimeSpan.FromMicroseconds(5880078));
@@ -36,6 +40,15 @@ public sealed class ProgressParserTests
         update.OutTime.ShouldBeNull();
         update.Fps.ShouldBeNull();
         update.BitrateKbps.ShouldBeNull();
+    }
+
+    [Fact]
+    public void Prefers_out_time_us_over_out_time_ms()
+    {
+        var parser = new ProgressParser();
+        parser.Feed("out_time_ms=9000000");
+        parser.Feed("out_time_us=2000000");
+        parser.Feed("progress=continue")!.OutTime.ShouldBe(TimeSpan.FromSeconds(2));
     }
 
     [Fact]

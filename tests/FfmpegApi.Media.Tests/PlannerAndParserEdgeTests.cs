@@ -104,6 +104,7 @@ public sealed class ParserEdgeTests
         info.DurationSeconds.ShouldBe(4.5);
         info.FirstAudio!.SampleRate.ShouldBe(48000);
         FfprobeParser.Parse("""{"format":{"format_name":"x"}}""")!.Streams.ShouldBeEmpty();
+        FfprobeParser.Parse("""{"format":{"format_name":"x","duration":"10.0"},"streams":[{"index":0,"codec_type":"audio","duration":"4.5"}]}""")!.DurationSeconds.ShouldBe(10);
     }
 
     [Theory]
@@ -119,6 +120,7 @@ public sealed class ParserEdgeTests
     {
         CapabilitiesParser.ParseHwAccels("Hardware acceleration methods:\nvdpau\n\ncuda\n  \n").ShouldBe(["vdpau", "cuda"]);
         CapabilitiesParser.ParseHwAccels("nothing here").ShouldBeEmpty();
+        CapabilitiesParser.ParseHwAccels("a banner line\nHardware acceleration methods:\ncuda\n").ShouldBe(["cuda"]);
         var (muxers, demuxers) = CapabilitiesParser.ParseFormats("File formats:\n D. = Demuxing\n --\n D  3dostr          3DO STR\n  E ipod            iPod H.264 MP4\n DE mov,mp4         QuickTime\n");
         muxers.ShouldBe(["ipod", "mov", "mp4"]);
         demuxers.ShouldBe(["3dostr", "mov", "mp4"]);

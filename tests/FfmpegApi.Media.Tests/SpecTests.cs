@@ -31,6 +31,7 @@ public sealed class SpecTests
     [InlineData("800000", 800_000)]
     [InlineData("5Mbps", 5_000_000)]
     [InlineData("1G", 1_000_000_000)]
+    [InlineData("1k", 1_000)]
     public void Bitrates_parse(string text, long bps)
     {
         Bitrate.TryParse(text, out var value).ShouldBeTrue();
@@ -42,6 +43,8 @@ public sealed class SpecTests
     [InlineData("10")]
     [InlineData("5G")]
     [InlineData("-1k")]
+    [InlineData("999")]
+    [InlineData("1.5G")]
     [InlineData(null)]
     public void Bad_bitrates_are_refused(string? text) => Bitrate.TryParse(text, out _).ShouldBeFalse();
 

@@ -22,7 +22,7 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
             {
                 case "libx264" or "libx265":
                     args.AddRange(["-preset", Preset ?? "medium"]);
-                    AddQuality(args, Crf ?? (Encoder == "libx264" ? 23 : 28));
+                    AddQuality(args, Encoder == "libx264" ? 23 : 28);
                     args.AddRange(["-pix_fmt", "yuv420p"]);
                     if (Encoder == "libx265")
                     {
@@ -33,17 +33,17 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
                     break;
                 case "libvpx-vp9":
                     args.AddRange(["-deadline", "good", "-cpu-used", VpxCpuUsed(Preset), "-row-mt", "1"]);
-                    AddQuality(args, Crf ?? 32, zeroBitrateForCrf: true);
+                    AddQuality(args, 32, zeroBitrateForCrf: true);
                     args.AddRange(["-pix_fmt", "yuv420p"]);
                     break;
                 case "libsvtav1":
                     args.AddRange(["-preset", SvtPreset(Preset)]);
-                    AddQuality(args, Crf ?? 35);
+                    AddQuality(args, 35);
                     args.AddRange(["-pix_fmt", "yuv420p"]);
                     break;
                 case "libaom-av1":
                     args.AddRange(["-cpu-used", "8", "-row-mt", "1"]);
-                    AddQuality(args, Crf ?? 35, zeroBitrateForCrf: true);
+                    AddQuality(args, 35, zeroBitrateForCrf: true);
                     break;
                 case "prores_ks":
                     args.AddRange(["-profile:v", "2", "-pix_fmt", "yuv422p10le"]);
@@ -65,6 +65,7 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
         }
     }
 
+    /// <summary>CRF (the request's, else the encoder's default), optionally capped by a bitrate; or average bitrate alone.</summary>
     private void AddQuality(List<string> args, int defaultCrf, bool zeroBitrateForCrf = false)
     {
         if (BitrateBps is { } b && Crf is null)
@@ -145,7 +146,6 @@ public sealed record AudioEncoderStep(string Encoder, long? BitrateBps = null, i
     {
         "libopus" => 96_000,
         "libmp3lame" => 192_000,
-        "libvorbis" => 128_000,
         _ => 128_000,
     };
 }

@@ -7,6 +7,7 @@ namespace FfmpegApi.Media.Specs;
 /// </summary>
 public static class FormatCatalog
 {
+    // Stryker disable all : a static table, pinned by TestData/golden/catalog-*.args; Stryker cannot activate mutants in static initializers
     public static IReadOnlyDictionary<string, ContainerFormat> Containers { get; } = new[]
     {
         new ContainerFormat("mp4", "mp4", "mp4", "h264", "aac", ["h264", "h265", "av1", "vp9", "mpeg4", "copy"], ["aac", "mp3", "opus", "flac", "copy"]),
@@ -79,6 +80,7 @@ public static class FormatCatalog
         ["pcm_s16le"] = "pcm",
     };
 
+    // Stryker restore all
     public static ContainerFormat? FindContainer(string name)
     {
         var key = name.Trim().TrimStart('.').ToLowerInvariant();

@@ -7,6 +7,7 @@ public static class Resolution
 {
     public const int MaxSide = 8192;
 
+    // Stryker disable all : a static table, pinned by TestData/golden/catalog-*.args; Stryker cannot activate mutants in static initializers
     private static readonly Dictionary<string, (int Width, int Height)> Named = new(StringComparer.OrdinalIgnoreCase)
     {
         ["4k"] = (3840, 2160),
@@ -19,6 +20,7 @@ public static class Resolution
         ["240p"] = (426, 240),
     };
 
+    // Stryker restore all
     public static bool TryParse(string? text, out int width, out int height)
     {
         width = height = 0;
