@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MEDIA_MIN=${MEDIA_MIN:-90}      # FfmpegApi.Media (issue asks >= 85)
-SOLUTION_MIN=${SOLUTION_MIN:-85} # all product code (issue asks >= 80)
+MEDIA_MIN=${MEDIA_MIN:-95}      # FfmpegApi.Media (issue asks >= 85; measured 98.1 %)
+SOLUTION_MIN=${SOLUTION_MIN:-87} # all product code (issue asks >= 80; measured 88.5 %)
 
 reports=$(find artifacts/TestResults -name 'coverage.cobertura*.xml' 2>/dev/null | paste -sd ';' -)
 if [[ -z "$reports" ]]; then
