@@ -211,8 +211,16 @@ public sealed class ApiContractTests(ServerFixture fixture)
         caps["decoders"]!.AsArray().Count.ShouldBeGreaterThan(50);
         caps["filters"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldContain("scale");
         caps["hwaccels"].ShouldNotBeNull();
-        caps["formats"]!["output_containers"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldContain("webm");
-        caps["formats"]!["video_codecs"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldContain("h264");
+        caps["formats"]!["output"]!["containers"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldContain("webm");
+        caps["formats"]!["output"]!["video_codecs"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldContain("h264");
+        caps["formats"]!["output"]!["audio_codecs"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldContain("opus");
+        caps["formats"]!["input"]!["video"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldContain("matroska");
+        caps["formats"]!["input"]!["audio"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldContain("mp3");
+        caps["features"]!["concurrent_jobs"]!.GetValue<int>().ShouldBe(2);
+        caps["operations"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldContain("trim");
+        caps["analysis"]!["metrics"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldBe(["psnr", "ssim"]); // Debian's ffmpeg has no libvmaf
+        caps["storage_backends"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldBe(["local"]);
+        caps["hardware_acceleration"]!["types"]!.AsArray().Count.ShouldBe(caps["hwaccels"]!.AsArray().Count);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Processing;
+using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Specs;
 using Microsoft.Extensions.Options;
@@ -8,6 +9,12 @@ namespace FfmpegApi.Endpoints.Capabilities;
 
 public static class CapabilitiesEndpoints
 {
+    // Which demuxers read video containers and which read audio-only files. Only those the installed ffmpeg
+    // actually lists are reported.
+    private static readonly string[] VideoDemuxers = ["mov", "mp4", "matroska", "webm", "avi", "flv", "mpegts", "mpeg", "mxf", "ogg", "asf", "m4v", "3gp", "gif", "image2", "yuv4mpegpipe", "h264", "hevc", "ivf"];
+    private static readonly string[] MetricFilters = ["psnr", "ssim", "libvmaf"];
+    private static readonly string[] AudioDemuxers = ["mp3", "aac", "wav", "flac", "ogg", "opus", "m4a", "aiff", "ac3", "eac3", "amr", "au", "caf", "w64", "wv"];
+
     /// <summary>Readable without a key, as in the original API, unless <c>Api:CapabilitiesRequireKey</c> is true.</summary>
     public static RouteGroupBuilder MapCapabilities(this RouteGroupBuilder api, bool requireKey)
     {
@@ -27,33 +34,49 @@ public static class CapabilitiesEndpoints
         static IReadOnlyList<string> Usable(IReadOnlyDictionary<string, string[]> table, FfmpegCapabilities caps) =>
             [.. table.Where(e => e.Value.Any(caps.HasEncoder)).Select(e => e.Key), "copy"];
 
+        var demuxers = caps.Demuxers.ToHashSet(StringComparer.Ordinal);
+        var metrics = MetricFilters.Where(caps.Filters.Contains).Select(f => f == "libvmaf" ? "vmaf" : f).ToList();
         return new CapabilitiesResponse(
             caps.Version,
-            new FeaturesView("v1", jobs.Value.MaxTimeoutSeconds, workers.Value.EffectiveConcurrency, jobs.Value.MaxOperations),
+            new FeaturesView("v1", null, jobs.Value.MaxTimeoutSeconds, workers.Value.EffectiveConcurrency, jobs.Value.MaxOperations),
             new FormatsView(
-                caps.Demuxers,
-                FormatCatalog.Containers.Keys.ToList(),
-                Usable(FormatCatalog.VideoEncoders, caps),
-                Usable(FormatCatalog.AudioEncoders, caps)),
-            ["trim", "scale"],
+                new InputFormatsView([.. VideoDemuxers.Where(demuxers.Contains)], [.. AudioDemuxers.Where(demuxers.Contains)]),
+                new OutputFormatsView([.. FormatCatalog.Containers.Keys.Where(c => caps.Muxers.Count == 0 || caps.Muxers.Contains(FormatCatalog.Containers[c].Muxer))], Usable(FormatCatalog.VideoEncoders, caps), Usable(FormatCatalog.AudioEncoders, caps))),
+            OperationMapper.Supported,
+            caps.Filters,
+            new AnalysisView(metrics, Probing: true),
+            ["local"],
+            new HardwareAccelerationView(caps.HwAccels.Count > 0, caps.HwAccels),
             caps.Encoders,
             caps.Decoders,
-            caps.Filters,
             caps.HwAccels);
     }
 }
 
+/// <summary>The original API's capability keys, filled from the installed ffmpeg, plus the full encoder/decoder lists.</summary>
 public sealed record CapabilitiesResponse(
     string Version,
     FeaturesView Features,
     FormatsView Formats,
     IReadOnlyList<string> Operations,
+    IReadOnlyList<string> Filters,
+    AnalysisView Analysis,
+    IReadOnlyList<string> StorageBackends,
+    HardwareAccelerationView HardwareAcceleration,
     IReadOnlyList<CodecEntry> Encoders,
     IReadOnlyList<CodecEntry> Decoders,
-    IReadOnlyList<string> Filters,
     IReadOnlyList<string> Hwaccels);
 
-public sealed record FeaturesView(string ApiVersion, int MaxJobDuration, int ConcurrentJobs, int MaxOperations);
+/// <summary><c>max_file_size</c> is null: inputs are read from storage mounts, with no upload size limit yet.</summary>
+public sealed record FeaturesView(string ApiVersion, long? MaxFileSize, int MaxJobDuration, int ConcurrentJobs, int MaxOperations);
 
-/// <summary><c>input</c>: every demuxer; <c>output</c>: the containers and codecs a job may ask for here.</summary>
-public sealed record FormatsView(IReadOnlyList<string> Input, IReadOnlyList<string> OutputContainers, IReadOnlyList<string> VideoCodecs, IReadOnlyList<string> AudioCodecs);
+public sealed record FormatsView(InputFormatsView Input, OutputFormatsView Output);
+
+public sealed record InputFormatsView(IReadOnlyList<string> Video, IReadOnlyList<string> Audio);
+
+/// <summary>The containers and codecs a job may ask for on this server.</summary>
+public sealed record OutputFormatsView(IReadOnlyList<string> Containers, IReadOnlyList<string> VideoCodecs, IReadOnlyList<string> AudioCodecs);
+
+public sealed record AnalysisView(IReadOnlyList<string> Metrics, bool Probing);
+
+public sealed record HardwareAccelerationView(bool Available, IReadOnlyList<string> Types);
