@@ -87,8 +87,10 @@ public sealed partial class JobRunner(
                 throw new JobFailure("INVALID_OUTPUT", ex.Message);
             }
 
+            // Logs and errors name files by their virtual paths, never the server's directories.
+            string Clean(string text) => mounts.Sanitize(text.Replace(workspace, "$WORKSPACE", StringComparison.Ordinal));
             var args = plan.Command.ToArguments();
-            run.Log.Add(Line("ffmpeg " + mounts.Sanitize(string.Join(' ', args.Select(a => a.Replace(workspace, "$WORKSPACE", StringComparison.Ordinal))))));
+            run.Log.Add(Line("ffmpeg " + Clean(string.Join(' ', args))));
             var result = await FfmpegProcess.RunAsync(
                 new FfmpegRunOptions(tools.FfmpegPath, args)
                 {
@@ -104,7 +106,7 @@ public sealed partial class JobRunner(
                 run.Token);
             foreach (var line in result.StderrTail)
             {
-                run.Log.Add(mounts.Sanitize(line.Replace(workspace, "$WORKSPACE", StringComparison.Ordinal)));
+                run.Log.Add(Clean(line));
             }
 
             if (await probe is { } rejected)
@@ -119,8 +121,7 @@ public sealed partial class JobRunner(
 
             if (!result.Succeeded)
             {
-                var reason = mounts.Sanitize((result.LastError ?? $"exit code {result.ExitCode}").Replace(workspace, "", StringComparison.Ordinal));
-                throw new JobFailure("FFMPEG_FAILED", $"ffmpeg failed: {reason}");
+                throw new JobFailure("FFMPEG_FAILED", $"ffmpeg failed: {Clean(result.LastError ?? $"exit code {result.ExitCode}")}");
             }
 
             await StopMonitorAsync(stopMonitor, monitorTask);

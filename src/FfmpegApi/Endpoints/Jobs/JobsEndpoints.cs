@@ -82,9 +82,8 @@ public static class JobsEndpoints
     }
 
     internal static async Task<Results<Ok<JobCancelResponse>, ProblemHttpResult>> CancelAsync(
-        HttpContext context, AppDbContext db, JobQueue queue, RunningJobs running, ProgressHub hub, CancellationToken cancellationToken)
+        HttpContext context, AppDbContext db, JobQueue queue, RunningJobs running, ProgressHub hub, string id, CancellationToken cancellationToken)
     {
-        var id = (string)context.GetRouteValue("id")!;
         var job = await db.FindVisibleAsync(Caller.From(context.User), id, cancellationToken);
         if (job is null)
         {
