@@ -43,6 +43,18 @@ public sealed class ProgressParserTests
     }
 
     [Fact]
+    public void Each_block_starts_empty()
+    {
+        var parser = new ProgressParser();
+        parser.Feed("speed=2.5x");
+        parser.Feed("frame=10");
+        parser.Feed("progress=continue")!.Speed.ShouldBe(2.5);
+        var second = parser.Feed("progress=continue")!;
+        second.Speed.ShouldBeNull("a value from an earlier block must not leak into the next");
+        second.Frame.ShouldBeNull();
+    }
+
+    [Fact]
     public void Prefers_out_time_us_over_out_time_ms()
     {
         var parser = new ProgressParser();
