@@ -111,6 +111,30 @@ public sealed class ApiContractTests(ServerFixture fixture)
         problem!["errors"]!["output.video.codec"]![0]!.GetValue<string>().ShouldContain("Allowed: vp9, av1, copy");
     }
 
+    [Theory]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":{"format":"webm","video":{"codec":"vp8"}}}""", "output.video.codec", "vp8", "vp9")]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":"mp5"}""", "output.format", "mp5", "mp4")]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","options":{"priority":"hgh"}}""", "options.priority", "hgh", "high")]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","prioriy":"high"}""", "prioriy", "prioriy", "priority")]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":{"format":"webm","video":{"codec":"prores"}}}""", "output.video.codec", "prores", null)]
+    public async Task Error_details_carry_value_allowed_and_a_suggestion(string body, string field, string value, string? suggestion)
+    {
+        var (status, problem) = await _client.PostJsonAsync("/api/v1/convert", body);
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        var details = problem!["error"]!["details"]!;
+        details["field"]!.GetValue<string>().ShouldBe(field);
+        details["value"]!.GetValue<string>().ShouldBe(value);
+        details["allowed"]!.AsArray().Count.ShouldBeGreaterThan(1);
+        details["suggestion"]?.GetValue<string>().ShouldBe(suggestion);
+        if (suggestion is null)
+        {
+            details["suggestion"].ShouldBeNull();
+        }
+
+        problem["error"]!["doc_url"]!.GetValue<string>().ShouldBe($"/docs/errors.md#{problem["code"]!.GetValue<string>()}");
+        problem.AsObject().ContainsKey("error_lead").ShouldBeFalse();
+    }
+
     [Fact]
     public async Task Too_many_operations_are_refused()
     {

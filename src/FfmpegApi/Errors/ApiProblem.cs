@@ -22,17 +22,57 @@ public static class ErrorCodes
     public const string InternalError = "INTERNAL_ERROR";
 }
 
+/// <summary>The original API's <c>error.details</c>: the field, the value sent, what is allowed, a likely fix.</summary>
+public sealed record ErrorDetail(string Field, string? Value, IReadOnlyList<string>? Allowed, string? Suggestion)
+{
+    /// <summary>The allowed value closest to what was sent (case-insensitive, edit distance ≤ 2), if any.</summary>
+    public static string? Suggest(string? value, IReadOnlyList<string>? allowed)
+    {
+        if (value is null || allowed is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        var best = allowed.Select(a => (Candidate: a, Distance: Distance(value.ToLowerInvariant(), a.ToLowerInvariant()))).MinBy(x => x.Distance);
+        return best.Distance <= 2 && best.Candidate != value ? best.Candidate : null;
+    }
+
+    internal static int Distance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            previous = current;
+        }
+
+        return previous[b.Length];
+    }
+}
+
 /// <summary>
 /// RFC 9457 problem details with the service's extensions: <c>code</c>, <c>errors</c> (field → messages),
 /// <c>request_id</c>, and the original API's <c>error</c> object so its clients keep working.
 /// </summary>
 public static class ApiProblem
 {
-    public static ProblemHttpResult Create(HttpContext context, int status, string code, string detail, IDictionary<string, string[]>? errors = null)
+    public static ProblemHttpResult Create(HttpContext context, int status, string code, string detail, IDictionary<string, string[]>? errors = null, ErrorDetail? lead = null)
     {
-        var problem = Build(context, status, code, detail, errors);
-        return TypedResults.Problem(problem);
+        if (lead is not null)
+        {
+            context.Items[LeadKey] = lead;
+        }
+
+        return TypedResults.Problem(Build(context, status, code, detail, errors));
     }
+
+    private const string LeadKey = "error_lead";
 
     public static ProblemDetails Build(HttpContext context, int status, string code, string detail, IDictionary<string, string[]>? errors = null)
     {
@@ -65,12 +105,25 @@ public static class ApiProblem
         }
 
         var first = errors?.FirstOrDefault();
+        var lead = context.Items[LeadKey] as ErrorDetail;
+        if (lead is null && first is { Key: { } field })
+        {
+            lead = new ErrorDetail(field, null, null, null);
+        }
+
         problem.Extensions["error"] = new Dictionary<string, object?>
         {
             ["type"] = TypeFor(problem.Status ?? 500),
             ["code"] = code,
             ["message"] = problem.Detail ?? problem.Title,
-            ["details"] = first is { Key: { } field } ? new Dictionary<string, object?> { ["field"] = field, ["messages"] = first.Value.Value } : null,
+            ["details"] = lead is null ? null : new Dictionary<string, object?>
+            {
+                ["field"] = lead.Field,
+                ["value"] = lead.Value,
+                ["allowed"] = lead.Allowed,
+                ["suggestion"] = lead.Suggestion,
+                ["messages"] = errors is not null && errors.TryGetValue(lead.Field, out var messages) ? messages : null,
+            },
             ["doc_url"] = $"/docs/errors.md#{code}",
             ["request_id"] = requestId,
         };

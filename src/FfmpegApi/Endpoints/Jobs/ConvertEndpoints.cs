@@ -51,7 +51,7 @@ public static class ConvertEndpoints
         var (spec, errors) = mapper.Map(document.RootElement, id);
         if (spec is null)
         {
-            return ApiProblem.Create(context, 422, errors.Code, errors.Summary(), errors.ToDictionary());
+            return ApiProblem.Create(context, 422, errors.Code, errors.Summary(), errors.ToDictionary(), errors.LeadDetail());
         }
 
         var job = new Job

@@ -15,6 +15,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
 {
     private static readonly string[] TopLevel = ["input", "output", "operations", "options", "priority"];
     private static readonly string[] OptionFields = ["priority", "timeout_seconds"];
+    private static readonly string[] Priorities = ["low", "normal", "high"];
 
     public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
     {
@@ -112,7 +113,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         };
         if (priority is null)
         {
-            fields.Errors.Add("options.priority", "Must be one of: low, normal, high.", InvalidRequest);
+            fields.Errors.Add("options.priority", "Must be one of: low, normal, high.", InvalidRequest, priorityText, Priorities);
         }
 
         return (priority ?? JobPriority.Normal, timeout);

@@ -15,7 +15,7 @@ internal sealed class JsonFields(ValidationErrors errors)
         {
             if (Array.IndexOf(allowed, property.Name) < 0)
             {
-                errors.Add(Join(path, property.Name), $"Unknown field '{property.Name}'. Allowed: {string.Join(", ", allowed)}.", code);
+                errors.Add(Join(path, property.Name), $"Unknown field '{property.Name}'. Allowed: {string.Join(", ", allowed)}.", code, property.Name, allowed);
             }
         }
     }

@@ -133,7 +133,7 @@ internal static class OperationMapper
 
     private static OperationSpec? Unknown(string type, string path, JsonFields fields)
     {
-        fields.Errors.Add($"{path}.type", $"Unknown operation '{type}'. Supported: {string.Join(", ", Supported)}.", InvalidOperation);
+        fields.Errors.Add($"{path}.type", $"Unknown operation '{type}'. Supported: {string.Join(", ", Supported)}.", InvalidOperation, type, Supported);
         return null;
     }
 }

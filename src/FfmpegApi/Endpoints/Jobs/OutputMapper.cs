@@ -61,7 +61,7 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
         var container = FormatCatalog.FindContainer(format);
         if (container is null)
         {
-            Errors.Add("output.format", $"Unsupported format '{format}'. Supported: {string.Join(", ", FormatCatalog.Containers.Keys)}.", InvalidOutput);
+            Errors.Add("output.format", $"Unsupported format '{format}'. Supported: {string.Join(", ", FormatCatalog.Containers.Keys)}.", InvalidOutput, format, [.. FormatCatalog.Containers.Keys]);
             return null;
         }
 
@@ -132,7 +132,7 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
         var preset = fields.String(el, "preset", "output.video", InvalidOutput);
         if (preset is not null && codec is "h264" or "h265" && Array.IndexOf(X26xPresets, preset) < 0)
         {
-            Errors.Add("output.video.preset", $"Must be one of: {string.Join(", ", X26xPresets)}.", InvalidOutput);
+            Errors.Add("output.video.preset", $"Must be one of: {string.Join(", ", X26xPresets)}.", InvalidOutput, preset, X26xPresets);
         }
 
         var crf = fields.Int(el, "crf", "output.video", InvalidOutput, 0, codec is "h264" or "h265" ? 51 : 63);
@@ -217,13 +217,13 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
         var codec = normalize(text);
         if (codec is null)
         {
-            Errors.Add(field, $"Unknown codec '{text}'. Known: {string.Join(", ", encoders.Keys.Append("copy"))}.", InvalidOutput);
+            Errors.Add(field, $"Unknown codec '{text}'. Known: {string.Join(", ", encoders.Keys.Append("copy"))}.", InvalidOutput, text, [.. encoders.Keys.Append("copy")]);
             return null;
         }
 
         if (!allowed.Contains(codec))
         {
-            Errors.Add(field, $"'{codec}' cannot be stored in '{container.Name}'. Allowed: {string.Join(", ", allowed)}.", CodecMismatch);
+            Errors.Add(field, $"'{codec}' cannot be stored in '{container.Name}'. Allowed: {string.Join(", ", allowed)}.", CodecMismatch, codec, allowed);
             return null;
         }
 

@@ -1,3 +1,5 @@
+using FfmpegApi.Errors;
+
 namespace FfmpegApi.Endpoints.Jobs;
 
 /// <summary>Field → messages, plus the most specific error code seen (codec mismatch beats a generic one).</summary>
@@ -14,14 +16,18 @@ public sealed class ValidationErrors
 
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _fieldCodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ErrorDetail> _details = new(StringComparer.Ordinal);
     private string? _code;
 
     public bool Any => _errors.Count > 0;
 
     public string Code => _code ?? Errors.ErrorCodes.InvalidRequest;
 
-    public void Add(string field, string message, string code)
+    /// <summary>Records an error; <paramref name="value"/> and <paramref name="allowed"/> feed the original API's
+    /// <c>error.details</c> (<c>value</c>, <c>allowed</c>, <c>suggestion</c>).</summary>
+    public void Add(string field, string message, string code, string? value = null, IReadOnlyList<string>? allowed = null)
     {
+        _details.TryAdd(field, new ErrorDetail(field, value, allowed, ErrorDetail.Suggest(value, allowed)));
         if (!_errors.TryGetValue(field, out var list))
         {
             _errors[field] = list = [];
@@ -40,9 +46,14 @@ public sealed class ValidationErrors
     /// <summary>A one-sentence summary for <c>detail</c>.</summary>
     public string Summary()
     {
-        // Lead with an error of the reported code, so detail and code agree.
-        var (field, messages) = _errors.FirstOrDefault(e => _fieldCodes[e.Key] == Code, _errors.First());
+        var (field, messages) = Lead();
         var more = _errors.Count > 1 ? $" (and {_errors.Count - 1} more)" : string.Empty;
         return $"{field}: {messages[0]}{more}";
     }
+
+    /// <summary>The details of the leading error (the one <see cref="Summary"/> names).</summary>
+    public ErrorDetail LeadDetail() => _details[Lead().Key];
+
+    // Lead with an error of the reported code, so detail and code agree.
+    private KeyValuePair<string, List<string>> Lead() => _errors.FirstOrDefault(e => _fieldCodes[e.Key] == Code, _errors.First());
 }
