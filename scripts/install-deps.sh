@@ -14,7 +14,9 @@ apt_packages=()
 command -v ffmpeg >/dev/null 2>&1 || apt_packages+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || apt_packages+=(ffmpeg)
 if (( want_test )); then
-  command -v python3 >/dev/null 2>&1 || apt_packages+=(python3)
+  # The client-compatibility tests drive the API with Debian's python3 + requests and with node's fetch.
+  /usr/bin/python3 -c 'import requests' >/dev/null 2>&1 || apt_packages+=(python3 python3-requests)
+  command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 fi
 
 if (( ${#apt_packages[@]} )); then

@@ -1,0 +1,63 @@
+// Drives the service the way JavaScript clients of the original FFmpeg API do (fetch, its documented shapes).
+// Usage: FFMPEG_API_URL=http://127.0.0.1:PORT FFMPEG_API_KEY=fa_... node rendiff-client-check.mjs
+import assert from 'node:assert/strict';
+
+const base = process.env.FFMPEG_API_URL.replace(/\/$/, '') + '/api/v1';
+const headers = { 'X-API-Key': process.env.FFMPEG_API_KEY, 'Content-Type': 'application/json' };
+let checks = 0;
+const check = (condition, message) => { assert.ok(condition, message); checks++; };
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(id, statuses, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const job = await (await fetch(`${base}/jobs/${id}`, { headers })).json();
+    if (statuses.includes(job.status)) return job;
+    await sleep(200);
+  }
+  throw new Error(`job ${id} never reached ${statuses}`);
+}
+
+async function submit(body) {
+  const response = await fetch(`${base}/convert`, { method: 'POST', headers, body: JSON.stringify(body) });
+  check(response.status === 202 || response.status === 200, `convert answered ${response.status}`);
+  const created = await response.json();
+  check('job' in created && Array.isArray(created.warnings), 'creation envelope');
+  return created.job.id;
+}
+
+const id = await submit({ input: '/storage/input/short.mp4', output: { format: 'mp4', video: { codec: 'h264', preset: 'ultrafast' } }, operations: [{ type: 'scale', width: 160 }] });
+const done = await waitFor(id, ['completed', 'failed']);
+check(done.status === 'completed', `job ended ${done.status}`);
+check(done.output.metadata.width === 160, 'scaled width read back');
+
+const list = await (await fetch(`${base}/jobs?per_page=1`, { headers })).json();
+check(list.jobs.length === 1 && list.total >= 1 && list.page === 1 && list.has_prev === false && 'has_next' in list, 'paging envelope');
+
+const bad = await fetch(`${base}/convert`, { method: 'POST', headers, body: JSON.stringify({ input: '/storage/input/short.mp4', output: 'mp4', surprise: 1 }) });
+check(bad.status === 422, `unknown field status ${bad.status}`);
+const problem = await bad.json();
+check(problem.error.code === 'INVALID_REQUEST' && problem.error.details.field === 'surprise', 'unknown field is named');
+
+const longId = await submit({ input: '/storage/input/long.mp4', output: { format: 'mp4', video: { preset: 'veryslow' } } });
+await waitFor(longId, ['processing']);
+const cancelled = await (await fetch(`${base}/jobs/${longId}`, { method: 'DELETE', headers })).json();
+check(cancelled.status === 'cancelled', `cancel answered ${JSON.stringify(cancelled)}`);
+
+// SSE with fetch: read the stream until the terminal event.
+const sseId = await submit({ input: '/storage/input/short.mp4', output: 'mp3' });
+const response = await fetch(`${base}/jobs/${sseId}/events`, { headers });
+const decoder = new TextDecoder();
+let buffer = '';
+let terminal = null;
+for await (const chunk of response.body) {
+  buffer += decoder.decode(chunk, { stream: true });
+  const match = buffer.match(/event: (completed|failed|cancelled)\ndata: (.*)\n/);
+  if (match) { terminal = { name: match[1], data: JSON.parse(match[2]) }; break; }
+}
+check(terminal?.name === 'completed' && terminal.data.output_size > 0, `terminal event ${JSON.stringify(terminal)}`);
+
+const health = await (await fetch(`${base}/health`)).json();
+check(['healthy', 'degraded'].includes(health.status), 'health');
+
+console.log(`js client: ${checks} checks passed`);
