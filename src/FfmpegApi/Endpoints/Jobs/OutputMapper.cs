@@ -95,20 +95,7 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
 
     private VideoSpec? MapVideo(JsonElement? video, ContainerFormat container, IReadOnlyList<OperationSpec>? operations)
     {
-        string? codecText = null;
-        if (video is { } v)
-        {
-            if (v.ValueKind != JsonValueKind.Object)
-            {
-                Errors.Add("output.video", "Must be an object.", InvalidOutput);
-                return null;
-            }
-
-            fields.RejectUnknown(v, "output.video", InvalidOutput, VideoFields);
-            codecText = fields.String(v, "codec", "output.video", InvalidOutput);
-        }
-
-        if (codecText is "none")
+        if (!TryReadCodec(video, "output.video", VideoFields, out var codecText) || codecText is "none")
         {
             return null;
         }
@@ -172,20 +159,7 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
 
     private AudioSpec? MapAudio(JsonElement? audio, ContainerFormat container)
     {
-        string? codecText = null;
-        if (audio is { } a)
-        {
-            if (a.ValueKind != JsonValueKind.Object)
-            {
-                Errors.Add("output.audio", "Must be an object.", InvalidOutput);
-                return null;
-            }
-
-            fields.RejectUnknown(a, "output.audio", InvalidOutput, AudioFields);
-            codecText = fields.String(a, "codec", "output.audio", InvalidOutput);
-        }
-
-        if (codecText is "none")
+        if (!TryReadCodec(audio, "output.audio", AudioFields, out var codecText) || codecText is "none")
         {
             return null;
         }
@@ -210,6 +184,26 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
         }
 
         return new AudioSpec(codec, bitrate, channels, sampleRate);
+    }
+
+    /// <summary>Reads an optional stream object (<c>output.video</c>/<c>output.audio</c>) and its codec text.</summary>
+    private bool TryReadCodec(JsonElement? element, string path, string[] allowedFields, out string? codecText)
+    {
+        codecText = null;
+        if (element is not { } el)
+        {
+            return true;
+        }
+
+        if (el.ValueKind != JsonValueKind.Object)
+        {
+            Errors.Add(path, "Must be an object.", InvalidOutput);
+            return false;
+        }
+
+        fields.RejectUnknown(el, path, InvalidOutput, allowedFields);
+        codecText = fields.String(el, "codec", path, InvalidOutput);
+        return true;
     }
 
     private string? CheckCodec(string text, string field, IReadOnlyList<string> allowed, Func<string, string?> normalize, IReadOnlyDictionary<string, string[]> encoders, ContainerFormat container)
