@@ -107,7 +107,13 @@ internal static class Benchmarks
         };
         var bare = new List<double>();
         var job = new List<double>();
-        await RunJobAsync(http, body, null); // warm-up: JIT, page cache
+        // Warm-up to steady state: the first jobs of a fresh process pay tiered JIT (measured: server CPU per 7 s
+        // job fell from 2.6 s to 0.75 s over the first three jobs), which a long-running service does not.
+        for (var i = 0; i < 3; i++)
+        {
+            await RunJobAsync(http, body, null);
+        }
+
         for (var i = 0; i < rounds; i++)
         {
             var clock = Stopwatch.StartNew();
