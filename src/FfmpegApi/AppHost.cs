@@ -72,7 +72,7 @@ public static partial class AppHost
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         app.MapHealth();
-        var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Jobs");
+        var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Jobs").ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapConvert();
         api.MapJobs();
         api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));

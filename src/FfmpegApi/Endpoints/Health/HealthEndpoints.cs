@@ -20,11 +20,13 @@ public static class HealthEndpoints
     {
         var health = app.MapGroup("/health").WithTags("Health").AllowAnonymous();
         health.MapGet("/live", () => TypedResults.Ok(new LiveResponse("alive"))).WithName("Live");
-        health.MapGet("/ready", ReadyAsync).WithName("Ready");
+        health.MapGet("/ready", ReadyAsync).WithName("Ready").Produces<ReadyResponse>(StatusCodes.Status503ServiceUnavailable);
 
         var api = app.MapGroup("/api/v1/health").WithTags("Health").AllowAnonymous();
-        api.MapGet("/", SummaryAsync).WithName("Health").WithSummary("Overall health (the original API's probe); 503 when unhealthy");
-        api.MapGet("/detailed", DetailedAsync).WithName("HealthDetailed").WithSummary("Per-component health; may require a key (Health:DetailedRequiresKey)");
+        api.MapGet("/", SummaryAsync).WithName("Health").WithSummary("Overall health (the original API's probe); 503 when unhealthy")
+            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
+        api.MapGet("/detailed", DetailedAsync).WithName("HealthDetailed").WithSummary("Per-component health; may require a key (Health:DetailedRequiresKey)")
+            .Produces<DetailedHealthResponse>().Produces<DetailedHealthResponse>(StatusCodes.Status503ServiceUnavailable).ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
     }
 

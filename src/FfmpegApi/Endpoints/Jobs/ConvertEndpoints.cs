@@ -23,6 +23,10 @@ public static class ConvertEndpoints
             .WithName("Convert")
             .WithSummary("Submit a conversion job")
             .Accepts<ConvertRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
         return api;
     }

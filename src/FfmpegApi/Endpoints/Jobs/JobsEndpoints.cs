@@ -19,13 +19,21 @@ public static class JobsEndpoints
     public static RouteGroupBuilder MapJobs(this RouteGroupBuilder api)
     {
         var jobs = api.MapGroup("/jobs").WithTags("Jobs");
-        jobs.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("List jobs (newest first)");
-        jobs.MapGet("/{id}", GetAsync).WithName("GetJob").WithSummary("Get a job");
-        jobs.MapDelete("/{id}", CancelAsync).WithName("CancelJob").WithSummary("Cancel a job");
-        jobs.MapGet("/{id}/logs", LogsAsync).WithName("GetJobLogs").WithSummary("The job's log, including the ffmpeg stderr tail");
-        jobs.MapGet("/{id}/output", OutputAsync).WithName("DownloadJobOutput").WithSummary("Download a completed job's output (Range supported)");
+        jobs.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("List jobs (newest first)")
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+        jobs.MapGet("/{id}", GetAsync).WithName("GetJob").WithSummary("Get a job")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapDelete("/{id}", CancelAsync).WithName("CancelJob").WithSummary("Cancel a job")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        jobs.MapGet("/{id}/logs", LogsAsync).WithName("GetJobLogs").WithSummary("The job's log, including the ffmpeg stderr tail")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id}/output", OutputAsync).WithName("DownloadJobOutput").WithSummary("Download a completed job's output (Range supported)")
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .Produces(StatusCodes.Status206PartialContent, contentType: "application/octet-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         jobs.MapGet("/{id}/events", JobEventsEndpoint.StreamAsync).WithName("JobEvents").WithSummary("Server-Sent Events: progress, then completed | failed | cancelled")
-            .Produces(200, contentType: "text/event-stream");
+            .Produces(200, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
