@@ -10,6 +10,7 @@ using FfmpegApi.Errors;
 using FfmpegApi.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
+using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
 
 namespace FfmpegApi;
@@ -52,6 +53,10 @@ public static partial class AppHost
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ApiProblem.Decorate(c.HttpContext, c.ProblemDetails));
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddScoped<HealthProbe>();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(JobMetrics.MeterName)
+            .AddAspNetCoreInstrumentation()
+            .AddPrometheusExporter());
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
@@ -72,6 +77,8 @@ public static partial class AppHost
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         app.MapHealth();
+        // Prometheus text format; public like the health probes (put it behind the network, see docs/configuration.md).
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Jobs").ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapConvert();
         api.MapJobs();
