@@ -82,6 +82,7 @@ public sealed class GoldenArgvTests
         var argv = Argv(spec, VideoWithAudio);
         argv.Take(6).ShouldBe(["-hide_banner", "-nostdin", "-y", "-nostats", "-progress", "pipe:1"]);
         argv[argv.ToList().IndexOf("-protocol_whitelist") + 1].ShouldBe("file,pipe");
+        argv.ToList().IndexOf("-format_whitelist").ShouldBeLessThan(argv.ToList().IndexOf("-i"));
         argv.ShouldContain("file:/data/storage/input/in.mp4");
         argv[^1].ShouldBe("file:/data/work/job/output.mp4");
     }

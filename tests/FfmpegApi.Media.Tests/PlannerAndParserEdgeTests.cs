@@ -89,7 +89,10 @@ public sealed class ParserEdgeTests
     [Fact]
     public void Probe_arguments_are_safe()
     {
-        FfprobeParser.Arguments("/x/y.mp4").ShouldBe(["-v", "error", "-protocol_whitelist", "file,pipe", "-print_format", "json", "-show_format", "-show_streams", "file:/x/y.mp4"]);
+        FfprobeParser.Arguments("/x/y.mp4").ShouldBe(["-v", "error", "-protocol_whitelist", "file,pipe", "-format_whitelist", FfmpegCommand.SafeDemuxers, "-print_format", "json", "-show_format", "-show_streams", "file:/x/y.mp4"]);
+        FfmpegCommand.SafeDemuxers.Split(',').ShouldNotContain("hls");
+        FfmpegCommand.SafeDemuxers.Split(',').ShouldNotContain("concat");
+        FfmpegCommand.SafeDemuxers.Split(',').ShouldNotContain("image2");
     }
 
     [Fact]

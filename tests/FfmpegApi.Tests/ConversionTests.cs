@@ -116,6 +116,21 @@ public sealed class ConversionTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_playlist_that_points_outside_the_mount_cannot_read_the_file()
+    {
+        // An HLS playlist inside the mount naming a media file outside it: with only the protocol whitelist,
+        // ffmpeg's hls demuxer would open it through file:. The demuxer whitelist refuses the playlist itself.
+        var secret = Path.Combine(_server.DataDir, "secret.ts");
+        await TestMedia.GenerateAsync(secret, 1);
+        await File.WriteAllTextAsync(Path.Combine(_server.StorageRoot, "input", "evil.m3u8"), $"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n{secret}\n#EXT-X-ENDLIST\n");
+        var id = await _client.SubmitAsync("""{"input":"/storage/input/evil.m3u8","output":"mp4"}""");
+        var done = await _client.WaitForEndAsync(id);
+        done["status"]!.GetValue<string>().ShouldBe("failed");
+        done["error"]!["code"]!.GetValue<string>().ShouldBe("INVALID_INPUT");
+        File.Exists(_server.Physical($"/storage/output/{id}.mp4")).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task A_non_media_input_fails_with_a_clear_reason()
     {
         var id = await _client.SubmitAsync("""{"input":"/storage/input/notes.mp4","output":"mp4"}""");

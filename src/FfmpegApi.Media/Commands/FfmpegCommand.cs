@@ -9,6 +9,15 @@ public sealed class FfmpegCommand
     /// <summary>Protocols ffmpeg may open for local jobs; remote protocols are added only for vetted URLs.</summary>
     public const string LocalProtocols = "file,pipe";
 
+    /// <summary>
+    /// Demuxers an input may use. The protocol whitelist alone is not a sandbox: playlist-like demuxers (hls,
+    /// concat/ffconcat, image2 patterns, tty, …) open further files through the allowed <c>file</c> protocol, so an
+    /// .m3u8 inside a mount could read any file on the host. Only self-contained media formats are allowed.
+    /// </summary>
+    public const string SafeDemuxers =
+        "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,flv,asf,mxf,ogg,mp3,wav,flac,aac,ac3,eac3,aiff,caf,w64,wv,amr,au,"
+        + "h264,hevc,ivf,yuv4mpegpipe,gif,png_pipe,jpeg_pipe,webp_pipe,bmp_pipe";
+
     private readonly List<ICommandStep> _steps = [];
 
     private FfmpegCommand(string input, string output)
@@ -39,7 +48,7 @@ public sealed class FfmpegCommand
             args.AddRange(step.InputArguments);
         }
 
-        args.AddRange(["-protocol_whitelist", LocalProtocols, "-i", AsFileUrl(Input)]);
+        args.AddRange(["-protocol_whitelist", LocalProtocols, "-format_whitelist", SafeDemuxers, "-i", AsFileUrl(Input)]);
 
         var filters = _steps.OfType<IVideoFilterStep>().Select(s => s.Filter).ToList();
         var outputSteps = _steps.OfType<IOutputOptionStep>().ToList();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FfmpegApi.Media.Commands;
 
 namespace FfmpegApi.Media.Probe;
 
@@ -8,7 +9,7 @@ namespace FfmpegApi.Media.Probe;
 public static class FfprobeParser
 {
     public static IReadOnlyList<string> Arguments(string path) =>
-        ["-v", "error", "-protocol_whitelist", "file,pipe", "-print_format", "json", "-show_format", "-show_streams", "file:" + path];
+        ["-v", "error", "-protocol_whitelist", FfmpegCommand.LocalProtocols, "-format_whitelist", FfmpegCommand.SafeDemuxers, "-print_format", "json", "-show_format", "-show_streams", "file:" + path];
 
     /// <summary>Returns null when the text is not ffprobe JSON or has no format section (not a media file).</summary>
     public static MediaInfo? Parse(string json)
