@@ -161,6 +161,26 @@ public sealed class ApiContractTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Fifos_and_empty_files_are_refused_as_inputs()
+    {
+        var fifo = Path.Combine(_server.StorageRoot, "input", "pipe.mp4");
+        if (!File.Exists(fifo))
+        {
+            using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])!;
+            await mkfifo.WaitForExitAsync();
+            mkfifo.ExitCode.ShouldBe(0);
+        }
+
+        await File.WriteAllBytesAsync(Path.Combine(_server.StorageRoot, "input", "empty.mp4"), []);
+        foreach (var name in new[] { "pipe.mp4", "empty.mp4" })
+        {
+            var (status, problem) = await _client.PostJsonAsync("/api/v1/convert", $$"""{"input":"/storage/input/{{name}}","output":"mp4"}""");
+            status.ShouldBe(HttpStatusCode.UnprocessableEntity, name);
+            problem!["errors"]!["input"]![0]!.GetValue<string>().ShouldContain("not a regular file");
+        }
+    }
+
+    [Fact]
     public async Task Malformed_json_wrong_content_type_and_huge_bodies()
     {
         var (status, problem) = await _client.PostJsonAsync("/api/v1/convert", """{"input": """);

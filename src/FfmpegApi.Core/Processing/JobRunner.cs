@@ -65,6 +65,12 @@ public sealed partial class JobRunner(
                 throw new JobFailure("INVALID_INPUT", input is null ? inputError : $"Input file not found: {spec.Input}");
             }
 
+            if (new FileInfo(input.PhysicalPath).Length == 0)
+            {
+                // Re-checked here: the file may have been replaced since submission (FIFOs/devices report size 0).
+                throw new JobFailure("INVALID_INPUT", $"Input is empty or not a regular file: {spec.Input}");
+            }
+
             if (!mounts.TryResolve(spec.Output.Path, out var output, out var outputError))
             {
                 throw new JobFailure("INVALID_OUTPUT", outputError);

@@ -84,6 +84,13 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
             return null;
         }
 
+        // FIFOs and device nodes report size 0 (and would block or never end); an empty file is not media either.
+        if (new FileInfo(resolved.PhysicalPath).Length == 0)
+        {
+            fields.Errors.Add(field, $"Input is empty or not a regular file: {resolved.VirtualPath}", InvalidInput);
+            return null;
+        }
+
         return resolved.VirtualPath;
     }
 
