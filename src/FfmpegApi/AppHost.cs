@@ -53,6 +53,8 @@ public static partial class AppHost
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ApiProblem.Decorate(c.HttpContext, c.ProblemDetails));
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddScoped<HealthProbe>();
+        var network = builder.Configuration.GetSection(NetworkAccessOptions.Section).Get<NetworkAccessOptions>() ?? new NetworkAccessOptions();
+        services.AddSingleton(new IpAllowlist(network.AllowedNetworks, network.TrustedProxies));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(JobMetrics.MeterName)
             .AddAspNetCoreInstrumentation()
@@ -69,6 +71,7 @@ public static partial class AppHost
 
         var app = builder.Build();
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<IpAllowlistMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
