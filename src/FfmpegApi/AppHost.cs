@@ -71,6 +71,8 @@ public static partial class AppHost
 
         var app = builder.Build();
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseHsts();
         app.UseMiddleware<IpAllowlistMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -285,6 +285,21 @@ public sealed class ApiContractTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Every_response_carries_the_security_headers()
+    {
+        using var anonymous = _server.Client();
+        foreach (var path in new[] { "/health/live", "/api/v1/jobs", "/api/v1/nothing", "/openapi/v1.json" })
+        {
+            using var response = await anonymous.GetAsync(new Uri(path, UriKind.Relative));
+            response.Headers.GetValues("X-Content-Type-Options").Single().ShouldBe("nosniff", path);
+            response.Headers.GetValues("Referrer-Policy").Single().ShouldBe("no-referrer", path);
+            response.Headers.GetValues("X-Frame-Options").Single().ShouldBe("DENY", path);
+            response.Headers.Contains("Strict-Transport-Security").ShouldBeFalse("HSTS only over HTTPS");
+            response.Headers.Contains("Server").ShouldBeFalse();
+        }
+    }
+
+    [Fact]
     public async Task Responses_carry_a_request_id()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/v1/jobs/nope", UriKind.Relative));
