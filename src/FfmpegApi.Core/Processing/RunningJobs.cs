@@ -45,8 +45,6 @@ public sealed class RunningJobs
     }
 
     public IReadOnlyList<string>? LiveLog(string jobId) => _runs.TryGetValue(jobId, out var c) ? c.Log.Snapshot() : null;
-
-    public int Count => _runs.Count;
 }
 
 /// <summary>One run: a stop token with the first reason that fired, and its log.</summary>

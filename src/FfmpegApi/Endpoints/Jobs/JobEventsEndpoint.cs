@@ -66,7 +66,6 @@ public static class JobEventsEndpoint
             {
                 await context.Response.WriteAsync(": keep-alive\n\n", cancellationToken);
                 await context.Response.Body.FlushAsync(cancellationToken);
-                db.ChangeTracker.Clear();
                 job = (await db.FindVisibleAsync(caller, id, cancellationToken))!;
                 if (JobStateMachine.IsTerminal(job.Status))
                 {
@@ -100,18 +99,18 @@ public static class JobEventsEndpoint
 
     private static ProgressEventData ProgressFromRow(Job job)
     {
-        var percent = job.Status == JobStatus.Queued ? 0 : job.Progress;
+        var percent = JobView.WireProgress(job);
         return new ProgressEventData(job.Id, JobStateMachine.ToWire(job.Status), percent, percent, job.Stage, job.Fps, job.Speed, job.EtaSeconds, null, null, null, job.UpdatedAt);
     }
 
     private static Task WriteTerminalAsync(HttpContext context, Job job, CancellationToken cancellationToken, long? sequence = null)
     {
         var status = JobStateMachine.ToWire(job.Status);
-        var metadata = job.OutputJson is null ? null : JsonSerializer.Deserialize<OutputMetadata>(job.OutputJson, JsonDefaults.Options);
+        var metadata = JobView.MetadataOf(job);
         var data = new TerminalEventData(
             job.Id,
             status,
-            job.Status == JobStatus.Completed ? 100 : job.Progress,
+            JobView.WireProgress(job),
             metadata?.Path,
             metadata?.SizeBytes,
             job.Status == JobStatus.Failed ? new JobErrorView(job.ErrorCode ?? "ERROR", job.ErrorMessage ?? string.Empty) : null,

@@ -32,13 +32,8 @@ public sealed record JobView(
     public static JobView From(Job job)
     {
         var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)!;
-        var metadata = job.OutputJson is null ? null : JsonSerializer.Deserialize<OutputMetadata>(job.OutputJson, JsonDefaults.Options);
-        var progress = job.Status switch
-        {
-            JobStatus.Queued => 0,
-            JobStatus.Completed => 100,
-            _ => job.Progress,
-        };
+        var metadata = MetadataOf(job);
+        var progress = WireProgress(job);
         var elapsed = job.StartedAt is { } s ? ((job.CompletedAt ?? job.UpdatedAt) - s).TotalSeconds : (double?)null;
         var links = new JobLinks($"/api/v1/jobs/{job.Id}", $"/api/v1/jobs/{job.Id}/events", $"/api/v1/jobs/{job.Id}/logs", $"/api/v1/jobs/{job.Id}/output");
         return new JobView(
@@ -62,6 +57,18 @@ public sealed record JobView(
             new ProgressDetailsView(progress, job.Stage, job.Fps, null, null, elapsed is { } e ? Math.Round(Math.Max(0, e), 1) : null, job.EtaSeconds, new QualityView(null, null)),
             links);
     }
+
+    /// <summary>Progress as clients see it: 0 while queued, 100 once completed, otherwise the last reading (or null).</summary>
+    public static double? WireProgress(Job job) => job.Status switch
+    {
+        JobStatus.Queued => 0,
+        JobStatus.Completed => 100,
+        _ => job.Progress,
+    };
+
+    /// <summary>The ffprobe read-back of a completed job's output, or null before completion.</summary>
+    public static OutputMetadata? MetadataOf(Job job) =>
+        job.OutputJson is null ? null : JsonSerializer.Deserialize<OutputMetadata>(job.OutputJson, JsonDefaults.Options);
 }
 
 public sealed record JobErrorView(string Code, string Message);

@@ -92,7 +92,8 @@ public static class JobsEndpoints
     internal static async Task<Results<Ok<JobCancelResponse>, ProblemHttpResult>> CancelAsync(
         HttpContext context, AppDbContext db, JobQueue queue, RunningJobs running, ProgressHub hub, string id, CancellationToken cancellationToken)
     {
-        var job = await db.FindVisibleAsync(Caller.From(context.User), id, cancellationToken);
+        var caller = Caller.From(context.User);
+        var job = await db.FindVisibleAsync(caller, id, cancellationToken);
         if (job is null)
         {
             return NotFound(context);
@@ -131,7 +132,7 @@ public static class JobsEndpoints
             }
         }
 
-        var final = await db.FindVisibleAsync(Caller.From(context.User), id, cancellationToken);
+        var final = await db.FindVisibleAsync(caller, id, cancellationToken);
         return final!.Status switch
         {
             JobStatus.Cancelled => TypedResults.Ok(new JobCancelResponse(id, "cancelled", "Job cancelled; ffmpeg was stopped and partial output removed.")),
