@@ -1,5 +1,6 @@
 using System.Globalization;
 using FfmpegApi.Media.Commands;
+using FfmpegApi.Media.Commands.Filtergraph;
 using FfmpegApi.Media.Specs;
 
 namespace FfmpegApi.Media.Tests;
@@ -76,7 +77,7 @@ public sealed class CatalogGoldenTests
             "trim(0,5) in: " + string.Join(' ', new TrimStep(0, 5).InputArguments) + " out: " + string.Join(' ', new TrimStep(0, 5).OutputArguments),
             "trim(2.5,null) in: " + string.Join(' ', new TrimStep(2.5, null).InputArguments) + " out: " + string.Join(' ', new TrimStep(2.5, null).OutputArguments),
             "trim(0.0004,1.23456) in: " + string.Join(' ', new TrimStep(0.0004, 1.23456).InputArguments) + " out: " + string.Join(' ', new TrimStep(0.0004, 1.23456).OutputArguments),
-            "scale: " + new ScaleStep(1280, -2).Filter,
+            "scale: " + new FitScaleStep(1280, null, ScaleFit.Contain, true).Filter,
             "fps: " + string.Join(' ', new FrameRateStep(29.97).OutputArguments),
             "map(v,a): " + string.Join(' ', new StreamMapStep(true, true).OutputArguments),
             "map(v): " + string.Join(' ', new StreamMapStep(true, false).OutputArguments),

@@ -39,17 +39,21 @@ public sealed class PlannerEdgeTests
     public void One_sided_sizes_keep_the_aspect_ratio()
     {
         var argv = string.Join(' ', JobPlanner.Plan(Spec(new VideoSpec("h264", Width: 640), null, "mp4", new ScaleOperation(null, 480)), Both, "/i", "/o", _ => true).Command.ToArguments());
-        argv.ShouldContain("-vf scale=-2:480:flags=lanczos,scale=640:-2:flags=lanczos");
+        argv.ShouldContain("-vf scale=w=-2:h='min(480,ih)':flags=lanczos,scale=w='min(640,iw)':h=-2:flags=lanczos");
         var heightOnly = string.Join(' ', JobPlanner.Plan(Spec(new VideoSpec("h264", Height: 360), null), Both, "/i", "/o", _ => true).Command.ToArguments());
-        heightOnly.ShouldContain("scale=-2:360");
+        heightOnly.ShouldContain("scale=w=-2:h='min(360,ih)'");
     }
 
     [Fact]
-    public void Copy_ignores_filters_and_frame_rate()
+    public void Copy_ignores_size_and_frame_rate_but_refuses_operations()
     {
-        var argv = JobPlanner.Plan(Spec(new VideoSpec("copy", Fps: 30, Width: 100), new AudioSpec("copy"), "mkv", new ScaleOperation(320, 240)), Both, "/i", "/o", _ => true).Command.ToArguments();
+        var argv = JobPlanner.Plan(Spec(new VideoSpec("copy", Fps: 30, Width: 100), new AudioSpec("copy"), "mkv"), Both, "/i", "/o", _ => true).Command.ToArguments();
         argv.ShouldNotContain("-vf");
         argv.ShouldNotContain("-r");
+        Should.Throw<PlanningException>(() => JobPlanner.Plan(Spec(new VideoSpec("copy"), new AudioSpec("aac"), "mkv", new ScaleOperation(320, 240)), Both, "/i", "/o", _ => true))
+            .Message.ShouldContain("video codec cannot be 'copy'");
+        Should.Throw<PlanningException>(() => JobPlanner.Plan(Spec(new VideoSpec("h264"), new AudioSpec("copy"), "mkv", new VolumeOperation(3)), Both, "/i", "/o", _ => true))
+            .Message.ShouldContain("audio codec cannot be 'copy'");
     }
 
     [Fact]

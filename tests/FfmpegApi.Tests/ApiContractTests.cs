@@ -88,7 +88,7 @@ public sealed class ApiContractTests(ServerFixture fixture)
     [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","operations":[{"type":"trim","start":5,"end":2}]}""", "INVALID_OPERATION", "operations[0].end")]
     [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","operations":[{"type":"trim","start":"soon"}]}""", "INVALID_OPERATION", "operations[0].start")]
     [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","operations":[{"type":"scale"}]}""", "INVALID_OPERATION", "operations[0]")]
-    [InlineData("""{"input":"/storage/input/short.mp4","output":{"format":"mp4","video":{"codec":"copy"}},"operations":[{"type":"scale","width":100}]}""", "INVALID_OPERATION", "operations")]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":{"format":"mp4","video":{"codec":"copy"}},"operations":[{"type":"scale","width":100}]}""", "INVALID_OPERATION", "operations[0]")]
     [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","options":{"priority":"urgent!"}}""", "INVALID_REQUEST", "options.priority")]
     [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","options":{"timeout_seconds":0}}""", "INVALID_REQUEST", "options.timeout_seconds")]
     [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","surprise":true}""", "INVALID_REQUEST", "surprise")]

@@ -90,7 +90,7 @@ public sealed class ConversionTests(ServerFixture fixture)
     }
 
     [Fact]
-    public async Task Resize_alias_and_resolution_shorthand()
+    public async Task Resize_alias_and_resolution_shorthand_never_upscale_by_default()
     {
         var id = await _client.SubmitAsync("""
             {"input":"/storage/input/short.mp4","output":{"format":"mkv","video":{"codec":"libx264","resolution":"240p","preset":"ultrafast"}},
@@ -99,8 +99,9 @@ public sealed class ConversionTests(ServerFixture fixture)
         var done = await _client.WaitForEndAsync(id);
         done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
         var probe = await TestMedia.ProbeAsync(_server.Physical(done["output"]!["path"]!.GetValue<string>()));
-        probe.FirstVideo!.Height.ShouldBe(240);
-        probe.FirstVideo.Width.ShouldBe(426);
+        // 320x240 → resize to height 120 (160x120); the 240p box would need an upscale, so the size stays.
+        probe.FirstVideo!.Height.ShouldBe(120);
+        probe.FirstVideo.Width.ShouldBe(160);
         probe.FormatName.ShouldContain("matroska");
     }
 

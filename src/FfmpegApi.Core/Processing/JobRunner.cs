@@ -5,6 +5,8 @@ using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Queue;
 using FfmpegApi.Core.Storage;
 using FfmpegApi.Media.Commands;
+using FfmpegApi.Media.Commands.Filtergraph;
+using FfmpegApi.Media.Probe;
 using FfmpegApi.Media.Process;
 using FfmpegApi.Media.Progress;
 using FfmpegApi.Media.Specs;
@@ -79,55 +81,69 @@ public sealed partial class JobRunner(
             // ffprobe runs beside ffmpeg rather than before it: spawning it costs ~150 ms here, which would sit on
             // every job's start latency. ffmpeg starts with optional stream maps; when the probe answers, progress
             // gets its expected duration, and an unusable input stops the run with the probe's clear reason.
+            // Plans that depend on the input (a fade timed from the end, overlays, measurement passes) probe first.
             var scale = new ExpectedDuration();
+            var probeFirst = JobPlanner.RequiresProbe(spec);
             var probe = ProbeBesideAsync(spec, input.PhysicalPath, scale, run);
+            var info = probeFirst ? await ProbedOrThrowAsync(probe, run) : null;
             var capabilities = await tools.GetCapabilitiesAsync();
             var workFile = Path.Combine(workspace, "output" + Path.GetExtension(output!.PhysicalPath));
-            JobPlan plan;
-            try
-            {
-                plan = JobPlanner.Plan(spec, null, input.PhysicalPath, workFile, capabilities.HasEncoder);
-            }
-            catch (PlanningException ex)
-            {
-                throw new JobFailure("INVALID_OUTPUT", ex.Message);
-            }
+            var context = new PlanContext(input.PhysicalPath, workFile, capabilities.HasEncoder) { ResolveFile = ResolveAsset };
 
             // Logs and errors name files by their virtual paths, never the server's directories.
             string Clean(string text) => mounts.Sanitize(text.Replace(workspace, "$WORKSPACE", StringComparison.Ordinal));
-            var args = plan.Command.ToArguments();
-            run.Log.Add(Line("ffmpeg " + Clean(string.Join(' ', args))));
-            var result = await FfmpegProcess.RunAsync(
-                new FfmpegRunOptions(tools.FfmpegPath, args)
-                {
-                    OnStarted = pid =>
+            var passes = new Queue<PlannedPass>(PlanOrFail(spec, info, context).Passes);
+            var doneWeight = 0.0;
+            while (passes.TryDequeue(out var pass))
+            {
+                var args = pass.Command.ToArguments();
+                run.Log.Add(Line("ffmpeg " + Clean(string.Join(' ', args))));
+                var baseWeight = doneWeight;
+                var result = await FfmpegProcess.RunAsync(
+                    new FfmpegRunOptions(tools.FfmpegPath, args)
                     {
-                        metrics.StartLatency.Record((clock.GetUtcNow().UtcDateTime - job.CreatedAt).TotalMilliseconds);
-                        last = Publish(job.Id, monitor, last with { Stage = "processing", Percent = scale.Seconds is > 0 ? 0 : null });
-                        run.Log.Add(Line($"ffmpeg started (pid {pid})"));
+                        OnStarted = pid =>
+                        {
+                            if (baseWeight == 0)
+                            {
+                                metrics.StartLatency.Record((clock.GetUtcNow().UtcDateTime - job.CreatedAt).TotalMilliseconds);
+                            }
+
+                            last = Publish(job.Id, monitor, last with { Stage = pass.Stage, Percent = scale.Seconds is > 0 ? Math.Round(baseWeight * 100, 2) : null });
+                            run.Log.Add(Line($"ffmpeg started (pid {pid})"));
+                        },
+                        OnProgress = update => last = Publish(job.Id, monitor, ToProgress(update, scale.Seconds, pass.Stage, baseWeight, pass.Weight)),
+                        StopGracePeriod = TimeSpan.FromSeconds(jobOptions.Value.StopGraceSeconds),
                     },
-                    OnProgress = update => last = Publish(job.Id, monitor, ToProgress(update, scale.Seconds)),
-                    StopGracePeriod = TimeSpan.FromSeconds(jobOptions.Value.StopGraceSeconds),
-                },
-                run.Token);
-            foreach (var line in result.StderrTail)
-            {
-                run.Log.Add(Clean(line));
-            }
+                    run.Token);
+                foreach (var line in result.StderrTail)
+                {
+                    run.Log.Add(Clean(line));
+                }
 
-            if (await probe is { } rejected)
-            {
-                throw rejected;
-            }
+                if (!probeFirst && (await probe).Failure is { } rejected)
+                {
+                    throw rejected;
+                }
 
-            if (result.Stopped)
-            {
-                throw new OperationCanceledException(run.Token);
-            }
+                if (result.Stopped)
+                {
+                    throw new OperationCanceledException(run.Token);
+                }
 
-            if (!result.Succeeded)
-            {
-                throw new JobFailure("FFMPEG_FAILED", $"ffmpeg failed: {Clean(result.LastError ?? $"exit code {result.ExitCode}")}");
+                if (!result.Succeeded)
+                {
+                    throw new JobFailure("FFMPEG_FAILED", $"ffmpeg failed: {Clean(result.LastError ?? $"exit code {result.ExitCode}")}");
+                }
+
+                doneWeight += pass.Weight;
+                if (pass.MeasuresLoudness)
+                {
+                    var measured = LoudnessMeasurement.Parse(result.StderrTail)
+                        ?? throw new JobFailure("INVALID_INPUT", "The input's loudness could not be measured (silent or unreadable audio).");
+                    run.Log.Add(Line($"measured loudness: {measured.InputI.ToString(CultureInfo.InvariantCulture)} LUFS, true peak {measured.InputTp.ToString(CultureInfo.InvariantCulture)} dBTP"));
+                    passes = new Queue<PlannedPass>(PlanOrFail(spec, info, context with { Loudness = measured }).Passes);
+                }
             }
 
             await StopMonitorAsync(stopMonitor, monitorTask);
@@ -211,7 +227,7 @@ public sealed partial class JobRunner(
     }
 
     /// <summary>Probes the input while ffmpeg runs; returns the failure to report when the input is unusable.</summary>
-    private async Task<JobFailure?> ProbeBesideAsync(JobSpec spec, string inputPath, ExpectedDuration scale, RunContext run)
+    private async Task<ProbeOutcome> ProbeBesideAsync(JobSpec spec, string inputPath, ExpectedDuration scale, RunContext run)
     {
         try
         {
@@ -240,11 +256,11 @@ public sealed partial class JobRunner(
                 run.Stop(StopReason.InputRejected);
             }
 
-            return failure;
+            return new ProbeOutcome(info, failure);
         }
         catch (OperationCanceledException)
         {
-            return null;
+            return new ProbeOutcome(null, null);
         }
     }
 
@@ -255,15 +271,64 @@ public sealed partial class JobRunner(
         return progress;
     }
 
-    internal static JobProgress ToProgress(ProgressUpdate update, double? expectedSeconds) => new(
-        "processing",
-        update.IsEnd && expectedSeconds is > 0 ? 100 : ProgressMath.Percent(update.OutTime, expectedSeconds),
-        update.Fps,
-        update.Speed,
-        update.IsEnd ? 0 : ProgressMath.EtaSeconds(update.OutTime, expectedSeconds, update.Speed),
-        update.BitrateKbps,
-        update.TotalSizeBytes,
-        update.OutTime?.TotalSeconds);
+    /// <summary>
+    /// One pass's progress as the job's: the pass covers [<paramref name="doneWeight"/>, doneWeight + weight] of
+    /// the bar; the ETA counts the passes still to come at the current speed.
+    /// </summary>
+    internal static JobProgress ToProgress(ProgressUpdate update, double? expectedSeconds, string stage = "processing", double doneWeight = 0, double weight = 1)
+    {
+        var passPercent = update.IsEnd && expectedSeconds is > 0 ? 100 : ProgressMath.Percent(update.OutTime, expectedSeconds);
+        var eta = update.IsEnd ? 0 : ProgressMath.EtaSeconds(update.OutTime, expectedSeconds, update.Speed);
+        var later = 1 - doneWeight - weight;
+        if (eta is { } e && later > 1e-9 && expectedSeconds is > 0 && update.Speed is > 0)
+        {
+            // Later passes are assumed to take as long per unit of weight as this one.
+            eta = Math.Round(e + (expectedSeconds.Value / update.Speed.Value * later / weight), 1);
+        }
+
+        return new JobProgress(
+            stage,
+            passPercent is { } p ? Math.Round((doneWeight * 100) + (p * weight), 2) : null,
+            update.Fps,
+            update.Speed,
+            eta,
+            update.BitrateKbps,
+            update.TotalSizeBytes,
+            update.OutTime?.TotalSeconds);
+    }
+
+    private static JobPlan PlanOrFail(JobSpec spec, MediaInfo? info, PlanContext context)
+    {
+        try
+        {
+            return JobPlanner.Plan(spec, info, context);
+        }
+        catch (PlanningException ex)
+        {
+            throw new JobFailure("INVALID_OUTPUT", ex.Message);
+        }
+    }
+
+    /// <summary>A file a spec names besides the input (e.g. a watermark image), re-checked against the sandbox.</summary>
+    private string ResolveAsset(string virtualPath) =>
+        mounts.TryResolve(virtualPath, out var resolved, out var error) && File.Exists(resolved!.PhysicalPath)
+            ? resolved.PhysicalPath
+            : throw new JobFailure("INVALID_INPUT", resolved is null ? error : $"File not found: {virtualPath}");
+
+    /// <summary>Waits for the probe when the plan needs it; a rejected input fails the job before ffmpeg starts.</summary>
+    private static async Task<MediaInfo> ProbedOrThrowAsync(Task<ProbeOutcome> probe, RunContext run)
+    {
+        var outcome = await probe;
+        if (outcome.Failure is { } rejected)
+        {
+            throw rejected;
+        }
+
+        run.Token.ThrowIfCancellationRequested();
+        return outcome.Info ?? throw new JobFailure("INVALID_INPUT", "The input could not be probed.");
+    }
+
+    private sealed record ProbeOutcome(MediaInfo? Info, JobFailure? Failure);
 
     /// <summary>The output duration once the probe knows it (read by the progress callback on another thread).</summary>
     private sealed class ExpectedDuration

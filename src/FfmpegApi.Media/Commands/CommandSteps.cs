@@ -20,3 +20,22 @@ public interface IOutputOptionStep : ICommandStep
 {
     IEnumerable<string> OutputArguments { get; }
 }
+
+/// <summary>One filter in the audio filter chain (<c>-af a,b,c</c>).</summary>
+public interface IAudioFilterStep : ICommandStep
+{
+    string Filter { get; }
+}
+
+/// <summary>
+/// A video step that needs a second input (e.g. a watermark image). Its presence turns the video chain into a
+/// <c>-filter_complex</c> graph; <see cref="Graph"/> writes its part between two pad labels.
+/// </summary>
+public interface IOverlayStep : ICommandStep
+{
+    /// <summary>The extra input file (a physical path; prefixed with <c>file:</c> like every input).</summary>
+    string OverlayInput { get; }
+
+    /// <summary>The graph fragment reading <paramref name="source"/> and input <paramref name="inputIndex"/>, writing <paramref name="target"/>.</summary>
+    string Graph(string source, int inputIndex, string target);
+}

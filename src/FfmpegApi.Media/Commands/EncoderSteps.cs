@@ -8,6 +8,28 @@ namespace FfmpegApi.Media.Commands;
 /// </summary>
 public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int? Crf = null, long? BitrateBps = null) : IOutputOptionStep
 {
+    public long? MaxRateBps { get; init; }
+
+    public long? BufferSizeBps { get; init; }
+
+    public string? Tune { get; init; }
+
+    public string? Profile { get; init; }
+
+    public string? Level { get; init; }
+
+    /// <summary>Overrides the encoder's default pixel format (yuv420p for the delivery codecs).</summary>
+    public string? PixelFormat { get; init; }
+
+    public int? Gop { get; init; }
+
+    public double? KeyframeSeconds { get; init; }
+
+    /// <summary>1 or 2 for a two-pass encode (null: single pass); the stats file lives at <see cref="PassLogPrefix"/>.</summary>
+    public int? Pass { get; init; }
+
+    public string? PassLogPrefix { get; init; }
+
     public IEnumerable<string> OutputArguments
     {
         get
@@ -18,50 +40,111 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
                 return args;
             }
 
-            switch (Encoder)
-            {
-                case "libx264" or "libx265":
-                    args.AddRange(["-preset", Preset ?? "medium"]);
-                    AddQuality(args, Encoder == "libx264" ? 23 : 28);
-                    args.AddRange(["-pix_fmt", "yuv420p"]);
-                    if (Encoder == "libx265")
-                    {
-                        // Apple players need the hvc1 tag; x265 also logs per-frame noise otherwise.
-                        args.AddRange(["-tag:v", "hvc1", "-x265-params", "log-level=error"]);
-                    }
-
-                    break;
-                case "libvpx-vp9":
-                    args.AddRange(["-deadline", "good", "-cpu-used", VpxCpuUsed(Preset), "-row-mt", "1"]);
-                    AddQuality(args, 32, zeroBitrateForCrf: true);
-                    args.AddRange(["-pix_fmt", "yuv420p"]);
-                    break;
-                case "libsvtav1":
-                    args.AddRange(["-preset", SvtPreset(Preset)]);
-                    AddQuality(args, 35);
-                    args.AddRange(["-pix_fmt", "yuv420p"]);
-                    break;
-                case "libaom-av1":
-                    args.AddRange(["-cpu-used", "8", "-row-mt", "1"]);
-                    AddQuality(args, 35, zeroBitrateForCrf: true);
-                    break;
-                case "prores_ks":
-                    args.AddRange(["-profile:v", "2", "-pix_fmt", "yuv422p10le"]);
-                    break;
-                default:
-                    if (BitrateBps is { } b)
-                    {
-                        args.AddRange(["-b:v", Bits(b)]);
-                    }
-                    else
-                    {
-                        args.AddRange(["-q:v", "4"]);
-                    }
-
-                    break;
-            }
-
+            args.AddRange(EncoderArguments());
+            AddCommon(args);
             return args;
+        }
+    }
+
+    private List<string> EncoderArguments()
+    {
+        var args = new List<string>();
+        switch (Encoder)
+        {
+            case "libx264" or "libx265":
+                args.AddRange(["-preset", Preset ?? "medium"]);
+                AddQuality(args, Encoder == "libx264" ? 23 : 28);
+                args.AddRange(["-pix_fmt", PixelFormat ?? "yuv420p"]);
+                if (Encoder == "libx265")
+                {
+                    // Apple players need the hvc1 tag; x265 also logs per-frame noise otherwise. x265 takes its
+                    // two-pass settings through x265-params (ffmpeg's -pass does not reach it).
+                    var x265 = "log-level=error";
+                    if (Pass is { } pass)
+                    {
+                        x265 += $":pass={pass}:stats={PassLogPrefix}.x265.log";
+                    }
+
+                    args.AddRange(["-tag:v", "hvc1", "-x265-params", x265]);
+                }
+
+                break;
+            case "libvpx-vp9":
+                args.AddRange(["-deadline", "good", "-cpu-used", VpxCpuUsed(Preset), "-row-mt", "1"]);
+                AddQuality(args, 32, zeroBitrateForCrf: true);
+                args.AddRange(["-pix_fmt", PixelFormat ?? "yuv420p"]);
+                break;
+            case "libsvtav1":
+                args.AddRange(["-preset", SvtPreset(Preset)]);
+                AddQuality(args, 35);
+                args.AddRange(["-pix_fmt", PixelFormat ?? "yuv420p"]);
+                break;
+            case "libaom-av1":
+                args.AddRange(["-cpu-used", "8", "-row-mt", "1"]);
+                AddQuality(args, 35, zeroBitrateForCrf: true);
+                args.AddRange(["-pix_fmt", PixelFormat ?? "yuv420p"]);
+                break;
+            case "prores_ks":
+                args.AddRange(["-profile:v", Profile ?? "2", "-pix_fmt", PixelFormat ?? "yuv422p10le"]);
+                break;
+            default:
+                if (BitrateBps is { } b)
+                {
+                    args.AddRange(["-b:v", Bits(b)]);
+                }
+                else
+                {
+                    args.AddRange(["-q:v", "4"]);
+                }
+
+                if (PixelFormat is not null)
+                {
+                    args.AddRange(["-pix_fmt", PixelFormat]);
+                }
+
+                break;
+        }
+
+        return args;
+    }
+
+    /// <summary>Options every encoder spells the same way: VBV, tune/profile/level, GOP, two-pass.</summary>
+    private void AddCommon(List<string> args)
+    {
+        if (MaxRateBps is { } max && !args.Contains("-maxrate"))
+        {
+            args.AddRange(["-maxrate", Bits(max), "-bufsize", Bits(BufferSizeBps ?? (max * 2))]);
+        }
+
+        if (Tune is not null)
+        {
+            args.AddRange(["-tune", Tune]);
+        }
+
+        if (Profile is not null && Encoder != "prores_ks")
+        {
+            args.AddRange(["-profile:v", Profile]);
+        }
+
+        if (Level is not null)
+        {
+            args.AddRange(["-level:v", Level]);
+        }
+
+        if (Gop is { } gop)
+        {
+            args.AddRange(["-g", gop.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (KeyframeSeconds is { } every)
+        {
+            // Forced keyframes at fixed times line renditions up for HLS/DASH switching, whatever the frame rate.
+            args.AddRange(["-force_key_frames", $"expr:gte(t,n_forced*{every.ToString("0.###", CultureInfo.InvariantCulture)})"]);
+        }
+
+        if (Pass is { } pass && Encoder != "libx265")
+        {
+            args.AddRange(["-pass", pass.ToString(CultureInfo.InvariantCulture), "-passlogfile", PassLogPrefix!]);
         }
     }
 
@@ -75,9 +158,10 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
         }
 
         args.AddRange(["-crf", (Crf ?? defaultCrf).ToString(CultureInfo.InvariantCulture)]);
-        if (BitrateBps is { } cap)
+        if (BitrateBps is { } bitrate)
         {
-            args.AddRange(["-maxrate", Bits(cap), "-bufsize", Bits(cap * 2)]);
+            var cap = MaxRateBps ?? bitrate;
+            args.AddRange(["-maxrate", Bits(cap), "-bufsize", Bits(BufferSizeBps ?? (cap * 2))]);
         }
         else if (zeroBitrateForCrf)
         {

@@ -48,18 +48,45 @@ public sealed class FfmpegCommand
             args.AddRange(step.InputArguments);
         }
 
-        args.AddRange(["-protocol_whitelist", LocalProtocols, "-format_whitelist", SafeDemuxers, "-i", AsFileUrl(Input)]);
-
-        var filters = _steps.OfType<IVideoFilterStep>().Select(s => s.Filter).ToList();
-        var outputSteps = _steps.OfType<IOutputOptionStep>().ToList();
-        foreach (var step in outputSteps.OfType<StreamMapStep>())
+        AddInput(args, Input);
+        var overlays = _steps.OfType<IOverlayStep>().ToList();
+        foreach (var overlay in overlays)
         {
-            args.AddRange(step.OutputArguments);
+            AddInput(args, overlay.OverlayInput);
         }
 
-        if (filters.Count > 0)
+        var outputSteps = _steps.OfType<IOutputOptionStep>().ToList();
+        var map = outputSteps.OfType<StreamMapStep>().FirstOrDefault();
+        if (overlays.Count > 0 && map is { Video: true })
         {
-            args.AddRange(["-vf", string.Join(',', filters)]);
+            // An overlay needs a second input, so the video chain becomes a labelled graph ending in [vout].
+            args.AddRange(["-filter_complex", ComplexVideoGraph()]);
+            map = map with { VideoSource = "[vout]" };
+        }
+        else
+        {
+            var filters = _steps.OfType<IVideoFilterStep>().Select(s => s.Filter).ToList();
+            if (map is not null)
+            {
+                args.AddRange(map.OutputArguments);
+                map = null;
+            }
+
+            if (filters.Count > 0)
+            {
+                args.AddRange(["-vf", string.Join(',', filters)]);
+            }
+        }
+
+        if (map is not null)
+        {
+            args.AddRange(map.OutputArguments);
+        }
+
+        var audioFilters = _steps.OfType<IAudioFilterStep>().Select(s => s.Filter).ToList();
+        if (audioFilters.Count > 0)
+        {
+            args.AddRange(["-af", string.Join(',', audioFilters)]);
         }
 
         foreach (var step in outputSteps.Where(s => s is not StreamMapStep))
@@ -69,6 +96,41 @@ public sealed class FfmpegCommand
 
         args.Add(AsFileUrl(Output));
         return args;
+    }
+
+    private static void AddInput(List<string> args, string file) =>
+        args.AddRange(["-protocol_whitelist", LocalProtocols, "-format_whitelist", SafeDemuxers, "-i", AsFileUrl(file)]);
+
+    /// <summary>Simple filters are grouped into chains between overlays: [0:v:0]a,b[v0];…overlay…[v1];[v1]c[vout].</summary>
+    private string ComplexVideoGraph()
+    {
+        var parts = new List<string>();
+        var pending = new List<string>();
+        var current = "0:v:0";
+        var label = 0;
+        var inputIndex = 1;
+        foreach (var step in _steps)
+        {
+            if (step is IVideoFilterStep simple)
+            {
+                pending.Add(simple.Filter);
+            }
+            else if (step is IOverlayStep overlay)
+            {
+                if (pending.Count > 0)
+                {
+                    parts.Add($"[{current}]{string.Join(',', pending)}[v{label}]");
+                    current = $"v{label++}";
+                    pending.Clear();
+                }
+
+                parts.Add(overlay.Graph(current, inputIndex++, $"v{label}"));
+                current = $"v{label++}";
+            }
+        }
+
+        parts.Add($"[{current}]{(pending.Count > 0 ? string.Join(',', pending) : "null")}[vout]");
+        return string.Join(';', parts);
     }
 
     /// <summary>

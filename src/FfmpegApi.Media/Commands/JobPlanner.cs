@@ -1,10 +1,31 @@
+using FfmpegApi.Media.Commands.Filtergraph;
 using FfmpegApi.Media.Probe;
 using FfmpegApi.Media.Specs;
 
 namespace FfmpegApi.Media.Commands;
 
-/// <summary>The ffmpeg command for a job, plus what progress needs to turn output time into a percent.</summary>
-public sealed record JobPlan(FfmpegCommand Command, double? ExpectedDurationSeconds);
+/// <summary>
+/// One ffmpeg run of a job. <see cref="Weight"/> is its share of the job's progress (a job's weights sum to 1);
+/// a pass that <see cref="MeasuresLoudness"/> is followed by planning again with what it measured.
+/// </summary>
+public sealed record PlannedPass(string Stage, double Weight, FfmpegCommand Command, bool MeasuresLoudness = false);
+
+/// <summary>The ffmpeg runs for a job, plus what progress needs to turn output time into a percent.</summary>
+public sealed record JobPlan(IReadOnlyList<PlannedPass> Passes, double? ExpectedDurationSeconds)
+{
+    /// <summary>The run that writes the output (the last pass).</summary>
+    public FfmpegCommand Command => Passes[^1].Command;
+}
+
+/// <summary>Where a plan reads and writes, and what the installed ffmpeg can do.</summary>
+public sealed record PlanContext(string InputFile, string OutputFile, Func<string, bool> HasEncoder)
+{
+    /// <summary>Maps a virtual path in a spec (e.g. a watermark image) to the file ffmpeg opens.</summary>
+    public Func<string, string> ResolveFile { get; init; } = path => path;
+
+    /// <summary>What a loudness measurement pass found (null until it has run).</summary>
+    public LoudnessMeasurement? Loudness { get; init; }
+}
 
 /// <summary>The plan could not be made from this spec and this input (a job failure, not a server error).</summary>
 public sealed class PlanningException(string message) : Exception(message);
@@ -12,11 +33,21 @@ public sealed class PlanningException(string message) : Exception(message);
 /// <summary>JobSpec + probed input → typed command steps. Pure: no I/O.</summary>
 public static class JobPlanner
 {
+    /// <summary>Share of progress given to a loudness measurement pass (decoding audio only: quick).</summary>
+    public const double LoudnessPassWeight = 0.2;
+
+    /// <summary>Share of progress given to the analysis pass of a two-pass encode.</summary>
+    public const double FirstPassWeight = 0.4;
+
+    public static JobPlan Plan(JobSpec spec, MediaInfo? input, string inputFile, string outputFile, Func<string, bool> hasEncoder) =>
+        Plan(spec, input, new PlanContext(inputFile, outputFile, hasEncoder));
+
     /// <summary>
-    /// Plans the command. With <paramref name="input"/> null (the probe still running) every requested stream is
-    /// mapped as optional and the expected duration is unknown; <see cref="CheckStreams"/> runs once it is known.
+    /// Plans the runs. With <paramref name="input"/> null (the probe still running; only allowed when
+    /// <see cref="RequiresProbe"/> is false) every requested stream is mapped as optional and the expected duration
+    /// is unknown; <see cref="CheckStreams"/> runs once it is known.
     /// </summary>
-    public static JobPlan Plan(JobSpec spec, MediaInfo? input, string inputFile, string outputFile, Func<string, bool> hasEncoder)
+    public static JobPlan Plan(JobSpec spec, MediaInfo? input, PlanContext context)
     {
         var container = FormatCatalog.FindContainer(spec.Output.Format)
             ?? throw new PlanningException($"Unknown output format '{spec.Output.Format}'.");
@@ -24,50 +55,92 @@ public static class JobPlanner
         {
             CheckStreams(spec, input);
         }
+        else if (RequiresProbe(spec))
+        {
+            throw new PlanningException("This job needs the probed input to be planned.");
+        }
 
         var wantVideo = spec.Output.Video is not null && (input is null || input.FirstVideo is not null);
         var wantAudio = spec.Output.Audio is not null && (input is null || input.FirstAudio is not null);
-
-        var command = FfmpegCommand.For(inputFile, outputFile).With(new StreamMapStep(wantVideo, wantAudio));
         var trim = spec.Operations.OfType<TrimOperation>().LastOrDefault();
-        if (trim is not null)
+        var expected = input is null ? null : ExpectedDuration(spec, input);
+        var chain = FilterChain.Build(spec, input is null ? null : ExpectedDuration(input.DurationSeconds, trim), input?.FirstAudio?.SampleRate, context);
+        if (wantVideo && spec.Output.Video!.Codec == "copy" && chain.Video.Count > 0)
         {
-            command.With(new TrimStep(trim.Start, trim.Duration));
+            throw new PlanningException("Video operations need re-encoding; the video codec cannot be 'copy'.");
         }
 
-        if (wantVideo)
+        if (wantAudio && spec.Output.Audio!.Codec == "copy" && chain.Audio.Count > 0)
         {
-            var video = spec.Output.Video!;
-            var copy = video.Codec == "copy";
-            if (!copy)
-            {
-                foreach (var scale in spec.Operations.OfType<ScaleOperation>())
-                {
-                    command.With(new ScaleStep(scale.Width ?? -2, scale.Height ?? -2));
-                }
+            throw new PlanningException("Audio operations need re-encoding; the audio codec cannot be 'copy'.");
+        }
 
-                if (video.Width is not null || video.Height is not null)
-                {
-                    command.With(new ScaleStep(video.Width ?? -2, video.Height ?? -2));
-                }
+        var normalize = spec.Operations.OfType<NormalizeOperation>().LastOrDefault(n => n.TwoPass);
+        var measure = wantAudio && normalize is not null;
+        if (measure && context.Loudness is null)
+        {
+            // Measure what reaches loudnorm: the audio operations before it, over the same span of the input.
+            var before = FilterChain.Build(spec with { Operations = [.. spec.Operations.TakeWhile(o => o is not NormalizeOperation)] }, null, null, context);
+            var measurement = Base(spec, context.InputFile, NullOutput(context), before.SpeedFactor)
+                .With(new StreamMapStep(false, true));
+            foreach (var step in before.Audio)
+            {
+                measurement.With(step);
             }
 
-            command.With(new VideoEncoderStep(PickEncoder(video.Codec, FormatCatalog.VideoEncoders, hasEncoder), video.Preset, video.Crf, ParseBitrate(video.Bitrate)));
-            if (video.Fps is { } fps && !copy)
-            {
-                command.With(new FrameRateStep(fps));
-            }
+            measurement.With(new LoudnormStep(normalize!, null, PrintJson: true)).With(new MuxerStep("null"));
+            return new JobPlan([new PlannedPass("analyzing", LoudnessPassWeight, measurement, MeasuresLoudness: true)], expected);
+        }
+
+        var video = wantVideo ? spec.Output.Video! : null;
+        var twoPass = video is { TwoPass: true } && video.Codec != "copy";
+        var passLog = Path.Combine(Path.GetDirectoryName(context.OutputFile) ?? ".", "ffpass");
+        var passes = new List<PlannedPass>();
+        if (twoPass)
+        {
+            var first = Base(spec, context.InputFile, NullOutput(context), chain.SpeedFactor).With(new StreamMapStep(true, false));
+            AddVideo(first, chain, video!, context, pass: 1, passLog);
+            first.With(new MuxerStep("null"));
+            passes.Add(new PlannedPass("analyzing", FirstPassWeight, first));
+        }
+
+        var command = Base(spec, context.InputFile, context.OutputFile, chain.SpeedFactor).With(new StreamMapStep(wantVideo, wantAudio));
+        if (video is not null)
+        {
+            AddVideo(command, chain, video, context, twoPass ? 2 : null, passLog);
         }
 
         if (wantAudio)
         {
+            foreach (var step in chain.Audio)
+            {
+                command.With(step);
+            }
+
             var audio = spec.Output.Audio!;
-            command.With(new AudioEncoderStep(PickEncoder(audio.Codec, FormatCatalog.AudioEncoders, hasEncoder), ParseBitrate(audio.Bitrate), audio.Channels, audio.SampleRate));
+            command.With(new AudioEncoderStep(PickEncoder(audio.Codec, FormatCatalog.AudioEncoders, context.HasEncoder), ParseBitrate(audio.Bitrate), audio.Channels, audio.SampleRate));
         }
 
         command.With(new MuxerStep(container.Muxer));
-        return new JobPlan(command, input is null ? null : ExpectedDuration(input.DurationSeconds, trim));
+        passes.Add(new PlannedPass("processing", twoPass ? 1 - FirstPassWeight : 1, command));
+        if (measure)
+        {
+            // Continuation after the measurement pass: the remaining runs share what is left of the progress bar.
+            passes = [.. passes.Select(p => p with { Weight = p.Weight * (1 - LoudnessPassWeight) })];
+        }
+
+        return new JobPlan(passes, expected);
     }
+
+    /// <summary>
+    /// True when the plan depends on the probe (a fade out timed from the end, an overlay graph, a measurement
+    /// pass), so the runner probes before starting ffmpeg instead of beside it.
+    /// </summary>
+    public static bool RequiresProbe(JobSpec spec) =>
+        spec.Output.Video is { TwoPass: true }
+        || spec.Operations.Any(o => o is WatermarkOperation
+            or FadeOperation { Direction: FadeDirection.Out, Start: null }
+            or NormalizeOperation { TwoPass: true });
 
     /// <summary>Throws when the input has no stream the requested output can carry.</summary>
     public static void CheckStreams(JobSpec spec, MediaInfo input)
@@ -82,9 +155,9 @@ public static class JobPlanner
         }
     }
 
-    /// <summary>The output duration for a spec, given the probed input.</summary>
+    /// <summary>The output duration for a spec, given the probed input (trim first, then speed changes).</summary>
     public static double? ExpectedDuration(JobSpec spec, MediaInfo input) =>
-        ExpectedDuration(input.DurationSeconds, spec.Operations.OfType<TrimOperation>().LastOrDefault());
+        ExpectedDuration(input.DurationSeconds, spec.Operations.OfType<TrimOperation>().LastOrDefault()) / SpeedFactor(spec);
 
     /// <summary>The output's length: the input's, minus the trim start, capped by the trim duration.</summary>
     public static double? ExpectedDuration(double? inputSeconds, TrimOperation? trim)
@@ -103,6 +176,59 @@ public static class JobPlanner
             _ => null,
         };
     }
+
+    /// <summary>The product of every speed change (output time = input time ÷ factor).</summary>
+    public static double SpeedFactor(JobSpec spec) => spec.Operations.OfType<SpeedOperation>().Aggregate(1.0, (f, s) => f * s.Factor);
+
+    /// <summary>Input seek and duration; the duration is in output time, so a speed change divides it.</summary>
+    private static FfmpegCommand Base(JobSpec spec, string inputFile, string outputFile, double speed)
+    {
+        var command = FfmpegCommand.For(inputFile, outputFile);
+        if (spec.Operations.OfType<TrimOperation>().LastOrDefault() is { } trim)
+        {
+            command.With(new TrimStep(trim.Start, trim.Duration / speed));
+        }
+
+        return command;
+    }
+
+    private static void AddVideo(FfmpegCommand command, FilterChain chain, VideoSpec video, PlanContext context, int? pass, string passLog)
+    {
+        var copy = video.Codec == "copy";
+        if (!copy)
+        {
+            foreach (var step in chain.Video)
+            {
+                command.With(step);
+            }
+
+            if (video.Width is not null || video.Height is not null)
+            {
+                command.With(new FitScaleStep(video.Width, video.Height, ScaleFit.Contain, AllowUpscale: false));
+            }
+        }
+
+        command.With(new VideoEncoderStep(PickEncoder(video.Codec, FormatCatalog.VideoEncoders, context.HasEncoder), video.Preset, video.Crf, ParseBitrate(video.Bitrate))
+        {
+            MaxRateBps = ParseBitrate(video.MaxRate),
+            BufferSizeBps = ParseBitrate(video.BufferSize),
+            Tune = video.Tune,
+            Profile = video.Profile,
+            Level = video.Level,
+            PixelFormat = video.PixelFormat,
+            Gop = video.Gop,
+            KeyframeSeconds = video.KeyframeSeconds,
+            Pass = pass,
+            PassLogPrefix = pass is null ? null : passLog,
+        });
+        if (video.Fps is { } fps && !copy)
+        {
+            command.With(new FrameRateStep(fps));
+        }
+    }
+
+    /// <summary>Analysis passes write nothing: the null muxer never opens its file.</summary>
+    private static string NullOutput(PlanContext context) => Path.Combine(Path.GetDirectoryName(context.OutputFile) ?? ".", "pass.null");
 
     private static string PickEncoder(string codec, IReadOnlyDictionary<string, string[]> table, Func<string, bool> hasEncoder)
     {

@@ -5,6 +5,9 @@ namespace FfmpegApi.Media.Commands;
 /// <summary>Explicit stream selection: the first video and/or first audio stream, each optional (<c>?</c>).</summary>
 public sealed record StreamMapStep(bool Video, bool Audio) : IOutputOptionStep
 {
+    /// <summary>What <c>-map</c> takes for video: the input's first video stream, or a graph's output label.</summary>
+    public string VideoSource { get; init; } = "0:v:0?";
+
     public IEnumerable<string> OutputArguments
     {
         get
@@ -12,7 +15,7 @@ public sealed record StreamMapStep(bool Video, bool Audio) : IOutputOptionStep
             if (Video)
             {
                 yield return "-map";
-                yield return "0:v:0?";
+                yield return VideoSource;
             }
 
             if (Audio)
@@ -46,12 +49,6 @@ public sealed record TrimStep(double Start, double? Duration) : IInputOptionStep
     public IEnumerable<string> OutputArguments => Duration is { } d ? ["-t", Seconds(d)] : [];
 
     internal static string Seconds(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
-}
-
-/// <summary>Scale; -2 keeps the aspect ratio with an even size (what H.264/H.265 need).</summary>
-public sealed record ScaleStep(int Width, int Height) : IVideoFilterStep
-{
-    public string Filter => string.Create(CultureInfo.InvariantCulture, $"scale={Width}:{Height}:flags=lanczos");
 }
 
 /// <summary>Constant output frame rate.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace FfmpegApi.Media.Specs;
 
 /// <summary>What a client asked for, validated and normalized. Stored as JSON on the job row.</summary>
@@ -31,21 +29,33 @@ public sealed record VideoSpec(
     string? Bitrate = null,
     int? Width = null,
     int? Height = null,
-    double? Fps = null);
+    double? Fps = null)
+{
+    /// <summary>Peak bitrate for VBV-constrained encodes (with <see cref="BufferSize"/>).</summary>
+    public string? MaxRate { get; init; }
+
+    public string? BufferSize { get; init; }
+
+    public string? Tune { get; init; }
+
+    public string? Profile { get; init; }
+
+    public string? Level { get; init; }
+
+    public string? PixelFormat { get; init; }
+
+    /// <summary>Keyframe interval in frames (<c>-g</c>); with <see cref="KeyframeSeconds"/> the time form wins.</summary>
+    public int? Gop { get; init; }
+
+    /// <summary>A keyframe every N seconds (forced with <c>-force_key_frames</c>, aligned across renditions).</summary>
+    public double? KeyframeSeconds { get; init; }
+
+    /// <summary>Two passes for a bitrate target: an analysis pass, then the encode (progress weighted across both).</summary>
+    public bool TwoPass { get; init; }
+}
 
 public sealed record AudioSpec(
     string Codec,
     string? Bitrate = null,
     int? Channels = null,
     int? SampleRate = null);
-
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
-[JsonDerivedType(typeof(TrimOperation), "trim")]
-[JsonDerivedType(typeof(ScaleOperation), "scale")]
-public abstract record OperationSpec;
-
-/// <summary>Keep <see cref="Duration"/> seconds starting at <see cref="Start"/> (null duration: to the end).</summary>
-public sealed record TrimOperation(double Start, double? Duration) : OperationSpec;
-
-/// <summary>Scale to a size; a null side keeps the aspect ratio (rounded to an even number).</summary>
-public sealed record ScaleOperation(int? Width, int? Height) : OperationSpec;

@@ -22,6 +22,20 @@ public static class TestMedia
         result.Succeeded.ShouldBeTrue(string.Join('\n', result.StderrTail));
     }
 
+    /// <summary>A one-colour PNG (a watermark for tests).</summary>
+    public static async Task ImageAsync(string path, string color, int width, int height)
+    {
+        var result = await FfmpegProcess.CaptureAsync("ffmpeg", ["-hide_banner", "-nostdin", "-y", "-f", "lavfi", "-i", $"color=c={color}:size={width}x{height}", "-frames:v", "1", path], TimeSpan.FromSeconds(30), CancellationToken.None);
+        result.Succeeded.ShouldBeTrue(string.Join('\n', result.StderrTail));
+    }
+
+    /// <summary>One field of the first video stream as ffprobe prints it (e.g. pix_fmt, profile).</summary>
+    public static async Task<string> StreamFieldAsync(string path, string field)
+    {
+        var result = await FfmpegProcess.CaptureAsync("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", $"stream={field}", "-of", "default=nw=1:nk=1", path], TimeSpan.FromSeconds(30), CancellationToken.None);
+        return result.Stdout.Trim();
+    }
+
     public static async Task<MediaInfo> ProbeAsync(string path)
     {
         var result = await FfmpegProcess.CaptureAsync("ffprobe", FfprobeParser.Arguments(path), TimeSpan.FromSeconds(30), CancellationToken.None);

@@ -29,7 +29,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
 
         fields.RejectUnknown(body, string.Empty, InvalidRequest, TopLevel);
         var input = MapInput(body, fields);
-        var operations = OperationMapper.Map(body, fields, jobOptions.MaxOperations);
+        var operations = new OperationMapper(fields, mounts).Map(body, jobOptions.MaxOperations);
         var output = new OutputMapper(mounts, capabilities, fields).Map(body, jobId, operations);
         var (priority, timeout) = MapOptions(body, fields);
         if (input is not null && output is not null && input == output.Path)

@@ -14,7 +14,11 @@ namespace FfmpegApi.Endpoints.Jobs;
 internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capabilities, JsonFields fields)
 {
     private static readonly string[] OutputFields = ["path", "format", "video", "audio"];
-    private static readonly string[] VideoFields = ["codec", "preset", "crf", "bitrate", "resolution", "fps"];
+    private static readonly string[] VideoFields =
+    [
+        "codec", "preset", "crf", "bitrate", "resolution", "fps", "max_bitrate", "buffer_size", "tune", "profile", "level",
+        "pixel_format", "gop", "keyframe_interval", "two_pass",
+    ];
     private static readonly string[] AudioFields = ["codec", "bitrate", "channels", "sample_rate"];
     private static readonly string[] X26xPresets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"];
 
@@ -67,7 +71,8 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
 
         var resolved = ResolvePath(path ?? $"/{StorageMounts.DefaultMount}/output/{jobId}.{container.Extension}");
         var videoSpec = MapVideo(video, container, operations);
-        var audioSpec = MapAudio(audio, container);
+        var audioSpec = operations?.OfType<RemoveAudioOperation>().Any() == true ? null : MapAudio(audio, container);
+        CheckOperationStreams(operations, videoSpec, audioSpec);
         if (videoSpec is null && audioSpec is null && !Errors.Any)
         {
             Errors.Add("output", "The output would have neither video nor audio.", InvalidOutput);
@@ -149,12 +154,123 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
             Errors.Add("output.video.codec", "'copy' keeps the stream as is; drop crf, bitrate, preset, resolution and fps or pick an encoder.", InvalidOutput);
         }
 
-        if (codec == "copy" && operations?.OfType<ScaleOperation>().Any() == true)
+        var tuning = MapTuning(el, codec, crf, bitrate);
+        if (codec == "copy" && tuning != new VideoSpec(codec))
         {
-            Errors.Add("operations", "A scale needs re-encoding, so the video codec cannot be 'copy'.", InvalidOperation);
+            Errors.Add("output.video.codec", "'copy' keeps the stream as is; drop the encoder settings or pick an encoder.", InvalidOutput);
         }
 
-        return new VideoSpec(codec, preset, crf, bitrate, width, height, fps);
+        return tuning with { Preset = preset, Crf = crf, Bitrate = bitrate, Width = width, Height = height, Fps = fps };
+    }
+
+    /// <summary>VBV, tune/profile/level, pixel format, GOP and two-pass, each checked against what the codec takes.</summary>
+    private VideoSpec MapTuning(JsonElement el, string codec, int? crf, string? bitrate)
+    {
+        const string P = "output.video";
+        var maxRate = BitrateField(el, "max_bitrate");
+        var bufferSize = BitrateField(el, "buffer_size");
+        var tune = Choice(el, "tune", codec, EncoderOptions.Tunes);
+        var profileText = fields.String(el, "profile", P, InvalidOutput)?.Trim().ToLowerInvariant();
+        if (codec == "prores" && profileText is not null && EncoderOptions.ProresProfileNames.TryGetValue(profileText, out var number))
+        {
+            profileText = number;
+        }
+
+        var profile = profileText is null ? null : CheckChoice("profile", profileText, codec, EncoderOptions.Profiles);
+        var level = fields.String(el, "level", P, InvalidOutput)?.Trim();
+        if (level is not null && (codec is not ("h264" or "h265") || !System.Text.RegularExpressions.Regex.IsMatch(level, @"^\d(\.\d)?$", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1))))
+        {
+            Errors.Add($"{P}.level", "A level applies to h264/h265 and looks like 3.1, 4.0 or 5.1.", InvalidOutput, level);
+        }
+
+        var pixelFormat = Choice(el, "pixel_format", codec, EncoderOptions.PixelFormats);
+        var gop = fields.Int(el, "gop", P, InvalidOutput, 1, 1000);
+        var keyframes = fields.Number(el, "keyframe_interval", P, InvalidOutput, 0.1, 60);
+        var twoPass = el.TryGetProperty("two_pass", out var tp) && tp.ValueKind == JsonValueKind.True;
+        if (el.TryGetProperty("two_pass", out tp) && tp.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+        {
+            Errors.Add($"{P}.two_pass", "Must be true or false.", InvalidOutput);
+        }
+
+        if (twoPass && (bitrate is null || crf is not null || !EncoderOptions.TwoPassCodecs.Contains(codec)))
+        {
+            Errors.Add($"{P}.two_pass", $"Two-pass needs a 'bitrate' target and no 'crf', with one of: {string.Join(", ", EncoderOptions.TwoPassCodecs)}.", InvalidOutput);
+        }
+
+        return new VideoSpec(codec)
+        {
+            MaxRate = maxRate,
+            BufferSize = bufferSize,
+            Tune = tune,
+            Profile = profile,
+            Level = level,
+            PixelFormat = pixelFormat,
+            Gop = gop,
+            KeyframeSeconds = keyframes,
+            TwoPass = twoPass,
+        };
+    }
+
+    private string? BitrateField(JsonElement el, string name)
+    {
+        var text = fields.String(el, name, "output.video", InvalidOutput);
+        if (text is not null && !Bitrate.TryParse(text, out _))
+        {
+            Errors.Add($"output.video.{name}", "Must look like 2500k or 5M (1 kbit/s to 1 Gbit/s).", InvalidOutput);
+            return null;
+        }
+
+        return text;
+    }
+
+    private string? Choice(JsonElement el, string name, string codec, IReadOnlyDictionary<string, string[]> table)
+    {
+        var text = fields.String(el, name, "output.video", InvalidOutput)?.Trim().ToLowerInvariant();
+        return text is null ? null : CheckChoice(name, text, codec, table);
+    }
+
+    private string? CheckChoice(string name, string text, string codec, IReadOnlyDictionary<string, string[]> table)
+    {
+        if (!table.TryGetValue(codec, out var allowed))
+        {
+            Errors.Add($"output.video.{name}", $"'{name}' does not apply to '{codec}'. It applies to: {string.Join(", ", table.Keys)}.", InvalidOutput, text);
+            return null;
+        }
+
+        if (Array.IndexOf(allowed, text) < 0)
+        {
+            Errors.Add($"output.video.{name}", $"'{codec}' takes {name} one of: {string.Join(", ", allowed)}.", InvalidOutput, text, allowed);
+            return null;
+        }
+
+        return text;
+    }
+
+    /// <summary>Operations on a stream the output lacks, or on a stream being copied, cannot run.</summary>
+    private void CheckOperationStreams(IReadOnlyList<OperationSpec>? operations, VideoSpec? video, AudioSpec? audio)
+    {
+        for (var i = 0; i < (operations?.Count ?? 0); i++)
+        {
+            var operation = operations![i];
+            var name = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(operation.GetType().Name.Replace("Operation", string.Empty, StringComparison.Ordinal));
+            var path = $"operations[{i}]";
+            if (OperationStreams.NeedsVideo(operation) && video is null)
+            {
+                Errors.Add(path, $"'{name}' works on video, and this output has none.", InvalidOperation);
+            }
+            else if (OperationStreams.NeedsAudio(operation) && audio is null)
+            {
+                Errors.Add(path, $"'{name}' works on audio, and this output has none.", InvalidOperation);
+            }
+            else if (video?.Codec == "copy" && (OperationStreams.NeedsVideo(operation) || operation is SpeedOperation or FadeOperation))
+            {
+                Errors.Add(path, $"'{name}' needs re-encoding, so the video codec cannot be 'copy'.", InvalidOperation);
+            }
+            else if (audio?.Codec == "copy" && (OperationStreams.NeedsAudio(operation) || operation is SpeedOperation or FadeOperation))
+            {
+                Errors.Add(path, $"'{name}' needs re-encoding, so the audio codec cannot be 'copy'.", InvalidOperation);
+            }
+        }
     }
 
     private AudioSpec? MapAudio(JsonElement? audio, ContainerFormat container)

@@ -1,0 +1,206 @@
+using FfmpegApi.Media.Commands;
+using FfmpegApi.Media.Commands.Filtergraph;
+using FfmpegApi.Media.Probe;
+using FfmpegApi.Media.Process;
+using FfmpegApi.Media.Specs;
+
+namespace FfmpegApi.Media.Tests;
+
+/// <summary>A 2 s 320×240 clip with a 440 Hz tone and a 40×40 red PNG, generated once for the operation runs.</summary>
+public sealed class OperationMedia : IAsyncLifetime
+{
+    public string Dir { get; } = Directory.CreateTempSubdirectory("fa-ops-").FullName;
+
+    public string Clip => Path.Combine(Dir, "clip.mp4");
+
+    public string RedPng => Path.Combine(Dir, "red.png");
+
+    public MediaInfo ClipInfo { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        await Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2", "-f", "lavfi", "-i", "sine=frequency=440:duration=2:sample_rate=44100",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", Clip);
+        await Ffmpeg("-f", "lavfi", "-i", "color=c=red:size=40x40:duration=1", "-frames:v", "1", RedPng);
+        ClipInfo = await ProbeAsync(Clip);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Directory.Delete(Dir, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+
+    public static async Task Ffmpeg(params string[] args)
+    {
+        var result = await FfmpegProcess.CaptureAsync("ffmpeg", ["-hide_banner", "-nostdin", "-y", .. args], TimeSpan.FromSeconds(120), CancellationToken.None);
+        result.Succeeded.ShouldBeTrue(string.Join('\n', result.StderrTail));
+    }
+
+    public static async Task<MediaInfo> ProbeAsync(string path)
+    {
+        var result = await FfmpegProcess.CaptureAsync("ffprobe", FfprobeParser.Arguments(path), TimeSpan.FromSeconds(30), CancellationToken.None);
+        return FfprobeParser.Parse(result.Stdout).ShouldNotBeNull();
+    }
+
+    /// <summary>One frame at <paramref name="seconds"/> as packed RGB bytes.</summary>
+    public async Task<(byte[] Rgb, int Width)> FrameAsync(string file, double seconds)
+    {
+        var info = await ProbeAsync(file);
+        var raw = Path.Combine(Dir, Guid.NewGuid().ToString("N") + ".rgb");
+        await Ffmpeg("-ss", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", file, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", raw);
+        return (await File.ReadAllBytesAsync(raw), info.FirstVideo!.Width!.Value);
+    }
+}
+
+/// <summary>Each operation family run by real ffmpeg on a generated clip; results read back with ffprobe and pixels.</summary>
+public sealed class OperationRunTests(OperationMedia media) : IClassFixture<OperationMedia>
+{
+    private async Task<(MediaInfo Info, string File, JobPlan Plan)> RunAsync(string format, VideoSpec? video, AudioSpec? audio, params OperationSpec[] operations)
+    {
+        var output = Path.Combine(media.Dir, Guid.NewGuid().ToString("N"), "output." + format);
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        var spec = new JobSpec(media.Clip, new OutputSpec(output, format, video, audio), operations);
+        var context = new PlanContext(media.Clip, output, _ => true);
+        var plan = JobPlanner.Plan(spec, media.ClipInfo, context);
+        var passes = new Queue<PlannedPass>(plan.Passes);
+        while (passes.TryDequeue(out var pass))
+        {
+            var result = await FfmpegProcess.RunAsync(new FfmpegRunOptions("ffmpeg", pass.Command.ToArguments()), TestContext.Current.CancellationToken);
+            result.Succeeded.ShouldBeTrue(string.Join('\n', result.StderrTail));
+            if (pass.MeasuresLoudness)
+            {
+                var measured = LoudnessMeasurement.Parse(result.StderrTail).ShouldNotBeNull();
+                plan = JobPlanner.Plan(spec, media.ClipInfo, context with { Loudness = measured });
+                passes = new Queue<PlannedPass>(plan.Passes);
+            }
+        }
+
+        return (await OperationMedia.ProbeAsync(output), output, plan);
+    }
+
+    private static (int R, int G, int B) Pixel((byte[] Rgb, int Width) frame, int x, int y)
+    {
+        var i = ((y * frame.Width) + x) * 3;
+        return (frame.Rgb[i], frame.Rgb[i + 1], frame.Rgb[i + 2]);
+    }
+
+    [Fact]
+    public async Task Geometry_operations_give_the_expected_sizes()
+    {
+        (await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), null, new CropOperation(100, 80))).Info.FirstVideo!.Width.ShouldBe(100);
+        var padded = (await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), null, new PadOperation(400, 300, "blue"))).Info.FirstVideo!;
+        (padded.Width, padded.Height).ShouldBe((400, 300));
+        var rotated = (await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), null, new RotateOperation(90))).Info.FirstVideo!;
+        (rotated.Width, rotated.Height).ShouldBe((240, 320));
+        var contained = (await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), null, new ScaleOperation(200, 200))).Info.FirstVideo!;
+        (contained.Width, contained.Height).ShouldBe((200, 150));
+        var covered = (await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), null, new ScaleOperation(200, 200, ScaleFit.Cover))).Info.FirstVideo!;
+        (covered.Width, covered.Height).ShouldBe((200, 200));
+        var noUpscale = (await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), null, new ScaleOperation(1280, 720))).Info.FirstVideo!;
+        (noUpscale.Width, noUpscale.Height).ShouldBe((320, 240));
+        var upscaled = (await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), null, new ScaleOperation(640, null, AllowUpscale: true))).Info.FirstVideo!;
+        (upscaled.Width, upscaled.Height).ShouldBe((640, 480));
+    }
+
+    [Fact]
+    public async Task Pad_colour_and_flip_land_where_expected()
+    {
+        var (_, file, _) = await RunAsync("mp4", new VideoSpec("h264", "ultrafast", Crf: 10), null, new PadOperation(400, 240, "#0000ff", 0, 0));
+        var frame = await media.FrameAsync(file, 0.5);
+        var (r, g, b) = Pixel(frame, 390, 120);
+        b.ShouldBeGreaterThan(200);
+        (r + g).ShouldBeLessThan(60);
+    }
+
+    [Fact]
+    public async Task Speed_halves_duration_for_video_and_audio_and_fps_changes_the_rate()
+    {
+        var (info, _, plan) = await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), new AudioSpec("aac"), new SpeedOperation(2));
+        plan.ExpectedDurationSeconds.ShouldBe(1);
+        info.FirstVideo!.DurationSeconds!.Value.ShouldBe(1, 0.1);
+        info.FirstAudio!.DurationSeconds!.Value.ShouldBe(1, 0.1);
+        var slowTrim = await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), new AudioSpec("aac"), new TrimOperation(0.5, 1), new SpeedOperation(0.5));
+        slowTrim.Info.DurationSeconds!.Value.ShouldBe(2, 0.15);
+        (await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), null, new FpsOperation(10))).Info.FirstVideo!.FrameRate.ShouldBe(10);
+    }
+
+    [Fact]
+    public async Task Watermark_sits_in_its_corner_with_its_opacity()
+    {
+        var (_, file, _) = await RunAsync("mp4", new VideoSpec("h264", "ultrafast", Crf: 10), null, new WatermarkOperation(media.RedPng, OverlayPosition.TopLeft, 0, 1, null));
+        var frame = await media.FrameAsync(file, 1);
+        var (r, g, b) = Pixel(frame, 20, 20);
+        r.ShouldBeGreaterThan(200);
+        (g + b).ShouldBeLessThan(80);
+        var outside = Pixel(frame, 60, 60);
+        (outside.G + outside.B).ShouldBeGreaterThan(80, "outside the watermark the test pattern shows");
+
+        var (_, scaled, _) = await RunAsync("mp4", new VideoSpec("h264", "ultrafast", Crf: 10), null, new WatermarkOperation(media.RedPng, OverlayPosition.BottomRight, 0, 0.5, 0.5));
+        var half = await media.FrameAsync(scaled, 1);
+        var corner = Pixel(half, 300, 220);
+        corner.R.ShouldBeGreaterThan(100, "half-opacity red over the pattern");
+        var edge = Pixel(half, 170, 130);
+        edge.R.ShouldBeGreaterThan(100, "scaled to half the width (160 px), the watermark starts at x=160");
+    }
+
+    [Fact]
+    public async Task Text_with_filter_syntax_in_it_is_drawn_not_parsed()
+    {
+        var (info, _, _) = await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), null, new TextOperation("it's 50%: a,b;[c] \\ %{pts} [0:v]drawbox", Start: 0.2, End: 1.5));
+        info.FirstVideo!.Width.ShouldBe(320);
+        info.DurationSeconds!.Value.ShouldBe(2, 0.1);
+    }
+
+    [Fact]
+    public async Task Picture_filters_run_and_grayscale_has_neutral_colour()
+    {
+        var (_, file, _) = await RunAsync(
+            "mp4",
+            new VideoSpec("h264", "ultrafast", Crf: 10),
+            null,
+            new DeinterlaceOperation(),
+            new DenoiseOperation(FilterStrength.Strong),
+            new SharpenOperation(1),
+            new ColorOperation(0.05, 1.1, 1.2, 1.0),
+            new GrayscaleOperation());
+        var frame = await media.FrameAsync(file, 1);
+        for (var x = 10; x < 320; x += 50)
+        {
+            var (r, g, b) = Pixel(frame, x, 100);
+            Math.Abs(r - g).ShouldBeLessThan(12);
+            Math.Abs(g - b).ShouldBeLessThan(12);
+        }
+    }
+
+    [Fact]
+    public async Task Fades_start_from_and_end_in_black()
+    {
+        var (_, file, _) = await RunAsync("mp4", new VideoSpec("h264", "ultrafast", Crf: 10), new AudioSpec("aac"), new FadeOperation(FadeDirection.In, 0.5), new FadeOperation(FadeDirection.Out, 0.5));
+        var first = await media.FrameAsync(file, 0);
+        var last = await media.FrameAsync(file, 1.96);
+        var middle = await media.FrameAsync(file, 1);
+        first.Rgb.Average(v => v).ShouldBeLessThan(20);
+        last.Rgb.Average(v => v).ShouldBeLessThan(30);
+        middle.Rgb.Average(v => v).ShouldBeGreaterThan(60);
+    }
+
+    [Fact]
+    public async Task Two_pass_loudness_normalisation_lands_on_target()
+    {
+        var (info, file, plan) = await RunAsync("m4a", null, new AudioSpec("aac", "128k"), new VolumeOperation(-20), new NormalizeOperation(-16, -1.5, 11));
+        plan.Passes.ShouldHaveSingleItem().Weight.ShouldBe(0.8, 1e-9);
+        info.FirstAudio!.SampleRate.ShouldBe(44100);
+        var check = await FfmpegProcess.CaptureAsync("ffmpeg", ["-hide_banner", "-nostdin", "-i", file, "-af", "loudnorm=print_format=json", "-f", "null", "-"], TimeSpan.FromSeconds(60), CancellationToken.None);
+        LoudnessMeasurement.Parse(check.StderrTail)!.InputI.ShouldBe(-16, 1.5);
+    }
+
+    [Fact]
+    public async Task Two_pass_bitrate_encode_hits_its_target()
+    {
+        var (info, _, plan) = await RunAsync("mp4", new VideoSpec("h264", "ultrafast", Bitrate: "300k") { TwoPass = true }, null);
+        plan.Passes.Count.ShouldBe(2);
+        info.FirstVideo!.CodecName.ShouldBe("h264");
+        info.BitRate!.Value.ShouldBeInRange(150_000, 450_000);
+    }
+}
