@@ -6,6 +6,7 @@ using FfmpegApi.Core.Processing;
 using FfmpegApi.Endpoints.Capabilities;
 using FfmpegApi.Endpoints.Health;
 using FfmpegApi.Endpoints.Jobs;
+using FfmpegApi.Endpoints.Presets;
 using FfmpegApi.Errors;
 using FfmpegApi.Security;
 using Microsoft.AspNetCore.Authentication;
@@ -87,6 +88,7 @@ public static partial class AppHost
         var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Jobs").ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapConvert();
         api.MapJobs();
+        api.MapPresets();
         api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));
         return app;
     }

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Endpoints.Presets;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Specs;
 using static FfmpegApi.Errors.ErrorCodes;
@@ -28,6 +30,11 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         }
 
         fields.RejectUnknown(body, string.Empty, InvalidRequest, TopLevel);
+        if (!TryApplyPreset(ref body, fields))
+        {
+            return (null, errors);
+        }
+
         var input = MapInput(body, fields);
         var operations = new OperationMapper(fields, mounts).Map(body, jobOptions.MaxOperations);
         var output = new OutputMapper(mounts, capabilities, fields).Map(body, jobId, operations);
@@ -43,6 +50,31 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         }
 
         return (new JobSpec(input, output, operations, priority, timeout), errors);
+    }
+
+    /// <summary>
+    /// <c>output.preset</c> names a built-in preset: its output fields become defaults the job may override, and its
+    /// operations run after the job's. The merged body is then validated like any other.
+    /// </summary>
+    private static bool TryApplyPreset(ref JsonElement body, JsonFields fields)
+    {
+        if (!body.TryGetProperty("output", out var output) || output.ValueKind != JsonValueKind.Object
+            || !output.TryGetProperty("preset", out var presetName) || presetName.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        var names = PresetCatalog.All.Select(p => p.Name).ToArray();
+        if (presetName.ValueKind != JsonValueKind.String || PresetCatalog.Find(presetName.GetString()!) is not { } preset)
+        {
+            var text = presetName.ValueKind == JsonValueKind.String ? presetName.GetString() : presetName.GetRawText();
+            fields.Errors.Add("output.preset", $"Unknown preset '{text}'. Available: {string.Join(", ", names)} (GET /api/v1/presets).", InvalidOutput, text, names);
+            return false;
+        }
+
+        var merged = PresetCatalog.Apply(JsonNode.Parse(body.GetRawText())!.AsObject(), preset);
+        body = JsonSerializer.SerializeToElement(merged);
+        return true;
     }
 
     private string? MapInput(JsonElement body, JsonFields fields)

@@ -13,7 +13,7 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// </summary>
 internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capabilities, JsonFields fields)
 {
-    private static readonly string[] OutputFields = ["path", "format", "video", "audio"];
+    private static readonly string[] OutputFields = ["path", "format", "video", "audio", "preset"];
     private static readonly string[] VideoFields =
     [
         "codec", "preset", "crf", "bitrate", "resolution", "fps", "max_bitrate", "buffer_size", "tune", "profile", "level",
