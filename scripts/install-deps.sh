@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the service (and, with --test, the test suite) needs on Debian 12, only where missing.
-# Everything comes from Debian apt and NuGet through their normal clients; nothing else is downloaded.
+# Everything comes from Debian apt, NuGet and npm through their normal clients; nothing else is downloaded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,10 @@ if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 apt_packages=()
 command -v ffmpeg >/dev/null 2>&1 || apt_packages+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || apt_packages+=(ffmpeg)
+# drawtext (the text operation) finds its font through fontconfig.
+[[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || apt_packages+=(fonts-dejavu-core)
+# VMAF comes from an npm package (see below); npm itself from apt when missing.
+[[ -x .tools/vmaf/ffmpeg ]] || command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 if (( want_test )); then
   # The client-compatibility tests drive the API with Debian's python3 + requests and with node's fetch.
   /usr/bin/python3 -c 'import requests' >/dev/null 2>&1 || apt_packages+=(python3 python3-requests)
@@ -24,6 +28,17 @@ if (( ${#apt_packages[@]} )); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+fi
+
+# Debian's ffmpeg has no libvmaf. The npm package @ffmpeg-installer/linux-x64@4.1.0 holds a static ffmpeg 4.1 with
+# libvmaf 1.3; it is used only for VMAF (Ffmpeg:VmafFfmpegPath, found at .tools/vmaf/ffmpeg by default).
+if [[ ! -x .tools/vmaf/ffmpeg ]]; then
+  echo "==> npm pack @ffmpeg-installer/linux-x64@4.1.0 (VMAF-capable ffmpeg)"
+  mkdir -p .tools/vmaf
+  tarball=$(cd .tools/vmaf && npm pack --silent @ffmpeg-installer/linux-x64@4.1.0 | tail -1)
+  tar -xzf ".tools/vmaf/$tarball" -C .tools/vmaf --strip-components=1 package/ffmpeg
+  rm -f ".tools/vmaf/$tarball"
+  chmod +x .tools/vmaf/ffmpeg
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

@@ -3,6 +3,7 @@ using FfmpegApi.Core.Auth;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
+using FfmpegApi.Endpoints.Analyze;
 using FfmpegApi.Endpoints.Capabilities;
 using FfmpegApi.Endpoints.Health;
 using FfmpegApi.Endpoints.Jobs;
@@ -54,6 +55,7 @@ public static partial class AppHost
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ApiProblem.Decorate(c.HttpContext, c.ProblemDetails));
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddScoped<HealthProbe>();
+        services.AddScoped<JobSubmitter>();
         var network = builder.Configuration.GetSection(NetworkAccessOptions.Section).Get<NetworkAccessOptions>() ?? new NetworkAccessOptions();
         services.AddSingleton(new IpAllowlist(network.AllowedNetworks, network.TrustedProxies));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -87,6 +89,7 @@ public static partial class AppHost
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Jobs").ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapConvert();
+        api.MapAnalyze();
         api.MapJobs();
         api.MapPresets();
         api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));

@@ -262,7 +262,7 @@ public sealed class ApiContractTests(ServerFixture fixture)
         caps["formats"]!["input"]!["audio"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldContain("mp3");
         caps["features"]!["concurrent_jobs"]!.GetValue<int>().ShouldBe(2);
         caps["operations"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldContain("trim");
-        caps["analysis"]!["metrics"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldBe(["psnr", "ssim"]); // Debian's ffmpeg has no libvmaf
+        caps["analysis"]!["metrics"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldBe(["vmaf", "psnr", "ssim"]); // psnr/ssim from Debian's ffmpeg, vmaf from the libvmaf build that install-deps unpacks
         caps["storage_backends"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldBe(["local"]);
         caps["hardware_acceleration"]!["types"]!.AsArray().Count.ShouldBe(caps["hwaccels"]!.AsArray().Count);
     }

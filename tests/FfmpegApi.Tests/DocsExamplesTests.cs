@@ -5,24 +5,24 @@ using FfmpegApi.Tests.Infrastructure;
 
 namespace FfmpegApi.Tests;
 
-/// <summary>Every <c>```json runnable</c> example in docs/api.md is a job body the server accepts and completes.</summary>
+/// <summary>Every <c>```json runnable [/endpoint]</c> example in docs/api.md is a job body the server accepts and completes.</summary>
 [Collection(ServerCollection.Name)]
 public sealed partial class DocsExamplesTests(ServerFixture fixture)
 {
     private readonly HttpClient _client = fixture.Server.Client(fixture.UserKey);
 
-    [GeneratedRegex("```json runnable\\n(?<body>.*?)```", RegexOptions.Singleline)]
+    [GeneratedRegex("```json runnable(?: (?<endpoint>/[a-z]+))?\\n(?<body>.*?)```", RegexOptions.Singleline)]
     private static partial Regex RunnableBlock();
 
     [Fact]
     public async Task Runnable_examples_in_the_api_reference_complete()
     {
         var doc = await File.ReadAllTextAsync(ApiReference(), TestContext.Current.CancellationToken);
-        var examples = RunnableBlock().Matches(doc).Select(m => m.Groups["body"].Value).ToList();
+        var examples = RunnableBlock().Matches(doc).Select(m => (Endpoint: m.Groups["endpoint"].Success ? m.Groups["endpoint"].Value : "/convert", Body: m.Groups["body"].Value)).ToList();
         examples.Count.ShouldBeGreaterThanOrEqualTo(3);
-        foreach (var example in examples)
+        foreach (var (endpoint, example) in examples)
         {
-            var (status, body) = await _client.PostJsonAsync("/api/v1/convert", example);
+            var (status, body) = await _client.PostJsonAsync("/api/v1" + endpoint, example);
             status.ShouldBe(HttpStatusCode.Accepted, $"{example}\n{body?.ToJsonString()}");
             var done = await _client.WaitForEndAsync(body!["job"]!["id"]!.GetValue<string>());
             done["status"]!.GetValue<string>().ShouldBe("completed", $"{example}\n{done.ToJsonString()}");

@@ -82,7 +82,7 @@ public sealed class QueueTests : IAsyncLifetime
         job.Id.ShouldBe(id);
 
         (await WithQueue(q => q.RenewLeaseAsync(id, "intruder/0", CancellationToken.None))).ShouldBeFalse();
-        (await WithQueue(q => q.CompleteAsync(id, "intruder/0", new JobProgress("x", 1, null, null, null, null, null, null), "{}", "", CancellationToken.None))).ShouldBe(TransitionResult.NotInExpectedState);
+        (await WithQueue(q => q.CompleteAsync(id, "intruder/0", new JobProgress("x", 1, null, null, null, null, null, null), "{}", null, "", CancellationToken.None))).ShouldBe(TransitionResult.NotInExpectedState);
         (await WithQueue(q => q.RenewLeaseAsync(id, "owner/0", CancellationToken.None))).ShouldBeTrue();
         (await WithQueue(q => q.EndAsync(id, "owner/0", JobStatus.Failed, "X", "boom", "log", CancellationToken.None))).ShouldBe(TransitionResult.Applied);
         (await WithQueue(q => q.EndAsync(id, "owner/0", JobStatus.Cancelled, null, null, "", CancellationToken.None))).ShouldBe(TransitionResult.NotInExpectedState);

@@ -99,6 +99,16 @@ public sealed class FfmpegOptions
 
     [Range(1, 3600)]
     public int ProbeTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// An ffmpeg built with libvmaf, used for VMAF when the main one lacks it (Debian's does). Empty: use the main
+    /// ffmpeg if it has libvmaf, else <c>.tools/vmaf/ffmpeg</c> under the working directory or the app's parents
+    /// (where <c>scripts/install-deps.sh</c> unpacks the npm package <c>@ffmpeg-installer/linux-x64</c>).
+    /// </summary>
+    public string? VmafFfmpegPath { get; set; }
+
+    /// <summary>The VMAF model; empty: the bundled v0.6.1 model (<c>assets/vmaf/vmaf_v0.6.1.pkl</c>).</summary>
+    public string? VmafModelPath { get; set; }
 }
 
 /// <summary>Section <c>Health</c>.</summary>

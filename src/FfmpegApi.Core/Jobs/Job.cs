@@ -55,6 +55,9 @@ public sealed class Job
     /// <summary>ffprobe of the published output (JSON of <c>OutputMetadata</c>).</summary>
     public string? OutputJson { get; set; }
 
+    /// <summary>What an analysis job measured (JSON of <c>AnalysisResult</c>); null for conversions.</summary>
+    public string? ResultJson { get; set; }
+
     /// <summary>The job's log: our lines plus the ffmpeg stderr tail, written when the run ends.</summary>
     public string? Log { get; set; }
 }

@@ -10,6 +10,7 @@ namespace FfmpegApi.Core.Processing;
 public sealed class FfmpegTools(IOptions<FfmpegOptions> options)
 {
     private readonly Lazy<Task<FfmpegCapabilities>> _capabilities = new(() => LoadAsync(options.Value));
+    private readonly Lazy<Task<string?>> _vmaf = new(() => FindVmafAsync(options.Value));
 
     public string FfmpegPath => options.Value.FfmpegPath;
 
@@ -17,6 +18,21 @@ public sealed class FfmpegTools(IOptions<FfmpegOptions> options)
 
     /// <summary>Capabilities of the installed ffmpeg; <see cref="FfmpegCapabilities.Empty"/> when it cannot run.</summary>
     public Task<FfmpegCapabilities> GetCapabilitiesAsync() => _capabilities.Value;
+
+    /// <summary>An ffmpeg that has the libvmaf filter (checked by running it once), or null: VMAF is unavailable.</summary>
+    public Task<string?> GetVmafFfmpegAsync() => _vmaf.Value;
+
+    /// <summary>The VMAF model file, or null when it is missing.</summary>
+    public string? VmafModelPath
+    {
+        get
+        {
+            var path = string.IsNullOrWhiteSpace(options.Value.VmafModelPath)
+                ? Path.Combine(AppContext.BaseDirectory, "assets", "vmaf", "vmaf_v0.6.1.pkl")
+                : options.Value.VmafModelPath;
+            return File.Exists(path) ? path : null;
+        }
+    }
 
     /// <summary>Probes a file; returns null with the reason when it is not readable media.</summary>
     public async Task<(MediaInfo? Info, string? Error)> ProbeAsync(string physicalPath, CancellationToken cancellationToken)
@@ -67,6 +83,41 @@ public sealed class FfmpegTools(IOptions<FfmpegOptions> options)
             // ffmpeg is not installed or not executable: report empty capabilities; readiness fails.
             return FfmpegCapabilities.Empty;
         }
+    }
+
+    private static async Task<string?> FindVmafAsync(FfmpegOptions options)
+    {
+        var candidates = new List<string>();
+        if (!string.IsNullOrWhiteSpace(options.VmafFfmpegPath))
+        {
+            candidates.Add(options.VmafFfmpegPath);
+        }
+        else
+        {
+            candidates.Add(options.FfmpegPath);
+            candidates.Add(Path.Combine(Environment.CurrentDirectory, ".tools", "vmaf", "ffmpeg"));
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                candidates.Add(Path.Combine(dir.FullName, ".tools", "vmaf", "ffmpeg"));
+            }
+        }
+
+        foreach (var candidate in candidates.Distinct(StringComparer.Ordinal))
+        {
+            try
+            {
+                if (await RunAsync(candidate, "-filters") is { } filters && CapabilitiesParser.ParseFilters(filters).Contains("libvmaf"))
+                {
+                    return candidate;
+                }
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                // Not there or not executable: try the next one.
+            }
+        }
+
+        return null;
     }
 
     private static async Task<string?> RunAsync(string ffmpeg, string flag)

@@ -47,9 +47,9 @@ public sealed partial class JobRunner(
         var workspace = Path.Combine(storageOptions.Value.WorkspaceRoot, job.Id);
         var started = clock.GetTimestamp();
         var monitor = new RunMonitor(scopes, clock, jobOptions.Value, workerOptions.Value, logger);
+        var state = new RunState(job, run, monitor, workspace, mounts.Sanitize);
         using var stopMonitor = new CancellationTokenSource();
         var monitorTask = Task.CompletedTask;
-        JobProgress last = new("starting", null, null, null, null, null, null, null);
         try
         {
             LogStarted(logger, job.Id, job.Attempts);
@@ -61,113 +61,41 @@ public sealed partial class JobRunner(
             monitorTask = monitor.RunAsync(job.Id, workerId, run, stopMonitor.Token);
             Directory.CreateDirectory(workspace);
 
-            last = Publish(job.Id, monitor, last with { Stage = "probing" });
-            if (!mounts.TryResolve(spec.Input, out var input, out var inputError) || !File.Exists(input!.PhysicalPath))
-            {
-                throw new JobFailure("INVALID_INPUT", input is null ? inputError : $"Input file not found: {spec.Input}");
-            }
-
-            if (new FileInfo(input.PhysicalPath).Length == 0)
-            {
-                // Re-checked here: the file may have been replaced since submission (FIFOs/devices report size 0).
-                throw new JobFailure("INVALID_INPUT", $"Input is empty or not a regular file: {spec.Input}");
-            }
-
+            Publish(state, state.Last with { Stage = "probing" });
+            var input = ResolveInput(spec.Input);
             if (!mounts.TryResolve(spec.Output.Path, out var output, out var outputError))
             {
                 throw new JobFailure("INVALID_OUTPUT", outputError);
             }
 
-            // ffprobe runs beside ffmpeg rather than before it: spawning it costs ~150 ms here, which would sit on
-            // every job's start latency. ffmpeg starts with optional stream maps; when the probe answers, progress
-            // gets its expected duration, and an unusable input stops the run with the probe's clear reason.
-            // Plans that depend on the input (a fade timed from the end, overlays, measurement passes) probe first.
-            var scale = new ExpectedDuration();
-            var probeFirst = JobPlanner.RequiresProbe(spec);
-            var probe = ProbeBesideAsync(spec, input.PhysicalPath, scale, run);
-            var info = probeFirst ? await ProbedOrThrowAsync(probe, run) : null;
-            var capabilities = await tools.GetCapabilitiesAsync();
-            var workFile = Path.Combine(workspace, "output" + Path.GetExtension(output!.PhysicalPath));
-            var context = new PlanContext(input.PhysicalPath, workFile, capabilities.HasEncoder) { ResolveFile = ResolveAsset };
-
-            // Logs and errors name files by their virtual paths, never the server's directories.
-            string Clean(string text) => mounts.Sanitize(text.Replace(workspace, "$WORKSPACE", StringComparison.Ordinal));
-            var passes = new Queue<PlannedPass>(PlanOrFail(spec, info, context).Passes);
-            var doneWeight = 0.0;
-            while (passes.TryDequeue(out var pass))
-            {
-                var args = pass.Command.ToArguments();
-                run.Log.Add(Line("ffmpeg " + Clean(string.Join(' ', args))));
-                var baseWeight = doneWeight;
-                var result = await FfmpegProcess.RunAsync(
-                    new FfmpegRunOptions(tools.FfmpegPath, args)
-                    {
-                        OnStarted = pid =>
-                        {
-                            if (baseWeight == 0)
-                            {
-                                metrics.StartLatency.Record((clock.GetUtcNow().UtcDateTime - job.CreatedAt).TotalMilliseconds);
-                            }
-
-                            last = Publish(job.Id, monitor, last with { Stage = pass.Stage, Percent = scale.Seconds is > 0 ? Math.Round(baseWeight * 100, 2) : null });
-                            run.Log.Add(Line($"ffmpeg started (pid {pid})"));
-                        },
-                        OnProgress = update => last = Publish(job.Id, monitor, ToProgress(update, scale.Seconds, pass.Stage, baseWeight, pass.Weight)),
-                        StopGracePeriod = TimeSpan.FromSeconds(jobOptions.Value.StopGraceSeconds),
-                    },
-                    run.Token);
-                foreach (var line in result.StderrTail)
-                {
-                    run.Log.Add(Clean(line));
-                }
-
-                if (!probeFirst && (await probe).Failure is { } rejected)
-                {
-                    throw rejected;
-                }
-
-                if (result.Stopped)
-                {
-                    throw new OperationCanceledException(run.Token);
-                }
-
-                if (!result.Succeeded)
-                {
-                    throw new JobFailure("FFMPEG_FAILED", $"ffmpeg failed: {Clean(result.LastError ?? $"exit code {result.ExitCode}")}");
-                }
-
-                doneWeight += pass.Weight;
-                if (pass.MeasuresLoudness)
-                {
-                    var measured = LoudnessMeasurement.Parse(result.StderrTail)
-                        ?? throw new JobFailure("INVALID_INPUT", "The input's loudness could not be measured (silent or unreadable audio).");
-                    run.Log.Add(Line($"measured loudness: {measured.InputI.ToString(CultureInfo.InvariantCulture)} LUFS, true peak {measured.InputTp.ToString(CultureInfo.InvariantCulture)} dBTP"));
-                    passes = new Queue<PlannedPass>(PlanOrFail(spec, info, context with { Loudness = measured }).Passes);
-                }
-            }
+            var (workFile, resultJson) = spec.Analysis is { } analysis
+                ? await AnalyzeAsync(state, analysis, input)
+                : (await ConvertAsync(state, spec, input, output!), null);
 
             await StopMonitorAsync(stopMonitor, monitorTask);
-            last = Publish(job.Id, monitor, last with { Stage = "publishing", Percent = 100, EtaSeconds = 0 });
-            var metadata = await publisher.PublishAsync(workFile, output, run.Token);
+            Publish(state, state.Last with { Stage = "publishing", Percent = 100, EtaSeconds = 0 });
+            var metadata = resultJson is null
+                ? await publisher.PublishAsync(workFile, output!, run.Token)
+                : OutputPublisher.PublishReport(workFile, output!);
             run.Log.Add(Line($"output published: {metadata.Path} ({metadata.SizeBytes} bytes)"));
-            await FinishAsync(job, workerId, run, JobStatus.Completed, last, null, null, JsonSerializer.Serialize(metadata, JsonDefaults.Options));
-            if (last.Speed is { } speed)
+            await FinishAsync(job, workerId, run, JobStatus.Completed, state.Last, null, null, JsonSerializer.Serialize(metadata, JsonDefaults.Options), resultJson);
+            if (state.Last.Speed is { } speed)
             {
                 metrics.EncodeSpeed.Record(speed);
             }
         }
         catch (JobFailure failure)
         {
-            await FinishAsync(job, workerId, run, JobStatus.Failed, last, failure.Code, failure.Message, null);
+            await FinishAsync(job, workerId, run, JobStatus.Failed, state.Last, failure.Code, failure.Message, null);
         }
         catch (OperationCanceledException) when (run.Reason != StopReason.None)
         {
-            await EndStoppedRunAsync(job, workerId, run, last);
+            await EndStoppedRunAsync(job, workerId, run, state.Last);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             LogUnexpected(logger, ex, job.Id);
-            await FinishAsync(job, workerId, run, JobStatus.Failed, last, "PROCESSING_ERROR", mounts.Sanitize(ex.Message), null);
+            await FinishAsync(job, workerId, run, JobStatus.Failed, state.Last, "PROCESSING_ERROR", mounts.Sanitize(ex.Message), null);
         }
         finally
         {
@@ -176,6 +104,97 @@ public sealed partial class JobRunner(
             DeleteWorkspace(workspace);
             metrics.Duration.Record(clock.GetElapsedTime(started).TotalSeconds);
         }
+    }
+
+    /// <summary>Plans and runs a conversion; returns the finished file in the workspace.</summary>
+    private async Task<string> ConvertAsync(RunState state, JobSpec spec, ResolvedPath input, ResolvedPath output)
+    {
+        // ffprobe runs beside ffmpeg rather than before it: spawning it costs ~150 ms here, which would sit on
+        // every job's start latency. ffmpeg starts with optional stream maps; when the probe answers, progress
+        // gets its expected duration, and an unusable input stops the run with the probe's clear reason.
+        // Plans that depend on the input (a fade timed from the end, overlays, measurement passes) probe first.
+        var probeFirst = JobPlanner.RequiresProbe(spec);
+        var probe = ProbeBesideAsync(spec, input.PhysicalPath, state);
+        var info = probeFirst ? await ProbedOrThrowAsync(probe, state.Run) : null;
+        var capabilities = await tools.GetCapabilitiesAsync();
+        var workFile = Path.Combine(state.Workspace, "output" + Path.GetExtension(output.PhysicalPath));
+        var context = new PlanContext(input.PhysicalPath, workFile, capabilities.HasEncoder) { ResolveFile = ResolveAsset };
+        var passes = new Queue<PlannedPass>(PlanOrFail(spec, info, context).Passes);
+        var doneWeight = 0.0;
+        while (passes.TryDequeue(out var pass))
+        {
+            var result = await RunPassAsync(state, pass, doneWeight, probeFirst ? null : probe);
+            doneWeight += pass.Weight;
+            if (pass.MeasuresLoudness)
+            {
+                var measured = LoudnessMeasurement.Parse(result.StderrTail)
+                    ?? throw new JobFailure("INVALID_INPUT", "The input's loudness could not be measured (silent or unreadable audio).");
+                state.Run.Log.Add(Line($"measured loudness: {measured.InputI.ToString(CultureInfo.InvariantCulture)} LUFS, true peak {measured.InputTp.ToString(CultureInfo.InvariantCulture)} dBTP"));
+                passes = new Queue<PlannedPass>(PlanOrFail(spec, info, context with { Loudness = measured }).Passes);
+            }
+        }
+
+        return workFile;
+    }
+
+    /// <summary>Runs one ffmpeg pass with progress mapped onto the job's bar; throws when it did not succeed.</summary>
+    private async Task<ProcessRunResult> RunPassAsync(RunState state, PlannedPass pass, double baseWeight, Task<ProbeOutcome>? probeBeside)
+    {
+        var (job, run) = (state.Job, state.Run);
+        var args = pass.Command.ToArguments();
+        run.Log.Add(Line("ffmpeg " + state.Clean(string.Join(' ', args))));
+        var result = await FfmpegProcess.RunAsync(
+            new FfmpegRunOptions(pass.Executable ?? tools.FfmpegPath, args)
+            {
+                OnStarted = pid =>
+                {
+                    if (baseWeight == 0)
+                    {
+                        metrics.StartLatency.Record((clock.GetUtcNow().UtcDateTime - job.CreatedAt).TotalMilliseconds);
+                    }
+
+                    Publish(state, state.Last with { Stage = pass.Stage, Percent = state.ExpectedSeconds is > 0 ? Math.Round(baseWeight * 100, 2) : null });
+                    run.Log.Add(Line($"ffmpeg started (pid {pid})"));
+                },
+                OnProgress = update => Publish(state, ToProgress(update, state.ExpectedSeconds, pass.Stage, baseWeight, pass.Weight)),
+                StopGracePeriod = TimeSpan.FromSeconds(jobOptions.Value.StopGraceSeconds),
+            },
+            run.Token);
+        foreach (var line in result.StderrTail)
+        {
+            run.Log.Add(state.Clean(line));
+        }
+
+        if (probeBeside is not null && (await probeBeside).Failure is { } rejected)
+        {
+            throw rejected;
+        }
+
+        if (result.Stopped)
+        {
+            throw new OperationCanceledException(run.Token);
+        }
+
+        return result.Succeeded
+            ? result
+            : throw new JobFailure("FFMPEG_FAILED", $"ffmpeg failed: {state.Clean(result.LastError ?? $"exit code {result.ExitCode}")}");
+    }
+
+    /// <summary>An input named by a spec, re-checked against the sandbox (it may have changed since submission).</summary>
+    private ResolvedPath ResolveInput(string virtualPath)
+    {
+        if (!mounts.TryResolve(virtualPath, out var input, out var inputError) || !File.Exists(input!.PhysicalPath))
+        {
+            throw new JobFailure("INVALID_INPUT", input is null ? inputError : $"Input file not found: {virtualPath}");
+        }
+
+        if (new FileInfo(input.PhysicalPath).Length == 0)
+        {
+            // FIFOs and device nodes report size 0 (and would block or never end).
+            throw new JobFailure("INVALID_INPUT", $"Input is empty or not a regular file: {virtualPath}");
+        }
+
+        return input;
     }
 
     private async Task EndStoppedRunAsync(Job job, string workerId, RunContext run, JobProgress last)
@@ -205,14 +224,14 @@ public sealed partial class JobRunner(
         }
     }
 
-    private async Task FinishAsync(Job job, string workerId, RunContext run, JobStatus status, JobProgress last, string? code, string? message, string? outputJson)
+    private async Task FinishAsync(Job job, string workerId, RunContext run, JobStatus status, JobProgress last, string? code, string? message, string? outputJson, string? resultJson = null)
     {
         run.Log.Add(Line(status == JobStatus.Completed ? "completed" : $"{JobStateMachine.ToWire(status)}: {message}"));
         var log = run.Log.ToString();
         await using var scope = scopes.CreateAsyncScope();
         var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
         var result = status == JobStatus.Completed
-            ? await queue.CompleteAsync(job.Id, workerId, last, outputJson!, log, CancellationToken.None)
+            ? await queue.CompleteAsync(job.Id, workerId, last, outputJson!, resultJson, log, CancellationToken.None)
             : await queue.EndAsync(job.Id, workerId, status, code, message, log, CancellationToken.None);
         if (result != TransitionResult.Applied)
         {
@@ -227,8 +246,9 @@ public sealed partial class JobRunner(
     }
 
     /// <summary>Probes the input while ffmpeg runs; returns the failure to report when the input is unusable.</summary>
-    private async Task<ProbeOutcome> ProbeBesideAsync(JobSpec spec, string inputPath, ExpectedDuration scale, RunContext run)
+    private async Task<ProbeOutcome> ProbeBesideAsync(JobSpec spec, string inputPath, RunState state)
     {
+        var run = state.Run;
         try
         {
             var (info, error) = await tools.ProbeAsync(inputPath, run.Token);
@@ -242,7 +262,7 @@ public sealed partial class JobRunner(
                 try
                 {
                     JobPlanner.CheckStreams(spec, info);
-                    scale.Seconds = JobPlanner.ExpectedDuration(spec, info);
+                    state.ExpectedSeconds = JobPlanner.ExpectedDuration(spec, info);
                     run.Log.Add(Line($"input: {info.FormatName}, {info.DurationSeconds?.ToString("0.###", CultureInfo.InvariantCulture) ?? "unknown"} s, video {info.FirstVideo?.CodecName ?? "none"}, audio {info.FirstAudio?.CodecName ?? "none"}"));
                 }
                 catch (PlanningException ex)
@@ -264,11 +284,11 @@ public sealed partial class JobRunner(
         }
     }
 
-    private JobProgress Publish(string jobId, RunMonitor monitor, JobProgress progress)
+    private void Publish(RunState state, JobProgress progress)
     {
-        monitor.Report(progress);
-        hub.Publish(jobId, JobStatus.Running, progress, clock.GetUtcNow().UtcDateTime);
-        return progress;
+        state.Last = progress;
+        state.Monitor.Report(progress);
+        hub.Publish(state.Job.Id, JobStatus.Running, progress, clock.GetUtcNow().UtcDateTime);
     }
 
     /// <summary>
@@ -330,16 +350,37 @@ public sealed partial class JobRunner(
 
     private sealed record ProbeOutcome(MediaInfo? Info, JobFailure? Failure);
 
-    /// <summary>The output duration once the probe knows it (read by the progress callback on another thread).</summary>
-    private sealed class ExpectedDuration
+    /// <summary>
+    /// What one run shares between its steps and callbacks: the last progress (written by the progress callback on
+    /// another thread) and the expected output duration once the probe knows it.
+    /// </summary>
+    private sealed class RunState(Job job, RunContext run, RunMonitor monitor, string workspace, Func<string, string> sanitize)
     {
         private double _seconds = double.NaN;
+        private JobProgress _last = new("starting", null, null, null, null, null, null, null);
 
-        public double? Seconds
+        public Job Job => job;
+
+        public RunContext Run => run;
+
+        public RunMonitor Monitor => monitor;
+
+        public string Workspace => workspace;
+
+        public JobProgress Last
+        {
+            get => Volatile.Read(ref _last);
+            set => Volatile.Write(ref _last, value);
+        }
+
+        public double? ExpectedSeconds
         {
             get => Volatile.Read(ref _seconds) is var s && double.IsNaN(s) ? null : s;
             set => Volatile.Write(ref _seconds, value ?? double.NaN);
         }
+
+        /// <summary>Logs and errors name files by their virtual paths and the workspace as $WORKSPACE, never server directories.</summary>
+        public string Clean(string text) => sanitize(text.Replace(workspace, "$WORKSPACE", StringComparison.Ordinal));
     }
 
     private static async Task StopMonitorAsync(CancellationTokenSource stop, Task monitorTask)

@@ -11,6 +11,19 @@ public sealed class OutputPublisher(FfmpegTools tools)
 {
     public async Task<OutputMetadata> PublishAsync(string workspaceFile, ResolvedPath destination, CancellationToken cancellationToken)
     {
+        var size = Move(workspaceFile, destination);
+        var (info, error) = await tools.ProbeAsync(destination.PhysicalPath, cancellationToken);
+        return info is null
+            ? throw new InvalidDataException($"The output could not be read back: {error}")
+            : OutputMetadata.From(destination.VirtualPath, size, info);
+    }
+
+    /// <summary>Publishes a non-media output (an analysis report): same atomic move, no ffprobe read-back.</summary>
+    public static OutputMetadata PublishReport(string workspaceFile, ResolvedPath destination) =>
+        new(destination.VirtualPath, Move(workspaceFile, destination), null, "json", null, null, null, null, null, null, null);
+
+    private static long Move(string workspaceFile, ResolvedPath destination)
+    {
         var dir = Path.GetDirectoryName(destination.PhysicalPath)!;
         Directory.CreateDirectory(dir);
         var temp = Path.Combine(dir, $".{Path.GetFileName(destination.PhysicalPath)}.{Guid.NewGuid():N}.partial");
@@ -27,10 +40,6 @@ public sealed class OutputPublisher(FfmpegTools tools)
             }
         }
 
-        var size = new FileInfo(destination.PhysicalPath).Length;
-        var (info, error) = await tools.ProbeAsync(destination.PhysicalPath, cancellationToken);
-        return info is null
-            ? throw new InvalidDataException($"The output could not be read back: {error}")
-            : OutputMetadata.From(destination.VirtualPath, size, info);
+        return new FileInfo(destination.PhysicalPath).Length;
     }
 }

@@ -94,7 +94,7 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
             cancellationToken);
     }
 
-    public async Task<TransitionResult> CompleteAsync(string jobId, string workerId, JobProgress last, string outputJson, string log, CancellationToken cancellationToken)
+    public async Task<TransitionResult> CompleteAsync(string jobId, string workerId, JobProgress last, string outputJson, string? resultJson, string log, CancellationToken cancellationToken)
     {
         var now = Now;
         var rows = await OwnedBy(jobId, workerId).ExecuteUpdateAsync(
@@ -107,6 +107,7 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
                 .SetProperty(j => j.CompletedAt, now)
                 .SetProperty(j => j.UpdatedAt, now)
                 .SetProperty(j => j.OutputJson, outputJson)
+                .SetProperty(j => j.ResultJson, resultJson)
                 .SetProperty(j => j.Log, log)
                 .SetProperty(j => j.LeaseOwner, (string?)null)
                 .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),

@@ -39,3 +39,9 @@ public interface IOverlayStep : ICommandStep
     /// <summary>The graph fragment reading <paramref name="source"/> and input <paramref name="inputIndex"/>, writing <paramref name="target"/>.</summary>
     string Graph(string source, int inputIndex, string target);
 }
+
+/// <summary>A further input file (after the main one), e.g. the reference of a quality comparison.</summary>
+public interface IExtraInputStep : ICommandStep
+{
+    string ExtraInput { get; }
+}

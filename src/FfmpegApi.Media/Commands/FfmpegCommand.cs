@@ -49,6 +49,11 @@ public sealed class FfmpegCommand
         }
 
         AddInput(args, Input);
+        foreach (var extra in _steps.OfType<IExtraInputStep>())
+        {
+            AddInput(args, extra.ExtraInput);
+        }
+
         var overlays = _steps.OfType<IOverlayStep>().ToList();
         foreach (var overlay in overlays)
         {

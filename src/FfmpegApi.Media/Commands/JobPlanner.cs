@@ -8,7 +8,11 @@ namespace FfmpegApi.Media.Commands;
 /// One ffmpeg run of a job. <see cref="Weight"/> is its share of the job's progress (a job's weights sum to 1);
 /// a pass that <see cref="MeasuresLoudness"/> is followed by planning again with what it measured.
 /// </summary>
-public sealed record PlannedPass(string Stage, double Weight, FfmpegCommand Command, bool MeasuresLoudness = false);
+public sealed record PlannedPass(string Stage, double Weight, FfmpegCommand Command, bool MeasuresLoudness = false)
+{
+    /// <summary>The ffmpeg to run (null: the configured main ffmpeg); e.g. a libvmaf-capable build for VMAF.</summary>
+    public string? Executable { get; init; }
+}
 
 /// <summary>The ffmpeg runs for a job, plus what progress needs to turn output time into a percent.</summary>
 public sealed record JobPlan(IReadOnlyList<PlannedPass> Passes, double? ExpectedDurationSeconds)

@@ -73,3 +73,37 @@ public sealed record MuxerStep(string Muxer) : IOutputOptionStep
         }
     }
 }
+
+/// <summary>A second input file; inputs are numbered in the order their steps were added.</summary>
+public sealed record ExtraInputStep(string File) : IExtraInputStep
+{
+    public string ExtraInput => File;
+}
+
+/// <summary>
+/// A complete <c>-filter_complex</c> graph whose labelled outputs all go to the null muxer (measurements write
+/// their own log files). The command's output file is the last null sink.
+/// </summary>
+public sealed record ComplexGraphStep(string Graph, IReadOnlyList<string> Outputs) : IOutputOptionStep
+{
+    public IEnumerable<string> OutputArguments
+    {
+        get
+        {
+            yield return "-filter_complex";
+            yield return Graph;
+            for (var i = 0; i < Outputs.Count; i++)
+            {
+                yield return "-map";
+                yield return Outputs[i];
+                yield return "-f";
+                yield return "null";
+                if (i < Outputs.Count - 1)
+                {
+                    // Every output but the last needs its own (never opened) name; the command adds the last.
+                    yield return "-";
+                }
+            }
+        }
+    }
+}

@@ -6,7 +6,11 @@ public sealed record JobSpec(
     OutputSpec Output,
     IReadOnlyList<OperationSpec> Operations,
     JobPriority Priority = JobPriority.Normal,
-    int? TimeoutSeconds = null);
+    int? TimeoutSeconds = null)
+{
+    /// <summary>Set for quality-analysis jobs: <see cref="Input"/> is compared with the reference, and the output is a JSON report.</summary>
+    public Analysis.AnalysisSpec? Analysis { get; init; }
+}
 
 public enum JobPriority
 {

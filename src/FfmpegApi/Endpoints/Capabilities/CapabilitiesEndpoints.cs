@@ -35,7 +35,13 @@ public static class CapabilitiesEndpoints
             [.. table.Where(e => e.Value.Any(caps.HasEncoder)).Select(e => e.Key), "copy"];
 
         var demuxers = caps.Demuxers.ToHashSet(StringComparer.Ordinal);
-        var metrics = MetricFilters.Where(caps.Filters.Contains).Select(f => f == "libvmaf" ? "vmaf" : f).ToList();
+        var metrics = MetricFilters.Where(f => f != "libvmaf" && caps.Filters.Contains(f)).ToList();
+        if (await tools.GetVmafFfmpegAsync() is not null && tools.VmafModelPath is not null)
+        {
+            // VMAF may come from a second, libvmaf-capable ffmpeg (Ffmpeg:VmafFfmpegPath).
+            metrics.Insert(0, "vmaf");
+        }
+
         return new CapabilitiesResponse(
             caps.Version,
             new FeaturesView("v1", null, jobs.Value.MaxTimeoutSeconds, workers.Value.EffectiveConcurrency, jobs.Value.MaxOperations),

@@ -5,6 +5,7 @@ using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Queue;
 using FfmpegApi.Core.Storage;
 using FfmpegApi.Errors;
+using FfmpegApi.Media.Specs;
 using FfmpegApi.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -31,15 +32,28 @@ public static class ConvertEndpoints
         return api;
     }
 
-    internal static async Task<Results<Accepted<JobCreatedResponse>, ProblemHttpResult>> ConvertAsync(
+    internal static Task<Results<Accepted<JobCreatedResponse>, ProblemHttpResult>> ConvertAsync(
         HttpContext context,
-        JobQueue queue,
+        JobSubmitter submitter,
         StorageMounts mounts,
         FfmpegTools tools,
-        JobMetrics metrics,
-        TimeProvider clock,
         IOptions<JobOptions> jobOptions,
-        IOptions<WorkerOptions> workerOptions,
+        CancellationToken cancellationToken) =>
+        submitter.SubmitAsync(
+            context,
+            async (body, id) => new ConvertRequestMapper(mounts, jobOptions.Value, await tools.GetCapabilitiesAsync()).Map(body, id),
+            cancellationToken);
+}
+
+/// <summary>
+/// The shared path of every job-creating endpoint: content type, parse, map (wire → spec, or 422 naming the
+/// fields), insert the queued row, answer 202 with the original's envelope.
+/// </summary>
+public sealed class JobSubmitter(JobQueue queue, JobMetrics metrics, TimeProvider clock, IOptions<WorkerOptions> workerOptions)
+{
+    public async Task<Results<Accepted<JobCreatedResponse>, ProblemHttpResult>> SubmitAsync(
+        HttpContext context,
+        Func<JsonElement, string, Task<(JobSpec? Spec, ValidationErrors Errors)>> map,
         CancellationToken cancellationToken)
     {
         if (context.Request.HasJsonContentType() is false)
@@ -51,8 +65,7 @@ public static class ConvertEndpoints
         var caller = Caller.From(context.User);
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7(now).ToString();
-        var mapper = new ConvertRequestMapper(mounts, jobOptions.Value, await tools.GetCapabilitiesAsync());
-        var (spec, errors) = mapper.Map(document.RootElement, id);
+        var (spec, errors) = await map(document.RootElement, id);
         if (spec is null)
         {
             return ApiProblem.Create(context, 422, errors.Code, errors.Summary(), errors.ToDictionary(), errors.LeadDetail());

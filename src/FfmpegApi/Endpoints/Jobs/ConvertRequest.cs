@@ -14,7 +14,10 @@ public sealed record ConvertRequest(
     ConvertOptions? Options,
     string? Priority);
 
-/// <summary>An operation: <c>{ "type": "trim", "start": 1, "duration": 5 }</c> or <c>{ "type": "scale", "width": 1280, "height": 720 }</c>.</summary>
+/// <summary>
+/// An operation, e.g. <c>{ "type": "trim", "start": 1, "duration": 5 }</c>. Which fields apply depends on
+/// <c>type</c>; docs/api.md has the table.
+/// </summary>
 public sealed record OperationRequest(
     string Type,
     JsonElement? Start,
@@ -22,13 +25,56 @@ public sealed record OperationRequest(
     JsonElement? End,
     int? Width,
     int? Height,
-    string? Resolution);
+    string? Resolution,
+    string? Fit,
+    bool? AllowUpscale,
+    int? X,
+    int? Y,
+    string? Color,
+    int? Angle,
+    string? Direction,
+    double? Fps,
+    double? Factor,
+    string? Image,
+    string? Position,
+    int? Margin,
+    double? Opacity,
+    double? Scale,
+    string? Text,
+    int? FontSize,
+    bool? Box,
+    string? Strength,
+    double? Amount,
+    double? Brightness,
+    double? Contrast,
+    double? Saturation,
+    double? Gamma,
+    double? GainDb,
+    double? TargetLufs,
+    double? TruePeak,
+    double? Lra,
+    bool? TwoPass);
 
 public sealed record ConvertOptions(string? Priority, int? TimeoutSeconds);
 
 /// <summary>The object form of <c>output</c>.</summary>
-public sealed record OutputRequest(string? Path, string? Format, VideoRequest? Video, AudioRequest? Audio);
+public sealed record OutputRequest(string? Path, string? Format, string? Preset, VideoRequest? Video, AudioRequest? Audio);
 
-public sealed record VideoRequest(string? Codec, string? Preset, int? Crf, string? Bitrate, string? Resolution, double? Fps);
+public sealed record VideoRequest(
+    string? Codec,
+    string? Preset,
+    int? Crf,
+    string? Bitrate,
+    string? Resolution,
+    double? Fps,
+    string? MaxBitrate,
+    string? BufferSize,
+    string? Tune,
+    string? Profile,
+    string? Level,
+    string? PixelFormat,
+    int? Gop,
+    double? KeyframeInterval,
+    bool? TwoPass);
 
 public sealed record AudioRequest(string? Codec, string? Bitrate, int? Channels, int? SampleRate);

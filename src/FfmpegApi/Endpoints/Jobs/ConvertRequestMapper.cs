@@ -77,21 +77,24 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         return true;
     }
 
-    private string? MapInput(JsonElement body, JsonFields fields)
+    private string? MapInput(JsonElement body, JsonFields fields) => MapExistingFile(body, "input", fields);
+
+    /// <summary>An existing, non-empty media file inside a mount, given as a path string or <c>{ "path": … }</c>.</summary>
+    internal string? MapExistingFile(JsonElement body, string name, JsonFields fields)
     {
-        if (!body.TryGetProperty("input", out var input) || input.ValueKind == JsonValueKind.Null)
+        if (!body.TryGetProperty(name, out var input) || input.ValueKind == JsonValueKind.Null)
         {
-            fields.Errors.Add("input", "Required: a path such as /storage/input/video.mp4.", InvalidInput);
+            fields.Errors.Add(name, "Required: a path such as /storage/input/video.mp4.", InvalidInput);
             return null;
         }
 
         string? path;
-        var field = "input";
+        var field = name;
         if (input.ValueKind == JsonValueKind.Object)
         {
-            fields.RejectUnknown(input, "input", InvalidInput, "path");
-            path = fields.String(input, "path", "input", InvalidInput);
-            field = "input.path";
+            fields.RejectUnknown(input, name, InvalidInput, "path");
+            path = fields.String(input, "path", name, InvalidInput);
+            field = $"{name}.path";
         }
         else
         {
@@ -126,7 +129,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         return resolved.VirtualPath;
     }
 
-    private (JobPriority Priority, int? Timeout) MapOptions(JsonElement body, JsonFields fields)
+    internal (JobPriority Priority, int? Timeout) MapOptions(JsonElement body, JsonFields fields)
     {
         var priorityText = fields.String(body, "priority", string.Empty, InvalidRequest);
         int? timeout = null;

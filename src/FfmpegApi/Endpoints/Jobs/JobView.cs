@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FfmpegApi.Core.Jobs;
+using FfmpegApi.Media.Analysis;
 using FfmpegApi.Media.Specs;
 
 namespace FfmpegApi.Endpoints.Jobs;
@@ -29,12 +30,19 @@ public sealed record JobView(
     ProgressDetailsView ProgressDetails,
     JobLinks Links)
 {
+    /// <summary><c>convert</c> or <c>analyze</c>.</summary>
+    public string Kind { get; init; } = "convert";
+
+    /// <summary>An analysis job's pooled metrics once completed (per-frame series are in the output report).</summary>
+    public AnalysisResult? Analysis { get; init; }
+
     public static JobView From(Job job)
     {
         var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)!;
         var metadata = MetadataOf(job);
         var progress = WireProgress(job);
         var elapsed = job.StartedAt is { } s ? ((job.CompletedAt ?? job.UpdatedAt) - s).TotalSeconds : (double?)null;
+        var analysis = job.ResultJson is null ? null : JsonSerializer.Deserialize<AnalysisResult>(job.ResultJson, JsonDefaults.Options);
         var links = new JobLinks($"/api/v1/jobs/{job.Id}", $"/api/v1/jobs/{job.Id}/events", $"/api/v1/jobs/{job.Id}/logs", $"/api/v1/jobs/{job.Id}/output");
         return new JobView(
             job.Id,
@@ -54,8 +62,12 @@ public sealed record JobView(
             spec.Input,
             new JobOutputView(spec.Output.Path, spec.Output.Format, spec.Output.Video?.Codec, spec.Output.Audio?.Codec, metadata),
             spec.Operations,
-            new ProgressDetailsView(progress, job.Stage, job.Fps, null, null, elapsed is { } e ? Math.Round(Math.Max(0, e), 1) : null, job.EtaSeconds, new QualityView(null, null)),
-            links);
+            new ProgressDetailsView(progress, job.Stage, job.Fps, null, null, elapsed is { } e ? Math.Round(Math.Max(0, e), 1) : null, job.EtaSeconds, new QualityView(analysis?.Metrics.GetValueOrDefault("vmaf")?.Mean, analysis?.Metrics.GetValueOrDefault("psnr")?.Mean)),
+            links)
+        {
+            Kind = spec.Analysis is null ? "convert" : "analyze",
+            Analysis = analysis,
+        };
     }
 
     /// <summary>Progress as clients see it: 0 while queued, 100 once completed, otherwise the last reading (or null).</summary>

@@ -7,6 +7,7 @@ public sealed class ValidationErrors
 {
     private static readonly string[] CodePriority =
     [
+        Errors.ErrorCodes.InsufficientResources,
         Errors.ErrorCodes.CodecMismatch,
         Errors.ErrorCodes.InvalidInput,
         Errors.ErrorCodes.InvalidOutput,

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Storage;
+using FfmpegApi.Endpoints.Jobs;
+using FfmpegApi.Media.Analysis;
+using FfmpegApi.Media.Capabilities;
+using FfmpegApi.Media.Specs;
+using static FfmpegApi.Errors.ErrorCodes;
+
+namespace FfmpegApi.Endpoints.Analyze;
+
+/// <summary>
+/// The original's analyze body (<c>input</c>, <c>reference</c>, <c>metrics</c>) plus <c>n_subsample</c> and
+/// <c>per_frame</c>. The job's output is a JSON report (<c>/storage/output/{id}.analysis.json</c> unless given).
+/// </summary>
+public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, bool vmafAvailable)
+{
+    private static readonly string[] TopLevel = ["input", "reference", "metrics", "n_subsample", "per_frame", "output", "options", "priority"];
+
+    /// <summary>Metrics this server can compute: psnr/ssim with the main ffmpeg's filters, vmaf with a libvmaf build.</summary>
+    public IReadOnlyList<string> Available =>
+        [.. AnalysisSpec.Known.Where(m => m == "vmaf" ? vmafAvailable : capabilities.Filters.Count == 0 || capabilities.Filters.Contains(m))];
+
+    public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
+    {
+        var errors = new ValidationErrors();
+        var fields = new JsonFields(errors);
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("body", "The request body must be a JSON object.", InvalidRequest);
+            return (null, errors);
+        }
+
+        fields.RejectUnknown(body, string.Empty, InvalidRequest, TopLevel);
+        var files = new ConvertRequestMapper(mounts, jobOptions, capabilities);
+        var input = files.MapExistingFile(body, "input", fields);
+        var reference = files.MapExistingFile(body, "reference", fields);
+        var metrics = MapMetrics(body, fields);
+        var subsample = fields.Int(body, "n_subsample", string.Empty, InvalidRequest, 1, 100) ?? 1;
+        var perFrame = body.TryGetProperty("per_frame", out var pf) && pf.ValueKind == JsonValueKind.True;
+        if (body.TryGetProperty("per_frame", out pf) && pf.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+        {
+            errors.Add("per_frame", "Must be true or false.", InvalidRequest);
+        }
+
+        var output = MapReportPath(body, jobId, fields);
+        var (priority, timeout) = files.MapOptions(body, fields);
+        if (errors.Any || input is null || reference is null || metrics is null || output is null)
+        {
+            return (null, errors);
+        }
+
+        var spec = new JobSpec(input, new OutputSpec(output, "json", null, null), [], priority, timeout)
+        {
+            Analysis = new AnalysisSpec(reference, metrics, subsample, perFrame),
+        };
+        return (spec, errors);
+    }
+
+    private List<string>? MapMetrics(JsonElement body, JsonFields fields)
+    {
+        if (!body.TryGetProperty("metrics", out var metrics) || metrics.ValueKind == JsonValueKind.Null)
+        {
+            return [.. Available];
+        }
+
+        if (metrics.ValueKind != JsonValueKind.Array || metrics.GetArrayLength() == 0)
+        {
+            fields.Errors.Add("metrics", $"Must be a non-empty array of: {string.Join(", ", AnalysisSpec.Known)}.", InvalidRequest);
+            return null;
+        }
+
+        var result = new List<string>();
+        foreach (var item in metrics.EnumerateArray())
+        {
+            var name = item.ValueKind == JsonValueKind.String ? item.GetString()!.Trim().ToLowerInvariant() : item.GetRawText();
+            if (Array.IndexOf(AnalysisSpec.Known, name) < 0)
+            {
+                fields.Errors.Add("metrics", $"Unknown metric '{name}'. Known: {string.Join(", ", AnalysisSpec.Known)}.", InvalidRequest, name, AnalysisSpec.Known);
+                return null;
+            }
+
+            if (!Available.Contains(name))
+            {
+                fields.Errors.Add("metrics", $"'{name}' is not available on this server: {(name == "vmaf" ? "no ffmpeg with libvmaf was found (see docs/configuration.md, Ffmpeg:VmafFfmpegPath)" : "the installed ffmpeg lacks the filter")}. Available: {string.Join(", ", Available)}.", InsufficientResources, name, Available);
+                return null;
+            }
+
+            if (!result.Contains(name))
+            {
+                result.Add(name);
+            }
+        }
+
+        return result;
+    }
+
+    private string? MapReportPath(JsonElement body, string jobId, JsonFields fields)
+    {
+        var path = fields.String(body, "output", string.Empty, InvalidOutput) ?? $"/{StorageMounts.DefaultMount}/output/{jobId}.analysis.json";
+        if (!path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            fields.Errors.Add("output", "The report is JSON: give a path ending in .json.", InvalidOutput);
+            return null;
+        }
+
+        if (!mounts.TryResolve(path, out var resolved, out var error))
+        {
+            fields.Errors.Add("output", error, InvalidOutput);
+            return null;
+        }
+
+        return resolved!.VirtualPath;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using FfmpegApi.Media.Process;
+using FfmpegApi.Tests.Infrastructure;
+
+namespace FfmpegApi.Tests;
+
+/// <summary>POST /analyze: real VMAF/PSNR/SSIM runs with known answers, alignment, reports and clear refusals.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class AnalyzeApiTests(ServerFixture fixture)
+{
+    private readonly ApiServer _server = fixture.Server;
+    private readonly HttpClient _client = fixture.Server.Client(fixture.UserKey);
+
+    private async Task<JsonNode> AnalyzeAsync(string body)
+    {
+        var (status, created) = await _client.PostJsonAsync("/api/v1/analyze", body);
+        status.ShouldBe(HttpStatusCode.Accepted, created?.ToJsonString());
+        created!["job"]!["kind"]!.GetValue<string>().ShouldBe("analyze");
+        var done = await _client.WaitForEndAsync(created["job"]!["id"]!.GetValue<string>());
+        done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
+        return done;
+    }
+
+    [Fact]
+    public async Task Identical_inputs_score_at_the_top()
+    {
+        var done = await AnalyzeAsync("""{"input":"/storage/input/short.mp4","reference":"/storage/input/short.mp4","metrics":["vmaf","psnr","ssim"]}""");
+        var metrics = done["analysis"]!["metrics"]!;
+        metrics["vmaf"]!["mean"]!.GetValue<double>().ShouldBeGreaterThanOrEqualTo(99);
+        metrics["psnr"]!["mean"]!.GetValue<double>().ShouldBeGreaterThanOrEqualTo(60);
+        metrics["ssim"]!["mean"]!.GetValue<double>().ShouldBeGreaterThanOrEqualTo(0.99);
+        metrics["vmaf"]!["frames"]!.GetValue<int>().ShouldBe(50);
+        done["analysis"]!["aligned"].ShouldBeNull();
+        done["progress_details"]!["quality"]!["vmaf"]!.GetValue<double>().ShouldBeGreaterThanOrEqualTo(99);
+        done["output"]!["path"]!.GetValue<string>().ShouldEndWith(".analysis.json");
+    }
+
+    [Fact]
+    public async Task A_degraded_smaller_encode_is_aligned_and_scores_clearly_lower()
+    {
+        var degraded = Path.Combine(_server.StorageRoot, "input", "degraded.mp4");
+        var made = await FfmpegProcess.CaptureAsync("ffmpeg", ["-hide_banner", "-nostdin", "-y", "-i", Path.Combine(_server.StorageRoot, "input", "short.mp4"), "-vf", "scale=160:120", "-c:v", "libx264", "-crf", "45", "-preset", "ultrafast", "-an", degraded], TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        made.Succeeded.ShouldBeTrue(string.Join('\n', made.StderrTail));
+
+        var done = await AnalyzeAsync("""{"input":"/storage/input/degraded.mp4","reference":"/storage/input/short.mp4","per_frame":true}""");
+        var analysis = done["analysis"]!;
+        analysis["metrics"]!["vmaf"]!["mean"]!.GetValue<double>().ShouldBeLessThan(85);
+        analysis["metrics"]!["psnr"]!["mean"]!.GetValue<double>().ShouldBeLessThan(35);
+        analysis["metrics"]!["ssim"]!["mean"]!.GetValue<double>().ShouldBeLessThan(0.95);
+        analysis["aligned"]!["scaled_from"]!.GetValue<string>().ShouldBe("160x120");
+        analysis["aligned"]!["scaled_to"]!.GetValue<string>().ShouldBe("320x240");
+
+        // The report file holds the per-frame series; the job keeps the pooled numbers only.
+        analysis["per_frame"].ShouldBeNull();
+        var report = await _client.GetFromJsonAsync<JsonNode>(new Uri($"/api/v1/jobs/{done["id"]}/output", UriKind.Relative));
+        report!["per_frame"]!["vmaf"]!.AsArray().Count.ShouldBe(50);
+        report["per_frame"]!["psnr"]!.AsArray().Count.ShouldBe(50);
+        report["metrics"]!["vmaf"]!["harmonic_mean"]!.GetValue<double>().ShouldBeLessThanOrEqualTo(report["metrics"]!["vmaf"]!["mean"]!.GetValue<double>());
+    }
+
+    [Theory]
+    [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/short.mp4","metrics":["bogus"]}""", "metrics")]
+    [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/short.mp4","metrics":[]}""", "metrics")]
+    [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/missing.mp4"}""", "reference")]
+    [InlineData("""{"input":"/storage/input/short.mp4"}""", "reference")]
+    [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/short.mp4","output":"/storage/output/r.txt"}""", "output")]
+    [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/short.mp4","n_subsample":0}""", "n_subsample")]
+    [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/short.mp4","extra":1}""", "extra")]
+    public async Task Bad_analysis_bodies_name_the_field(string body, string field)
+    {
+        var (status, problem) = await _client.PostJsonAsync("/api/v1/analyze", body);
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity, problem?.ToJsonString());
+        problem!["errors"]!.AsObject().ContainsKey(field).ShouldBeTrue(problem.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Capabilities_list_the_metrics_this_server_computes()
+    {
+        var caps = await _client.GetFromJsonAsync<JsonNode>(new Uri("/api/v1/capabilities", UriKind.Relative));
+        caps!["analysis"]!["metrics"]!.AsArray().Select(m => m!.GetValue<string>()).ShouldBe(["vmaf", "psnr", "ssim"]);
+    }
+}
