@@ -8,6 +8,7 @@ using FfmpegApi.Endpoints.Capabilities;
 using FfmpegApi.Endpoints.Health;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Endpoints.Presets;
+using FfmpegApi.Endpoints.Stream;
 using FfmpegApi.Errors;
 using FfmpegApi.Security;
 using Microsoft.AspNetCore.Authentication;
@@ -90,6 +91,7 @@ public static partial class AppHost
         var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Jobs").ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapConvert();
         api.MapAnalyze();
+        api.MapStream();
         api.MapJobs();
         api.MapPresets();
         api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));

@@ -68,15 +68,26 @@ public sealed partial class JobRunner(
                 throw new JobFailure("INVALID_OUTPUT", outputError);
             }
 
-            var (workFile, resultJson) = spec.Analysis is { } analysis
-                ? await AnalyzeAsync(state, analysis, input)
-                : (await ConvertAsync(state, spec, input, output!), null);
+            OutputMetadata metadata;
+            string? resultJson = null;
+            if (spec.Streaming is { } streaming)
+            {
+                (metadata, resultJson) = await PackageAsync(state, spec, streaming, input, output!);
+                await StopMonitorAsync(stopMonitor, monitorTask);
+            }
+            else
+            {
+                string workFile;
+                (workFile, resultJson) = spec.Analysis is { } analysis
+                    ? await AnalyzeAsync(state, analysis, input)
+                    : (await ConvertAsync(state, spec, input, output!), null);
+                await StopMonitorAsync(stopMonitor, monitorTask);
+                Publish(state, state.Last with { Stage = "publishing", Percent = 100, EtaSeconds = 0 });
+                metadata = resultJson is null
+                    ? await publisher.PublishAsync(workFile, output!, run.Token)
+                    : OutputPublisher.PublishReport(workFile, output!);
+            }
 
-            await StopMonitorAsync(stopMonitor, monitorTask);
-            Publish(state, state.Last with { Stage = "publishing", Percent = 100, EtaSeconds = 0 });
-            var metadata = resultJson is null
-                ? await publisher.PublishAsync(workFile, output!, run.Token)
-                : OutputPublisher.PublishReport(workFile, output!);
             run.Log.Add(Line($"output published: {metadata.Path} ({metadata.SizeBytes} bytes)"));
             await FinishAsync(job, workerId, run, JobStatus.Completed, state.Last, null, null, JsonSerializer.Serialize(metadata, JsonDefaults.Options), resultJson);
             if (state.Last.Speed is { } speed)

@@ -22,6 +22,27 @@ public sealed class OutputPublisher(FfmpegTools tools)
     public static OutputMetadata PublishReport(string workspaceFile, ResolvedPath destination) =>
         new(destination.VirtualPath, Move(workspaceFile, destination), null, "json", null, null, null, null, null, null, null);
 
+    /// <summary>
+    /// Publishes a package directory (HLS/DASH): renamed into place whole, so players never see half a package.
+    /// Returns the total size. The destination must not exist (checked at submit; re-checked here).
+    /// </summary>
+    public static long PublishDirectory(string workspaceDirectory, string destinationDirectory)
+    {
+        if (Directory.Exists(destinationDirectory) && Directory.EnumerateFileSystemEntries(destinationDirectory).Any())
+        {
+            throw new IOException("The output directory already exists and is not empty.");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(destinationDirectory)!);
+        if (Directory.Exists(destinationDirectory))
+        {
+            Directory.Delete(destinationDirectory);
+        }
+
+        Directory.Move(workspaceDirectory, destinationDirectory);
+        return new DirectoryInfo(destinationDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+    }
+
     private static long Move(string workspaceFile, ResolvedPath destination)
     {
         var dir = Path.GetDirectoryName(destination.PhysicalPath)!;

@@ -34,6 +34,18 @@ public sealed class FfmpegCommand
 
     public static FfmpegCommand For(string input, string output) => new(input, output);
 
+    /// <summary>
+    /// A command whose output is a muxer pattern (HLS <c>%v</c> playlists, a DASH manifest) that must not get the
+    /// <c>file:</c> prefix: the muxer creates directories from it. It must be an absolute path we built, so it can
+    /// never be read as a protocol.
+    /// </summary>
+    public static FfmpegCommand ForPattern(string input, string absoluteOutputPattern) =>
+        Path.IsPathRooted(absoluteOutputPattern)
+            ? new(input, absoluteOutputPattern) { OutputIsPattern = true }
+            : throw new ArgumentException("The output pattern must be an absolute path.", nameof(absoluteOutputPattern));
+
+    private bool OutputIsPattern { get; init; }
+
     public FfmpegCommand With(ICommandStep step)
     {
         _steps.Add(step);
@@ -99,7 +111,7 @@ public sealed class FfmpegCommand
             args.AddRange(step.OutputArguments);
         }
 
-        args.Add(AsFileUrl(Output));
+        args.Add(OutputIsPattern ? Output : AsFileUrl(Output));
         return args;
     }
 

@@ -10,6 +10,9 @@ public sealed record JobSpec(
 {
     /// <summary>Set for quality-analysis jobs: <see cref="Input"/> is compared with the reference, and the output is a JSON report.</summary>
     public Analysis.AnalysisSpec? Analysis { get; init; }
+
+    /// <summary>Set for adaptive-streaming jobs: the output path is the package's master playlist or manifest.</summary>
+    public Streaming.StreamingSpec? Streaming { get; init; }
 }
 
 public enum JobPriority

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Media.Analysis;
 using FfmpegApi.Media.Specs;
+using FfmpegApi.Media.Streaming;
 
 namespace FfmpegApi.Endpoints.Jobs;
 
@@ -30,11 +31,14 @@ public sealed record JobView(
     ProgressDetailsView ProgressDetails,
     JobLinks Links)
 {
-    /// <summary><c>convert</c> or <c>analyze</c>.</summary>
+    /// <summary><c>convert</c>, <c>analyze</c> or <c>stream</c>.</summary>
     public string Kind { get; init; } = "convert";
 
     /// <summary>An analysis job's pooled metrics once completed (per-frame series are in the output report).</summary>
     public AnalysisResult? Analysis { get; init; }
+
+    /// <summary>A streaming job's package once completed: manifest, renditions, dropped rungs.</summary>
+    public StreamingResult? Streaming { get; init; }
 
     public static JobView From(Job job)
     {
@@ -42,7 +46,8 @@ public sealed record JobView(
         var metadata = MetadataOf(job);
         var progress = WireProgress(job);
         var elapsed = job.StartedAt is { } s ? ((job.CompletedAt ?? job.UpdatedAt) - s).TotalSeconds : (double?)null;
-        var analysis = job.ResultJson is null ? null : JsonSerializer.Deserialize<AnalysisResult>(job.ResultJson, JsonDefaults.Options);
+        var analysis = job.ResultJson is null || spec.Analysis is null ? null : JsonSerializer.Deserialize<AnalysisResult>(job.ResultJson, JsonDefaults.Options);
+        var streaming = job.ResultJson is null || spec.Streaming is null ? null : JsonSerializer.Deserialize<StreamingResult>(job.ResultJson, JsonDefaults.Options);
         var links = new JobLinks($"/api/v1/jobs/{job.Id}", $"/api/v1/jobs/{job.Id}/events", $"/api/v1/jobs/{job.Id}/logs", $"/api/v1/jobs/{job.Id}/output");
         return new JobView(
             job.Id,
@@ -65,8 +70,9 @@ public sealed record JobView(
             new ProgressDetailsView(progress, job.Stage, job.Fps, null, null, elapsed is { } e ? Math.Round(Math.Max(0, e), 1) : null, job.EtaSeconds, new QualityView(analysis?.Metrics.GetValueOrDefault("vmaf")?.Mean, analysis?.Metrics.GetValueOrDefault("psnr")?.Mean)),
             links)
         {
-            Kind = spec.Analysis is null ? "convert" : "analyze",
+            Kind = spec.Analysis is not null ? "analyze" : spec.Streaming is not null ? "stream" : "convert",
             Analysis = analysis,
+            Streaming = streaming,
         };
     }
 

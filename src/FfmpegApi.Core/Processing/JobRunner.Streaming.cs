@@ -1,0 +1,59 @@
+using System.Text.Json;
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Storage;
+using FfmpegApi.Media.Commands;
+using FfmpegApi.Media.Specs;
+using FfmpegApi.Media.Streaming;
+
+namespace FfmpegApi.Core.Processing;
+
+/// <summary>Adaptive-streaming jobs: probe, plan the ladder, package in one ffmpeg run, publish the directory.</summary>
+public sealed partial class JobRunner
+{
+    private async Task<(OutputMetadata Metadata, string ResultJson)> PackageAsync(RunState state, JobSpec spec, StreamingSpec streaming, ResolvedPath input, ResolvedPath output)
+    {
+        var info = await ProbeOrFailAsync(input, state);
+        var package = Path.Combine(state.Workspace, "package");
+        StreamingPlan plan;
+        try
+        {
+            plan = StreamingPlanner.Plan(spec, streaming, info, input.PhysicalPath, package);
+        }
+        catch (PlanningException ex)
+        {
+            throw new JobFailure("INVALID_INPUT", ex.Message);
+        }
+
+        state.ExpectedSeconds = plan.ExpectedDurationSeconds;
+        state.Run.Log.Add(Line($"ladder: {string.Join(", ", plan.Renditions.Select(r => $"{r.Width}x{r.Height}@{r.BitrateBps / 1000}k"))}{(plan.Dropped.Count > 0 ? $"; dropped above the source: {string.Join(", ", plan.Dropped)}" : string.Empty)}"));
+        Directory.CreateDirectory(package);
+        await RunPassAsync(state, plan.Pass, 0, null);
+
+        var manifestName = Path.GetFileName(output.PhysicalPath);
+        var produced = Path.Combine(package, streaming.Format == StreamingFormat.Hls ? PackagingStep.HlsMaster : PackagingStep.DashManifest);
+        if (!File.Exists(produced))
+        {
+            throw new JobFailure("FFMPEG_FAILED", "ffmpeg finished without writing the playlist/manifest.");
+        }
+
+        if (Path.GetFileName(produced) != manifestName)
+        {
+            File.Move(produced, Path.Combine(package, manifestName));
+        }
+
+        var packageDir = Path.GetDirectoryName(output.PhysicalPath)!;
+        var virtualDir = Path.GetDirectoryName(output.VirtualPath)!.Replace('\\', '/');
+        var size = OutputPublisher.PublishDirectory(package, packageDir);
+        var top = plan.Renditions[0];
+        var metadata = new OutputMetadata(output.VirtualPath, size, plan.ExpectedDurationSeconds, streaming.Format == StreamingFormat.Hls ? "hls" : "dash", "h264", plan.Audio ? "aac" : null, top.Width, top.Height, info.FirstVideo?.FrameRate, null, plan.Audio ? 2 : null);
+        var result = new StreamingResult(
+            streaming.Format == StreamingFormat.Hls ? "hls" : "dash",
+            output.VirtualPath,
+            [.. plan.Renditions.Select(r => new RenditionView(r.Name, r.Width, r.Height, r.BitrateBps, streaming.Format == StreamingFormat.Hls ? $"{virtualDir}/v{r.Name}/index.m3u8" : null))],
+            plan.Audio ? streaming.AudioBitrateBps : null,
+            streaming.SegmentSeconds,
+            streaming.Format == StreamingFormat.Dash || streaming.Segments == SegmentContainer.Fmp4 ? "fmp4" : "ts",
+            plan.Dropped);
+        return (metadata, JsonSerializer.Serialize(result, JsonDefaults.Options));
+    }
+}

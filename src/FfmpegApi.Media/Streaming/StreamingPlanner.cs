@@ -1,0 +1,27 @@
+using FfmpegApi.Media.Commands;
+using FfmpegApi.Media.Probe;
+using FfmpegApi.Media.Specs;
+
+namespace FfmpegApi.Media.Streaming;
+
+/// <summary>The packaging run, its renditions, and what was left out.</summary>
+public sealed record StreamingPlan(PlannedPass Pass, IReadOnlyList<Rendition> Renditions, IReadOnlyList<string> Dropped, bool Audio, double? ExpectedDurationSeconds);
+
+public static class StreamingPlanner
+{
+    public static StreamingPlan Plan(JobSpec spec, StreamingSpec streaming, MediaInfo input, string inputFile, string packageDirectory)
+    {
+        var (renditions, dropped) = LadderPlanner.Plan(streaming.Variants, input);
+        var audio = input.FirstAudio is not null;
+        var step = new PackagingStep(streaming, renditions, audio, packageDirectory);
+        var command = FfmpegCommand.ForPattern(inputFile, step.OutputPattern);
+        var trim = spec.Operations.OfType<TrimOperation>().LastOrDefault();
+        if (trim is not null)
+        {
+            command.With(new TrimStep(trim.Start, trim.Duration));
+        }
+
+        command.With(step);
+        return new StreamingPlan(new PlannedPass("processing", 1, command), renditions, dropped, audio, JobPlanner.ExpectedDuration(input.DurationSeconds, trim));
+    }
+}

@@ -1,0 +1,50 @@
+namespace FfmpegApi.Media.Streaming;
+
+public enum StreamingFormat
+{
+    Hls,
+    Dash,
+}
+
+public enum SegmentContainer
+{
+    /// <summary>MPEG-TS segments (HLS only; the widest player support).</summary>
+    Ts,
+
+    /// <summary>Fragmented MP4 (CMAF) segments: always for DASH, optional for HLS.</summary>
+    Fmp4,
+}
+
+/// <summary>A requested rung: a height (width follows the source's aspect) and an optional bitrate.</summary>
+public sealed record RenditionRequest(int Height, long? BitrateBps);
+
+/// <summary>
+/// An adaptive-streaming package. Null <see cref="Variants"/> asks for an automatic ladder derived from the source.
+/// The output is a directory with the master playlist (HLS) or manifest (DASH) at <c>OutputSpec.Path</c>.
+/// </summary>
+public sealed record StreamingSpec(
+    StreamingFormat Format,
+    IReadOnlyList<RenditionRequest>? Variants,
+    double SegmentSeconds = 6,
+    SegmentContainer Segments = SegmentContainer.Ts,
+    long AudioBitrateBps = 128_000);
+
+/// <summary>A planned rung: even dimensions, a bitrate capped at the source's, and its VBV.</summary>
+public sealed record Rendition(string Name, int Width, int Height, long BitrateBps)
+{
+    public long MaxRateBps => BitrateBps * 107 / 100;
+
+    public long BufferBps => BitrateBps * 3 / 2;
+}
+
+/// <summary>What a packaging job produced (stored on the job).</summary>
+public sealed record StreamingResult(
+    string Format,
+    string Manifest,
+    IReadOnlyList<RenditionView> Variants,
+    long? AudioBitrate,
+    double SegmentDuration,
+    string SegmentType,
+    IReadOnlyList<string> Dropped);
+
+public sealed record RenditionView(string Name, int Width, int Height, long Bitrate, string? Playlist);

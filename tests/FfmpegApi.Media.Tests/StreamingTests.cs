@@ -1,0 +1,56 @@
+using FfmpegApi.Media.Commands;
+using FfmpegApi.Media.Probe;
+using FfmpegApi.Media.Specs;
+using FfmpegApi.Media.Streaming;
+
+namespace FfmpegApi.Media.Tests;
+
+/// <summary>Ladder rules and the packaging argv for HLS (TS, fMP4) and DASH.</summary>
+public sealed class StreamingTests
+{
+    private static readonly MediaInfo Source = FfprobeParser.Parse(TestFiles.Read("ffprobe/h264-aac.json"))!;
+
+    private static MediaInfo Sized(int width, int height, long? bitrate) =>
+        Source with { BitRate = bitrate, Streams = [.. Source.Streams.Select(s => s.CodecType == "video" ? s with { Width = width, Height = height } : s)] };
+
+    [Fact]
+    public void Automatic_ladder_keeps_rungs_at_or_below_the_source_and_caps_bitrates()
+    {
+        var (renditions, dropped) = LadderPlanner.Plan(null, Sized(1280, 720, 2_000_000));
+        dropped.ShouldBe(["1080p"]);
+        renditions.Select(r => (r.Name, r.Width, r.Height, r.BitrateBps)).ShouldBe(
+        [
+            ("720p", 1280, 720, 2_000_000),
+            ("480p", 854, 480, 1_400_000),
+            ("360p", 640, 360, 800_000),
+            ("240p", 426, 240, 400_000),
+        ]);
+        renditions[0].MaxRateBps.ShouldBe(2_140_000);
+        renditions[0].BufferBps.ShouldBe(3_000_000);
+    }
+
+    [Fact]
+    public void Requested_rungs_are_deduplicated_sorted_and_fall_back_to_the_source_size()
+    {
+        var (renditions, dropped) = LadderPlanner.Plan([new(240, null), new(720, 3_000_000), new(240, 500_000)], Sized(320, 240, null));
+        dropped.ShouldBe(["720p"]);
+        renditions.ShouldHaveSingleItem().ShouldBe(new Rendition("240p", 320, 240, LadderPlanner.DefaultBitrate(240)));
+
+        var tooSmall = LadderPlanner.Plan([new(1080, 5_000_000)], Sized(200, 151, 1_000_000));
+        tooSmall.Renditions.ShouldHaveSingleItem().ShouldBe(new Rendition("150p", 198, 150, 1_000_000));
+        Should.Throw<PlanningException>(() => LadderPlanner.Plan(null, Source with { Streams = [.. Source.Streams.Where(s => s.CodecType == "audio")] }));
+    }
+
+    [Theory]
+    [InlineData(StreamingFormat.Hls, SegmentContainer.Ts, "stream-hls-ts")]
+    [InlineData(StreamingFormat.Hls, SegmentContainer.Fmp4, "stream-hls-fmp4")]
+    [InlineData(StreamingFormat.Dash, SegmentContainer.Fmp4, "stream-dash")]
+    public void Packaging_argv(StreamingFormat format, SegmentContainer segments, string golden)
+    {
+        var spec = new JobSpec("/storage/in.mp4", new OutputSpec("/storage/out/master.m3u8", "hls", null, null), [new TrimOperation(1, 30)]);
+        var plan = StreamingPlanner.Plan(spec, new StreamingSpec(format, [new(360, 800_000), new(240, 400_000)], 4, segments, 96_000), Sized(640, 360, null), "/data/in.mp4", "/data/work/job/package");
+        plan.Audio.ShouldBeTrue();
+        TestFiles.AssertGolden(golden, plan.Pass.Command.ToArguments());
+        Should.Throw<ArgumentException>(() => FfmpegCommand.ForPattern("/in", "relative/%v.m3u8"));
+    }
+}
