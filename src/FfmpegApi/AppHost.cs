@@ -5,6 +5,7 @@ using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Endpoints.Analyze;
 using FfmpegApi.Endpoints.Capabilities;
+using FfmpegApi.Endpoints.Estimate;
 using FfmpegApi.Endpoints.Health;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Endpoints.Presets;
@@ -92,6 +93,7 @@ public static partial class AppHost
         api.MapConvert();
         api.MapAnalyze();
         api.MapStream();
+        api.MapEstimate();
         api.MapJobs();
         api.MapPresets();
         api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));
