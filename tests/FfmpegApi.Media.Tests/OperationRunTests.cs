@@ -203,4 +203,22 @@ public sealed class OperationRunTests(OperationMedia media) : IClassFixture<Oper
         info.FirstVideo!.CodecName.ShouldBe("h264");
         info.BitRate!.Value.ShouldBeInRange(150_000, 450_000);
     }
+
+    [Fact]
+    public async Task Animated_gif_and_webp()
+    {
+        var (gif, gifFile, _) = await RunAsync("gif", new VideoSpec("gif", Fps: 10), null, new TrimOperation(0, 1), new ScaleOperation(160, null));
+        gif.FirstVideo!.CodecName.ShouldBe("gif");
+        gif.FirstVideo.Width.ShouldBe(160);
+        gif.FirstAudio.ShouldBeNull();
+        var frames = await FfmpegProcess.CaptureAsync("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", gifFile], TimeSpan.FromSeconds(30), CancellationToken.None);
+        int.Parse(frames.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture).ShouldBe(10);
+
+        var (_, webpFile, _) = await RunAsync("webp", new VideoSpec("webp", Crf: 30), null, new TrimOperation(0, 0.5), new ScaleOperation(160, null));
+        var bytes = await File.ReadAllBytesAsync(webpFile);
+        System.Text.Encoding.ASCII.GetString(bytes, 0, 4).ShouldBe("RIFF");
+        System.Text.Encoding.ASCII.GetString(bytes, 8, 4).ShouldBe("WEBP");
+        System.Text.Encoding.ASCII.GetString(bytes).ShouldContain("ANIM", customMessage: "an animated WebP");
+        (System.Text.Encoding.ASCII.GetString(bytes).Split("ANMF").Length - 1).ShouldBeInRange(12, 13, "one ANMF chunk per frame: 0.5 s at 25 fps");
+    }
 }

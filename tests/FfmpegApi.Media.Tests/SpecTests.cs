@@ -72,7 +72,7 @@ public sealed class SpecTests
         FormatCatalog.FindContainer("mp3")!.IsAudioOnly.ShouldBeTrue();
         FormatCatalog.FindContainer("exe").ShouldBeNull();
         FormatCatalog.Containers["webm"].VideoCodecs.ShouldNotContain("prores");
-        FormatCatalog.Containers.Values.ShouldAllBe(c => c.AudioCodecs.Contains(c.DefaultAudioCodec));
+        FormatCatalog.Containers.Values.ShouldAllBe(c => c.DefaultAudioCodec == null ? c.AudioCodecs.Count == 0 : c.AudioCodecs.Contains(c.DefaultAudioCodec));
         FormatCatalog.Containers.Values.Where(c => !c.IsAudioOnly).ShouldAllBe(c => c.VideoCodecs.Contains(c.DefaultVideoCodec!));
     }
 }

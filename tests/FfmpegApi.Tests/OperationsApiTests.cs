@@ -137,4 +137,20 @@ public sealed class OperationsApiTests(ServerFixture fixture)
         var raw = await Infrastructure.TestMedia.StreamFieldAsync(_server.Physical(done["output"]!["path"]!.GetValue<string>()), "pix_fmt");
         raw.ShouldBe("yuv420p10le");
     }
+
+    [Fact]
+    public async Task Animated_gif_and_webp_outputs()
+    {
+        var gif = await CompletedAsync("""{"input":"/storage/input/short.mp4","output":{"format":"gif","video":{"fps":10,"resolution":"160x120"}},"operations":[{"type":"trim","duration":1}]}""");
+        gif["output"]!["metadata"]!["video_codec"]!.GetValue<string>().ShouldBe("gif");
+        gif["output"]!["metadata"]!["width"]!.GetValue<int>().ShouldBe(160);
+        gif["output"]!["metadata"]!["audio_codec"].ShouldBeNull();
+        var webp = await CompletedAsync("""{"input":"/storage/input/short.mp4","output":"webp","operations":[{"type":"trim","duration":0.5},{"type":"scale","width":160}]}""");
+        webp["output"]!["path"]!.GetValue<string>().ShouldEndWith(".webp");
+        webp["output"]!["metadata"]!["size_bytes"]!.GetValue<long>().ShouldBeGreaterThan(100);
+
+        var (status, problem) = await _client.PostJsonAsync("/api/v1/convert", """{"input":"/storage/input/short.mp4","output":{"format":"gif","audio":{"codec":"aac"}}}""");
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        problem!["code"]!.GetValue<string>().ShouldBe("CODEC_MISMATCH");
+    }
 }

@@ -2,7 +2,10 @@ using FfmpegApi.Media.Probe;
 
 namespace FfmpegApi.Core.Jobs;
 
-/// <summary>A completed job's output as read back with ffprobe.</summary>
+/// <summary>
+/// A completed job's output as read back with ffprobe. Sizes are null when ffprobe cannot tell (Debian's ffmpeg 5.1
+/// cannot decode animated WebP, so it reports 0×0).
+/// </summary>
 public sealed record OutputMetadata(
     string Path,
     long SizeBytes,
@@ -27,8 +30,8 @@ public sealed record OutputMetadata(
             info.FormatName,
             video?.CodecName,
             audio?.CodecName,
-            video?.Width,
-            video?.Height,
+            video?.Width is > 0 ? video.Width : null,
+            video?.Height is > 0 ? video.Height : null,
             video?.FrameRate,
             audio?.SampleRate,
             audio?.Channels);

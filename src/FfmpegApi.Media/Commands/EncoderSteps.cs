@@ -84,6 +84,12 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
                 AddQuality(args, 35, zeroBitrateForCrf: true);
                 args.AddRange(["-pix_fmt", PixelFormat ?? "yuv420p"]);
                 break;
+            case "gif":
+                // The palette is made per frame in the filter graph (GifPaletteStep); the encoder takes no quality.
+                break;
+            case "libwebp_anim" or "libwebp":
+                args.AddRange(["-lossless", "0", "-q:v", (Crf is { } q ? Math.Clamp(100 - q, 0, 100) : 75).ToString(CultureInfo.InvariantCulture), "-loop", "0", "-pix_fmt", "yuv420p"]);
+                break;
             case "prores_ks":
                 args.AddRange(["-profile:v", Profile ?? "2", "-pix_fmt", PixelFormat ?? "yuv422p10le"]);
                 break;

@@ -210,6 +210,17 @@ public static class JobPlanner
             {
                 command.With(new FitScaleStep(video.Width, video.Height, ScaleFit.Contain, AllowUpscale: false));
             }
+
+            if (video.Codec == "gif")
+            {
+                // After the frame rate change: no palette work for frames that are dropped anyway.
+                if (video.Fps is { } gifFps)
+                {
+                    command.With(new FpsFilterStep(gifFps));
+                }
+
+                command.With(new GifPaletteStep());
+            }
         }
 
         command.With(new VideoEncoderStep(PickEncoder(video.Codec, FormatCatalog.VideoEncoders, context.HasEncoder), video.Preset, video.Crf, ParseBitrate(video.Bitrate))
@@ -225,7 +236,7 @@ public static class JobPlanner
             Pass = pass,
             PassLogPrefix = pass is null ? null : passLog,
         });
-        if (video.Fps is { } fps && !copy)
+        if (video.Fps is { } fps && !copy && video.Codec != "gif")
         {
             command.With(new FrameRateStep(fps));
         }

@@ -22,6 +22,8 @@ public static class FormatCatalog
         new ContainerFormat("flac", "flac", "flac", null, "flac", [], ["flac"]),
         new ContainerFormat("ogg", "ogg", "ogg", null, "vorbis", [], ["vorbis", "opus", "flac"]),
         new ContainerFormat("opus", "opus", "opus", null, "opus", [], ["opus"]),
+        new ContainerFormat("gif", "gif", "gif", "gif", null, ["gif"], []),
+        new ContainerFormat("webp", "webp", "webp", "webp", null, ["webp"], []),
     }.ToDictionary(c => c.Name, StringComparer.Ordinal);
 
     // Stryker disable all : static table, pinned by golden files (see Containers)
@@ -44,6 +46,8 @@ public static class FormatCatalog
         ["av1"] = ["libsvtav1", "libaom-av1"],
         ["mpeg4"] = ["mpeg4"],
         ["prores"] = ["prores_ks"],
+        ["gif"] = ["gif"],
+        ["webp"] = ["libwebp_anim", "libwebp"],
     };
 
     // Stryker disable all : static table, pinned by golden files (see Containers)
@@ -79,6 +83,8 @@ public static class FormatCatalog
         ["libsvtav1"] = "av1",
         ["libaom-av1"] = "av1",
         ["prores_ks"] = "prores",
+        ["libwebp_anim"] = "webp",
+        ["libwebp"] = "webp",
         ["libopus"] = "opus",
         ["libmp3lame"] = "mp3",
         ["libvorbis"] = "vorbis",
@@ -114,13 +120,13 @@ public static class FormatCatalog
     }
 }
 
-/// <summary>A container: its API name, ffmpeg muxer, file extension, defaults and allowed codecs.</summary>
+/// <summary>A container: its API name, ffmpeg muxer, file extension, defaults and allowed codecs (a null default: none).</summary>
 public sealed record ContainerFormat(
     string Name,
     string Muxer,
     string Extension,
     string? DefaultVideoCodec,
-    string DefaultAudioCodec,
+    string? DefaultAudioCodec,
     IReadOnlyList<string> VideoCodecs,
     IReadOnlyList<string> AudioCodecs)
 {

@@ -199,3 +199,12 @@ public sealed record WatermarkStep(string ImageFile, OverlayPosition Position, i
         return string.Join(';', parts);
     }
 }
+
+/// <summary>
+/// A 256-colour palette for GIF. Per frame (<c>stats_mode=single</c>, <c>new=1</c>) rather than one palette for the
+/// whole clip: a global palette needs every frame buffered until the end, which is unbounded memory for long inputs.
+/// </summary>
+public sealed record GifPaletteStep : IVideoFilterStep
+{
+    public string Filter => "split[gifa][gifb];[gifa]palettegen=stats_mode=single:reserve_transparent=0[gifp];[gifb][gifp]paletteuse=new=1:dither=bayer:bayer_scale=3";
+}

@@ -280,6 +280,16 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
             return null;
         }
 
+        if (container.DefaultAudioCodec is null)
+        {
+            if (codecText is not null)
+            {
+                Errors.Add("output.audio.codec", $"'{container.Name}' holds no audio.", CodecMismatch, codecText, []);
+            }
+
+            return null;
+        }
+
         var codec = CheckCodec(codecText ?? container.DefaultAudioCodec, "output.audio.codec", container.AudioCodecs, FormatCatalog.NormalizeAudioCodec, FormatCatalog.AudioEncoders, container);
         if (codec is null || audio is not { } el)
         {
