@@ -10,6 +10,7 @@ using FfmpegApi.Endpoints.Health;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Endpoints.Presets;
 using FfmpegApi.Endpoints.Stream;
+using FfmpegApi.Endpoints.Thumbnails;
 using FfmpegApi.Errors;
 using FfmpegApi.Security;
 using Microsoft.AspNetCore.Authentication;
@@ -94,6 +95,7 @@ public static partial class AppHost
         api.MapAnalyze();
         api.MapStream();
         api.MapEstimate();
+        api.MapThumbnails();
         api.MapJobs();
         api.MapPresets();
         api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));

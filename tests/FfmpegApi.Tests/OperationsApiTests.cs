@@ -28,6 +28,7 @@ public sealed class OperationsApiTests(ServerFixture fixture)
                {"type":"crop","width":300,"height":200},
                {"type":"rotate","angle":-90},
                {"type":"watermark","image":"/storage/input/logo.png","position":"top-left","margin":0,"opacity":0.8,"scale":0.2},
+               {"type":"watermark","image":"/storage/input/badge%d.jpg","position":"bottom_right"},
                {"type":"text","text":"Hello, [world]; it's 100%","position":"bottom","font_size":18},
                {"type":"color","contrast":1.1},{"type":"denoise","strength":"light"},{"type":"sharpen"},
                {"type":"fade","direction":"in","duration":0.3},{"type":"fade","direction":"out","duration":0.3},
@@ -38,7 +39,7 @@ public sealed class OperationsApiTests(ServerFixture fixture)
         probe.FirstAudio!.CodecName.ShouldBe("aac");
         probe.DurationSeconds!.Value.ShouldBe(2, 0.1);
         done["operations"]!.AsArray().Select(o => o!["type"]!.GetValue<string>())
-            .ShouldBe(["crop", "rotate", "watermark", "text", "color", "denoise", "sharpen", "fade", "fade", "volume"]);
+            .ShouldBe(["crop", "rotate", "watermark", "watermark", "text", "color", "denoise", "sharpen", "fade", "fade", "volume"]);
     }
 
     [Fact]

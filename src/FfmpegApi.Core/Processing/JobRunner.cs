@@ -75,6 +75,11 @@ public sealed partial class JobRunner(
                 (metadata, resultJson) = await PackageAsync(state, spec, streaming, input, output!);
                 await StopMonitorAsync(stopMonitor, monitorTask);
             }
+            else if (spec.Thumbnails is { } thumbnails)
+            {
+                (metadata, resultJson) = await ThumbnailsAsync(state, thumbnails, input, output!);
+                await StopMonitorAsync(stopMonitor, monitorTask);
+            }
             else
             {
                 string workFile;

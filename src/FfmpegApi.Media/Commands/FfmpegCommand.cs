@@ -69,7 +69,9 @@ public sealed class FfmpegCommand
         var overlays = _steps.OfType<IOverlayStep>().ToList();
         foreach (var overlay in overlays)
         {
-            AddInput(args, overlay.OverlayInput);
+            // A still image: image2 with pattern expansion off reads exactly this one file (no %d sequences, no
+            // globs), whatever its extension; the main input keeps the media-only whitelist.
+            args.AddRange(["-protocol_whitelist", LocalProtocols, "-format_whitelist", "image2", "-f", "image2", "-pattern_type", "none", "-i", AsFileUrl(overlay.OverlayInput)]);
         }
 
         var outputSteps = _steps.OfType<IOutputOptionStep>().ToList();

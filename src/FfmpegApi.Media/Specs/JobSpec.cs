@@ -13,6 +13,9 @@ public sealed record JobSpec(
 
     /// <summary>Set for adaptive-streaming jobs: the output path is the package's master playlist or manifest.</summary>
     public Streaming.StreamingSpec? Streaming { get; init; }
+
+    /// <summary>Set for thumbnail jobs: still images (and optionally sprite sheets) into the output's directory.</summary>
+    public Thumbnails.ThumbnailSpec? Thumbnails { get; init; }
 }
 
 public enum JobPriority

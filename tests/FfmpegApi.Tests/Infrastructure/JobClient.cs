@@ -17,9 +17,12 @@ public static class JobClient
     }
 
     /// <summary>Submits a convert job and returns its id (asserting 202).</summary>
-    public static async Task<string> SubmitAsync(this HttpClient client, string json)
+    public static Task<string> SubmitAsync(this HttpClient client, string json) => client.SubmitToAsync("/api/v1/convert", json);
+
+    /// <summary>Submits a job to a job-creating endpoint and returns its id (asserting 202).</summary>
+    public static async Task<string> SubmitToAsync(this HttpClient client, string url, string json)
     {
-        var (status, body) = await client.PostJsonAsync("/api/v1/convert", json);
+        var (status, body) = await client.PostJsonAsync(url, json);
         status.ShouldBe(HttpStatusCode.Accepted, body?.ToJsonString());
         return body!["job"]!["id"]!.GetValue<string>();
     }

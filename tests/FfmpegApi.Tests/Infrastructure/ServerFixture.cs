@@ -17,6 +17,7 @@ public sealed class ServerFixture : IAsyncLifetime
             TestMedia.GenerateAsync(Path.Combine(Server.StorageRoot, "input", "long.mp4"), 60, "640x360"));
         await File.WriteAllTextAsync(Path.Combine(Server.StorageRoot, "input", "notes.mp4"), "this is not a video");
         await TestMedia.ImageAsync(Path.Combine(Server.StorageRoot, "input", "logo.png"), "red", 40, 40);
+        await TestMedia.ImageAsync(Path.Combine(Server.StorageRoot, "input", "badge%d.jpg"), "blue", 32, 32);
     }
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();

@@ -25,7 +25,7 @@ public static class TestMedia
     /// <summary>A one-colour PNG (a watermark for tests).</summary>
     public static async Task ImageAsync(string path, string color, int width, int height)
     {
-        var result = await FfmpegProcess.CaptureAsync("ffmpeg", ["-hide_banner", "-nostdin", "-y", "-f", "lavfi", "-i", $"color=c={color}:size={width}x{height}", "-frames:v", "1", path], TimeSpan.FromSeconds(30), CancellationToken.None);
+        var result = await FfmpegProcess.CaptureAsync("ffmpeg", ["-hide_banner", "-nostdin", "-y", "-f", "lavfi", "-i", $"color=c={color}:size={width}x{height}", "-frames:v", "1", "-update", "1", path], TimeSpan.FromSeconds(30), CancellationToken.None);
         result.Succeeded.ShouldBeTrue(string.Join('\n', result.StderrTail));
     }
 
@@ -34,6 +34,15 @@ public static class TestMedia
     {
         var result = await FfmpegProcess.CaptureAsync("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", $"stream={field}", "-of", "default=nw=1:nk=1", path], TimeSpan.FromSeconds(30), CancellationToken.None);
         return result.Stdout.Trim();
+    }
+
+    /// <summary>An image's codec and size (plain ffprobe: the service's demuxer whitelist leaves out image2).</summary>
+    public static async Task<(string Codec, int Width, int Height)> ImageAsync(string path)
+    {
+        var result = await FfmpegProcess.CaptureAsync("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0", path], TimeSpan.FromSeconds(30), CancellationToken.None);
+        var parts = result.Stdout.Trim().Split(',');
+        parts.Length.ShouldBe(3, $"ffprobe could not read {path}: {string.Join('\n', result.StderrTail)}");
+        return (parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture));
     }
 
     public static async Task<MediaInfo> ProbeAsync(string path)

@@ -3,6 +3,7 @@ using FfmpegApi.Core.Jobs;
 using FfmpegApi.Media.Analysis;
 using FfmpegApi.Media.Specs;
 using FfmpegApi.Media.Streaming;
+using FfmpegApi.Media.Thumbnails;
 
 namespace FfmpegApi.Endpoints.Jobs;
 
@@ -31,7 +32,7 @@ public sealed record JobView(
     ProgressDetailsView ProgressDetails,
     JobLinks Links)
 {
-    /// <summary><c>convert</c>, <c>analyze</c> or <c>stream</c>.</summary>
+    /// <summary><c>convert</c>, <c>analyze</c>, <c>stream</c> or <c>thumbnails</c>.</summary>
     public string Kind { get; init; } = "convert";
 
     /// <summary>An analysis job's pooled metrics once completed (per-frame series are in the output report).</summary>
@@ -39,6 +40,9 @@ public sealed record JobView(
 
     /// <summary>A streaming job's package once completed: manifest, renditions, dropped rungs.</summary>
     public StreamingResult? Streaming { get; init; }
+
+    /// <summary>A thumbnail job's images (or sprite sheets and storyboard) once completed.</summary>
+    public ThumbnailResult? Thumbnails { get; init; }
 
     public static JobView From(Job job)
     {
@@ -48,6 +52,7 @@ public sealed record JobView(
         var elapsed = job.StartedAt is { } s ? ((job.CompletedAt ?? job.UpdatedAt) - s).TotalSeconds : (double?)null;
         var analysis = job.ResultJson is null || spec.Analysis is null ? null : JsonSerializer.Deserialize<AnalysisResult>(job.ResultJson, JsonDefaults.Options);
         var streaming = job.ResultJson is null || spec.Streaming is null ? null : JsonSerializer.Deserialize<StreamingResult>(job.ResultJson, JsonDefaults.Options);
+        var thumbnails = job.ResultJson is null || spec.Thumbnails is null ? null : JsonSerializer.Deserialize<ThumbnailResult>(job.ResultJson, JsonDefaults.Options);
         var links = new JobLinks($"/api/v1/jobs/{job.Id}", $"/api/v1/jobs/{job.Id}/events", $"/api/v1/jobs/{job.Id}/logs", $"/api/v1/jobs/{job.Id}/output");
         return new JobView(
             job.Id,
@@ -70,9 +75,10 @@ public sealed record JobView(
             new ProgressDetailsView(progress, job.Stage, job.Fps, null, null, elapsed is { } e ? Math.Round(Math.Max(0, e), 1) : null, job.EtaSeconds, new QualityView(analysis?.Metrics.GetValueOrDefault("vmaf")?.Mean, analysis?.Metrics.GetValueOrDefault("psnr")?.Mean)),
             links)
         {
-            Kind = spec.Analysis is not null ? "analyze" : spec.Streaming is not null ? "stream" : "convert",
+            Kind = spec.Analysis is not null ? "analyze" : spec.Streaming is not null ? "stream" : spec.Thumbnails is not null ? "thumbnails" : "convert",
             Analysis = analysis,
             Streaming = streaming,
+            Thumbnails = thumbnails,
         };
     }
 

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Storage;
+using FfmpegApi.Media.Commands;
+using FfmpegApi.Media.Thumbnails;
+
+namespace FfmpegApi.Core.Processing;
+
+/// <summary>Thumbnail jobs: probe, extract in one decode, write the storyboard, publish the directory.</summary>
+public sealed partial class JobRunner
+{
+    private async Task<(OutputMetadata Metadata, string ResultJson)> ThumbnailsAsync(RunState state, ThumbnailSpec thumbnails, ResolvedPath input, ResolvedPath output)
+    {
+        var info = await ProbeOrFailAsync(input, state);
+        var images = Path.Combine(state.Workspace, "images");
+        Directory.CreateDirectory(images);
+        ThumbnailPlan plan;
+        try
+        {
+            plan = ThumbnailPlanner.Plan(thumbnails, info, input.PhysicalPath, images);
+        }
+        catch (PlanningException ex)
+        {
+            throw new JobFailure("INVALID_INPUT", ex.Message);
+        }
+
+        state.ExpectedSeconds = thumbnails.Mode == ThumbnailMode.One ? null : info.DurationSeconds;
+        await RunPassAsync(state, plan.Pass, 0, null);
+
+        var files = Directory.GetFiles(images).Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0)
+        {
+            throw new JobFailure("FFMPEG_FAILED", "ffmpeg wrote no images (is 'time' inside the video?).");
+        }
+
+        var directory = Path.GetDirectoryName(output.PhysicalPath)!;
+        var virtualDir = Path.GetDirectoryName(output.VirtualPath)!.Replace('\\', '/');
+        string Virtual(string file) => $"{virtualDir}/{Path.GetFileName(file)}";
+        SpriteResult? sprite = null;
+        List<ThumbnailImage> listed;
+        if (thumbnails.Sprite is { } layout)
+        {
+            // The tile filter emits a sheet per Columns×Rows thumbnails; the last one may be partly empty.
+            var count = Math.Min(plan.Times.Count, files.Count * layout.Columns * layout.Rows);
+            var times = plan.Times.Take(count).ToList();
+            var vtt = ThumbnailPlanner.StoryboardVtt(times, plan.Spacing, layout, plan.Width, plan.Height, i => Path.GetFileName(files[Math.Min(i, files.Count - 1)]), info.DurationSeconds);
+            await File.WriteAllTextAsync(Path.Combine(images, Path.GetFileName(output.PhysicalPath)), vtt, state.Run.Token);
+            sprite = new SpriteResult(output.VirtualPath, [.. files.Select(Virtual)], layout.Columns, layout.Rows, plan.Width, plan.Height, plan.Spacing);
+            listed = [];
+        }
+        else
+        {
+            // The job's output path names the first image (thumb_0001.ext).
+            listed = [.. files.Select((f, i) => new ThumbnailImage(Virtual(f), i < plan.Times.Count ? plan.Times[i] : plan.Times[^1]))];
+        }
+
+        var size = OutputPublisher.PublishDirectory(images, directory);
+        var metadata = new OutputMetadata(output.VirtualPath, size, null, thumbnails.Format, thumbnails.Format == "jpg" ? "mjpeg" : thumbnails.Format, null, plan.Width, plan.Height, null, null, null);
+        var result = new ThumbnailResult(thumbnails.Format, plan.Width, plan.Height, listed, sprite);
+        return (metadata, JsonSerializer.Serialize(result, JsonDefaults.Options));
+    }
+}

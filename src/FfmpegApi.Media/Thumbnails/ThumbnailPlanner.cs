@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text;
+using FfmpegApi.Media.Commands;
+using FfmpegApi.Media.Probe;
+
+namespace FfmpegApi.Media.Thumbnails;
+
+/// <summary>The extraction run, where each image falls in time, and the tile size.</summary>
+public sealed record ThumbnailPlan(PlannedPass Pass, IReadOnlyList<double> Times, int Width, int Height, string FilePattern, double Spacing);
+
+/// <summary>
+/// Plans extraction in one decode: a single frame is a fast input seek; series use the <c>select</c> filter (one frame
+/// per spacing) so the input is read once, then scale to an exact even size, and for sprites <c>tile</c> into sheets.
+/// </summary>
+public static class ThumbnailPlanner
+{
+    public static ThumbnailPlan Plan(ThumbnailSpec spec, MediaInfo input, string inputFile, string directory)
+    {
+        var video = input.FirstVideo ?? throw new PlanningException("The input has no video stream to take thumbnails from.");
+        if (video.Width is not > 0 || video.Height is not > 0)
+        {
+            throw new PlanningException("The input's video size is unknown.");
+        }
+
+        var width = Math.Min(spec.Width ?? video.Width.Value, video.Width.Value);
+        width = Math.Max(2, width - (width % 2));
+        var height = Math.Max(2, (int)Math.Round(width * (double)video.Height.Value / video.Width.Value / 2) * 2);
+        var duration = input.DurationSeconds ?? video.DurationSeconds;
+        var (times, spacing) = Times(spec, duration);
+        var prefix = spec.Sprite is null ? "thumb" : "sprite";
+        var pattern = Path.Combine(directory, $"{prefix}_%04d.{spec.Format}");
+        var command = FfmpegCommand.For(inputFile, pattern);
+        if (spec.Mode == ThumbnailMode.One)
+        {
+            command.With(new TrimStep(times[0], null));
+        }
+
+        var filters = new List<string>();
+        if (spec.Mode != ThumbnailMode.One)
+        {
+            // The first frame, then the first frame at least one spacing after the last one picked. (The fps filter
+            // rounds at the end and can drop the last image; select follows the real frame times.)
+            var gap = Math.Max(0.001, spacing - 0.001).ToString("0.######", CultureInfo.InvariantCulture);
+            filters.Add($"select='isnan(prev_selected_t)+gte(t-prev_selected_t,{gap})'");
+        }
+
+        filters.Add($"scale={width}:{height}:flags=lanczos");
+        if (spec.Sprite is { } sprite)
+        {
+            filters.Add($"tile={sprite.Columns}x{sprite.Rows}");
+        }
+
+        var frames = spec.Sprite is { } s ? (int)Math.Ceiling(times.Count / (double)(s.Columns * s.Rows)) : times.Count;
+        command.With(new StreamMapStep(true, false)).With(new ImageSequenceStep(string.Join(',', filters), frames, spec.Format));
+        return new ThumbnailPlan(new PlannedPass("processing", 1, command), times, width, height, pattern, spacing);
+    }
+
+    /// <summary>The WebVTT storyboard: each thumbnail's time span → its sheet and rectangle (<c>#xywh=</c>).</summary>
+    public static string StoryboardVtt(IReadOnlyList<double> times, double spacing, SpriteLayout sprite, int width, int height, Func<int, string> sheetName, double? duration)
+    {
+        var vtt = new StringBuilder("WEBVTT\n\n");
+        var perSheet = sprite.Columns * sprite.Rows;
+        for (var i = 0; i < times.Count; i++)
+        {
+            var start = times[i];
+            var end = i + 1 < times.Count ? times[i + 1] : Math.Max(start + spacing, duration ?? 0);
+            var tile = i % perSheet;
+            var x = tile % sprite.Columns * width;
+            var y = tile / sprite.Columns * height;
+            vtt.Append(CultureInfo.InvariantCulture, $"{Timestamp(start)} --> {Timestamp(end)}\n{sheetName(i / perSheet)}#xywh={x},{y},{width},{height}\n\n");
+        }
+
+        return vtt.ToString();
+    }
+
+    private static (List<double> Times, double Spacing) Times(ThumbnailSpec spec, double? duration)
+    {
+        switch (spec.Mode)
+        {
+            case ThumbnailMode.One:
+                var at = spec.Time ?? (duration is { } d ? Math.Round(d * 0.1, 3) : 0);
+                if (duration is { } total && at >= total)
+                {
+                    throw new PlanningException($"'time' ({at.ToString(CultureInfo.InvariantCulture)} s) is past the end of the input ({total.ToString("0.###", CultureInfo.InvariantCulture)} s).");
+                }
+
+                return ([at], 0);
+            case ThumbnailMode.Count:
+                var length = duration ?? throw new PlanningException("Evenly spaced thumbnails need an input with a known duration.");
+                var spacing = length / spec.Count!.Value;
+                return ([.. Enumerable.Range(0, spec.Count.Value).Select(i => Math.Round(i * spacing, 3))], spacing);
+            default:
+                var every = spec.Interval!.Value;
+                var n = duration is { } dd ? Math.Min(ThumbnailSpec.MaxImages, Math.Max(1, (int)Math.Ceiling(dd / every))) : ThumbnailSpec.MaxImages;
+                return ([.. Enumerable.Range(0, n).Select(i => Math.Round(i * every, 3))], every);
+        }
+    }
+
+    private static string Timestamp(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(seconds);
+        return string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalHours:00}:{t.Minutes:00}:{t.Seconds:00}.{t.Milliseconds:000}");
+    }
+}
+
+/// <summary>Numbered still images: the filter chain, a frame cap, and the encoder for the format.</summary>
+public sealed record ImageSequenceStep(string Filters, int MaxFrames, string Format) : IOutputOptionStep
+{
+    public IEnumerable<string> OutputArguments
+    {
+        get
+        {
+            List<string> args = ["-vf", Filters, "-fps_mode", "vfr", "-frames:v", MaxFrames.ToString(CultureInfo.InvariantCulture)];
+            args.AddRange(Format switch
+            {
+                "png" => ["-c:v", "png"],
+                "webp" => ["-c:v", "libwebp", "-q:v", "80"],
+                _ => ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p"],
+            });
+            args.AddRange(["-f", "image2", "-start_number", "1"]);
+            return args;
+        }
+    }
+}

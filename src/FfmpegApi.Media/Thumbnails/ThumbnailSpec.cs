@@ -1,0 +1,47 @@
+namespace FfmpegApi.Media.Thumbnails;
+
+public enum ThumbnailMode
+{
+    /// <summary>One image at <see cref="ThumbnailSpec.Time"/> (default: 10 % into the video).</summary>
+    One,
+
+    /// <summary><see cref="ThumbnailSpec.Count"/> images evenly spaced over the duration.</summary>
+    Count,
+
+    /// <summary>One image every <see cref="ThumbnailSpec.Interval"/> seconds.</summary>
+    Interval,
+}
+
+/// <summary>A sprite sheet layout: thumbnails tiled <see cref="Columns"/> × <see cref="Rows"/> per sheet.</summary>
+public sealed record SpriteLayout(int Columns, int Rows);
+
+/// <summary>
+/// Still images from a video: one, N evenly spaced, or every N seconds; optionally tiled into sprite sheets with a
+/// WebVTT storyboard index (for scrubbing previews in players).
+/// </summary>
+public sealed record ThumbnailSpec(
+    ThumbnailMode Mode,
+    double? Time = null,
+    int? Count = null,
+    double? Interval = null,
+    int? Width = null,
+    string Format = "jpg",
+    SpriteLayout? Sprite = null)
+{
+    /// <summary>Upper bound on images per job (and on sprite tiles), whatever the duration.</summary>
+    public const int MaxImages = 1000;
+
+    public static readonly string[] Formats = ["jpg", "png", "webp"];
+}
+
+/// <summary>What a thumbnail job produced.</summary>
+public sealed record ThumbnailResult(
+    string Format,
+    int Width,
+    int Height,
+    IReadOnlyList<ThumbnailImage> Images,
+    SpriteResult? Sprite);
+
+public sealed record ThumbnailImage(string Path, double Time);
+
+public sealed record SpriteResult(string Vtt, IReadOnlyList<string> Sheets, int Columns, int Rows, int TileWidth, int TileHeight, double Interval);

@@ -1,0 +1,149 @@
+using System.Text.Json;
+using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Processing;
+using FfmpegApi.Core.Storage;
+using FfmpegApi.Endpoints.Jobs;
+using FfmpegApi.Media.Capabilities;
+using FfmpegApi.Media.Specs;
+using FfmpegApi.Media.Thumbnails;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using static FfmpegApi.Errors.ErrorCodes;
+
+namespace FfmpegApi.Endpoints.Thumbnails;
+
+public static class ThumbnailsEndpoints
+{
+    public static RouteGroupBuilder MapThumbnails(this RouteGroupBuilder api)
+    {
+        api.MapPost("/thumbnails", ThumbnailsAsync)
+            .WithName("Thumbnails")
+            .WithSummary("Submit a thumbnail job: one image, N evenly spaced, every N seconds, or sprite sheets with a WebVTT storyboard")
+            .Accepts<ThumbnailsRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithMetadata(new RequestSizeLimitAttribute(ConvertEndpoints.MaxBodyBytes));
+        return api;
+    }
+
+    internal static Task<Results<Accepted<JobCreatedResponse>, ProblemHttpResult>> ThumbnailsAsync(
+        HttpContext context,
+        JobSubmitter submitter,
+        StorageMounts mounts,
+        FfmpegTools tools,
+        IOptions<JobOptions> jobOptions,
+        CancellationToken cancellationToken) =>
+        submitter.SubmitAsync(
+            context,
+            async (body, id) => new ThumbnailsRequestMapper(mounts, jobOptions.Value, await tools.GetCapabilitiesAsync()).Map(body, id),
+            cancellationToken);
+}
+
+/// <summary>Maps a thumbnails body; the output is a new directory (nothing stored is overwritten).</summary>
+public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities)
+{
+    private static readonly string[] TopLevel = ["input", "mode", "time", "count", "interval", "width", "format", "sprite", "output", "options", "priority"];
+    private static readonly string[] Modes = ["single", "count", "interval"];
+
+    public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
+    {
+        var errors = new ValidationErrors();
+        var fields = new JsonFields(errors);
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("body", "The request body must be a JSON object.", InvalidRequest);
+            return (null, errors);
+        }
+
+        fields.RejectUnknown(body, string.Empty, InvalidRequest, TopLevel);
+        var shared = new ConvertRequestMapper(mounts, jobOptions, capabilities);
+        var input = shared.MapExistingFile(body, "input", fields);
+        var modeText = fields.String(body, "mode", string.Empty, InvalidRequest)?.Trim().ToLowerInvariant() ?? (body.TryGetProperty("count", out _) ? "count" : body.TryGetProperty("interval", out _) ? "interval" : "single");
+        if (Array.IndexOf(Modes, modeText) < 0)
+        {
+            errors.Add("mode", $"Must be one of: {string.Join(", ", Modes)}.", InvalidRequest, modeText, Modes);
+        }
+
+        var mode = modeText switch { "count" => ThumbnailMode.Count, "interval" => ThumbnailMode.Interval, _ => ThumbnailMode.One };
+        var time = fields.Seconds(body, "time", string.Empty, InvalidRequest);
+        var count = fields.Int(body, "count", string.Empty, InvalidRequest, 1, ThumbnailSpec.MaxImages);
+        var interval = fields.Number(body, "interval", string.Empty, InvalidRequest, 0.1, 3600);
+        if (mode == ThumbnailMode.Count && count is null && !errors.Any)
+        {
+            errors.Add("count", $"Required for mode 'count': 1 to {ThumbnailSpec.MaxImages}.", InvalidRequest);
+        }
+
+        if (mode == ThumbnailMode.Interval && interval is null && !errors.Any)
+        {
+            errors.Add("interval", "Required for mode 'interval': seconds between images (0.1 to 3600).", InvalidRequest);
+        }
+
+        var width = fields.Int(body, "width", string.Empty, InvalidRequest, 16, 3840);
+        var format = fields.String(body, "format", string.Empty, InvalidRequest)?.Trim().ToLowerInvariant().Replace("jpeg", "jpg", StringComparison.Ordinal) ?? "jpg";
+        if (Array.IndexOf(ThumbnailSpec.Formats, format) < 0)
+        {
+            errors.Add("format", $"Must be one of: {string.Join(", ", ThumbnailSpec.Formats)}.", InvalidRequest, format, ThumbnailSpec.Formats);
+        }
+
+        var sprite = MapSprite(body, mode, fields);
+        var output = MapDirectory(body, jobId, sprite is null ? $"thumb_0001.{format}" : "storyboard.vtt", fields);
+        var (priority, timeout) = shared.MapOptions(body, fields);
+        if (errors.Any || input is null || output is null)
+        {
+            return (null, errors);
+        }
+
+        var spec = new ThumbnailSpec(mode, time, count, interval, width, format, sprite);
+        return (new JobSpec(input, new OutputSpec(output, format, null, null), [], priority, timeout) { Thumbnails = spec }, errors);
+    }
+
+    private static SpriteLayout? MapSprite(JsonElement body, ThumbnailMode mode, JsonFields fields)
+    {
+        if (!body.TryGetProperty("sprite", out var sprite) || sprite.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (sprite.ValueKind != JsonValueKind.Object)
+        {
+            fields.Errors.Add("sprite", "Must be an object like { \"columns\": 5, \"rows\": 5 }.", InvalidRequest);
+            return null;
+        }
+
+        fields.RejectUnknown(sprite, "sprite", InvalidRequest, "columns", "rows");
+        var columns = fields.Int(sprite, "columns", "sprite", InvalidRequest, 1, 20) ?? 5;
+        var rows = fields.Int(sprite, "rows", "sprite", InvalidRequest, 1, 20) ?? 5;
+        if (mode == ThumbnailMode.One)
+        {
+            fields.Errors.Add("sprite", "Sprite sheets need a series: use mode 'count' or 'interval'.", InvalidRequest);
+            return null;
+        }
+
+        return new SpriteLayout(columns, rows);
+    }
+
+    private string? MapDirectory(JsonElement body, string jobId, string fileName, JsonFields fields)
+    {
+        var directory = (fields.String(body, "output", string.Empty, InvalidOutput)?.Trim() ?? $"/{StorageMounts.DefaultMount}/output/{jobId}").TrimEnd('/');
+        if (!mounts.TryResolve(directory + "/" + fileName, out var resolved, out var error))
+        {
+            fields.Errors.Add("output", error, InvalidOutput);
+            return null;
+        }
+
+        var physical = Path.GetDirectoryName(resolved!.PhysicalPath)!;
+        if (File.Exists(physical) || (Directory.Exists(physical) && Directory.EnumerateFileSystemEntries(physical).Any()))
+        {
+            fields.Errors.Add("output", $"{directory} already exists; thumbnails go into a new directory so nothing stored is overwritten.", InvalidOutput);
+            return null;
+        }
+
+        return resolved.VirtualPath;
+    }
+}
+
+/// <summary>The thumbnails body, for the OpenAPI document.</summary>
+public sealed record ThumbnailsRequest(string Input, string? Mode, JsonElement? Time, int? Count, double? Interval, int? Width, string? Format, SpriteRequest? Sprite, string? Output, ConvertOptions? Options, string? Priority);
+
+public sealed record SpriteRequest(int? Columns, int? Rows);

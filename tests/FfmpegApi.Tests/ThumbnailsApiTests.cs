@@ -1,0 +1,95 @@
+using System.Net;
+using FfmpegApi.Tests.Infrastructure;
+
+namespace FfmpegApi.Tests;
+
+/// <summary>POST /thumbnails: single, evenly spaced, interval and sprite sheets with a storyboard, read back from disk.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class ThumbnailsApiTests(ServerFixture fixture)
+{
+    private readonly ApiServer _server = fixture.Server;
+    private readonly HttpClient _client = fixture.Server.Client(fixture.UserKey);
+
+    private async Task<System.Text.Json.Nodes.JsonNode> RunAsync(string body)
+    {
+        var (status, created) = await _client.PostJsonAsync("/api/v1/thumbnails", body);
+        status.ShouldBe(HttpStatusCode.Accepted, created?.ToJsonString());
+        var done = await _client.WaitForEndAsync(created!["job"]!["id"]!.GetValue<string>());
+        done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
+        done["kind"]!.GetValue<string>().ShouldBe("thumbnails");
+        return done;
+    }
+
+    [Fact]
+    public async Task One_image_at_a_time_scaled_without_upscaling()
+    {
+        var done = await RunAsync("""{"input":"/storage/input/ten.mp4","time":"00:00:03.5","width":320,"format":"png"}""");
+        var images = done["thumbnails"]!["images"]!.AsArray();
+        images.Count.ShouldBe(1);
+        images[0]!["time"]!.GetValue<double>().ShouldBe(3.5);
+        var file = _server.Physical(images[0]!["path"]!.GetValue<string>());
+        done["output"]!["path"]!.GetValue<string>().ShouldBe(images[0]!["path"]!.GetValue<string>());
+        (await TestMedia.ImageAsync(file)).ShouldBe(("png", 320, 180));
+    }
+
+    [Fact]
+    public async Task Evenly_spaced_and_interval_series()
+    {
+        var count = await RunAsync("""{"input":"/storage/input/ten.mp4","mode":"count","count":4,"width":160}""");
+        var images = count["thumbnails"]!["images"]!.AsArray();
+        images.Select(i => i!["time"]!.GetValue<double>()).ShouldBe([0, 2.5, 5, 7.5]);
+        foreach (var image in images)
+        {
+            (await TestMedia.ImageAsync(_server.Physical(image!["path"]!.GetValue<string>()))).ShouldBe(("mjpeg", 160, 90));
+        }
+
+        var every = await RunAsync("""{"input":"/storage/input/ten.mp4","interval":3,"format":"webp","width":100}""");
+        every["thumbnails"]!["images"]!.AsArray().Count.ShouldBe(4);
+        (await TestMedia.ImageAsync(_server.Physical(every["output"]!["path"]!.GetValue<string>()))).ShouldBe(("webp", 100, 56));
+    }
+
+    [Fact]
+    public async Task Sprite_sheets_with_a_storyboard_index()
+    {
+        var done = await RunAsync("""{"input":"/storage/input/ten.mp4","mode":"interval","interval":1,"width":64,"sprite":{"columns":3,"rows":2},"output":"/storage/output/board"}""");
+        var sprite = done["thumbnails"]!["sprite"]!;
+        sprite["sheets"]!.AsArray().Count.ShouldBe(2);
+        (sprite["tile_width"]!.GetValue<int>(), sprite["tile_height"]!.GetValue<int>()).ShouldBe((64, 36));
+        (await TestMedia.ImageAsync(_server.Physical(sprite["sheets"]![0]!.GetValue<string>()))).ShouldBe(("mjpeg", 192, 72));
+
+        done["output"]!["path"]!.GetValue<string>().ShouldBe("/storage/output/board/storyboard.vtt");
+        var vtt = (await File.ReadAllTextAsync(_server.Physical("/storage/output/board/storyboard.vtt"), TestContext.Current.CancellationToken)).Split('\n');
+        vtt[0].ShouldBe("WEBVTT");
+        vtt.ShouldContain("00:00:00.000 --> 00:00:01.000");
+        vtt.ShouldContain("sprite_0001.jpg#xywh=0,0,64,36");
+        vtt.ShouldContain("sprite_0001.jpg#xywh=128,36,64,36");
+        vtt.ShouldContain("00:00:06.000 --> 00:00:07.000");
+        vtt.ShouldContain("sprite_0002.jpg#xywh=0,0,64,36");
+        vtt.Count(l => l.Contains("-->", StringComparison.Ordinal)).ShouldBe(10);
+    }
+
+    [Theory]
+    [InlineData("""{"input":"/storage/input/ten.mp4","mode":"count"}""", "count")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","mode":"interval","interval":0}""", "interval")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","mode":"gallery"}""", "mode")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","format":"bmp"}""", "format")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","sprite":{"columns":3}}""", "sprite")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","count":2,"sprite":{"columns":50}}""", "sprite.columns")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","output":"/storage/input"}""", "output")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","width":8}""", "width")]
+    public async Task Bad_thumbnail_bodies_name_the_field(string body, string field)
+    {
+        var (status, problem) = await _client.PostJsonAsync("/api/v1/thumbnails", body);
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity, problem?.ToJsonString());
+        problem!["errors"]!.AsObject().ContainsKey(field).ShouldBeTrue(problem.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_time_past_the_end_fails_the_job_with_a_clear_reason()
+    {
+        var id = await _client.SubmitToAsync("/api/v1/thumbnails", """{"input":"/storage/input/short.mp4","time":30}""");
+        var done = await _client.WaitForEndAsync(id);
+        done["status"]!.GetValue<string>().ShouldBe("failed");
+        done["error"]!["message"]!.GetValue<string>().ShouldContain("past the end");
+    }
+}
