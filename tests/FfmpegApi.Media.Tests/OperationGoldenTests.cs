@@ -147,4 +147,28 @@ public sealed class OperationGoldenTests
         var argv = string.Join(' ', JobPlanner.Plan(Spec(video, null), Input, Context).Command.ToArguments());
         argv.ShouldContain("-crf 20 -pix_fmt yuv420p -maxrate 3000k -bufsize 6000k -tune film -profile:v high -level:v 4.1 -g 50 -force_key_frames expr:gte(t,n_forced*2)");
     }
+
+    [Fact]
+    public void Several_outputs_share_one_decode_and_each_gets_its_own_encoder()
+    {
+        var spec = Spec(new VideoSpec("h264", Width: 320), new AudioSpec("aac"), new TrimOperation(0.5, 1), new WatermarkOperation("/storage/logo.png"), new VolumeOperation(-3)) with
+        {
+            ExtraOutputs =
+            [
+                new OutputSpec("/storage/output/o.webm", "webm", new VideoSpec("vp9", Width: 160), new AudioSpec("opus")),
+                new OutputSpec("/storage/output/o.mp3", "mp3", null, new AudioSpec("mp3")),
+            ],
+        };
+        var plan = JobPlanner.Plan(spec, Input, Context with { ExtraOutputFiles = ["/data/work/job/output1.webm", "/data/work/job/output2.mp3"] });
+        var pass = plan.Passes.ShouldHaveSingleItem();
+        pass.ExtraOutputs.Count.ShouldBe(2);
+        var argv = pass.Arguments();
+        TestFiles.AssertGolden("several-outputs", argv);
+        argv.Count(a => a == "-i").ShouldBe(2, "the input and the watermark are opened once");
+        argv.ShouldContain("[vout0]");
+        argv.ShouldContain("[vout1]");
+        argv[^1].ShouldBe("file:/data/work/job/output2.mp3");
+        Should.Throw<ArgumentException>(() => JobPlanner.Plan(spec, Input, Context));
+        Should.Throw<ArgumentException>(() => FfmpegCommand.Merge([FfmpegCommand.For("/a", "/o1"), FfmpegCommand.For("/b", "/o2")]));
+    }
 }

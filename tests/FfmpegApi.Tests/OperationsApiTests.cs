@@ -154,4 +154,44 @@ public sealed class OperationsApiTests(ServerFixture fixture)
         status.ShouldBe(HttpStatusCode.UnprocessableEntity);
         problem!["code"]!.GetValue<string>().ShouldBe("CODEC_MISMATCH");
     }
+
+    [Fact]
+    public async Task Several_outputs_from_one_decode()
+    {
+        var done = await CompletedAsync("""
+            {"input":"/storage/input/short.mp4",
+             "outputs":[
+               {"format":"mp4","video":{"codec":"h264","preset":"ultrafast","resolution":"320x240"}},
+               {"preset":"webm-720p","video":{"preset":"ultrafast","resolution":"160x120","crf":45}},
+               "mp3"],
+             "operations":[{"type":"trim","duration":1},{"type":"watermark","image":"/storage/input/logo.png"},{"type":"volume","gain_db":-3}]}
+            """);
+        var outputs = done["outputs"]!.AsArray();
+        outputs.Count.ShouldBe(3);
+        var id = done["id"]!.GetValue<string>();
+        outputs.Select(o => o!["path"]!.GetValue<string>()).ShouldBe([$"/storage/output/{id}-1.mp4", $"/storage/output/{id}-2.webm", $"/storage/output/{id}-3.mp3"]);
+        done["output"]!["path"]!.GetValue<string>().ShouldBe($"/storage/output/{id}-1.mp4");
+        var webm = await TestMedia.ProbeAsync(_server.Physical(outputs[1]!["path"]!.GetValue<string>()));
+        (webm.FirstVideo!.CodecName, webm.FirstVideo.Width, webm.FirstAudio!.CodecName).ShouldBe(("vp9", 160, "opus"));
+        webm.DurationSeconds!.Value.ShouldBe(1, 0.1);
+        var mp3 = await TestMedia.ProbeAsync(_server.Physical(outputs[2]!["path"]!.GetValue<string>()));
+        mp3.FirstVideo.ShouldBeNull();
+        outputs[2]!["metadata"]!["audio_codec"]!.GetValue<string>().ShouldBe("mp3");
+        outputs[0]!["metadata"]!["width"]!.GetValue<int>().ShouldBe(320);
+    }
+
+    [Theory]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","outputs":["webm"]}""", "outputs")]
+    [InlineData("""{"input":"/storage/input/short.mp4","outputs":[]}""", "outputs")]
+    [InlineData("""{"input":"/storage/input/short.mp4","outputs":["/storage/output/same.mp4","/storage/output/same.mp4"]}""", "outputs[1].path")]
+    [InlineData("""{"input":"/storage/input/short.mp4","outputs":["mp4",{"format":"mp4","video":{"bitrate":"1M","two_pass":true}}]}""", "outputs[1].video.two_pass")]
+    [InlineData("""{"input":"/storage/input/short.mp4","outputs":["mp4",{"preset":"podcast-mp3"}]}""", "outputs[1].preset")]
+    [InlineData("""{"input":"/storage/input/short.mp4","outputs":["mp4",{"format":"webm","video":{"codec":"prores"}}]}""", "outputs[1].video.codec")]
+    [InlineData("""{"input":"/storage/input/short.mp4","outputs":["mp3","wav"],"operations":[{"type":"crop","width":10,"height":10}]}""", "operations[0]")]
+    public async Task Bad_outputs_name_their_field(string body, string field)
+    {
+        var (status, problem) = await _client.PostJsonAsync("/api/v1/convert", body);
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity, problem?.ToJsonString());
+        problem!["errors"]!.AsObject().ContainsKey(field).ShouldBeTrue(problem.ToJsonString());
+    }
 }

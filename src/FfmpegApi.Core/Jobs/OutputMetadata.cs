@@ -37,3 +37,6 @@ public sealed record OutputMetadata(
             audio?.Channels);
     }
 }
+
+/// <summary>A job with several outputs: every output's read-back, in request order (the first is also <c>output</c>).</summary>
+public sealed record ConvertResult(IReadOnlyList<OutputMetadata> Outputs);

@@ -80,17 +80,27 @@ public sealed partial class JobRunner(
                 (metadata, resultJson) = await ThumbnailsAsync(state, thumbnails, input, output!);
                 await StopMonitorAsync(stopMonitor, monitorTask);
             }
-            else
+            else if (spec.Analysis is { } analysis)
             {
-                string workFile;
-                (workFile, resultJson) = spec.Analysis is { } analysis
-                    ? await AnalyzeAsync(state, analysis, input)
-                    : (await ConvertAsync(state, spec, input, output!), null);
+                var (report, analysisJson) = await AnalyzeAsync(state, analysis, input);
                 await StopMonitorAsync(stopMonitor, monitorTask);
                 Publish(state, state.Last with { Stage = "publishing", Percent = 100, EtaSeconds = 0 });
-                metadata = resultJson is null
-                    ? await publisher.PublishAsync(workFile, output!, run.Token)
-                    : OutputPublisher.PublishReport(workFile, output!);
+                (metadata, resultJson) = (OutputPublisher.PublishReport(report, output!), analysisJson);
+            }
+            else
+            {
+                var extraOutputs = spec.ExtraOutputs.Select(o => mounts.TryResolve(o.Path, out var r, out var e) ? r! : throw new JobFailure("INVALID_OUTPUT", e)).ToList();
+                var workFiles = await ConvertAsync(state, spec, input, [output!, .. extraOutputs]);
+                await StopMonitorAsync(stopMonitor, monitorTask);
+                Publish(state, state.Last with { Stage = "publishing", Percent = 100, EtaSeconds = 0 });
+                var published = new List<OutputMetadata>();
+                foreach (var (file, destination) in workFiles.Zip([output!, .. extraOutputs]))
+                {
+                    published.Add(await publisher.PublishAsync(file, destination, run.Token));
+                }
+
+                metadata = published[0];
+                resultJson = published.Count > 1 ? JsonSerializer.Serialize(new ConvertResult(published), JsonDefaults.Options) : null;
             }
 
             run.Log.Add(Line($"output published: {metadata.Path} ({metadata.SizeBytes} bytes)"));
@@ -123,7 +133,7 @@ public sealed partial class JobRunner(
     }
 
     /// <summary>Plans and runs a conversion; returns the finished file in the workspace.</summary>
-    private async Task<string> ConvertAsync(RunState state, JobSpec spec, ResolvedPath input, ResolvedPath output)
+    private async Task<IReadOnlyList<string>> ConvertAsync(RunState state, JobSpec spec, ResolvedPath input, IReadOnlyList<ResolvedPath> outputs)
     {
         // ffprobe runs beside ffmpeg rather than before it: spawning it costs ~150 ms here, which would sit on
         // every job's start latency. ffmpeg starts with optional stream maps; when the probe answers, progress
@@ -133,8 +143,8 @@ public sealed partial class JobRunner(
         var probe = ProbeBesideAsync(spec, input.PhysicalPath, state);
         var info = probeFirst ? await ProbedOrThrowAsync(probe, state.Run) : null;
         var capabilities = await tools.GetCapabilitiesAsync();
-        var workFile = Path.Combine(state.Workspace, "output" + Path.GetExtension(output.PhysicalPath));
-        var context = new PlanContext(input.PhysicalPath, workFile, capabilities.HasEncoder) { ResolveFile = ResolveAsset };
+        var workFiles = outputs.Select((o, i) => Path.Combine(state.Workspace, $"output{(i == 0 ? string.Empty : i.ToString(CultureInfo.InvariantCulture))}{Path.GetExtension(o.PhysicalPath)}")).ToList();
+        var context = new PlanContext(input.PhysicalPath, workFiles[0], capabilities.HasEncoder) { ResolveFile = ResolveAsset, ExtraOutputFiles = workFiles[1..] };
         var passes = new Queue<PlannedPass>(PlanOrFail(spec, info, context).Passes);
         var doneWeight = 0.0;
         while (passes.TryDequeue(out var pass))
@@ -150,14 +160,14 @@ public sealed partial class JobRunner(
             }
         }
 
-        return workFile;
+        return workFiles;
     }
 
     /// <summary>Runs one ffmpeg pass with progress mapped onto the job's bar; throws when it did not succeed.</summary>
     private async Task<ProcessRunResult> RunPassAsync(RunState state, PlannedPass pass, double baseWeight, Task<ProbeOutcome>? probeBeside)
     {
         var (job, run) = (state.Job, state.Run);
-        var args = pass.Command.ToArguments();
+        var args = pass.Arguments();
         run.Log.Add(Line("ffmpeg " + state.Clean(string.Join(' ', args))));
         var result = await FfmpegProcess.RunAsync(
             new FfmpegRunOptions(pass.Executable ?? tools.FfmpegPath, args)

@@ -52,7 +52,33 @@ public sealed class FfmpegCommand
         return this;
     }
 
-    public IReadOnlyList<string> ToArguments()
+    public IReadOnlyList<string> ToArguments() => [.. InputSection(), .. OutputSection(string.Empty)];
+
+    /// <summary>
+    /// One ffmpeg run writing several outputs: the inputs are read and decoded once and every output gets its own
+    /// filters and encoders. The commands must share their inputs (same input, trim and overlay images), which holds
+    /// for the outputs of one job since they share its operations.
+    /// </summary>
+    public static IReadOnlyList<string> Merge(IReadOnlyList<FfmpegCommand> commands)
+    {
+        if (commands.Count == 1)
+        {
+            return commands[0].ToArguments();
+        }
+
+        // An audio-only output opens no overlay images, so its inputs are a prefix of a video output's: the longest
+        // input list serves all, and input numbers stay the same for every output.
+        var sections = commands.Select(c => c.InputSection()).ToList();
+        var inputs = sections.MaxBy(s => s.Count)!;
+        if (sections.Any(s => !inputs.Take(s.Count).SequenceEqual(s)))
+        {
+            throw new ArgumentException("Merged outputs must share their inputs.", nameof(commands));
+        }
+
+        return [.. inputs, .. commands.SelectMany((c, i) => c.OutputSection(i.ToString(System.Globalization.CultureInfo.InvariantCulture)))];
+    }
+
+    private List<string> InputSection()
     {
         var args = new List<string> { "-hide_banner", "-nostdin", "-y", "-nostats", "-progress", "pipe:1" };
         foreach (var step in _steps.OfType<IInputOptionStep>())
@@ -74,13 +100,21 @@ public sealed class FfmpegCommand
             args.AddRange(["-protocol_whitelist", LocalProtocols, "-format_whitelist", "image2", "-f", "image2", "-pattern_type", "none", "-i", AsFileUrl(overlay.OverlayInput)]);
         }
 
+        return args;
+    }
+
+    /// <summary>The options and file of this command's output; <paramref name="label"/> keeps graph outputs unique when merged.</summary>
+    private List<string> OutputSection(string label)
+    {
+        var args = new List<string>();
+        var overlays = _steps.OfType<IOverlayStep>().ToList();
         var outputSteps = _steps.OfType<IOutputOptionStep>().ToList();
         var map = outputSteps.OfType<StreamMapStep>().FirstOrDefault();
         if (overlays.Count > 0 && map is { Video: true })
         {
             // An overlay needs a second input, so the video chain becomes a labelled graph ending in [vout].
-            args.AddRange(["-filter_complex", ComplexVideoGraph()]);
-            map = map with { VideoSource = "[vout]" };
+            args.AddRange(["-filter_complex", ComplexVideoGraph($"vout{label}")]);
+            map = map with { VideoSource = $"[vout{label}]" };
         }
         else
         {
@@ -121,7 +155,7 @@ public sealed class FfmpegCommand
         args.AddRange(["-protocol_whitelist", LocalProtocols, "-format_whitelist", SafeDemuxers, "-i", AsFileUrl(file)]);
 
     /// <summary>Simple filters are grouped into chains between overlays: [0:v:0]a,b[v0];…overlay…[v1];[v1]c[vout].</summary>
-    private string ComplexVideoGraph()
+    private string ComplexVideoGraph(string outputLabel)
     {
         var parts = new List<string>();
         var pending = new List<string>();
@@ -148,7 +182,7 @@ public sealed class FfmpegCommand
             }
         }
 
-        parts.Add($"[{current}]{(pending.Count > 0 ? string.Join(',', pending) : "null")}[vout]");
+        parts.Add($"[{current}]{(pending.Count > 0 ? string.Join(',', pending) : "null")}[{outputLabel}]");
         return string.Join(';', parts);
     }
 

@@ -10,6 +10,12 @@ namespace FfmpegApi.Media.Commands;
 /// </summary>
 public sealed record PlannedPass(string Stage, double Weight, FfmpegCommand Command, bool MeasuresLoudness = false)
 {
+    /// <summary>Further outputs written by the same run (one decode feeding several encodes).</summary>
+    public IReadOnlyList<FfmpegCommand> ExtraOutputs { get; init; } = [];
+
+    /// <summary>The argv of this run, every output included.</summary>
+    public IReadOnlyList<string> Arguments() => FfmpegCommand.Merge([Command, .. ExtraOutputs]);
+
     /// <summary>The ffmpeg to run (null: the configured main ffmpeg); e.g. a libvmaf-capable build for VMAF.</summary>
     public string? Executable { get; init; }
 }
@@ -26,6 +32,9 @@ public sealed record PlanContext(string InputFile, string OutputFile, Func<strin
 {
     /// <summary>Maps a virtual path in a spec (e.g. a watermark image) to the file ffmpeg opens.</summary>
     public Func<string, string> ResolveFile { get; init; } = path => path;
+
+    /// <summary>Workspace files for the job's further outputs, in order (the first output goes to <c>OutputFile</c>).</summary>
+    public IReadOnlyList<string> ExtraOutputFiles { get; init; } = [];
 
     /// <summary>What a loudness measurement pass found (null until it has run).</summary>
     public LoudnessMeasurement? Loudness { get; init; }
@@ -53,8 +62,12 @@ public static class JobPlanner
     /// </summary>
     public static JobPlan Plan(JobSpec spec, MediaInfo? input, PlanContext context)
     {
-        var container = FormatCatalog.FindContainer(spec.Output.Format)
-            ?? throw new PlanningException($"Unknown output format '{spec.Output.Format}'.");
+        var outputs = spec.AllOutputs;
+        if (context.ExtraOutputFiles.Count != outputs.Count - 1)
+        {
+            throw new ArgumentException("One workspace file per extra output is needed.", nameof(context));
+        }
+
         if (input is not null)
         {
             CheckStreams(spec, input);
@@ -64,23 +77,26 @@ public static class JobPlanner
             throw new PlanningException("This job needs the probed input to be planned.");
         }
 
-        var wantVideo = spec.Output.Video is not null && (input is null || input.FirstVideo is not null);
-        var wantAudio = spec.Output.Audio is not null && (input is null || input.FirstAudio is not null);
         var trim = spec.Operations.OfType<TrimOperation>().LastOrDefault();
         var expected = input is null ? null : ExpectedDuration(spec, input);
         var chain = FilterChain.Build(spec, input is null ? null : ExpectedDuration(input.DurationSeconds, trim), input?.FirstAudio?.SampleRate, context);
-        if (wantVideo && spec.Output.Video!.Codec == "copy" && chain.Video.Count > 0)
+        bool WantVideo(OutputSpec o) => o.Video is not null && (input is null || input.FirstVideo is not null);
+        bool WantAudio(OutputSpec o) => o.Audio is not null && (input is null || input.FirstAudio is not null);
+        foreach (var output in outputs)
         {
-            throw new PlanningException("Video operations need re-encoding; the video codec cannot be 'copy'.");
-        }
+            if (WantVideo(output) && output.Video!.Codec == "copy" && chain.Video.Count > 0)
+            {
+                throw new PlanningException("Video operations need re-encoding; the video codec cannot be 'copy'.");
+            }
 
-        if (wantAudio && spec.Output.Audio!.Codec == "copy" && chain.Audio.Count > 0)
-        {
-            throw new PlanningException("Audio operations need re-encoding; the audio codec cannot be 'copy'.");
+            if (WantAudio(output) && output.Audio!.Codec == "copy" && chain.Audio.Count > 0)
+            {
+                throw new PlanningException("Audio operations need re-encoding; the audio codec cannot be 'copy'.");
+            }
         }
 
         var normalize = spec.Operations.OfType<NormalizeOperation>().LastOrDefault(n => n.TwoPass);
-        var measure = wantAudio && normalize is not null;
+        var measure = outputs.Any(WantAudio) && normalize is not null;
         if (measure && context.Loudness is null)
         {
             // Measure what reaches loudnorm: the audio operations before it, over the same span of the input.
@@ -96,8 +112,9 @@ public static class JobPlanner
             return new JobPlan([new PlannedPass("analyzing", LoudnessPassWeight, measurement, MeasuresLoudness: true)], expected);
         }
 
-        var video = wantVideo ? spec.Output.Video! : null;
-        var twoPass = video is { TwoPass: true } && video.Codec != "copy";
+        // Two-pass is a single-output feature (the mapper refuses it with several outputs).
+        var video = WantVideo(spec.Output) ? spec.Output.Video! : null;
+        var twoPass = outputs.Count == 1 && video is { TwoPass: true } && video.Codec != "copy";
         var passLog = Path.Combine(Path.GetDirectoryName(context.OutputFile) ?? ".", "ffpass");
         var passes = new List<PlannedPass>();
         if (twoPass)
@@ -108,25 +125,32 @@ public static class JobPlanner
             passes.Add(new PlannedPass("analyzing", FirstPassWeight, first));
         }
 
-        var command = Base(spec, context.InputFile, context.OutputFile, chain.SpeedFactor).With(new StreamMapStep(wantVideo, wantAudio));
-        if (video is not null)
+        var commands = outputs.Select((output, i) =>
         {
-            AddVideo(command, chain, video, context, twoPass ? 2 : null, passLog);
-        }
-
-        if (wantAudio)
-        {
-            foreach (var step in chain.Audio)
+            var container = FormatCatalog.FindContainer(output.Format)
+                ?? throw new PlanningException($"Unknown output format '{output.Format}'.");
+            var (wantVideo, wantAudio) = (WantVideo(output), WantAudio(output));
+            var command = Base(spec, context.InputFile, i == 0 ? context.OutputFile : context.ExtraOutputFiles[i - 1], chain.SpeedFactor)
+                .With(new StreamMapStep(wantVideo, wantAudio));
+            if (wantVideo)
             {
-                command.With(step);
+                AddVideo(command, chain, output.Video!, context, twoPass ? 2 : null, passLog);
             }
 
-            var audio = spec.Output.Audio!;
-            command.With(new AudioEncoderStep(PickEncoder(audio.Codec, FormatCatalog.AudioEncoders, context.HasEncoder), ParseBitrate(audio.Bitrate), audio.Channels, audio.SampleRate));
-        }
+            if (wantAudio)
+            {
+                foreach (var step in chain.Audio)
+                {
+                    command.With(step);
+                }
 
-        command.With(new MuxerStep(container.Muxer));
-        passes.Add(new PlannedPass("processing", twoPass ? 1 - FirstPassWeight : 1, command));
+                var audio = output.Audio!;
+                command.With(new AudioEncoderStep(PickEncoder(audio.Codec, FormatCatalog.AudioEncoders, context.HasEncoder), ParseBitrate(audio.Bitrate), audio.Channels, audio.SampleRate));
+            }
+
+            return command.With(new MuxerStep(container.Muxer));
+        }).ToList();
+        passes.Add(new PlannedPass("processing", twoPass ? 1 - FirstPassWeight : 1, commands[0]) { ExtraOutputs = commands[1..] });
         if (measure)
         {
             // Continuation after the measurement pass: the remaining runs share what is left of the progress bar.
@@ -146,16 +170,19 @@ public static class JobPlanner
             or FadeOperation { Direction: FadeDirection.Out, Start: null }
             or NormalizeOperation { TwoPass: true });
 
-    /// <summary>Throws when the input has no stream the requested output can carry.</summary>
+    /// <summary>Throws when the input has no stream that one of the requested outputs can carry.</summary>
     public static void CheckStreams(JobSpec spec, MediaInfo input)
     {
-        var video = spec.Output.Video is not null && input.FirstVideo is not null;
-        var audio = spec.Output.Audio is not null && input.FirstAudio is not null;
-        if (!video && !audio)
+        foreach (var output in spec.AllOutputs)
         {
-            throw new PlanningException(spec.Output.Video is null
-                ? "The input has no audio stream to put in an audio-only output."
-                : "The input has no stream that this output can carry.");
+            var video = output.Video is not null && input.FirstVideo is not null;
+            var audio = output.Audio is not null && input.FirstAudio is not null;
+            if (!video && !audio)
+            {
+                throw new PlanningException(output.Video is null
+                    ? "The input has no audio stream to put in an audio-only output."
+                    : "The input has no stream that this output can carry.");
+            }
         }
     }
 

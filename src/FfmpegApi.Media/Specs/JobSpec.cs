@@ -16,6 +16,13 @@ public sealed record JobSpec(
 
     /// <summary>Set for thumbnail jobs: still images (and optionally sprite sheets) into the output's directory.</summary>
     public Thumbnails.ThumbnailSpec? Thumbnails { get; init; }
+
+    /// <summary>Outputs after the first (<c>outputs: [...]</c>), written by the same ffmpeg run from one decode.</summary>
+    public IReadOnlyList<OutputSpec> ExtraOutputs { get; init; } = [];
+
+    /// <summary><see cref="Output"/> followed by <see cref="ExtraOutputs"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<OutputSpec> AllOutputs => [Output, .. ExtraOutputs];
 }
 
 public enum JobPriority

@@ -9,7 +9,8 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// </summary>
 public sealed record ConvertRequest(
     JsonElement Input,
-    JsonElement Output,
+    JsonElement? Output,
+    IReadOnlyList<JsonElement>? Outputs,
     IReadOnlyList<OperationRequest>? Operations,
     ConvertOptions? Options,
     string? Priority);

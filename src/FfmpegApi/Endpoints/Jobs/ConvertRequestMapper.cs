@@ -15,7 +15,10 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// </summary>
 public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities)
 {
-    private static readonly string[] TopLevel = ["input", "output", "operations", "options", "priority"];
+    /// <summary>Outputs one job may write from one decode.</summary>
+    public const int MaxOutputs = 10;
+
+    private static readonly string[] TopLevel = ["input", "output", "outputs", "operations", "options", "priority"];
     private static readonly string[] OptionFields = ["priority", "timeout_seconds"];
     private static readonly string[] Priorities = ["low", "normal", "high"];
 
@@ -37,19 +40,75 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
 
         var input = MapInput(body, fields);
         var operations = new OperationMapper(fields, mounts).Map(body, jobOptions.MaxOperations);
-        var output = new OutputMapper(mounts, capabilities, fields).Map(body, jobId, operations);
+        var outputs = body.TryGetProperty("outputs", out var many) && many.ValueKind != JsonValueKind.Null
+            ? MapOutputs(body, many, jobId, operations, fields)
+            : new OutputMapper(mounts, capabilities, fields).Map(body, jobId, operations) is { } single ? [single] : null;
         var (priority, timeout) = MapOptions(body, fields);
-        if (input is not null && output is not null && input == output.Path)
+        if (input is not null && outputs is not null && outputs.Any(o => o.Path == input))
         {
-            errors.Add("output", "The output must not overwrite the input.", InvalidOutput);
+            errors.Add(outputs.Count == 1 ? "output" : "outputs", "An output must not overwrite the input.", InvalidOutput);
         }
 
-        if (errors.Any || input is null || output is null || operations is null)
+        if (errors.Any || input is null || outputs is null || operations is null)
         {
             return (null, errors);
         }
 
-        return (new JobSpec(input, output, operations, priority, timeout), errors);
+        return (new JobSpec(input, outputs[0], operations, priority, timeout) { ExtraOutputs = outputs[1..] }, errors);
+    }
+
+    /// <summary>
+    /// <c>outputs: [...]</c>: each element is what <c>output</c> accepts (a format, a path, an object, a preset
+    /// without operations); default paths are <c>/storage/output/{job_id}-{n}.{ext}</c>.
+    /// </summary>
+    private List<OutputSpec>? MapOutputs(JsonElement body, JsonElement many, string jobId, IReadOnlyList<OperationSpec>? operations, JsonFields fields)
+    {
+        if (body.TryGetProperty("output", out var single) && single.ValueKind != JsonValueKind.Null)
+        {
+            fields.Errors.Add("outputs", "Give either 'output' or 'outputs', not both.", InvalidOutput);
+            return null;
+        }
+
+        if (many.ValueKind != JsonValueKind.Array || many.GetArrayLength() is 0 or > MaxOutputs)
+        {
+            fields.Errors.Add("outputs", $"Must be an array of 1 to {MaxOutputs} outputs.", InvalidOutput);
+            return null;
+        }
+
+        var result = new List<OutputSpec>();
+        var index = 0;
+        foreach (var element in many.EnumerateArray())
+        {
+            var root = $"outputs[{index}]";
+            index++;
+            var item = element;
+            if (!TryApplyPresetTo(ref item, root, fields))
+            {
+                continue;
+            }
+
+            if (new OutputMapper(mounts, capabilities, fields, root).MapOne(item, $"{jobId}-{index}", operations) is { } output)
+            {
+                if (result.Any(o => o.Path == output.Path))
+                {
+                    fields.Errors.Add($"{root}.path", $"Two outputs would write {output.Path}.", InvalidOutput);
+                }
+
+                if (output.Video?.TwoPass == true)
+                {
+                    fields.Errors.Add($"{root}.video.two_pass", "Two-pass needs a job of its own (one output).", InvalidOutput);
+                }
+
+                result.Add(output);
+            }
+        }
+
+        if (result.Count == index)
+        {
+            OutputMapper.CheckOperationStreams(operations, result, fields.Errors);
+        }
+
+        return fields.Errors.Any ? null : result;
     }
 
     /// <summary>
@@ -64,17 +123,51 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
             return true;
         }
 
-        var names = PresetCatalog.All.Select(p => p.Name).ToArray();
-        if (presetName.ValueKind != JsonValueKind.String || PresetCatalog.Find(presetName.GetString()!) is not { } preset)
+        if (FindPreset(presetName, "output.preset", fields) is not { } preset)
         {
-            var text = presetName.ValueKind == JsonValueKind.String ? presetName.GetString() : presetName.GetRawText();
-            fields.Errors.Add("output.preset", $"Unknown preset '{text}'. Available: {string.Join(", ", names)} (GET /api/v1/presets).", InvalidOutput, text, names);
             return false;
         }
 
         var merged = PresetCatalog.Apply(JsonNode.Parse(body.GetRawText())!.AsObject(), preset);
         body = JsonSerializer.SerializeToElement(merged);
         return true;
+    }
+
+    /// <summary>A preset inside <c>outputs[i]</c>: its output fields apply; one that carries operations is refused.</summary>
+    private static bool TryApplyPresetTo(ref JsonElement output, string root, JsonFields fields)
+    {
+        if (output.ValueKind != JsonValueKind.Object || !output.TryGetProperty("preset", out var presetName) || presetName.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (FindPreset(presetName, $"{root}.preset", fields) is not { } preset)
+        {
+            return false;
+        }
+
+        if (preset.Operations.Count > 0)
+        {
+            fields.Errors.Add($"{root}.preset", $"'{preset.Name}' adds operations for the whole job; use it as the single 'output'.", InvalidOutput);
+            return false;
+        }
+
+        var wrapped = PresetCatalog.Apply(new JsonObject { ["output"] = JsonNode.Parse(output.GetRawText()) }, preset);
+        output = JsonSerializer.SerializeToElement(wrapped["output"]);
+        return true;
+    }
+
+    private static NamedPreset? FindPreset(JsonElement presetName, string field, JsonFields fields)
+    {
+        var names = PresetCatalog.All.Select(p => p.Name).ToArray();
+        if (presetName.ValueKind != JsonValueKind.String || PresetCatalog.Find(presetName.GetString()!) is not { } preset)
+        {
+            var text = presetName.ValueKind == JsonValueKind.String ? presetName.GetString() : presetName.GetRawText();
+            fields.Errors.Add(field, $"Unknown preset '{text}'. Available: {string.Join(", ", names)} (GET /api/v1/presets).", InvalidOutput, text, names);
+            return null;
+        }
+
+        return preset;
     }
 
     private string? MapInput(JsonElement body, JsonFields fields) => MapExistingFile(body, "input", fields);

@@ -41,6 +41,9 @@ public sealed record JobView(
     /// <summary>A streaming job's package once completed: manifest, renditions, dropped rungs.</summary>
     public StreamingResult? Streaming { get; init; }
 
+    /// <summary>Every output of a job with several (<c>outputs: [...]</c>), in request order; null for one output.</summary>
+    public IReadOnlyList<JobOutputView>? Outputs { get; init; }
+
     /// <summary>A thumbnail job's images (or sprite sheets and storyboard) once completed.</summary>
     public ThumbnailResult? Thumbnails { get; init; }
 
@@ -53,6 +56,10 @@ public sealed record JobView(
         var analysis = job.ResultJson is null || spec.Analysis is null ? null : JsonSerializer.Deserialize<AnalysisResult>(job.ResultJson, JsonDefaults.Options);
         var streaming = job.ResultJson is null || spec.Streaming is null ? null : JsonSerializer.Deserialize<StreamingResult>(job.ResultJson, JsonDefaults.Options);
         var thumbnails = job.ResultJson is null || spec.Thumbnails is null ? null : JsonSerializer.Deserialize<ThumbnailResult>(job.ResultJson, JsonDefaults.Options);
+        var published = job.ResultJson is null || spec.ExtraOutputs.Count == 0 ? null : JsonSerializer.Deserialize<ConvertResult>(job.ResultJson, JsonDefaults.Options);
+        IReadOnlyList<JobOutputView>? outputs = spec.ExtraOutputs.Count == 0
+            ? null
+            : [.. spec.AllOutputs.Select((o, i) => new JobOutputView(o.Path, o.Format, o.Video?.Codec, o.Audio?.Codec, published?.Outputs.ElementAtOrDefault(i)))];
         var links = new JobLinks($"/api/v1/jobs/{job.Id}", $"/api/v1/jobs/{job.Id}/events", $"/api/v1/jobs/{job.Id}/logs", $"/api/v1/jobs/{job.Id}/output");
         return new JobView(
             job.Id,
@@ -79,6 +86,7 @@ public sealed record JobView(
             Analysis = analysis,
             Streaming = streaming,
             Thumbnails = thumbnails,
+            Outputs = outputs,
         };
     }
 

@@ -11,8 +11,11 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// mount (derived as <c>/storage/output/{job_id}.{ext}</c> when not given), and codecs checked against the
 /// container and against the encoders this ffmpeg actually has.
 /// </summary>
-internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capabilities, JsonFields fields)
+internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capabilities, JsonFields fields, string root = "output")
 {
+    /// <summary>Where this output sits in the request, for error field names (<c>output</c> or <c>outputs[1]</c>).</summary>
+    private string Root => root;
+
     private static readonly string[] OutputFields = ["path", "format", "video", "audio", "preset"];
     private static readonly string[] VideoFields =
     [
@@ -32,6 +35,18 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
             return null;
         }
 
+        var spec = MapOne(output, jobId, operations);
+        if (spec is not null)
+        {
+            CheckOperationStreams(operations, [spec], fields.Errors);
+        }
+
+        return spec;
+    }
+
+    /// <summary>Maps one output element (at <c>output</c> or <c>outputs[i]</c>, as given by the constructor's root).</summary>
+    public OutputSpec? MapOne(JsonElement output, string defaultName, IReadOnlyList<OperationSpec>? operations)
+    {
         string? path = null;
         string? format = null;
         JsonElement? video = null;
@@ -43,39 +58,38 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
         }
         else if (output.ValueKind == JsonValueKind.Object)
         {
-            fields.RejectUnknown(output, "output", InvalidOutput, OutputFields);
-            path = fields.String(output, "path", "output", InvalidOutput);
-            format = fields.String(output, "format", "output", InvalidOutput);
+            fields.RejectUnknown(output, Root, InvalidOutput, OutputFields);
+            path = fields.String(output, "path", Root, InvalidOutput);
+            format = fields.String(output, "format", Root, InvalidOutput);
             video = output.TryGetProperty("video", out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
             audio = output.TryGetProperty("audio", out var a) && a.ValueKind != JsonValueKind.Null ? a : null;
         }
         else
         {
-            Errors.Add("output", "Must be a format string, a path string, or an object.", InvalidOutput);
+            Errors.Add(Root, "Must be a format string, a path string, or an object.", InvalidOutput);
             return null;
         }
 
         format ??= path is not null ? Path.GetExtension(path).TrimStart('.') : null;
         if (string.IsNullOrEmpty(format))
         {
-            Errors.Add("output.format", "Required when the path has no extension.", InvalidOutput);
+            Errors.Add($"{Root}.format", "Required when the path has no extension.", InvalidOutput);
             return null;
         }
 
         var container = FormatCatalog.FindContainer(format);
         if (container is null)
         {
-            Errors.Add("output.format", $"Unsupported format '{format}'. Supported: {string.Join(", ", FormatCatalog.Containers.Keys)}.", InvalidOutput, format, [.. FormatCatalog.Containers.Keys]);
+            Errors.Add($"{Root}.format", $"Unsupported format '{format}'. Supported: {string.Join(", ", FormatCatalog.Containers.Keys)}.", InvalidOutput, format, [.. FormatCatalog.Containers.Keys]);
             return null;
         }
 
-        var resolved = ResolvePath(path ?? $"/{StorageMounts.DefaultMount}/output/{jobId}.{container.Extension}");
+        var resolved = ResolvePath(path ?? $"/{StorageMounts.DefaultMount}/output/{defaultName}.{container.Extension}");
         var videoSpec = MapVideo(video, container, operations);
         var audioSpec = operations?.OfType<RemoveAudioOperation>().Any() == true ? null : MapAudio(audio, container);
-        CheckOperationStreams(operations, videoSpec, audioSpec);
         if (videoSpec is null && audioSpec is null && !Errors.Any)
         {
-            Errors.Add("output", "The output would have neither video nor audio.", InvalidOutput);
+            Errors.Add(Root, "The output would have neither video nor audio.", InvalidOutput);
         }
 
         return resolved is null || Errors.Any ? null : new OutputSpec(resolved, container.Name, videoSpec, audioSpec);
@@ -85,13 +99,13 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
     {
         if (!mounts.TryResolve(path, out var resolved, out var error))
         {
-            Errors.Add("output.path", error, InvalidOutput);
+            Errors.Add($"{Root}.path", error, InvalidOutput);
             return null;
         }
 
         if (Directory.Exists(resolved!.PhysicalPath))
         {
-            Errors.Add("output.path", "Names a directory; give a file name.", InvalidOutput);
+            Errors.Add($"{Root}.path", "Names a directory; give a file name.", InvalidOutput);
             return null;
         }
 
@@ -100,7 +114,7 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
 
     private VideoSpec? MapVideo(JsonElement? video, ContainerFormat container, IReadOnlyList<OperationSpec>? operations)
     {
-        if (!TryReadCodec(video, "output.video", VideoFields, out var codecText) || codecText is "none")
+        if (!TryReadCodec(video, $"{Root}.video", VideoFields, out var codecText) || codecText is "none")
         {
             return null;
         }
@@ -109,33 +123,33 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
         {
             if (codecText is not null)
             {
-                Errors.Add("output.video.codec", $"'{container.Name}' holds audio only.", CodecMismatch);
+                Errors.Add($"{Root}.video.codec", $"'{container.Name}' holds audio only.", CodecMismatch);
             }
 
             return null;
         }
 
-        var codec = CheckCodec(codecText ?? container.DefaultVideoCodec!, "output.video.codec", container.VideoCodecs, FormatCatalog.NormalizeVideoCodec, FormatCatalog.VideoEncoders, container);
+        var codec = CheckCodec(codecText ?? container.DefaultVideoCodec!, $"{Root}.video.codec", container.VideoCodecs, FormatCatalog.NormalizeVideoCodec, FormatCatalog.VideoEncoders, container);
         if (codec is null || video is not { } el)
         {
             return codec is null ? null : new VideoSpec(codec);
         }
 
-        var preset = fields.String(el, "preset", "output.video", InvalidOutput);
+        var preset = fields.String(el, "preset", $"{Root}.video", InvalidOutput);
         if (preset is not null && codec is "h264" or "h265" && Array.IndexOf(X26xPresets, preset) < 0)
         {
-            Errors.Add("output.video.preset", $"Must be one of: {string.Join(", ", X26xPresets)}.", InvalidOutput, preset, X26xPresets);
+            Errors.Add($"{Root}.video.preset", $"Must be one of: {string.Join(", ", X26xPresets)}.", InvalidOutput, preset, X26xPresets);
         }
 
-        var crf = fields.Int(el, "crf", "output.video", InvalidOutput, 0, codec is "h264" or "h265" ? 51 : 63);
-        var bitrate = fields.String(el, "bitrate", "output.video", InvalidOutput);
+        var crf = fields.Int(el, "crf", $"{Root}.video", InvalidOutput, 0, codec is "h264" or "h265" ? 51 : 63);
+        var bitrate = fields.String(el, "bitrate", $"{Root}.video", InvalidOutput);
         if (bitrate is not null && !Bitrate.TryParse(bitrate, out _))
         {
-            Errors.Add("output.video.bitrate", "Must look like 2500k or 5M (1 kbit/s to 1 Gbit/s).", InvalidOutput);
+            Errors.Add($"{Root}.video.bitrate", "Must look like 2500k or 5M (1 kbit/s to 1 Gbit/s).", InvalidOutput);
         }
 
         int? width = null, height = null;
-        var resolution = fields.String(el, "resolution", "output.video", InvalidOutput);
+        var resolution = fields.String(el, "resolution", $"{Root}.video", InvalidOutput);
         if (resolution is not null)
         {
             if (Resolution.TryParse(resolution, out var w, out var h))
@@ -144,20 +158,20 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
             }
             else
             {
-                Errors.Add("output.video.resolution", "Must look like 1280x720 or 720p.", InvalidOutput);
+                Errors.Add($"{Root}.video.resolution", "Must look like 1280x720 or 720p.", InvalidOutput);
             }
         }
 
-        var fps = fields.Number(el, "fps", "output.video", InvalidOutput, 1, 240);
+        var fps = fields.Number(el, "fps", $"{Root}.video", InvalidOutput, 1, 240);
         if (codec == "copy" && (crf ?? width ?? (object?)fps ?? bitrate ?? preset) is not null)
         {
-            Errors.Add("output.video.codec", "'copy' keeps the stream as is; drop crf, bitrate, preset, resolution and fps or pick an encoder.", InvalidOutput);
+            Errors.Add($"{Root}.video.codec", "'copy' keeps the stream as is; drop crf, bitrate, preset, resolution and fps or pick an encoder.", InvalidOutput);
         }
 
         var tuning = MapTuning(el, codec, crf, bitrate);
         if (codec == "copy" && tuning != new VideoSpec(codec))
         {
-            Errors.Add("output.video.codec", "'copy' keeps the stream as is; drop the encoder settings or pick an encoder.", InvalidOutput);
+            Errors.Add($"{Root}.video.codec", "'copy' keeps the stream as is; drop the encoder settings or pick an encoder.", InvalidOutput);
         }
 
         return tuning with { Preset = preset, Crf = crf, Bitrate = bitrate, Width = width, Height = height, Fps = fps };
@@ -166,7 +180,7 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
     /// <summary>VBV, tune/profile/level, pixel format, GOP and two-pass, each checked against what the codec takes.</summary>
     private VideoSpec MapTuning(JsonElement el, string codec, int? crf, string? bitrate)
     {
-        const string P = "output.video";
+        var P = $"{Root}.video";
         var maxRate = BitrateField(el, "max_bitrate");
         var bufferSize = BitrateField(el, "buffer_size");
         var tune = Choice(el, "tune", codec, EncoderOptions.Tunes);
@@ -213,10 +227,10 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
 
     private string? BitrateField(JsonElement el, string name)
     {
-        var text = fields.String(el, name, "output.video", InvalidOutput);
+        var text = fields.String(el, name, $"{Root}.video", InvalidOutput);
         if (text is not null && !Bitrate.TryParse(text, out _))
         {
-            Errors.Add($"output.video.{name}", "Must look like 2500k or 5M (1 kbit/s to 1 Gbit/s).", InvalidOutput);
+            Errors.Add($"{Root}.video.{name}", "Must look like 2500k or 5M (1 kbit/s to 1 Gbit/s).", InvalidOutput);
             return null;
         }
 
@@ -225,7 +239,7 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
 
     private string? Choice(JsonElement el, string name, string codec, IReadOnlyDictionary<string, string[]> table)
     {
-        var text = fields.String(el, name, "output.video", InvalidOutput)?.Trim().ToLowerInvariant();
+        var text = fields.String(el, name, $"{Root}.video", InvalidOutput)?.Trim().ToLowerInvariant();
         return text is null ? null : CheckChoice(name, text, codec, table);
     }
 
@@ -233,49 +247,53 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
     {
         if (!table.TryGetValue(codec, out var allowed))
         {
-            Errors.Add($"output.video.{name}", $"'{name}' does not apply to '{codec}'. It applies to: {string.Join(", ", table.Keys)}.", InvalidOutput, text);
+            Errors.Add($"{Root}.video.{name}", $"'{name}' does not apply to '{codec}'. It applies to: {string.Join(", ", table.Keys)}.", InvalidOutput, text);
             return null;
         }
 
         if (Array.IndexOf(allowed, text) < 0)
         {
-            Errors.Add($"output.video.{name}", $"'{codec}' takes {name} one of: {string.Join(", ", allowed)}.", InvalidOutput, text, allowed);
+            Errors.Add($"{Root}.video.{name}", $"'{codec}' takes {name} one of: {string.Join(", ", allowed)}.", InvalidOutput, text, allowed);
             return null;
         }
 
         return text;
     }
 
-    /// <summary>Operations on a stream the output lacks, or on a stream being copied, cannot run.</summary>
-    private void CheckOperationStreams(IReadOnlyList<OperationSpec>? operations, VideoSpec? video, AudioSpec? audio)
+    /// <summary>
+    /// Operations on a stream no output has, or on a stream an output copies, cannot run. (With several outputs an
+    /// operation applies to those that carry its stream.)
+    /// </summary>
+    public static void CheckOperationStreams(IReadOnlyList<OperationSpec>? operations, IReadOnlyList<OutputSpec> outputs, ValidationErrors errors)
     {
         for (var i = 0; i < (operations?.Count ?? 0); i++)
         {
             var operation = operations![i];
             var name = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(operation.GetType().Name.Replace("Operation", string.Empty, StringComparison.Ordinal));
             var path = $"operations[{i}]";
-            if (OperationStreams.NeedsVideo(operation) && video is null)
+            var changesTime = operation is SpeedOperation or FadeOperation;
+            if (OperationStreams.NeedsVideo(operation) && outputs.All(o => o.Video is null))
             {
-                Errors.Add(path, $"'{name}' works on video, and this output has none.", InvalidOperation);
+                errors.Add(path, $"'{name}' works on video, and {(outputs.Count == 1 ? "this output has" : "the outputs have")} none.", InvalidOperation);
             }
-            else if (OperationStreams.NeedsAudio(operation) && audio is null)
+            else if (OperationStreams.NeedsAudio(operation) && outputs.All(o => o.Audio is null))
             {
-                Errors.Add(path, $"'{name}' works on audio, and this output has none.", InvalidOperation);
+                errors.Add(path, $"'{name}' works on audio, and {(outputs.Count == 1 ? "this output has" : "the outputs have")} none.", InvalidOperation);
             }
-            else if (video?.Codec == "copy" && (OperationStreams.NeedsVideo(operation) || operation is SpeedOperation or FadeOperation))
+            else if ((OperationStreams.NeedsVideo(operation) || changesTime) && outputs.Any(o => o.Video?.Codec == "copy"))
             {
-                Errors.Add(path, $"'{name}' needs re-encoding, so the video codec cannot be 'copy'.", InvalidOperation);
+                errors.Add(path, $"'{name}' needs re-encoding, so the video codec cannot be 'copy'.", InvalidOperation);
             }
-            else if (audio?.Codec == "copy" && (OperationStreams.NeedsAudio(operation) || operation is SpeedOperation or FadeOperation))
+            else if ((OperationStreams.NeedsAudio(operation) || changesTime) && outputs.Any(o => o.Audio?.Codec == "copy"))
             {
-                Errors.Add(path, $"'{name}' needs re-encoding, so the audio codec cannot be 'copy'.", InvalidOperation);
+                errors.Add(path, $"'{name}' needs re-encoding, so the audio codec cannot be 'copy'.", InvalidOperation);
             }
         }
     }
 
     private AudioSpec? MapAudio(JsonElement? audio, ContainerFormat container)
     {
-        if (!TryReadCodec(audio, "output.audio", AudioFields, out var codecText) || codecText is "none")
+        if (!TryReadCodec(audio, $"{Root}.audio", AudioFields, out var codecText) || codecText is "none")
         {
             return null;
         }
@@ -284,29 +302,29 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
         {
             if (codecText is not null)
             {
-                Errors.Add("output.audio.codec", $"'{container.Name}' holds no audio.", CodecMismatch, codecText, []);
+                Errors.Add($"{Root}.audio.codec", $"'{container.Name}' holds no audio.", CodecMismatch, codecText, []);
             }
 
             return null;
         }
 
-        var codec = CheckCodec(codecText ?? container.DefaultAudioCodec, "output.audio.codec", container.AudioCodecs, FormatCatalog.NormalizeAudioCodec, FormatCatalog.AudioEncoders, container);
+        var codec = CheckCodec(codecText ?? container.DefaultAudioCodec, $"{Root}.audio.codec", container.AudioCodecs, FormatCatalog.NormalizeAudioCodec, FormatCatalog.AudioEncoders, container);
         if (codec is null || audio is not { } el)
         {
             return codec is null ? null : new AudioSpec(codec);
         }
 
-        var bitrate = fields.String(el, "bitrate", "output.audio", InvalidOutput);
+        var bitrate = fields.String(el, "bitrate", $"{Root}.audio", InvalidOutput);
         if (bitrate is not null && !Bitrate.TryParse(bitrate, out _))
         {
-            Errors.Add("output.audio.bitrate", "Must look like 128k (1 kbit/s to 1 Gbit/s).", InvalidOutput);
+            Errors.Add($"{Root}.audio.bitrate", "Must look like 128k (1 kbit/s to 1 Gbit/s).", InvalidOutput);
         }
 
-        var channels = fields.Int(el, "channels", "output.audio", InvalidOutput, 1, 8);
-        var sampleRate = fields.Int(el, "sample_rate", "output.audio", InvalidOutput, 8000, 192000);
+        var channels = fields.Int(el, "channels", $"{Root}.audio", InvalidOutput, 1, 8);
+        var sampleRate = fields.Int(el, "sample_rate", $"{Root}.audio", InvalidOutput, 8000, 192000);
         if (sampleRate is { } rate && FormatCatalog.AudioSampleRates.TryGetValue(codec, out var rates) && !rates.Contains(rate))
         {
-            Errors.Add("output.audio.sample_rate", $"'{codec}' encodes at {string.Join(", ", rates)} Hz.", InvalidOutput);
+            Errors.Add($"{Root}.audio.sample_rate", $"'{codec}' encodes at {string.Join(", ", rates)} Hz.", InvalidOutput);
         }
 
         return new AudioSpec(codec, bitrate, channels, sampleRate);
