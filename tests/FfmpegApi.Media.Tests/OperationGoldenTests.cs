@@ -171,4 +171,17 @@ public sealed class OperationGoldenTests
         Should.Throw<ArgumentException>(() => JobPlanner.Plan(spec, Input, Context));
         Should.Throw<ArgumentException>(() => FfmpegCommand.Merge([FfmpegCommand.For("/a", "/o1"), FfmpegCommand.For("/b", "/o2")]));
     }
+
+    [Fact]
+    public void Subtitles_burn_with_the_seek_offset_or_mux_as_a_track()
+    {
+        var burn = JobPlanner.Plan(Spec(new VideoSpec("h264"), new AudioSpec("aac"), new TrimOperation(1.5, null), new SubtitlesOperation("/storage/subs/it's.srt")), Input, Context);
+        TestFiles.AssertGolden("subtitles-burn", burn.Command.ToArguments());
+        var soft = JobPlanner.Plan(Spec(new VideoSpec("copy"), new AudioSpec("copy"), new TrimOperation(1.5, null), new SubtitlesOperation("/storage/subs/a.srt", SubtitleMode.Soft, "fra"), new WatermarkOperation("/storage/logo.png")) with { Output = new OutputSpec("/o.mkv", "mkv", new VideoSpec("h264"), new AudioSpec("copy")) }, Input, Context);
+        TestFiles.AssertGolden("subtitles-soft", soft.Command.ToArguments());
+        var args = soft.Command.ToArguments();
+        args.ShouldNotContain("-sn");
+        args.ShouldContain("[2:v:0]format=rgba[wm2];[0:v:0][wm2]overlay=x=W-w-10:y=H-h-10:eof_action=repeat:format=auto[v0];[v0]null[vout]", customMessage: "the watermark is input 2 after the subtitle input");
+        Should.Throw<PlanningException>(() => JobPlanner.Plan(Spec(new VideoSpec("h264"), null, new SubtitlesOperation("/s.srt", SubtitleMode.Soft)) with { Output = new OutputSpec("/o.ts", "ts", new VideoSpec("h264"), null) }, Input, Context));
+    }
 }

@@ -15,6 +15,9 @@ public sealed class OperationMedia : IAsyncLifetime
 
     public string RedPng => Path.Combine(Dir, "red.png");
 
+    /// <summary>One cue from 0.5 s to 1.0 s (source time), in a large white font.</summary>
+    public string Srt => Path.Combine(Dir, "subs.srt");
+
     public MediaInfo ClipInfo { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
@@ -23,6 +26,7 @@ public sealed class OperationMedia : IAsyncLifetime
             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", Clip);
         await Ffmpeg("-f", "lavfi", "-i", "color=c=red:size=40x40:duration=1", "-frames:v", "1", RedPng);
         ClipInfo = await ProbeAsync(Clip);
+        await File.WriteAllTextAsync(Srt, "1\n00:00:00,500 --> 00:00:01,000\nSUBTITLE it's [here]: 100%\n");
     }
 
     public ValueTask DisposeAsync()
@@ -220,5 +224,29 @@ public sealed class OperationRunTests(OperationMedia media) : IClassFixture<Oper
         System.Text.Encoding.ASCII.GetString(bytes, 8, 4).ShouldBe("WEBP");
         System.Text.Encoding.ASCII.GetString(bytes).ShouldContain("ANIM", customMessage: "an animated WebP");
         (System.Text.Encoding.ASCII.GetString(bytes).Split("ANMF").Length - 1).ShouldBeInRange(12, 13, "one ANMF chunk per frame: 0.5 s at 25 fps");
+    }
+
+    [Fact]
+    public async Task Burned_subtitles_follow_the_source_times_after_a_trim()
+    {
+        // Trimmed at 0.3 s: the cue (0.5–1.0 s in the source) shows at 0.2–0.7 s of the output, not at 0.5–1.0 s.
+        var (_, plain, _) = await RunAsync("mp4", new VideoSpec("h264", "ultrafast", Crf: 10), null, new TrimOperation(0.3, 1.2));
+        var (_, burned, _) = await RunAsync("mp4", new VideoSpec("h264", "ultrafast", Crf: 10), null, new TrimOperation(0.3, 1.2), new SubtitlesOperation(media.Srt));
+        static double Difference((byte[] Rgb, int Width) a, (byte[] Rgb, int Width) b) =>
+            a.Rgb.Zip(b.Rgb).Skip(a.Rgb.Length * 2 / 3).Average(p => Math.Abs(p.First - p.Second));
+        Difference(await media.FrameAsync(plain, 0.4), await media.FrameAsync(burned, 0.4)).ShouldBeGreaterThan(1.5, "the cue is on screen 0.4 s into the output");
+        Difference(await media.FrameAsync(plain, 0.9), await media.FrameAsync(burned, 0.9)).ShouldBeLessThan(1.0, "and gone by 0.9 s");
+    }
+
+    [Theory]
+    [InlineData("mp4", "mov_text")]
+    [InlineData("mkv", "subrip")]
+    [InlineData("webm", "webvtt")]
+    public async Task Soft_subtitles_become_a_track(string format, string codec)
+    {
+        var video = format == "webm" ? new VideoSpec("vp9", "ultrafast", Crf: 50) : new VideoSpec("copy");
+        var (info, _, _) = await RunAsync(format, video, null, new SubtitlesOperation(media.Srt, SubtitleMode.Soft, "eng"));
+        var track = info.Streams.Where(s => s.CodecType == "subtitle").ShouldHaveSingleItem();
+        track.CodecName.ShouldBe(codec);
     }
 }

@@ -194,4 +194,33 @@ public sealed class OperationsApiTests(ServerFixture fixture)
         status.ShouldBe(HttpStatusCode.UnprocessableEntity, problem?.ToJsonString());
         problem!["errors"]!.AsObject().ContainsKey(field).ShouldBeTrue(problem.ToJsonString());
     }
+
+    [Fact]
+    public async Task Subtitles_burned_in_or_as_a_track()
+    {
+        var burned = await CompletedAsync("""{"input":"/storage/input/short.mp4","output":{"format":"mp4","video":{"preset":"ultrafast"}},"operations":[{"type":"subtitles","file":"/storage/input/subs.srt"}]}""");
+        var burnedProbe = await TestMedia.ProbeAsync(_server.Physical(burned["output"]!["path"]!.GetValue<string>()));
+        burnedProbe.Streams.ShouldNotContain(s => s.CodecType == "subtitle");
+
+        var soft = await CompletedAsync("""{"input":"/storage/input/short.mp4","output":{"format":"mkv","video":{"codec":"copy"},"audio":{"codec":"copy"}},"operations":[{"type":"subtitles","file":"/storage/input/subs.srt","mode":"soft","language":"eng"}]}""");
+        var softProbe = await TestMedia.ProbeAsync(_server.Physical(soft["output"]!["path"]!.GetValue<string>()));
+        softProbe.Streams.Where(s => s.CodecType == "subtitle").ShouldHaveSingleItem().CodecName.ShouldBe("subrip");
+        (await TestMedia.StreamFieldAsync(_server.Physical(soft["output"]!["path"]!.GetValue<string>()), "codec_name")).ShouldBe("h264");
+    }
+
+    [Theory]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","operations":[{"type":"subtitles"}]}""", "operations[0].file")]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","operations":[{"type":"subtitles","file":"/storage/input/short.mp4"}]}""", "operations[0].file")]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","operations":[{"type":"subtitles","file":"/storage/input/none.srt"}]}""", "operations[0].file")]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","operations":[{"type":"subtitles","file":"/storage/input/subs.srt","mode":"karaoke"}]}""", "operations[0].mode")]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":"mp4","operations":[{"type":"subtitles","file":"/storage/input/subs.srt","language":"english"}]}""", "operations[0].language")]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":"ts","operations":[{"type":"subtitles","file":"/storage/input/subs.srt","mode":"soft"}]}""", "operations[0]")]
+    [InlineData("""{"input":"/storage/input/short.mp4","outputs":["mp4","mkv"],"operations":[{"type":"subtitles","file":"/storage/input/subs.srt","mode":"soft"}]}""", "operations[0]")]
+    [InlineData("""{"input":"/storage/input/short.mp4","output":{"format":"mp4","video":{"codec":"copy"}},"operations":[{"type":"subtitles","file":"/storage/input/subs.srt"}]}""", "operations[0]")]
+    public async Task Bad_subtitles_name_their_field(string body, string field)
+    {
+        var (status, problem) = await _client.PostJsonAsync("/api/v1/convert", body);
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity, problem?.ToJsonString());
+        problem!["errors"]!.AsObject().ContainsKey(field).ShouldBeTrue(problem.ToJsonString());
+    }
 }

@@ -44,4 +44,10 @@ public interface IOverlayStep : ICommandStep
 public interface IExtraInputStep : ICommandStep
 {
     string ExtraInput { get; }
+
+    /// <summary>Options for this input (before its <c>-i</c>), e.g. a seek matching the main input's.</summary>
+    IEnumerable<string> ExtraInputOptions => [];
+
+    /// <summary>The demuxers this input may use.</summary>
+    string FormatWhitelist => FfmpegCommand.SafeDemuxers;
 }

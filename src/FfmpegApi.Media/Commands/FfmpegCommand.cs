@@ -87,9 +87,15 @@ public sealed class FfmpegCommand
         }
 
         AddInput(args, Input);
+        foreach (var file in _steps.OfType<ConcatStep>().SelectMany(c => c.Files))
+        {
+            AddInput(args, file);
+        }
+
         foreach (var extra in _steps.OfType<IExtraInputStep>())
         {
-            AddInput(args, extra.ExtraInput);
+            args.AddRange(extra.ExtraInputOptions);
+            args.AddRange(["-protocol_whitelist", LocalProtocols, "-format_whitelist", extra.FormatWhitelist, "-i", AsFileUrl(extra.ExtraInput)]);
         }
 
         var overlays = _steps.OfType<IOverlayStep>().ToList();
@@ -110,7 +116,27 @@ public sealed class FfmpegCommand
         var overlays = _steps.OfType<IOverlayStep>().ToList();
         var outputSteps = _steps.OfType<IOutputOptionStep>().ToList();
         var map = outputSteps.OfType<StreamMapStep>().FirstOrDefault();
-        if (overlays.Count > 0 && map is { Video: true })
+        var concat = _steps.OfType<ConcatStep>().FirstOrDefault();
+        if (concat is not null && map is not null)
+        {
+            // Joined inputs: the whole graph (join, then the video and audio chains) ends in [vout]/[aout].
+            var graph = new List<string> { concat.Graph(map.Video, map.Audio) };
+            if (map.Video)
+            {
+                graph.Add(ComplexVideoGraph($"vout{label}", "cv"));
+                map = map with { VideoSource = $"[vout{label}]" };
+            }
+
+            if (map.Audio)
+            {
+                var chain = _steps.OfType<IAudioFilterStep>().Select(s => s.Filter).ToList();
+                graph.Add($"[ca]{(chain.Count > 0 ? string.Join(',', chain) : "anull")}[aout{label}]");
+                map = map with { AudioSource = $"[aout{label}]" };
+            }
+
+            args.AddRange(["-filter_complex", string.Join(';', graph)]);
+        }
+        else if (overlays.Count > 0 && map is { Video: true })
         {
             // An overlay needs a second input, so the video chain becomes a labelled graph ending in [vout].
             args.AddRange(["-filter_complex", ComplexVideoGraph($"vout{label}")]);
@@ -137,7 +163,7 @@ public sealed class FfmpegCommand
         }
 
         var audioFilters = _steps.OfType<IAudioFilterStep>().Select(s => s.Filter).ToList();
-        if (audioFilters.Count > 0)
+        if (audioFilters.Count > 0 && concat is null)
         {
             args.AddRange(["-af", string.Join(',', audioFilters)]);
         }
@@ -155,13 +181,13 @@ public sealed class FfmpegCommand
         args.AddRange(["-protocol_whitelist", LocalProtocols, "-format_whitelist", SafeDemuxers, "-i", AsFileUrl(file)]);
 
     /// <summary>Simple filters are grouped into chains between overlays: [0:v:0]a,b[v0];…overlay…[v1];[v1]c[vout].</summary>
-    private string ComplexVideoGraph(string outputLabel)
+    private string ComplexVideoGraph(string outputLabel, string source = "0:v:0")
     {
         var parts = new List<string>();
         var pending = new List<string>();
-        var current = "0:v:0";
+        var current = source;
         var label = 0;
-        var inputIndex = 1;
+        var inputIndex = 1 + _steps.OfType<ConcatStep>().Sum(c => c.Files.Count) + _steps.OfType<IExtraInputStep>().Count();
         foreach (var step in _steps)
         {
             if (step is IVideoFilterStep simple)

@@ -72,6 +72,9 @@ internal sealed record FilterChain(IReadOnlyList<ICommandStep> Video, IReadOnlyL
                 case VolumeOperation v:
                     audio.Add(new VolumeStep(v.GainDb));
                     break;
+                case SubtitlesOperation { Mode: SubtitleMode.Burn } sub:
+                    video.Add(new SubtitleBurnStep(context.ResolveFile(sub.File), spec.Operations.OfType<TrimOperation>().LastOrDefault()?.Start ?? 0));
+                    break;
                 case NormalizeOperation n:
                     audio.Add(new LoudnormStep(n, n.TwoPass ? context.Loudness : null) { ResampleTo = inputSampleRate ?? 48000 });
                     break;

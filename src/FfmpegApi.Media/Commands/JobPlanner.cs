@@ -130,8 +130,18 @@ public static class JobPlanner
             var container = FormatCatalog.FindContainer(output.Format)
                 ?? throw new PlanningException($"Unknown output format '{output.Format}'.");
             var (wantVideo, wantAudio) = (WantVideo(output), WantAudio(output));
+            var soft = wantVideo ? spec.Operations.OfType<SubtitlesOperation>().LastOrDefault(o => o.Mode == SubtitleMode.Soft) : null;
             var command = Base(spec, context.InputFile, i == 0 ? context.OutputFile : context.ExtraOutputFiles[i - 1], chain.SpeedFactor)
-                .With(new StreamMapStep(wantVideo, wantAudio));
+                .With(new StreamMapStep(wantVideo, wantAudio) { KeepSubtitles = soft is not null });
+            if (soft is not null)
+            {
+                var file = context.ResolveFile(soft.File);
+                var codec = container.Name == "mkv" && Path.GetExtension(file) is ".ass" or ".ssa"
+                    ? "ass"
+                    : FormatCatalog.SoftSubtitleCodecs.GetValueOrDefault(container.Name) ?? throw new PlanningException($"'{container.Name}' cannot carry a subtitle track; burn the subtitles in instead.");
+                command.With(new SubtitleTrackStep(file, spec.Operations.OfType<TrimOperation>().LastOrDefault()?.Start ?? 0, codec, soft.Language));
+            }
+
             if (wantVideo)
             {
                 AddVideo(command, chain, output.Video!, context, twoPass ? 2 : null, passLog);

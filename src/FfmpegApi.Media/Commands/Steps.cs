@@ -8,6 +8,12 @@ public sealed record StreamMapStep(bool Video, bool Audio) : IOutputOptionStep
     /// <summary>What <c>-map</c> takes for video: the input's first video stream, or a graph's output label.</summary>
     public string VideoSource { get; init; } = "0:v:0?";
 
+    /// <summary>What <c>-map</c> takes for audio: the input's first audio stream, or a graph's output label.</summary>
+    public string AudioSource { get; init; } = "0:a:0?";
+
+    /// <summary>True when a subtitle track is mapped explicitly (then <c>-sn</c> must not be given).</summary>
+    public bool KeepSubtitles { get; init; }
+
     public IEnumerable<string> OutputArguments
     {
         get
@@ -21,7 +27,7 @@ public sealed record StreamMapStep(bool Video, bool Audio) : IOutputOptionStep
             if (Audio)
             {
                 yield return "-map";
-                yield return "0:a:0?";
+                yield return AudioSource;
             }
 
             if (!Video)
@@ -35,7 +41,11 @@ public sealed record StreamMapStep(bool Video, bool Audio) : IOutputOptionStep
             }
 
             // Subtitles/data streams are never carried implicitly.
-            yield return "-sn";
+            if (!KeepSubtitles)
+            {
+                yield return "-sn";
+            }
+
             yield return "-dn";
         }
     }
@@ -44,9 +54,13 @@ public sealed record StreamMapStep(bool Video, bool Audio) : IOutputOptionStep
 /// <summary>Input seek (<c>-ss</c> before <c>-i</c>, frame-accurate when re-encoding) and output duration.</summary>
 public sealed record TrimStep(double Start, double? Duration) : IInputOptionStep, IOutputOptionStep
 {
-    public IEnumerable<string> InputArguments => Start > 0 ? ["-ss", Seconds(Start)] : [];
+    /// <summary>Seek on the output instead (accurate, decodes from the start): needed when inputs are joined first.</summary>
+    public bool SeekOnOutput { get; init; }
 
-    public IEnumerable<string> OutputArguments => Duration is { } d ? ["-t", Seconds(d)] : [];
+    public IEnumerable<string> InputArguments => Start > 0 && !SeekOnOutput ? ["-ss", Seconds(Start)] : [];
+
+    public IEnumerable<string> OutputArguments =>
+        [.. Start > 0 && SeekOnOutput ? ["-ss", Seconds(Start)] : Array.Empty<string>(), .. Duration is { } d ? ["-t", Seconds(d)] : Array.Empty<string>()];
 
     internal static string Seconds(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }
@@ -105,5 +119,56 @@ public sealed record ComplexGraphStep(string Graph, IReadOnlyList<string> Output
                 }
             }
         }
+    }
+}
+
+/// <summary>
+/// A subtitle file muxed as a track: its own input (seeked like the main one, read only by the subtitle demuxers),
+/// mapped with the container's subtitle codec and a language tag.
+/// </summary>
+public sealed record SubtitleTrackStep(string File, double InputOffsetSeconds, string Codec, string? Language) : IExtraInputStep, IOutputOptionStep
+{
+    public string ExtraInput => File;
+
+    public IEnumerable<string> ExtraInputOptions => InputOffsetSeconds > 0 ? ["-ss", TrimStep.Seconds(InputOffsetSeconds)] : [];
+
+    public string FormatWhitelist => "srt,ass,webvtt";
+
+    /// <summary>The subtitle input is the first extra input (number 1).</summary>
+    public IEnumerable<string> OutputArguments =>
+        Language is null
+            ? ["-map", "1:s:0", "-c:s", Codec]
+            : ["-map", "1:s:0", "-c:s", Codec, "-metadata:s:s:0", $"language={Language}"];
+}
+
+/// <summary>
+/// Further inputs joined after the main one with the concat filter. Every part is normalized first (size with
+/// letterboxing, square pixels, frame rate, 4:2:0; audio 48 kHz stereo float) because concat needs identical
+/// parameters on every segment. Inputs 1…n are these files.
+/// </summary>
+public sealed record ConcatStep(IReadOnlyList<string> Files, int Width, int Height, double Fps) : ICommandStep
+{
+    /// <summary>The graph joining input 0 and the files into <c>[cv]</c> and/or <c>[ca]</c>.</summary>
+    public string Graph(bool video, bool audio)
+    {
+        var parts = new List<string>();
+        var joined = string.Empty;
+        for (var i = 0; i <= Files.Count; i++)
+        {
+            if (video)
+            {
+                parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[{i}:v:0]scale=w={Width}:h={Height}:force_original_aspect_ratio=decrease:flags=lanczos,pad=w={Width}:h={Height}:x=(ow-iw)/2:y=(oh-ih)/2,setsar=1,fps={Filtergraph.FilterEscaping.Number(Fps)},format=yuv420p[c{i}v]"));
+                joined += $"[c{i}v]";
+            }
+
+            if (audio)
+            {
+                parts.Add($"[{i}:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo[c{i}a]");
+                joined += $"[c{i}a]";
+            }
+        }
+
+        parts.Add($"{joined}concat=n={Files.Count + 1}:v={(video ? 1 : 0)}:a={(audio ? 1 : 0)}{(video ? "[cv]" : string.Empty)}{(audio ? "[ca]" : string.Empty)}");
+        return string.Join(';', parts);
     }
 }

@@ -91,6 +91,16 @@ public static class FormatCatalog
         ["pcm_s16le"] = "pcm",
     };
 
+    /// <summary>Containers that can carry a soft subtitle track, and the codec it is written with.</summary>
+    // Stryker disable all : static table, pinned by golden files (see Containers)
+    public static IReadOnlyDictionary<string, string> SoftSubtitleCodecs { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["mp4"] = "mov_text",
+        ["mov"] = "mov_text",
+        ["mkv"] = "srt",
+        ["webm"] = "webvtt",
+    };
+
     // Stryker restore all
     public static ContainerFormat? FindContainer(string name)
     {

@@ -26,6 +26,8 @@ namespace FfmpegApi.Media.Specs;
 [JsonDerivedType(typeof(VolumeOperation), "volume")]
 [JsonDerivedType(typeof(NormalizeOperation), "normalize")]
 [JsonDerivedType(typeof(RemoveAudioOperation), "remove_audio")]
+[JsonDerivedType(typeof(SubtitlesOperation), "subtitles")]
+[JsonDerivedType(typeof(ConcatOperation), "concat")]
 public abstract record OperationSpec;
 
 /// <summary>Keep <see cref="Duration"/> seconds starting at <see cref="Start"/> (null duration: to the end).</summary>
@@ -148,12 +150,30 @@ public sealed record NormalizeOperation(double IntegratedLufs = -16, double True
 /// <summary>Drop the audio (the output has video only). Applied when the request is mapped.</summary>
 public sealed record RemoveAudioOperation : OperationSpec;
 
+public enum SubtitleMode
+{
+    /// <summary>Rendered into the picture (libass); every player shows them.</summary>
+    Burn,
+
+    /// <summary>A selectable subtitle track in the container (mov_text in MP4/MOV, SubRip/ASS in MKV, WebVTT in WebM).</summary>
+    Soft,
+}
+
+/// <summary>Subtitles from an SRT/ASS/WebVTT file (a virtual path), burned in or muxed as a track.</summary>
+public sealed record SubtitlesOperation(string File, SubtitleMode Mode = SubtitleMode.Burn, string? Language = null) : OperationSpec;
+
+/// <summary>
+/// Join further inputs (virtual paths) after the job's input, before every other operation. Each part is brought to
+/// the first input's size (letterboxed), frame rate and audio format, so differing sources join cleanly.
+/// </summary>
+public sealed record ConcatOperation(IReadOnlyList<string> Inputs) : OperationSpec;
+
 /// <summary>Which streams an operation works on (an operation on a stream the output lacks is refused).</summary>
 public static class OperationStreams
 {
     public static bool NeedsVideo(OperationSpec operation) => operation is ScaleOperation or CropOperation or PadOperation or RotateOperation
         or FlipOperation or FpsOperation or WatermarkOperation or TextOperation or DenoiseOperation or SharpenOperation
-        or DeinterlaceOperation or ColorOperation or GrayscaleOperation;
+        or DeinterlaceOperation or ColorOperation or GrayscaleOperation or SubtitlesOperation;
 
     public static bool NeedsAudio(OperationSpec operation) => operation is VolumeOperation or NormalizeOperation;
 }

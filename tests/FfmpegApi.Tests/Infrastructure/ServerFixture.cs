@@ -18,6 +18,7 @@ public sealed class ServerFixture : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(Server.StorageRoot, "input", "notes.mp4"), "this is not a video");
         await TestMedia.ImageAsync(Path.Combine(Server.StorageRoot, "input", "logo.png"), "red", 40, 40);
         await TestMedia.ImageAsync(Path.Combine(Server.StorageRoot, "input", "badge%d.jpg"), "blue", 32, 32);
+        await File.WriteAllTextAsync(Path.Combine(Server.StorageRoot, "input", "subs.srt"), "1\n00:00:00,200 --> 00:00:01,500\nHello: it's [a] test, 100%\n");
     }
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();

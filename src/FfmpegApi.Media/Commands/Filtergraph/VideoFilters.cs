@@ -208,3 +208,25 @@ public sealed record GifPaletteStep : IVideoFilterStep
 {
     public string Filter => "split[gifa][gifb];[gifa]palettegen=stats_mode=single:reserve_transparent=0[gifp];[gifb][gifp]paletteuse=new=1:dither=bayer:bayer_scale=3";
 }
+
+/// <summary>
+/// Burned-in subtitles (libass). With an input seek the frames start at 0 while the subtitle file keeps the source's
+/// times, so the timestamps are shifted back for the filter and forward again after it.
+/// </summary>
+public sealed record SubtitleBurnStep(string SubtitleFile, double InputOffsetSeconds) : IVideoFilterStep
+{
+    public string Filter
+    {
+        get
+        {
+            var burn = $"subtitles=filename={UserValue(SubtitleFile)}";
+            if (InputOffsetSeconds <= 0)
+            {
+                return burn;
+            }
+
+            var offset = Number(InputOffsetSeconds);
+            return $"setpts=PTS+{offset}/TB,{burn},setpts=PTS-{offset}/TB";
+        }
+    }
+}

@@ -15,8 +15,10 @@ internal sealed class OperationMapper(JsonFields fields, StorageMounts mounts)
     public static readonly string[] Supported =
     [
         "trim", "scale", "resize", "crop", "pad", "letterbox", "rotate", "flip", "fps", "speed", "watermark", "text",
-        "denoise", "sharpen", "deinterlace", "color", "grayscale", "fade", "volume", "normalize", "remove_audio",
+        "denoise", "sharpen", "deinterlace", "color", "grayscale", "fade", "volume", "normalize", "remove_audio", "subtitles",
     ];
+
+    private static readonly string[] SubtitleExtensions = [".srt", ".ass", ".ssa", ".vtt"];
 
     private static readonly string[] Fits = ["contain", "cover", "stretch", "pad"];
     private static readonly string[] Positions = ["top_left", "top_right", "bottom_left", "bottom_right", "center", "top", "bottom"];
@@ -77,6 +79,7 @@ internal sealed class OperationMapper(JsonFields fields, StorageMounts mounts)
                 "volume" => Only(operation, path, ["gain_db"], () => Number(operation, "gain_db", path, -60, 30, required: true) is { } g ? new VolumeOperation(g) : null),
                 "normalize" => Normalize(operation, path),
                 "remove_audio" => Only(operation, path, [], () => new RemoveAudioOperation()),
+                "subtitles" => Subtitles(operation, path),
                 null => Missing(path),
                 _ => Unknown(type, path),
             };
@@ -89,6 +92,11 @@ internal sealed class OperationMapper(JsonFields fields, StorageMounts mounts)
         if (result.OfType<TrimOperation>().Count() > 1)
         {
             Errors.Add("operations", "At most one trim operation per job.", InvalidOperation);
+        }
+
+        if (result.OfType<SubtitlesOperation>().Count() > 1)
+        {
+            Errors.Add("operations", "At most one subtitles operation per job.", InvalidOperation);
         }
 
         return result;
@@ -266,6 +274,45 @@ internal sealed class OperationMapper(JsonFields fields, StorageMounts mounts)
         }
 
         return new TextOperation(text, position, size, color, box, margin, start, end);
+    }
+
+    private SubtitlesOperation? Subtitles(JsonElement op, string path)
+    {
+        fields.RejectUnknown(op, path, InvalidOperation, "type", "file", "mode", "language");
+        var file = fields.String(op, "file", path, InvalidOperation);
+        var mode = Enum<SubtitleMode>(op, "mode", path, ["burn", "soft"]) ?? SubtitleMode.Burn;
+        var language = fields.String(op, "language", path, InvalidOperation)?.Trim().ToLowerInvariant();
+        if (language is not null && (language.Length is < 2 or > 3 || !language.All(char.IsAsciiLetterLower)))
+        {
+            Errors.Add($"{path}.language", "Must be an ISO 639 code such as 'eng' or 'en'.", InvalidOperation, language);
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(file))
+        {
+            Errors.Add($"{path}.file", "Required: the path of an .srt, .ass or .vtt file, e.g. /storage/input/subs.srt.", InvalidOperation);
+            return null;
+        }
+
+        if (!mounts.TryResolve(file, out var resolved, out var error))
+        {
+            Errors.Add($"{path}.file", error, InvalidOperation);
+            return null;
+        }
+
+        if (Array.IndexOf(SubtitleExtensions, Path.GetExtension(resolved!.PhysicalPath).ToLowerInvariant()) < 0)
+        {
+            Errors.Add($"{path}.file", $"Subtitles must be one of: {string.Join(", ", SubtitleExtensions)}.", InvalidOperation, resolved.VirtualPath);
+            return null;
+        }
+
+        if (!File.Exists(resolved.PhysicalPath) || new FileInfo(resolved.PhysicalPath).Length == 0)
+        {
+            Errors.Add($"{path}.file", $"Subtitle file not found: {resolved.VirtualPath}", InvalidOperation);
+            return null;
+        }
+
+        return new SubtitlesOperation(resolved.VirtualPath, mode, language);
     }
 
     private ColorOperation? Color(JsonElement op, string path)

@@ -272,6 +272,25 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
             var name = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(operation.GetType().Name.Replace("Operation", string.Empty, StringComparison.Ordinal));
             var path = $"operations[{i}]";
             var changesTime = operation is SpeedOperation or FadeOperation;
+            if (operation is SubtitlesOperation { Mode: SubtitleMode.Soft })
+            {
+                // A track is muxed, not drawn: copy is fine, but the container must carry it and only one output may.
+                if (outputs.Count > 1)
+                {
+                    errors.Add(path, "A subtitle track needs a job with one output.", InvalidOperation);
+                }
+                else if (outputs[0].Video is not null && !FormatCatalog.SoftSubtitleCodecs.ContainsKey(outputs[0].Format))
+                {
+                    errors.Add(path, $"'{outputs[0].Format}' cannot carry a subtitle track (use mp4, mov, mkv or webm), or use mode 'burn'.", InvalidOperation);
+                }
+                else if (outputs[0].Video is null)
+                {
+                    errors.Add(path, $"'{name}' works on video, and this output has none.", InvalidOperation);
+                }
+
+                continue;
+            }
+
             if (OperationStreams.NeedsVideo(operation) && outputs.All(o => o.Video is null))
             {
                 errors.Add(path, $"'{name}' works on video, and {(outputs.Count == 1 ? "this output has" : "the outputs have")} none.", InvalidOperation);
