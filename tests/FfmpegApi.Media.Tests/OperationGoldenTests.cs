@@ -184,4 +184,18 @@ public sealed class OperationGoldenTests
         args.ShouldContain("[2:v:0]format=rgba[wm2];[0:v:0][wm2]overlay=x=W-w-10:y=H-h-10:eof_action=repeat:format=auto[v0];[v0]null[vout]", customMessage: "the watermark is input 2 after the subtitle input");
         Should.Throw<PlanningException>(() => JobPlanner.Plan(Spec(new VideoSpec("h264"), null, new SubtitlesOperation("/s.srt", SubtitleMode.Soft)) with { Output = new OutputSpec("/o.ts", "ts", new VideoSpec("h264"), null) }, Input, Context));
     }
+
+    [Fact]
+    public void Concat_joins_before_everything_and_seeks_on_the_output()
+    {
+        var spec = Spec(new VideoSpec("h264"), new AudioSpec("aac"), new ConcatOperation(["/storage/b.mp4"]), new TrimOperation(1, 2), new WatermarkOperation("/storage/logo.png"), new VolumeOperation(2));
+        JobPlanner.RequiresProbe(spec).ShouldBeTrue();
+        var plan = JobPlanner.Plan(spec, Input, Context with { ConcatInputs = [Input] });
+        plan.ExpectedDurationSeconds.ShouldBe(2);
+        var argv = plan.Command.ToArguments().ToList();
+        TestFiles.AssertGolden("concat", argv);
+        argv.IndexOf("-ss").ShouldBeGreaterThan(argv.IndexOf("-filter_complex"), "the seek is on the joined output");
+        string.Join(' ', argv).ShouldContain("[2:v:0]format=rgba", customMessage: "the watermark is input 2, after the joined file");
+        Should.Throw<ArgumentException>(() => JobPlanner.Plan(spec, Input, Context));
+    }
 }

@@ -60,12 +60,15 @@ public sealed class OperationMedia : IAsyncLifetime
 /// <summary>Each operation family run by real ffmpeg on a generated clip; results read back with ffprobe and pixels.</summary>
 public sealed class OperationRunTests(OperationMedia media) : IClassFixture<OperationMedia>
 {
-    private async Task<(MediaInfo Info, string File, JobPlan Plan)> RunAsync(string format, VideoSpec? video, AudioSpec? audio, params OperationSpec[] operations)
+    private Task<(MediaInfo Info, string File, JobPlan Plan)> RunAsync(string format, VideoSpec? video, AudioSpec? audio, params OperationSpec[] operations) =>
+        RunAsync(format, video, audio, [], operations);
+
+    private async Task<(MediaInfo Info, string File, JobPlan Plan)> RunAsync(string format, VideoSpec? video, AudioSpec? audio, IReadOnlyList<MediaInfo> joined, params OperationSpec[] operations)
     {
         var output = Path.Combine(media.Dir, Guid.NewGuid().ToString("N"), "output." + format);
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         var spec = new JobSpec(media.Clip, new OutputSpec(output, format, video, audio), operations);
-        var context = new PlanContext(media.Clip, output, _ => true);
+        var context = new PlanContext(media.Clip, output, _ => true) { ConcatInputs = joined };
         var plan = JobPlanner.Plan(spec, media.ClipInfo, context);
         var passes = new Queue<PlannedPass>(plan.Passes);
         while (passes.TryDequeue(out var pass))
@@ -248,5 +251,29 @@ public sealed class OperationRunTests(OperationMedia media) : IClassFixture<Oper
         var (info, _, _) = await RunAsync(format, video, null, new SubtitlesOperation(media.Srt, SubtitleMode.Soft, "eng"));
         var track = info.Streams.Where(s => s.CodecType == "subtitle").ShouldHaveSingleItem();
         track.CodecName.ShouldBe(codec);
+    }
+
+    [Fact]
+    public async Task Concat_joins_differing_inputs_at_the_first_ones_size()
+    {
+        var small = Path.Combine(media.Dir, "small.mkv");
+        await OperationMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x160:rate=30:duration=1", "-f", "lavfi", "-i", "sine=frequency=880:duration=1:sample_rate=22050", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "flac", "-shortest", small);
+        var smallInfo = await OperationMedia.ProbeAsync(small);
+        var (info, _, plan) = await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), new AudioSpec("aac"), [smallInfo, media.ClipInfo], new ConcatOperation([small, media.Clip]), new VolumeOperation(-2));
+        plan.ExpectedDurationSeconds!.Value.ShouldBe(5, 0.05);
+        info.DurationSeconds!.Value.ShouldBe(5, 0.15);
+        (info.FirstVideo!.Width, info.FirstVideo.Height).ShouldBe((320, 240));
+        info.FirstAudio!.SampleRate.ShouldBe(48000);
+
+        var (trimmed, _, _) = await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), new AudioSpec("aac"), [smallInfo], new ConcatOperation([small]), new TrimOperation(1.5, 1));
+        trimmed.DurationSeconds!.Value.ShouldBe(1, 0.1);
+
+        var silent = Path.Combine(media.Dir, "silent.mp4");
+        await OperationMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=1", "-c:v", "libx264", "-preset", "ultrafast", silent);
+        var silentInfo = await OperationMedia.ProbeAsync(silent);
+        Should.Throw<PlanningException>(() => JobPlanner.Plan(new JobSpec(media.Clip, new OutputSpec("/o.mp4", "mp4", new VideoSpec("h264"), new AudioSpec("aac")), [new ConcatOperation([silent])]), media.ClipInfo, new PlanContext(media.Clip, "/o.mp4", _ => true) { ConcatInputs = [silentInfo] }))
+            .Message.ShouldContain("audio stream");
+        var (videoOnly, _, _) = await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), null, [silentInfo], new ConcatOperation([silent]));
+        videoOnly.DurationSeconds!.Value.ShouldBe(3, 0.1);
     }
 }

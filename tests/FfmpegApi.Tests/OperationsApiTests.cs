@@ -223,4 +223,30 @@ public sealed class OperationsApiTests(ServerFixture fixture)
         status.ShouldBe(HttpStatusCode.UnprocessableEntity, problem?.ToJsonString());
         problem!["errors"]!.AsObject().ContainsKey(field).ShouldBeTrue(problem.ToJsonString());
     }
+
+    [Fact]
+    public async Task Concat_joins_inputs_of_different_sizes()
+    {
+        var done = await CompletedAsync("""
+            {"input":"/storage/input/short.mp4","output":{"format":"mp4","video":{"preset":"ultrafast"}},
+             "operations":[{"type":"concat","inputs":["/storage/input/ten.mp4"]},{"type":"trim","start":1,"duration":3},{"type":"fade","direction":"out","duration":0.5}]}
+            """);
+        var probe = await TestMedia.ProbeAsync(_server.Physical(done["output"]!["path"]!.GetValue<string>()));
+        (probe.FirstVideo!.Width, probe.FirstVideo.Height).ShouldBe((320, 240));
+        probe.DurationSeconds!.Value.ShouldBe(3, 0.15);
+        probe.FirstAudio!.SampleRate.ShouldBe(48000);
+    }
+
+    [Theory]
+    [InlineData("""[{"type":"concat"}]""", "operations[0].inputs")]
+    [InlineData("""[{"type":"concat","inputs":["/storage/input/missing.mp4"]}]""", "operations[0].inputs[0]")]
+    [InlineData("""[{"type":"concat","inputs":["/etc/passwd"]}]""", "operations[0].inputs[0]")]
+    [InlineData("""[{"type":"concat","inputs":["/storage/input/ten.mp4"]},{"type":"concat","inputs":["/storage/input/ten.mp4"]}]""", "operations")]
+    [InlineData("""[{"type":"concat","inputs":["/storage/input/ten.mp4"]},{"type":"subtitles","file":"/storage/input/subs.srt","mode":"soft"}]""", "operations")]
+    public async Task Bad_concat_names_its_field(string operations, string field)
+    {
+        var (status, problem) = await _client.PostJsonAsync("/api/v1/convert", $$"""{"input":"/storage/input/short.mp4","output":"mkv","operations":{{operations}}}""");
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity, problem?.ToJsonString());
+        problem!["errors"]!.AsObject().ContainsKey(field).ShouldBeTrue(problem.ToJsonString());
+    }
 }

@@ -142,9 +142,20 @@ public sealed partial class JobRunner(
         var probeFirst = JobPlanner.RequiresProbe(spec);
         var probe = ProbeBesideAsync(spec, input.PhysicalPath, state);
         var info = probeFirst ? await ProbedOrThrowAsync(probe, state.Run) : null;
+        var joined = new List<MediaInfo>();
+        foreach (var file in spec.Operations.OfType<ConcatOperation>().SelectMany(c => c.Inputs))
+        {
+            joined.Add(await ProbeOrFailAsync(ResolveInput(file), state));
+        }
+
+        if (joined.Count > 0)
+        {
+            state.ExpectedSeconds = JobPlanner.ExpectedDuration(spec, info!, joined);
+        }
+
         var capabilities = await tools.GetCapabilitiesAsync();
         var workFiles = outputs.Select((o, i) => Path.Combine(state.Workspace, $"output{(i == 0 ? string.Empty : i.ToString(CultureInfo.InvariantCulture))}{Path.GetExtension(o.PhysicalPath)}")).ToList();
-        var context = new PlanContext(input.PhysicalPath, workFiles[0], capabilities.HasEncoder) { ResolveFile = ResolveAsset, ExtraOutputFiles = workFiles[1..] };
+        var context = new PlanContext(input.PhysicalPath, workFiles[0], capabilities.HasEncoder) { ResolveFile = ResolveAsset, ExtraOutputFiles = workFiles[1..], ConcatInputs = joined };
         var passes = new Queue<PlannedPass>(PlanOrFail(spec, info, context).Passes);
         var doneWeight = 0.0;
         while (passes.TryDequeue(out var pass))

@@ -73,7 +73,9 @@ internal sealed record FilterChain(IReadOnlyList<ICommandStep> Video, IReadOnlyL
                     audio.Add(new VolumeStep(v.GainDb));
                     break;
                 case SubtitlesOperation { Mode: SubtitleMode.Burn } sub:
-                    video.Add(new SubtitleBurnStep(context.ResolveFile(sub.File), spec.Operations.OfType<TrimOperation>().LastOrDefault()?.Start ?? 0));
+                    // An input seek restarts timestamps at 0; after a join the seek is on the output and they are kept.
+                    var offset = spec.Operations.Any(o => o is ConcatOperation) ? 0 : spec.Operations.OfType<TrimOperation>().LastOrDefault()?.Start ?? 0;
+                    video.Add(new SubtitleBurnStep(context.ResolveFile(sub.File), offset));
                     break;
                 case NormalizeOperation n:
                     audio.Add(new LoudnormStep(n, n.TwoPass ? context.Loudness : null) { ResampleTo = inputSampleRate ?? 48000 });

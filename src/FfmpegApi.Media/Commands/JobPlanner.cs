@@ -33,6 +33,9 @@ public sealed record PlanContext(string InputFile, string OutputFile, Func<strin
     /// <summary>Maps a virtual path in a spec (e.g. a watermark image) to the file ffmpeg opens.</summary>
     public Func<string, string> ResolveFile { get; init; } = path => path;
 
+    /// <summary>Probes of the files a concat operation joins, in order (empty without concat).</summary>
+    public IReadOnlyList<MediaInfo> ConcatInputs { get; init; } = [];
+
     /// <summary>Workspace files for the job's further outputs, in order (the first output goes to <c>OutputFile</c>).</summary>
     public IReadOnlyList<string> ExtraOutputFiles { get; init; } = [];
 
@@ -78,10 +81,20 @@ public static class JobPlanner
         }
 
         var trim = spec.Operations.OfType<TrimOperation>().LastOrDefault();
-        var expected = input is null ? null : ExpectedDuration(spec, input);
-        var chain = FilterChain.Build(spec, input is null ? null : ExpectedDuration(input.DurationSeconds, trim), input?.FirstAudio?.SampleRate, context);
+        var expected = input is null ? null : ExpectedDuration(spec, input, context.ConcatInputs);
+        var join = JoinStep(spec, input, context);
+        var chain = FilterChain.Build(spec, input is null ? null : ExpectedDuration(JoinedSeconds(input, context.ConcatInputs), trim), join is null ? input?.FirstAudio?.SampleRate : 48000, context);
         bool WantVideo(OutputSpec o) => o.Video is not null && (input is null || input.FirstVideo is not null);
         bool WantAudio(OutputSpec o) => o.Audio is not null && (input is null || input.FirstAudio is not null);
+        if (join is not null && outputs.Any(WantAudio) && context.ConcatInputs.Any(i => i.FirstAudio is null))
+        {
+            throw new PlanningException("Every joined input needs an audio stream (or drop the audio with remove_audio).");
+        }
+
+        if (join is not null && outputs.Any(WantVideo) && context.ConcatInputs.Any(i => i.FirstVideo is null))
+        {
+            throw new PlanningException("Every joined input needs a video stream when the output has video.");
+        }
         foreach (var output in outputs)
         {
             if (WantVideo(output) && output.Video!.Codec == "copy" && chain.Video.Count > 0)
@@ -101,7 +114,7 @@ public static class JobPlanner
         {
             // Measure what reaches loudnorm: the audio operations before it, over the same span of the input.
             var before = FilterChain.Build(spec with { Operations = [.. spec.Operations.TakeWhile(o => o is not NormalizeOperation)] }, null, null, context);
-            var measurement = Base(spec, context.InputFile, NullOutput(context), before.SpeedFactor)
+            var measurement = Base(spec, context.InputFile, NullOutput(context), before.SpeedFactor, join)
                 .With(new StreamMapStep(false, true));
             foreach (var step in before.Audio)
             {
@@ -119,7 +132,7 @@ public static class JobPlanner
         var passes = new List<PlannedPass>();
         if (twoPass)
         {
-            var first = Base(spec, context.InputFile, NullOutput(context), chain.SpeedFactor).With(new StreamMapStep(true, false));
+            var first = Base(spec, context.InputFile, NullOutput(context), chain.SpeedFactor, join).With(new StreamMapStep(true, false));
             AddVideo(first, chain, video!, context, pass: 1, passLog);
             first.With(new MuxerStep("null"));
             passes.Add(new PlannedPass("analyzing", FirstPassWeight, first));
@@ -131,7 +144,7 @@ public static class JobPlanner
                 ?? throw new PlanningException($"Unknown output format '{output.Format}'.");
             var (wantVideo, wantAudio) = (WantVideo(output), WantAudio(output));
             var soft = wantVideo ? spec.Operations.OfType<SubtitlesOperation>().LastOrDefault(o => o.Mode == SubtitleMode.Soft) : null;
-            var command = Base(spec, context.InputFile, i == 0 ? context.OutputFile : context.ExtraOutputFiles[i - 1], chain.SpeedFactor)
+            var command = Base(spec, context.InputFile, i == 0 ? context.OutputFile : context.ExtraOutputFiles[i - 1], chain.SpeedFactor, join)
                 .With(new StreamMapStep(wantVideo, wantAudio) { KeepSubtitles = soft is not null });
             if (soft is not null)
             {
@@ -176,7 +189,7 @@ public static class JobPlanner
     /// </summary>
     public static bool RequiresProbe(JobSpec spec) =>
         spec.Output.Video is { TwoPass: true }
-        || spec.Operations.Any(o => o is WatermarkOperation
+        || spec.Operations.Any(o => o is WatermarkOperation or ConcatOperation
             or FadeOperation { Direction: FadeDirection.Out, Start: null }
             or NormalizeOperation { TwoPass: true });
 
@@ -197,8 +210,11 @@ public static class JobPlanner
     }
 
     /// <summary>The output duration for a spec, given the probed input (trim first, then speed changes).</summary>
-    public static double? ExpectedDuration(JobSpec spec, MediaInfo input) =>
-        ExpectedDuration(input.DurationSeconds, spec.Operations.OfType<TrimOperation>().LastOrDefault()) / SpeedFactor(spec);
+    public static double? ExpectedDuration(JobSpec spec, MediaInfo input) => ExpectedDuration(spec, input, []);
+
+    /// <summary>The output duration with joined files: their lengths add up before the trim and speed changes.</summary>
+    public static double? ExpectedDuration(JobSpec spec, MediaInfo input, IReadOnlyList<MediaInfo> joined) =>
+        ExpectedDuration(JoinedSeconds(input, joined), spec.Operations.OfType<TrimOperation>().LastOrDefault()) / SpeedFactor(spec);
 
     /// <summary>The output's length: the input's, minus the trim start, capped by the trim duration.</summary>
     public static double? ExpectedDuration(double? inputSeconds, TrimOperation? trim)
@@ -221,17 +237,46 @@ public static class JobPlanner
     /// <summary>The product of every speed change (output time = input time ÷ factor).</summary>
     public static double SpeedFactor(JobSpec spec) => spec.Operations.OfType<SpeedOperation>().Aggregate(1.0, (f, s) => f * s.Factor);
 
-    /// <summary>Input seek and duration; the duration is in output time, so a speed change divides it.</summary>
-    private static FfmpegCommand Base(JobSpec spec, string inputFile, string outputFile, double speed)
+    /// <summary>
+    /// Joined inputs, then the seek and duration; the duration is in output time, so a speed change divides it. After
+    /// a join the seek applies to the joined timeline, so it moves to the output side.
+    /// </summary>
+    private static FfmpegCommand Base(JobSpec spec, string inputFile, string outputFile, double speed, ConcatStep? join)
     {
         var command = FfmpegCommand.For(inputFile, outputFile);
+        if (join is not null)
+        {
+            command.With(join);
+        }
+
         if (spec.Operations.OfType<TrimOperation>().LastOrDefault() is { } trim)
         {
-            command.With(new TrimStep(trim.Start, trim.Duration / speed));
+            command.With(new TrimStep(trim.Start, trim.Duration / speed) { SeekOnOutput = join is not null });
         }
 
         return command;
     }
+
+    /// <summary>The join of a concat operation, sized and timed like the job's input.</summary>
+    private static ConcatStep? JoinStep(JobSpec spec, MediaInfo? input, PlanContext context)
+    {
+        if (spec.Operations.OfType<ConcatOperation>().FirstOrDefault() is not { } concat)
+        {
+            return null;
+        }
+
+        if (input is null || context.ConcatInputs.Count != concat.Inputs.Count)
+        {
+            throw new ArgumentException("A join needs the probes of the job's input and of every joined file.", nameof(context));
+        }
+
+        var video = input.FirstVideo;
+        return new ConcatStep([.. concat.Inputs.Select(context.ResolveFile)], video?.Width ?? 0, video?.Height ?? 0, video?.FrameRate is > 0 ? video.FrameRate.Value : 25);
+    }
+
+    /// <summary>The length of the input with every joined file after it (null when one is unknown).</summary>
+    public static double? JoinedSeconds(MediaInfo input, IReadOnlyList<MediaInfo> joined) =>
+        joined.Aggregate(input.DurationSeconds, (total, next) => total + next.DurationSeconds);
 
     private static void AddVideo(FfmpegCommand command, FilterChain chain, VideoSpec video, PlanContext context, int? pass, string passLog)
     {

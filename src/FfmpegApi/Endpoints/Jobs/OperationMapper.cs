@@ -15,8 +15,11 @@ internal sealed class OperationMapper(JsonFields fields, StorageMounts mounts)
     public static readonly string[] Supported =
     [
         "trim", "scale", "resize", "crop", "pad", "letterbox", "rotate", "flip", "fps", "speed", "watermark", "text",
-        "denoise", "sharpen", "deinterlace", "color", "grayscale", "fade", "volume", "normalize", "remove_audio", "subtitles",
+        "denoise", "sharpen", "deinterlace", "color", "grayscale", "fade", "volume", "normalize", "remove_audio", "subtitles", "concat",
     ];
+
+    /// <summary>Files one concat may join after the job's input.</summary>
+    public const int MaxJoined = 9;
 
     private static readonly string[] SubtitleExtensions = [".srt", ".ass", ".ssa", ".vtt"];
 
@@ -80,6 +83,7 @@ internal sealed class OperationMapper(JsonFields fields, StorageMounts mounts)
                 "normalize" => Normalize(operation, path),
                 "remove_audio" => Only(operation, path, [], () => new RemoveAudioOperation()),
                 "subtitles" => Subtitles(operation, path),
+                "concat" => Concat(operation, path),
                 null => Missing(path),
                 _ => Unknown(type, path),
             };
@@ -97,6 +101,16 @@ internal sealed class OperationMapper(JsonFields fields, StorageMounts mounts)
         if (result.OfType<SubtitlesOperation>().Count() > 1)
         {
             Errors.Add("operations", "At most one subtitles operation per job.", InvalidOperation);
+        }
+
+        if (result.OfType<ConcatOperation>().Count() > 1)
+        {
+            Errors.Add("operations", "At most one concat operation per job (list every file in its 'inputs').", InvalidOperation);
+        }
+
+        if (result.Any(o => o is ConcatOperation) && result.Any(o => o is SubtitlesOperation { Mode: SubtitleMode.Soft }))
+        {
+            Errors.Add("operations", "A subtitle track cannot be added to joined inputs; burn the subtitles in instead.", InvalidOperation);
         }
 
         return result;
@@ -274,6 +288,39 @@ internal sealed class OperationMapper(JsonFields fields, StorageMounts mounts)
         }
 
         return new TextOperation(text, position, size, color, box, margin, start, end);
+    }
+
+    private ConcatOperation? Concat(JsonElement op, string path)
+    {
+        fields.RejectUnknown(op, path, InvalidOperation, "type", "inputs");
+        if (!op.TryGetProperty("inputs", out var inputs) || inputs.ValueKind != JsonValueKind.Array || inputs.GetArrayLength() is 0 or > MaxJoined)
+        {
+            Errors.Add($"{path}.inputs", $"Required: 1 to {MaxJoined} paths to join after the job's input.", InvalidOperation);
+            return null;
+        }
+
+        var files = new List<string>();
+        var index = 0;
+        foreach (var item in inputs.EnumerateArray())
+        {
+            var field = $"{path}.inputs[{index++}]";
+            var text = item.ValueKind == JsonValueKind.String ? item.GetString() : null;
+            if (string.IsNullOrWhiteSpace(text) || !mounts.TryResolve(text, out var resolved, out _))
+            {
+                Errors.Add(field, text is null ? "Must be a path string." : "Not a path inside a storage mount.", InvalidOperation, text);
+                continue;
+            }
+
+            if (!File.Exists(resolved!.PhysicalPath) || new FileInfo(resolved.PhysicalPath).Length == 0)
+            {
+                Errors.Add(field, $"Input file not found: {resolved.VirtualPath}", InvalidOperation);
+                continue;
+            }
+
+            files.Add(resolved.VirtualPath);
+        }
+
+        return files.Count == index ? new ConcatOperation(files) : null;
     }
 
     private SubtitlesOperation? Subtitles(JsonElement op, string path)

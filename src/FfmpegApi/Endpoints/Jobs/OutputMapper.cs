@@ -271,7 +271,7 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
             var operation = operations![i];
             var name = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(operation.GetType().Name.Replace("Operation", string.Empty, StringComparison.Ordinal));
             var path = $"operations[{i}]";
-            var changesTime = operation is SpeedOperation or FadeOperation;
+            var changesTime = operation is SpeedOperation or FadeOperation or ConcatOperation;
             if (operation is SubtitlesOperation { Mode: SubtitleMode.Soft })
             {
                 // A track is muxed, not drawn: copy is fine, but the container must carry it and only one output may.
