@@ -57,6 +57,25 @@ for await (const chunk of response.body) {
 }
 check(terminal?.name === 'completed' && terminal.data.output_size > 0, `terminal event ${JSON.stringify(terminal)}`);
 
+// The original's /analyze, /stream and /estimate bodies, unchanged.
+async function post(path, body) {
+  const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+const analyze = await post('/analyze', { input: '/storage/input/short.mp4', reference: '/storage/input/short.mp4', metrics: ['psnr', 'ssim'] });
+check(analyze.status === 202, `analyze answered ${analyze.status}`);
+const analysis = await waitFor(analyze.body.job.id, ['completed', 'failed']);
+check(analysis.status === 'completed' && analysis.analysis.metrics.ssim.mean >= 0.99, `analysis ${JSON.stringify(analysis.analysis ?? analysis.error)}`);
+
+const stream = await post('/stream', { input: '/storage/input/short.mp4', output: '/storage/output/js-stream', type: 'dash', variants: [{ resolution: '240p', bitrate: '300k' }], segment_duration: 1 });
+check(stream.status === 202, `stream answered ${stream.status}`);
+const packaged = await waitFor(stream.body.job.id, ['completed', 'failed']);
+check(packaged.status === 'completed' && packaged.output.path.endsWith('/js-stream/manifest.mpd'), `stream job ${JSON.stringify(packaged.error ?? packaged.output)}`);
+
+const estimate = await post('/estimate', { input: '/storage/input/short.mp4', output: { format: 'webm' } });
+check(estimate.status === 200 && estimate.body.estimated.output_size_bytes > 0 && estimate.body.resources.cpu_cores >= 1, `estimate ${JSON.stringify(estimate.body)}`);
+
 const health = await (await fetch(`${base}/health`)).json();
 check(['healthy', 'degraded'].includes(health.status), 'health');
 

@@ -91,6 +91,24 @@ with requests.get(f"{BASE}/jobs/{sse_id}/events", headers=HEADERS, stream=True, 
 check(terminal is not None and terminal[0] == "completed", f"terminal event: {terminal}")
 check(terminal[1]["output_path"].endswith(".mkv") and terminal[1]["output_size"] > 0, "terminal event carries the output")
 
+# The original's /analyze, /stream and /estimate bodies, unchanged.
+r = requests.post(f"{BASE}/analyze", json={"input": "/storage/input/short.mp4", "reference": "/storage/input/short.mp4", "metrics": ["vmaf", "psnr"]}, headers=HEADERS, timeout=10)
+check(r.status_code in (200, 202), f"analyze answered {r.status_code}: {r.text}")
+analysis = wait_for(r.json()["job"]["id"], ("completed", "failed"))
+check(analysis["status"] == "completed", f"analysis ended {analysis['status']}: {analysis.get('error')}")
+check(analysis["progress_details"]["quality"]["vmaf"] >= 99 and analysis["analysis"]["metrics"]["psnr"]["mean"] >= 60, f"quality of identical inputs: {analysis['analysis']}")
+
+r = requests.post(f"{BASE}/stream", json={"input": "/storage/input/short.mp4", "output": "/storage/output/py-stream", "type": "hls",
+                                         "variants": [{"resolution": "240p", "bitrate": "400k"}], "segment_duration": 1}, headers=HEADERS, timeout=10)
+check(r.status_code in (200, 202), f"stream answered {r.status_code}: {r.text}")
+stream = wait_for(r.json()["job"]["id"], ("completed", "failed"))
+check(stream["status"] == "completed" and stream["output"]["path"] == "/storage/output/py-stream/master.m3u8", f"stream job: {stream.get('error')} {stream['output']}")
+
+r = requests.post(f"{BASE}/estimate", json={"input": "/storage/input/short.mp4", "output": "mp4"}, headers=HEADERS, timeout=30)
+check(r.status_code == 200, f"estimate answered {r.status_code}: {r.text}")
+estimate = r.json()
+check(estimate["estimated"]["duration_seconds"] > 0 and estimate["estimated"]["output_size_bytes"] > 0 and "resources" in estimate, f"estimate: {estimate}")
+
 # Probes and discovery without a key.
 health = requests.get(f"{BASE}/health", timeout=10).json()
 check(health["status"] in ("healthy", "degraded") and set(health["components"]) == {"database", "queue", "storage", "ffmpeg"}, f"health: {health}")
