@@ -22,6 +22,10 @@ public sealed class ThumbnailTests
         png.Times.ShouldBe([0, 0.5, 1, 1.5]);
         string.Join(' ', png.Pass.Command.ToArguments()).ShouldContain("-c:v png");
         Plan(new ThumbnailSpec(ThumbnailMode.One)).Times.ShouldBe([0.2], "default: 10 % into the video");
+        var sequence = Plan(new ThumbnailSpec(ThumbnailMode.Sequence, Fps: 2, Format: "png"));
+        sequence.Times.ShouldBe([0, 0.5, 1, 1.5]);
+        string.Join(' ', sequence.Pass.Command.ToArguments()).ShouldContain("-vf fps=2,scale=");
+        sequence.FilePattern.ShouldEndWith("frame_%04d.png");
     }
 
     [Fact]

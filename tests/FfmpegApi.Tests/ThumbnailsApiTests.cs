@@ -49,6 +49,19 @@ public sealed class ThumbnailsApiTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Image_sequences_every_frame_or_at_a_rate()
+    {
+        var every = await RunAsync("""{"input":"/storage/input/short.mp4","mode":"sequence","width":64}""");
+        var frames = every["thumbnails"]!["images"]!.AsArray();
+        frames.Count.ShouldBe(50);
+        frames[1]!["time"]!.GetValue<double>().ShouldBe(0.04);
+        frames[49]!["path"]!.GetValue<string>().ShouldEndWith("/frame_0050.jpg");
+        var sampled = await RunAsync("""{"input":"/storage/input/short.mp4","mode":"sequence","fps":5,"format":"png","width":64}""");
+        sampled["thumbnails"]!["images"]!.AsArray().Count.ShouldBe(10);
+        (await TestMedia.ImageAsync(_server.Physical(sampled["output"]!["path"]!.GetValue<string>()))).ShouldBe(("png", 64, 48));
+    }
+
+    [Fact]
     public async Task Sprite_sheets_with_a_storyboard_index()
     {
         var done = await RunAsync("""{"input":"/storage/input/ten.mp4","mode":"interval","interval":1,"width":64,"sprite":{"columns":3,"rows":2},"output":"/storage/output/board"}""");
@@ -77,6 +90,7 @@ public sealed class ThumbnailsApiTests(ServerFixture fixture)
     [InlineData("""{"input":"/storage/input/ten.mp4","count":2,"sprite":{"columns":50}}""", "sprite.columns")]
     [InlineData("""{"input":"/storage/input/ten.mp4","output":"/storage/input"}""", "output")]
     [InlineData("""{"input":"/storage/input/ten.mp4","width":8}""", "width")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","mode":"count","count":3,"fps":2}""", "fps")]
     public async Task Bad_thumbnail_bodies_name_the_field(string body, string field)
     {
         var (status, problem) = await _client.PostJsonAsync("/api/v1/thumbnails", body);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using FfmpegApi.Media.Commands;
+using FfmpegApi.Media.Commands.Filtergraph;
 using FfmpegApi.Media.Probe;
 
 namespace FfmpegApi.Media.Thumbnails;
@@ -26,8 +27,8 @@ public static class ThumbnailPlanner
         width = Math.Max(2, width - (width % 2));
         var height = Math.Max(2, (int)Math.Round(width * (double)video.Height.Value / video.Width.Value / 2) * 2);
         var duration = input.DurationSeconds ?? video.DurationSeconds;
-        var (times, spacing) = Times(spec, duration);
-        var prefix = spec.Sprite is null ? "thumb" : "sprite";
+        var (times, spacing) = Times(spec, input, duration);
+        var prefix = spec.Sprite is not null ? "sprite" : spec.Mode == ThumbnailMode.Sequence ? "frame" : "thumb";
         var pattern = Path.Combine(directory, $"{prefix}_%04d.{spec.Format}");
         var command = FfmpegCommand.For(inputFile, pattern);
         if (spec.Mode == ThumbnailMode.One)
@@ -36,7 +37,14 @@ public static class ThumbnailPlanner
         }
 
         var filters = new List<string>();
-        if (spec.Mode != ThumbnailMode.One)
+        if (spec.Mode == ThumbnailMode.Sequence)
+        {
+            if (spec.Fps is { } rate)
+            {
+                filters.Add($"fps={FilterEscaping.Number(rate)}");
+            }
+        }
+        else if (spec.Mode != ThumbnailMode.One)
         {
             // The first frame, then the first frame at least one spacing after the last one picked. (The fps filter
             // rounds at the end and can drop the last image; select follows the real frame times.)
@@ -73,7 +81,7 @@ public static class ThumbnailPlanner
         return vtt.ToString();
     }
 
-    private static (List<double> Times, double Spacing) Times(ThumbnailSpec spec, double? duration)
+    private static (List<double> Times, double Spacing) Times(ThumbnailSpec spec, MediaInfo input, double? duration)
     {
         switch (spec.Mode)
         {
@@ -89,6 +97,10 @@ public static class ThumbnailPlanner
                 var length = duration ?? throw new PlanningException("Evenly spaced thumbnails need an input with a known duration.");
                 var spacing = length / spec.Count!.Value;
                 return ([.. Enumerable.Range(0, spec.Count.Value).Select(i => Math.Round(i * spacing, 3))], spacing);
+            case ThumbnailMode.Sequence:
+                var rate = spec.Fps ?? input.FirstVideo?.FrameRate ?? 25;
+                var frames = duration is { } seconds ? Math.Min(ThumbnailSpec.MaxSequenceFrames, Math.Max(1, (int)Math.Ceiling(seconds * rate))) : ThumbnailSpec.MaxSequenceFrames;
+                return ([.. Enumerable.Range(0, frames).Select(i => Math.Round(i / rate, 3))], 1 / rate);
             default:
                 var every = spec.Interval!.Value;
                 var n = duration is { } dd ? Math.Min(ThumbnailSpec.MaxImages, Math.Max(1, (int)Math.Ceiling(dd / every))) : ThumbnailSpec.MaxImages;

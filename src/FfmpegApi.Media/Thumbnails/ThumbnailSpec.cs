@@ -10,6 +10,9 @@ public enum ThumbnailMode
 
     /// <summary>One image every <see cref="ThumbnailSpec.Interval"/> seconds.</summary>
     Interval,
+
+    /// <summary>An image sequence: every frame, or <see cref="ThumbnailSpec.Fps"/> frames per second.</summary>
+    Sequence,
 }
 
 /// <summary>A sprite sheet layout: thumbnails tiled <see cref="Columns"/> × <see cref="Rows"/> per sheet.</summary>
@@ -26,10 +29,14 @@ public sealed record ThumbnailSpec(
     double? Interval = null,
     int? Width = null,
     string Format = "jpg",
-    SpriteLayout? Sprite = null)
+    SpriteLayout? Sprite = null,
+    double? Fps = null)
 {
     /// <summary>Upper bound on images per job (and on sprite tiles), whatever the duration.</summary>
     public const int MaxImages = 1000;
+
+    /// <summary>Upper bound on the frames of an image sequence.</summary>
+    public const int MaxSequenceFrames = 10_000;
 
     public static readonly string[] Formats = ["jpg", "png", "webp"];
 }

@@ -43,8 +43,8 @@ public static class ThumbnailsEndpoints
 /// <summary>Maps a thumbnails body; the output is a new directory (nothing stored is overwritten).</summary>
 public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities)
 {
-    private static readonly string[] TopLevel = ["input", "mode", "time", "count", "interval", "width", "format", "sprite", "output", "options", "priority"];
-    private static readonly string[] Modes = ["single", "count", "interval"];
+    private static readonly string[] TopLevel = ["input", "mode", "time", "count", "interval", "fps", "width", "format", "sprite", "output", "options", "priority"];
+    private static readonly string[] Modes = ["single", "count", "interval", "sequence"];
 
     public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
     {
@@ -65,7 +65,12 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
             errors.Add("mode", $"Must be one of: {string.Join(", ", Modes)}.", InvalidRequest, modeText, Modes);
         }
 
-        var mode = modeText switch { "count" => ThumbnailMode.Count, "interval" => ThumbnailMode.Interval, _ => ThumbnailMode.One };
+        var mode = modeText switch { "count" => ThumbnailMode.Count, "interval" => ThumbnailMode.Interval, "sequence" => ThumbnailMode.Sequence, _ => ThumbnailMode.One };
+        var fps = fields.Number(body, "fps", string.Empty, InvalidRequest, 0.01, 240);
+        if (fps is not null && mode != ThumbnailMode.Sequence)
+        {
+            errors.Add("fps", "'fps' applies to mode 'sequence'.", InvalidRequest);
+        }
         var time = fields.Seconds(body, "time", string.Empty, InvalidRequest);
         var count = fields.Int(body, "count", string.Empty, InvalidRequest, 1, ThumbnailSpec.MaxImages);
         var interval = fields.Number(body, "interval", string.Empty, InvalidRequest, 0.1, 3600);
@@ -87,14 +92,14 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
         }
 
         var sprite = MapSprite(body, mode, fields);
-        var output = MapDirectory(body, jobId, sprite is null ? $"thumb_0001.{format}" : "storyboard.vtt", fields);
+        var output = MapDirectory(body, jobId, sprite is not null ? "storyboard.vtt" : mode == ThumbnailMode.Sequence ? $"frame_0001.{format}" : $"thumb_0001.{format}", fields);
         var (priority, timeout) = shared.MapOptions(body, fields);
         if (errors.Any || input is null || output is null)
         {
             return (null, errors);
         }
 
-        var spec = new ThumbnailSpec(mode, time, count, interval, width, format, sprite);
+        var spec = new ThumbnailSpec(mode, time, count, interval, width, format, sprite, fps);
         return (new JobSpec(input, new OutputSpec(output, format, null, null), [], priority, timeout) { Thumbnails = spec }, errors);
     }
 
@@ -144,6 +149,6 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
 }
 
 /// <summary>The thumbnails body, for the OpenAPI document.</summary>
-public sealed record ThumbnailsRequest(string Input, string? Mode, JsonElement? Time, int? Count, double? Interval, int? Width, string? Format, SpriteRequest? Sprite, string? Output, ConvertOptions? Options, string? Priority);
+public sealed record ThumbnailsRequest(string Input, string? Mode, JsonElement? Time, int? Count, double? Interval, double? Fps, int? Width, string? Format, SpriteRequest? Sprite, string? Output, ConvertOptions? Options, string? Priority);
 
 public sealed record SpriteRequest(int? Columns, int? Rows);
