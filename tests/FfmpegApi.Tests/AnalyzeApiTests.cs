@@ -60,6 +60,21 @@ public sealed class AnalyzeApiTests(ServerFixture fixture)
         report["metrics"]!["vmaf"]!["harmonic_mean"]!.GetValue<double>().ShouldBeLessThanOrEqualTo(report["metrics"]!["vmaf"]!["mean"]!.GetValue<double>());
     }
 
+    [Fact]
+    public async Task An_analysis_can_be_cancelled_while_it_runs()
+    {
+        var (status, created) = await _client.PostJsonAsync("/api/v1/analyze", """{"input":"/storage/input/long.mp4","reference":"/storage/input/long.mp4","metrics":["vmaf","psnr"]}""");
+        status.ShouldBe(HttpStatusCode.Accepted);
+        var id = created!["job"]!["id"]!.GetValue<string>();
+        await _client.WaitForAsync(id, TimeSpan.FromSeconds(60), "processing");
+        var response = await _client.DeleteAsync(new Uri($"/api/v1/jobs/{id}", UriKind.Relative), TestContext.Current.CancellationToken);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var done = await _client.WaitForEndAsync(id);
+        done["status"]!.GetValue<string>().ShouldBe("cancelled");
+        done["analysis"].ShouldBeNull();
+        File.Exists(_server.Physical(done["output"]!["path"]!.GetValue<string>())).ShouldBeFalse();
+    }
+
     [Theory]
     [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/short.mp4","metrics":["bogus"]}""", "metrics")]
     [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/short.mp4","metrics":[]}""", "metrics")]

@@ -99,7 +99,22 @@ public sealed partial class StreamApiTests(ServerFixture fixture)
         probe.FirstVideo.Width.ShouldBe(320);
     }
 
+    [Fact]
+    public async Task A_thumbnails_track_adds_sprites_and_a_storyboard_to_the_package()
+    {
+        var done = await PackageAsync("""{"input":"/storage/input/ten.mp4","variants":[{"resolution":"240p"}],"segment_duration":2,"thumbnails":{"interval":2,"width":80}}""");
+        var vtt = done["streaming"]!["thumbnails_vtt"]!.GetValue<string>();
+        vtt.ShouldEndWith("/thumbnails/storyboard.vtt");
+        var lines = await File.ReadAllLinesAsync(_server.Physical(vtt), TestContext.Current.CancellationToken);
+        lines[0].ShouldBe("WEBVTT");
+        lines.Count(l => l.Contains("-->", StringComparison.Ordinal)).ShouldBe(5);
+        lines.ShouldContain("sprite_0001.jpg#xywh=160,0,80,44");
+        (await TestMedia.ImageAsync(Path.Combine(Path.GetDirectoryName(_server.Physical(vtt))!, "sprite_0001.jpg"))).ShouldBe(("mjpeg", 400, 220));
+    }
+
     [Theory]
+    [InlineData("""{"input":"/storage/input/short.mp4","thumbnails":{"interval":0}}""", "thumbnails.interval")]
+    [InlineData("""{"input":"/storage/input/short.mp4","thumbnails":"yes"}""", "thumbnails")]
     [InlineData("""{"input":"/storage/input/short.mp4","type":"smooth"}""", "type")]
     [InlineData("""{"input":"/storage/input/short.mp4","type":"dash","segment_type":"ts"}""", "segment_type")]
     [InlineData("""{"input":"/storage/input/short.mp4","type":"hls","output":"/storage/output/x.mpd"}""", "output")]

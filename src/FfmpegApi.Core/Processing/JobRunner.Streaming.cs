@@ -4,12 +4,16 @@ using FfmpegApi.Core.Storage;
 using FfmpegApi.Media.Commands;
 using FfmpegApi.Media.Specs;
 using FfmpegApi.Media.Streaming;
+using FfmpegApi.Media.Thumbnails;
 
 namespace FfmpegApi.Core.Processing;
 
 /// <summary>Adaptive-streaming jobs: probe, plan the ladder, package in one ffmpeg run, publish the directory.</summary>
 public sealed partial class JobRunner
 {
+    /// <summary>Share of a packaging job's progress given to its thumbnails track.</summary>
+    private const double ThumbnailTrackWeight = 0.1;
+
     private async Task<(OutputMetadata Metadata, string ResultJson)> PackageAsync(RunState state, JobSpec spec, StreamingSpec streaming, ResolvedPath input, ResolvedPath output)
     {
         var info = await ProbeOrFailAsync(input, state);
@@ -27,7 +31,20 @@ public sealed partial class JobRunner
         state.ExpectedSeconds = plan.ExpectedDurationSeconds;
         state.Run.Log.Add(Line($"ladder: {string.Join(", ", plan.Renditions.Select(r => $"{r.Width}x{r.Height}@{r.BitrateBps / 1000}k"))}{(plan.Dropped.Count > 0 ? $"; dropped above the source: {string.Join(", ", plan.Dropped)}" : string.Empty)}"));
         Directory.CreateDirectory(package);
-        await RunPassAsync(state, plan.Pass, 0, null);
+        var packageWeight = streaming.Thumbnails is null ? 1 : 1 - ThumbnailTrackWeight;
+        await RunPassAsync(state, plan.Pass with { Weight = packageWeight }, 0, null);
+        string? storyboard = null;
+        if (streaming.Thumbnails is { } track)
+        {
+            // A second, cheap pass (one frame per interval, small tiles): scrubbing previews beside the renditions.
+            var thumbs = Path.Combine(package, "thumbnails");
+            Directory.CreateDirectory(thumbs);
+            var layout = new SpriteLayout(5, 5);
+            var thumbPlan = ThumbnailPlanner.Plan(new ThumbnailSpec(ThumbnailMode.Interval, Interval: track.IntervalSeconds, Width: track.Width, Sprite: layout), info, input.PhysicalPath, thumbs);
+            await RunPassAsync(state, thumbPlan.Pass with { Weight = ThumbnailTrackWeight }, packageWeight, null);
+            await WriteStoryboardAsync(thumbPlan, layout, [.. Directory.GetFiles(thumbs).Order(StringComparer.Ordinal)], Path.Combine(thumbs, "storyboard.vtt"), info.DurationSeconds, state.Run.Token);
+            storyboard = "thumbnails/storyboard.vtt";
+        }
 
         var manifestName = Path.GetFileName(output.PhysicalPath);
         var produced = Path.Combine(package, streaming.Format == StreamingFormat.Hls ? PackagingStep.HlsMaster : PackagingStep.DashManifest);
@@ -53,7 +70,8 @@ public sealed partial class JobRunner
             plan.Audio ? streaming.AudioBitrateBps : null,
             streaming.SegmentSeconds,
             streaming.Format == StreamingFormat.Dash || streaming.Segments == SegmentContainer.Fmp4 ? "fmp4" : "ts",
-            plan.Dropped);
+            plan.Dropped)
+        { ThumbnailsVtt = storyboard is null ? null : $"{virtualDir}/{storyboard}" };
         return (metadata, JsonSerializer.Serialize(result, JsonDefaults.Options));
     }
 }

@@ -40,11 +40,7 @@ public sealed partial class JobRunner
         List<ThumbnailImage> listed;
         if (thumbnails.Sprite is { } layout)
         {
-            // The tile filter emits a sheet per Columns×Rows thumbnails; the last one may be partly empty.
-            var count = Math.Min(plan.Times.Count, files.Count * layout.Columns * layout.Rows);
-            var times = plan.Times.Take(count).ToList();
-            var vtt = ThumbnailPlanner.StoryboardVtt(times, plan.Spacing, layout, plan.Width, plan.Height, i => Path.GetFileName(files[Math.Min(i, files.Count - 1)]), info.DurationSeconds);
-            await File.WriteAllTextAsync(Path.Combine(images, Path.GetFileName(output.PhysicalPath)), vtt, state.Run.Token);
+            await WriteStoryboardAsync(plan, layout, files, Path.Combine(images, Path.GetFileName(output.PhysicalPath)), info.DurationSeconds, state.Run.Token);
             sprite = new SpriteResult(output.VirtualPath, [.. files.Select(Virtual)], layout.Columns, layout.Rows, plan.Width, plan.Height, plan.Spacing);
             listed = [];
         }
@@ -58,5 +54,16 @@ public sealed partial class JobRunner
         var metadata = new OutputMetadata(output.VirtualPath, size, null, thumbnails.Format, thumbnails.Format == "jpg" ? "mjpeg" : thumbnails.Format, null, plan.Width, plan.Height, null, null, null);
         var result = new ThumbnailResult(thumbnails.Format, plan.Width, plan.Height, listed, sprite);
         return (metadata, JsonSerializer.Serialize(result, JsonDefaults.Options));
+    }
+
+    /// <summary>
+    /// The WebVTT index of sprite sheets. The tile filter emits a sheet per Columns×Rows thumbnails (the last may be
+    /// partly empty), so only the times that landed on a sheet get a cue.
+    /// </summary>
+    private static Task WriteStoryboardAsync(ThumbnailPlan plan, SpriteLayout layout, List<string> sheets, string vttFile, double? duration, CancellationToken cancellationToken)
+    {
+        var count = Math.Min(plan.Times.Count, sheets.Count * layout.Columns * layout.Rows);
+        var vtt = ThumbnailPlanner.StoryboardVtt([.. plan.Times.Take(count)], plan.Spacing, layout, plan.Width, plan.Height, i => Path.GetFileName(sheets[Math.Min(i, sheets.Count - 1)]), duration);
+        return File.WriteAllTextAsync(vttFile, vtt, cancellationToken);
     }
 }

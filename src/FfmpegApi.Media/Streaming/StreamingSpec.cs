@@ -27,7 +27,14 @@ public sealed record StreamingSpec(
     IReadOnlyList<RenditionRequest>? Variants,
     double SegmentSeconds = 6,
     SegmentContainer Segments = SegmentContainer.Ts,
-    long AudioBitrateBps = 128_000);
+    long AudioBitrateBps = 128_000)
+{
+    /// <summary>An optional thumbnails track: sprite sheets and a WebVTT storyboard in <c>thumbnails/</c> of the package.</summary>
+    public ThumbnailTrack? Thumbnails { get; init; }
+}
+
+/// <summary>Scrubbing previews for a package: one tile every <see cref="IntervalSeconds"/>, <see cref="Width"/> wide.</summary>
+public sealed record ThumbnailTrack(double IntervalSeconds = 5, int Width = 160);
 
 /// <summary>A planned rung: even dimensions, a bitrate capped at the source's, and its VBV.</summary>
 public sealed record Rendition(string Name, int Width, int Height, long BitrateBps)
@@ -45,6 +52,10 @@ public sealed record StreamingResult(
     long? AudioBitrate,
     double SegmentDuration,
     string SegmentType,
-    IReadOnlyList<string> Dropped);
+    IReadOnlyList<string> Dropped)
+{
+    /// <summary>The storyboard (WebVTT) of the thumbnails track, when one was asked for.</summary>
+    public string? ThumbnailsVtt { get; init; }
+}
 
 public sealed record RenditionView(string Name, int Width, int Height, long Bitrate, string? Playlist);

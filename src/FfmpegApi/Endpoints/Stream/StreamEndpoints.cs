@@ -46,6 +46,7 @@ public sealed record StreamRequest(
     double? SegmentDuration,
     string? SegmentType,
     string? AudioBitrate,
+    System.Text.Json.JsonElement? Thumbnails,
     ConvertOptions? Options,
     string? Priority);
 

@@ -16,7 +16,7 @@ namespace FfmpegApi.Endpoints.Stream;
 public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities)
 {
     public const int MaxVariants = 8;
-    private static readonly string[] TopLevel = ["input", "output", "type", "variants", "segment_duration", "segment_type", "audio_bitrate", "options", "priority"];
+    private static readonly string[] TopLevel = ["input", "output", "type", "variants", "segment_duration", "segment_type", "audio_bitrate", "thumbnails", "options", "priority"];
     private static readonly string[] Types = ["hls", "dash"];
     private static readonly string[] SegmentTypes = ["ts", "fmp4"];
 
@@ -45,6 +45,7 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
         var audioBitrate = BitrateOf(fields.String(body, "audio_bitrate", string.Empty, InvalidRequest), "audio_bitrate", fields) ?? 128_000;
         var variants = MapVariants(body, fields);
         var manifest = MapManifest(body, jobId, format, fields);
+        var thumbnails = MapThumbnails(body, fields);
         var (priority, timeout) = shared.MapOptions(body, fields);
         if (capabilities.Encoders.Count > 0 && !capabilities.HasEncoder("libx264"))
         {
@@ -56,7 +57,10 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
             return (null, errors);
         }
 
-        var streaming = new StreamingSpec(format, variants, segment, segmentType == "fmp4" || format == StreamingFormat.Dash ? SegmentContainer.Fmp4 : SegmentContainer.Ts, audioBitrate);
+        var streaming = new StreamingSpec(format, variants, segment, segmentType == "fmp4" || format == StreamingFormat.Dash ? SegmentContainer.Fmp4 : SegmentContainer.Ts, audioBitrate)
+        {
+            Thumbnails = thumbnails,
+        };
         return (new JobSpec(input, new OutputSpec(manifest, type, null, null), [], priority, timeout) { Streaming = streaming }, errors);
     }
 
@@ -97,6 +101,31 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
         }
 
         return result;
+    }
+
+    /// <summary><c>thumbnails</c>: <c>true</c> for the defaults, or <c>{ "interval": 5, "width": 160 }</c>.</summary>
+    private static ThumbnailTrack? MapThumbnails(JsonElement body, JsonFields fields)
+    {
+        if (!body.TryGetProperty("thumbnails", out var value) || value.ValueKind is JsonValueKind.Null or JsonValueKind.False)
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.True)
+        {
+            return new ThumbnailTrack();
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            fields.Errors.Add("thumbnails", "Must be true or an object like { \"interval\": 5, \"width\": 160 }.", InvalidRequest);
+            return null;
+        }
+
+        fields.RejectUnknown(value, "thumbnails", InvalidRequest, "interval", "width");
+        var interval = fields.Number(value, "interval", "thumbnails", InvalidRequest, 0.5, 600) ?? 5;
+        var width = fields.Int(value, "width", "thumbnails", InvalidRequest, 32, 640) ?? 160;
+        return new ThumbnailTrack(interval, width);
     }
 
     private string? MapManifest(JsonElement body, string jobId, StreamingFormat format, JsonFields fields)
