@@ -3,6 +3,7 @@ using FfmpegApi.Core.Auth;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
+using FfmpegApi.Endpoints.Admin;
 using FfmpegApi.Endpoints.Analyze;
 using FfmpegApi.Endpoints.Capabilities;
 using FfmpegApi.Endpoints.Estimate;
@@ -59,6 +60,7 @@ public static partial class AppHost
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddScoped<HealthProbe>();
         services.AddScoped<JobSubmitter>();
+        services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var network = builder.Configuration.GetSection(NetworkAccessOptions.Section).Get<NetworkAccessOptions>() ?? new NetworkAccessOptions();
         services.AddSingleton(new IpAllowlist(network.AllowedNetworks, network.TrustedProxies));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -67,7 +69,7 @@ public static partial class AppHost
             .AddPrometheusExporter());
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        services.AddAuthorization();
+        services.AddAuthorization(ScopePolicies.Add);
         services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "FFmpeg API";
@@ -91,13 +93,16 @@ public static partial class AppHost
         // Prometheus text format; public like the health probes (put it behind the network, see docs/configuration.md).
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Jobs").ProducesProblem(StatusCodes.Status401Unauthorized);
-        api.MapConvert();
-        api.MapAnalyze();
-        api.MapStream();
-        api.MapEstimate();
-        api.MapThumbnails();
+        // Scopes: creating jobs needs jobs:write, reading them jobs:read; /admin needs an admin key.
+        var write = api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsWrite);
+        write.MapConvert();
+        write.MapAnalyze();
+        write.MapStream();
+        write.MapEstimate();
+        write.MapThumbnails();
         api.MapJobs();
-        api.MapPresets();
+        api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsRead).MapPresets();
+        api.MapGroup("/admin").RequireAuthorization(ApiScopes.Admin).WithTags("Admin").MapAdminKeys();
         api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));
         return app;
     }

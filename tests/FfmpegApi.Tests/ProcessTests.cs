@@ -29,6 +29,32 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Keys_show_rotate_and_revoke_from_the_command_line()
+    {
+        var (exit, created) = await ServerProcess.RunCliAsync("keys", "create", "--name", "reader", "--scope", "jobs:read", "--expires-days", "7", "--data-dir", _dir);
+        exit.ShouldBe(0, created);
+        created.ShouldContain("scopes jobs:read)");
+        var id = created.Split("(id ")[1].Split(',')[0];
+
+        var (showExit, shown) = await ServerProcess.RunCliAsync("keys", "show", id, "--data-dir", _dir);
+        showExit.ShouldBe(0, shown);
+        shown.ShouldContain("scopes=jobs:read");
+        shown.ShouldContain("expires=");
+
+        var (rotateExit, rotated) = await ServerProcess.RunCliAsync("keys", "rotate", id, "--overlap-hours", "2", "--data-dir", _dir);
+        rotateExit.ShouldBe(0, rotated);
+        rotated.TrimEnd().Split('\n')[^1].ShouldStartWith("fa_");
+        rotated.ShouldContain($"Old key {id} works until");
+
+        var (revokeExit, revoked) = await ServerProcess.RunCliAsync("keys", "revoke", id, "--data-dir", _dir);
+        revokeExit.ShouldBe(0, revoked);
+        revoked.ShouldContain("revoked");
+        (await ServerProcess.RunCliAsync("keys", "rotate", id, "--data-dir", _dir)).ExitCode.ShouldBe(1);
+        (await ServerProcess.RunCliAsync("keys", "show", "nope", "--data-dir", _dir)).ExitCode.ShouldBe(1);
+        (await ServerProcess.RunCliAsync("keys", "create", "--name", "x", "--scope", "root", "--data-dir", _dir)).ExitCode.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task A_job_left_running_by_a_killed_process_is_requeued_and_completed_after_restart()
     {
         var port = ServerProcess.FreePort();

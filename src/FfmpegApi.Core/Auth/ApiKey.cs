@@ -23,4 +23,29 @@ public sealed class ApiKey
     public DateTime? RevokedAt { get; set; }
 
     public DateTime? LastUsedAt { get; set; }
+
+    /// <summary>The client address of the last use (recorded at most once a minute, like <see cref="LastUsedAt"/>).</summary>
+    public string? LastUsedIp { get; set; }
+
+    /// <summary>Space-separated scopes (<see cref="ApiScopes"/>); an admin key has every scope.</summary>
+    public string Scopes { get; set; } = ApiScopes.DefaultUser;
+
+    /// <summary>The key that replaced this one by rotation (this one stays valid until <see cref="ExpiresAt"/>).</summary>
+    public string? ReplacedById { get; set; }
+
+    public IReadOnlyList<string> ScopeList => IsAdmin ? ApiScopes.All : Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+}
+
+/// <summary>What a key may do. Endpoints require one; <c>admin</c> implies every scope and every tenant.</summary>
+public static class ApiScopes
+{
+    public const string Admin = "admin";
+    public const string JobsRead = "jobs:read";
+    public const string JobsWrite = "jobs:write";
+    public const string DefaultUser = JobsRead + " " + JobsWrite;
+
+    public static IReadOnlyList<string> All { get; } = [Admin, JobsRead, JobsWrite];
+
+    /// <summary>Scopes a non-admin key can hold.</summary>
+    public static IReadOnlyList<string> Grantable { get; } = [JobsRead, JobsWrite];
 }

@@ -8,6 +8,9 @@ namespace FfmpegApi.Core.Auth;
 /// <summary>A newly created key: the stored row and the plaintext, which is shown once and never stored.</summary>
 public sealed record CreatedApiKey(ApiKey Key, string Plaintext);
 
+/// <summary>What a new key is: null scopes means the default user scopes (jobs:read, jobs:write).</summary>
+public sealed record KeyRequest(string Name, bool IsAdmin, string? TenantId, IReadOnlyList<string>? Scopes = null, DateTime? ExpiresAt = null);
+
 /// <summary>
 /// Creates and validates API keys of the form <c>fa_{prefix}_{secret}</c>: the prefix finds the row, the
 /// SHA-256 of the secret is compared in constant time. The secret has 256 bits of entropy, so a plain hash
@@ -17,7 +20,10 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock)
 {
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
-    public async Task<CreatedApiKey> CreateAsync(string name, bool isAdmin, string? tenantId, CancellationToken cancellationToken)
+    public Task<CreatedApiKey> CreateAsync(string name, bool isAdmin, string? tenantId, CancellationToken cancellationToken) =>
+        CreateAsync(new KeyRequest(name, isAdmin, tenantId), cancellationToken);
+
+    public async Task<CreatedApiKey> CreateAsync(KeyRequest request, CancellationToken cancellationToken)
     {
         var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
@@ -25,12 +31,14 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock)
         var key = new ApiKey
         {
             Id = id,
-            Name = name,
-            TenantId = string.IsNullOrWhiteSpace(tenantId) ? id : tenantId,
+            Name = request.Name,
+            TenantId = string.IsNullOrWhiteSpace(request.TenantId) ? id : request.TenantId,
             Prefix = prefix,
             SecretHash = Hash(secret),
-            IsAdmin = isAdmin,
+            IsAdmin = request.IsAdmin,
+            Scopes = request.IsAdmin ? ApiScopes.Admin : string.Join(' ', request.Scopes ?? ApiScopes.Grantable),
             CreatedAt = clock.GetUtcNow().UtcDateTime,
+            ExpiresAt = request.ExpiresAt,
         };
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(cancellationToken);
@@ -38,7 +46,11 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock)
     }
 
     /// <summary>The key if the presented value is a valid, unrevoked, unexpired key; otherwise null.</summary>
-    public async Task<ApiKey?> ValidateAsync(string presented, CancellationToken cancellationToken)
+    public async Task<ApiKey?> ValidateAsync(string presented, CancellationToken cancellationToken) =>
+        await ValidateAsync(presented, null, cancellationToken);
+
+    /// <summary>Validates and records the use (time and client address, at most once a minute).</summary>
+    public async Task<ApiKey?> ValidateAsync(string presented, string? clientIp, CancellationToken cancellationToken)
     {
         if (!TryParse(presented, out var prefix, out var secret))
         {
@@ -60,12 +72,48 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock)
             return null;
         }
 
-        if (key.LastUsedAt is null || now - key.LastUsedAt > LastUsedResolution)
+        if (key.LastUsedAt is null || now - key.LastUsedAt > LastUsedResolution || (clientIp is not null && key.LastUsedIp != clientIp))
         {
-            await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), cancellationToken);
+            await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now).SetProperty(k => k.LastUsedIp, clientIp ?? key.LastUsedIp), cancellationToken);
         }
 
         return key;
+    }
+
+    public Task<List<ApiKey>> ListAsync(string? tenantId, CancellationToken cancellationToken) =>
+        db.ApiKeys.AsNoTracking().Where(k => tenantId == null || k.TenantId == tenantId).OrderBy(k => k.CreatedAt).ToListAsync(cancellationToken);
+
+    public Task<ApiKey?> FindAsync(string id, CancellationToken cancellationToken) =>
+        db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, cancellationToken);
+
+    /// <summary>Revokes a key at once (idempotent: the first revocation time is kept). Null when there is no such key.</summary>
+    public async Task<ApiKey?> RevokeAsync(string id, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null).ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
+        return await FindAsync(id, cancellationToken);
+    }
+
+    /// <summary>
+    /// Issues a replacement with the same name, tenant, scopes and expiry; the old key keeps working for
+    /// <paramref name="overlap"/> (then it expires) so clients can switch without downtime. Null when the key does
+    /// not exist or is revoked or expired.
+    /// </summary>
+    public async Task<(CreatedApiKey Replacement, ApiKey Previous)?> RotateAsync(string id, TimeSpan overlap, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var old = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, cancellationToken);
+        if (old is null || old.RevokedAt is not null || old.ExpiresAt <= now)
+        {
+            return null;
+        }
+
+        var replacement = await CreateAsync(new KeyRequest(old.Name, old.IsAdmin, old.TenantId, old.IsAdmin ? null : old.ScopeList, old.ExpiresAt), cancellationToken);
+        var until = now + overlap;
+        old.ExpiresAt = old.ExpiresAt is { } e && e < until ? e : until;
+        old.ReplacedById = replacement.Key.Id;
+        await db.SaveChangesAsync(cancellationToken);
+        return (replacement, old);
     }
 
     public Task<bool> AnyAsync(CancellationToken cancellationToken) => db.ApiKeys.AnyAsync(cancellationToken);

@@ -37,6 +37,10 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             key.Property(k => k.TenantId).HasMaxLength(64);
             key.Property(k => k.Prefix).HasMaxLength(32);
             key.HasIndex(k => k.Prefix).IsUnique();
+            key.Property(k => k.Scopes).HasMaxLength(200);
+            key.Property(k => k.LastUsedIp).HasMaxLength(64);
+            key.Property(k => k.ReplacedById).HasMaxLength(36);
+            key.Ignore(k => k.ScopeList);
         });
 
         ApplySnakeCase(modelBuilder);

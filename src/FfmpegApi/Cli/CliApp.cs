@@ -42,35 +42,88 @@ public static class CliApp
     private static Command KeysCommand(Option<string?> dataDir)
     {
         var name = new Option<string>("--name") { Description = "A label for the key", Required = true };
-        var admin = new Option<bool>("--admin") { Description = "Grant admin rights (sees every tenant)" };
+        var admin = new Option<bool>("--admin") { Description = "Grant admin rights (every scope, every tenant)" };
         var tenant = new Option<string?>("--tenant") { Description = "Tenant id (default: a new tenant of its own)" };
-        var create = new Command("create", "Create an API key; the key is the last line of stdout") { dataDir, name, admin, tenant };
+        var scopes = new Option<string[]>("--scope") { Description = $"A scope to grant (repeatable): {string.Join(", ", ApiScopes.Grantable)}. Default: both", AllowMultipleArgumentsPerToken = true };
+        var expires = new Option<int?>("--expires-days") { Description = "Expire the key after this many days" };
+        var create = new Command("create", "Create an API key; the key is the last line of stdout") { dataDir, name, admin, tenant, scopes, expires };
         create.SetAction(async (result, ct) =>
         {
-            await using var app = await OpenAsync(result, dataDir, ct);
-            await using var scope = app.Services.CreateAsyncScope();
-            var created = await scope.ServiceProvider.GetRequiredService<ApiKeyService>()
-                .CreateAsync(result.GetValue(name)!, result.GetValue(admin), result.GetValue(tenant), ct);
-            await Console.Out.WriteLineAsync($"Created key '{created.Key.Name}' (id {created.Key.Id}, tenant {created.Key.TenantId}{(created.Key.IsAdmin ? ", admin" : "")}). It is shown only once:");
-            await Console.Out.WriteLineAsync(created.Plaintext);
-            return 0;
+            var granted = result.GetValue(scopes) is { Length: > 0 } s ? s : null;
+            if (granted?.FirstOrDefault(g => !ApiScopes.Grantable.Contains(g)) is { } unknown)
+            {
+                await Console.Error.WriteLineAsync($"Unknown scope '{unknown}'. Grantable: {string.Join(", ", ApiScopes.Grantable)}; --admin for an admin key.");
+                return 2;
+            }
+
+            return await WithKeysAsync(result, dataDir, ct: ct, action: async keys =>
+            {
+                var days = result.GetValue(expires);
+                var created = await keys.CreateAsync(new KeyRequest(result.GetValue(name)!, result.GetValue(admin), result.GetValue(tenant), granted, days is { } d ? TimeProvider.System.GetUtcNow().UtcDateTime.AddDays(d) : null), ct);
+                await Console.Out.WriteLineAsync($"Created key '{created.Key.Name}' (id {created.Key.Id}, tenant {created.Key.TenantId}, scopes {string.Join(' ', created.Key.ScopeList)}). It is shown only once:");
+                await Console.Out.WriteLineAsync(created.Plaintext);
+                return 0;
+            });
         });
 
         var list = new Command("list", "List API keys (never their secrets)") { dataDir };
-        list.SetAction(async (result, ct) =>
+        list.SetAction((result, ct) => WithKeysAsync(result, dataDir, ct: ct, action: async keys =>
         {
-            await using var app = await OpenAsync(result, dataDir, ct);
-            await using var scope = app.Services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            foreach (var key in await db.ApiKeys.AsNoTracking().OrderBy(k => k.CreatedAt).ToListAsync(ct))
+            foreach (var key in await keys.ListAsync(null, ct))
             {
-                await Console.Out.WriteLineAsync($"{key.Id}  fa_{key.Prefix}_…  {key.Name}  tenant={key.TenantId}{(key.IsAdmin ? "  admin" : "")}{(key.RevokedAt is null ? "" : "  revoked")}");
+                await Console.Out.WriteLineAsync(Describe(key));
             }
 
             return 0;
-        });
+        }));
 
-        return new Command("keys", "Manage API keys") { create, list };
+        var id = new Argument<string>("id") { Description = "The key's id (from keys list)" };
+        var show = new Command("show", "Show one key (never its secret)") { dataDir, id };
+        show.SetAction((result, ct) => WithKeysAsync(result, dataDir, ct: ct, action: async keys =>
+        {
+            var key = await keys.FindAsync(result.GetValue(id)!, ct);
+            await (key is null ? Console.Error.WriteLineAsync("No such key.") : Console.Out.WriteLineAsync(Describe(key)));
+            return key is null ? 1 : 0;
+        }));
+
+        var overlap = new Option<int>("--overlap-hours") { Description = "How long the old key keeps working", DefaultValueFactory = _ => 24 };
+        var rotate = new Command("rotate", "Issue a replacement key; the old one keeps working for the overlap. The new key is the last line of stdout") { dataDir, id, overlap };
+        rotate.SetAction((result, ct) => WithKeysAsync(result, dataDir, ct: ct, action: async keys =>
+        {
+            var rotated = await keys.RotateAsync(result.GetValue(id)!, TimeSpan.FromHours(result.GetValue(overlap)), ct);
+            if (rotated is not { } r)
+            {
+                await Console.Error.WriteLineAsync("No such key, or it is revoked or expired.");
+                return 1;
+            }
+
+            await Console.Out.WriteLineAsync($"Old key {r.Previous.Id} works until {r.Previous.ExpiresAt:u}. New key (id {r.Replacement.Key.Id}), shown only once:");
+            await Console.Out.WriteLineAsync(r.Replacement.Plaintext);
+            return 0;
+        }));
+
+        var revoke = new Command("revoke", "Revoke a key at once") { dataDir, id };
+        revoke.SetAction((result, ct) => WithKeysAsync(result, dataDir, ct: ct, action: async keys =>
+        {
+            var key = await keys.RevokeAsync(result.GetValue(id)!, ct);
+            await (key is null ? Console.Error.WriteLineAsync("No such key.") : Console.Out.WriteLineAsync(Describe(key)));
+            return key is null ? 1 : 0;
+        }));
+
+        return new Command("keys", "Manage API keys") { create, list, show, rotate, revoke };
+    }
+
+    private static string Describe(ApiKey key) =>
+        $"{key.Id}  fa_{key.Prefix}_…  {key.Name}  tenant={key.TenantId}  scopes={string.Join(',', key.ScopeList)}"
+        + (key.ExpiresAt is { } e ? $"  expires={e:u}" : string.Empty)
+        + (key.RevokedAt is null ? string.Empty : "  revoked")
+        + (key.LastUsedAt is { } u ? $"  last_used={u:u} from {key.LastUsedIp ?? "?"}" : string.Empty);
+
+    private static async Task<int> WithKeysAsync(ParseResult result, Option<string?> dataDir, Func<ApiKeyService, Task<int>> action, CancellationToken ct)
+    {
+        await using var app = await OpenAsync(result, dataDir, ct);
+        await using var scope = app.Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<ApiKeyService>());
     }
 
     private static async Task<WebApplication> OpenAsync(ParseResult result, Option<string?> dataDir, CancellationToken ct)

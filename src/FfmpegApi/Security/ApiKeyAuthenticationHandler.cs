@@ -15,12 +15,14 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    ApiKeyService keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+    ApiKeyService keys,
+    IpAllowlist network) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string TenantClaim = "tenant";
     public const string KeyIdClaim = "key_id";
     public const string AdminRole = "admin";
+    public const string ScopeClaim = "scope";
     private const string FailureItem = "auth_failure";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -31,7 +33,9 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var key = await keys.ValidateAsync(presented, Context.RequestAborted);
+        var peer = Context.Connection.RemoteIpAddress;
+        var client = peer is null ? null : network.ClientAddress(peer, Request.Headers["X-Forwarded-For"].ToString()).ToString();
+        var key = await keys.ValidateAsync(presented, client, Context.RequestAborted);
         if (key is null)
         {
             Context.Items[FailureItem] = true;
@@ -49,6 +53,8 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             claims.Add(new Claim(ClaimTypes.Role, AdminRole));
         }
+
+        claims.AddRange(key.ScopeList.Select(scope => new Claim(ScopeClaim, scope)));
 
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
@@ -90,4 +96,16 @@ public sealed record Caller(string KeyId, string TenantId, bool IsAdmin)
         user.FindFirstValue(ApiKeyAuthenticationHandler.KeyIdClaim) ?? throw new InvalidOperationException("Not authenticated."),
         user.FindFirstValue(ApiKeyAuthenticationHandler.TenantClaim) ?? throw new InvalidOperationException("Not authenticated."),
         user.IsInRole(ApiKeyAuthenticationHandler.AdminRole));
+}
+
+/// <summary>Authorization policies named after the scopes they require.</summary>
+public static class ScopePolicies
+{
+    public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
+    {
+        foreach (var scope in ApiScopes.All)
+        {
+            options.AddPolicy(scope, policy => policy.RequireAuthenticatedUser().RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, scope));
+        }
+    }
 }

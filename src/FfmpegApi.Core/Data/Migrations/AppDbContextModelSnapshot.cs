@@ -40,6 +40,11 @@ namespace FfmpegApi.Core.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("last_used_at");
 
+                    b.Property<string>("LastUsedIp")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_used_ip");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -52,9 +57,20 @@ namespace FfmpegApi.Core.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("prefix");
 
+                    b.Property<string>("ReplacedById")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("replaced_by_id");
+
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("revoked_at");
+
+                    b.Property<string>("Scopes")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scopes");
 
                     b.Property<byte[]>("SecretHash")
                         .IsRequired()

@@ -18,12 +18,15 @@ public static class JobsEndpoints
 
     public static RouteGroupBuilder MapJobs(this RouteGroupBuilder api)
     {
-        var jobs = api.MapGroup("/jobs").WithTags("Jobs");
+        // Reading needs jobs:read; cancelling needs jobs:write (not both: a submit-only key may cancel its jobs).
+        var group = api.MapGroup("/jobs").WithTags("Jobs");
+        var jobs = group.MapGroup(string.Empty).RequireAuthorization(Core.Auth.ApiScopes.JobsRead);
         jobs.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("List jobs (newest first)")
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         jobs.MapGet("/{id}", GetAsync).WithName("GetJob").WithSummary("Get a job")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        jobs.MapDelete("/{id}", CancelAsync).WithName("CancelJob").WithSummary("Cancel a job")
+        group.MapDelete("/{id}", CancelAsync).WithName("CancelJob").WithSummary("Cancel a job")
+            .RequireAuthorization(Core.Auth.ApiScopes.JobsWrite)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         jobs.MapGet("/{id}/logs", LogsAsync).WithName("GetJobLogs").WithSummary("The job's log, including the ffmpeg stderr tail")
             .ProducesProblem(StatusCodes.Status404NotFound);
