@@ -43,6 +43,9 @@ internal static class Benchmarks
             ["Storage:DataDir"] = dataDir,
             ["Worker:Concurrency"] = "1",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Limits:RequestsPerSecond"] = "0",
+            ["Limits:RequestsPerHour"] = "0",
+            ["Limits:MaxActiveJobsPerTenant"] = "0",
         });
         await AppHost.InitializeAsync(app, announceAdminKey: false, CancellationToken.None);
         await app.StartAsync();

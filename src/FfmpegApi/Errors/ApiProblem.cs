@@ -12,6 +12,7 @@ public static class ErrorCodes
     public const string InvalidRequest = "INVALID_REQUEST";
     public const string CodecMismatch = "CODEC_MISMATCH";
     public const string InsufficientResources = "INSUFFICIENT_RESOURCES";
+    public const string QuotaExceeded = "QUOTA_EXCEEDED";
     public const string JobNotFound = "JOB_NOT_FOUND";
     public const string JobNotCancellable = "JOB_NOT_CANCELLABLE";
     public const string OutputNotReady = "OUTPUT_NOT_READY";

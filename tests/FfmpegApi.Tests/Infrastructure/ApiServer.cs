@@ -34,6 +34,11 @@ public sealed class ApiServer : IAsyncDisposable
             ["Jobs:ProgressPersistMilliseconds"] = "200",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:FfmpegApi"] = "Warning",
+
+            // The suites drive one key hard and submit many jobs at once; the limits have tests of their own.
+            ["Limits:RequestsPerSecond"] = "0",
+            ["Limits:RequestsPerHour"] = "0",
+            ["Limits:MaxActiveJobsPerTenant"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -122,6 +122,8 @@ public sealed class ServerProcess : IDisposable
 
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["Jobs__ProgressPersistMilliseconds"] = "200";
+        psi.Environment["Limits__RequestsPerSecond"] = "0";
+        psi.Environment["Limits__MaxActiveJobsPerTenant"] = "0";
         return psi;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Queue;
@@ -9,6 +10,7 @@ using FfmpegApi.Media.Specs;
 using FfmpegApi.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace FfmpegApi.Endpoints.Jobs;
@@ -49,7 +51,7 @@ public static class ConvertEndpoints
 /// The shared path of every job-creating endpoint: content type, parse, map (wire → spec, or 422 naming the
 /// fields), insert the queued row, answer 202 with the original's envelope.
 /// </summary>
-public sealed class JobSubmitter(JobQueue queue, JobMetrics metrics, TimeProvider clock, IOptions<WorkerOptions> workerOptions)
+public sealed class JobSubmitter(JobQueue queue, JobMetrics metrics, TimeProvider clock, IOptions<WorkerOptions> workerOptions, IOptions<LimitOptions> limits, AppDbContext db)
 {
     public async Task<Results<Accepted<JobCreatedResponse>, ProblemHttpResult>> SubmitAsync(
         HttpContext context,
@@ -71,6 +73,11 @@ public sealed class JobSubmitter(JobQueue queue, JobMetrics metrics, TimeProvide
             return ApiProblem.Create(context, 422, errors.Code, errors.Summary(), errors.ToDictionary(), errors.LeadDetail());
         }
 
+        if (await QuotaProblemAsync(context, caller.TenantId, now, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
         var job = new Job
         {
             Id = id,
@@ -88,5 +95,37 @@ public sealed class JobSubmitter(JobQueue queue, JobMetrics metrics, TimeProvide
         metrics.Submitted.Add(1, new KeyValuePair<string, object?>("format", spec.Output.Format));
         var view = JobView.From(job);
         return TypedResults.Accepted(view.Links.Self, new JobCreatedResponse(view, null, []));
+    }
+
+    /// <summary>
+    /// The tenant's quotas: queued + running jobs, and jobs created today (UTC). Checked before the insert; two racing
+    /// submits may both pass the last free slot, which overshoots by at most the number of concurrent requests.
+    /// </summary>
+    private async Task<ProblemHttpResult?> QuotaProblemAsync(HttpContext context, string tenantId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var quota = limits.Value;
+        if (quota.MaxActiveJobsPerTenant > 0)
+        {
+            var active = await db.Jobs.CountAsync(j => j.TenantId == tenantId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running), cancellationToken);
+            if (active >= quota.MaxActiveJobsPerTenant)
+            {
+                context.Response.Headers.RetryAfter = "5";
+                return ApiProblem.Create(context, 429, ErrorCodes.QuotaExceeded, $"{active} jobs are queued or running for this tenant; the limit is {quota.MaxActiveJobsPerTenant}. Retry when one finishes.");
+            }
+        }
+
+        if (quota.MaxJobsPerDayPerTenant > 0)
+        {
+            var midnight = now.UtcDateTime.Date;
+            var today = await db.Jobs.CountAsync(j => j.TenantId == tenantId && j.CreatedAt >= midnight, cancellationToken);
+            if (today >= quota.MaxJobsPerDayPerTenant)
+            {
+                var retry = (int)Math.Ceiling((midnight.AddDays(1) - now.UtcDateTime).TotalSeconds);
+                context.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return ApiProblem.Create(context, 429, ErrorCodes.QuotaExceeded, $"This tenant created {today} jobs today (UTC); the daily limit is {quota.MaxJobsPerDayPerTenant}.");
+            }
+        }
+
+        return null;
     }
 }

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using FfmpegApi.Tests.Infrastructure;
+
+namespace FfmpegApi.Tests;
+
+/// <summary>Rate limits per key and per address, and the tenant's job quotas, on servers of their own.</summary>
+public sealed class LimitsTests
+{
+    private static Uri Url(string path) => new(path, UriKind.Relative);
+
+    [Fact]
+    public async Task Requests_over_the_rate_get_429_with_retry_after_per_key()
+    {
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Limits:RequestsPerSecond"] = "3",
+            ["Limits:RequestsPerHour"] = "1000",
+        });
+        using var first = server.Client(await server.CreateKeyAsync("a"));
+        using var second = server.Client(await server.CreateKeyAsync("b"));
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 8; i++)
+        {
+            statuses.Add((await first.GetAsync(Url("/api/v1/jobs"), TestContext.Current.CancellationToken)).StatusCode);
+        }
+
+        statuses.Count(s => s == HttpStatusCode.OK).ShouldBeInRange(3, 6, "3 per second; the loop may straddle a window");
+        statuses.ShouldContain(HttpStatusCode.TooManyRequests);
+        var limited = await first.GetAsync(Url("/api/v1/jobs"), TestContext.Current.CancellationToken);
+        if (limited.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            limited.Headers.RetryAfter!.Delta!.Value.TotalSeconds.ShouldBeGreaterThanOrEqualTo(1);
+            limited.Headers.GetValues("RateLimit-Policy").Single().ShouldBe("3;w=1, 1000;w=3600");
+            var problem = await limited.Content.ReadFromJsonAsync<JsonNode>(TestContext.Current.CancellationToken);
+            problem!["code"]!.GetValue<string>().ShouldBe("RATE_LIMITED");
+        }
+
+        (await second.GetAsync(Url("/api/v1/jobs"), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK, "another key has its own budget");
+        for (var i = 0; i < 10; i++)
+        {
+            (await first.GetAsync(Url("/health/live"), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK, "probes are not limited");
+        }
+    }
+
+    [Fact]
+    public async Task Requests_without_a_key_are_limited_per_address()
+    {
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Limits:RequestsPerSecond"] = "1000", ["Limits:RequestsPerHour"] = "4" });
+        using var anonymous = server.Client();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            statuses.Add((await anonymous.GetAsync(Url("/api/v1/capabilities"), TestContext.Current.CancellationToken)).StatusCode);
+        }
+
+        statuses.ShouldBe([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests]);
+    }
+
+    [Fact]
+    public async Task Job_quotas_answer_quota_exceeded()
+    {
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Limits:MaxActiveJobsPerTenant"] = "1",
+            ["Limits:MaxJobsPerDayPerTenant"] = "2",
+        });
+        await TestMedia.GenerateAsync(Path.Combine(server.StorageRoot, "input", "long.mp4"), 30, "640x360");
+        using var client = server.Client(await server.CreateKeyAsync("q"));
+        const string Slow = """{"input":"/storage/input/long.mp4","output":{"format":"mp4","video":{"preset":"veryslow"}}}""";
+        var first = await client.SubmitAsync(Slow);
+        var (status, problem) = await client.PostJsonAsync("/api/v1/convert", Slow);
+        status.ShouldBe(HttpStatusCode.TooManyRequests);
+        problem!["code"]!.GetValue<string>().ShouldBe("QUOTA_EXCEEDED");
+        problem["detail"]!.GetValue<string>().ShouldContain("limit is 1");
+        problem["error"]!["doc_url"]!.GetValue<string>().ShouldEndWith("#QUOTA_EXCEEDED");
+
+        using var other = server.Client(await server.CreateKeyAsync("other tenant"));
+        var otherId = await other.SubmitAsync("""{"input":"/storage/input/long.mp4","output":"mp3","operations":[{"type":"trim","duration":1}]}""");
+        (await other.WaitForEndAsync(otherId))["status"]!.GetValue<string>().ShouldBe("completed", "quotas are per tenant");
+
+        await client.DeleteAsync(Url($"/api/v1/jobs/{first}"), TestContext.Current.CancellationToken);
+        await client.WaitForEndAsync(first);
+        var second = await client.SubmitAsync("""{"input":"/storage/input/long.mp4","output":"mp3","operations":[{"type":"trim","duration":1}]}""");
+        await client.WaitForEndAsync(second);
+        var (daily, dailyProblem) = await client.PostJsonAsync("/api/v1/convert", """{"input":"/storage/input/long.mp4","output":"mp3"}""");
+        daily.ShouldBe(HttpStatusCode.TooManyRequests);
+        dailyProblem!["detail"]!.GetValue<string>().ShouldContain("daily limit is 2");
+    }
+}
