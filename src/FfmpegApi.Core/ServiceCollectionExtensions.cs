@@ -39,6 +39,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<OutputPublisher>();
         services.AddScoped<JobQueue>();
         services.AddScoped<ApiKeyService>();
+        services.AddHybridCache();
+        services.AddSingleton<KeyCache>();
+        services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 

@@ -60,11 +60,10 @@ public static partial class AppHost
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddScoped<HealthProbe>();
         services.AddScoped<JobSubmitter>();
-        services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var network = builder.Configuration.GetSection(NetworkAccessOptions.Section).Get<NetworkAccessOptions>() ?? new NetworkAccessOptions();
         services.AddSingleton(new IpAllowlist(network.AllowedNetworks, network.TrustedProxies));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(JobMetrics.MeterName)
+            .AddMeter(JobMetrics.MeterName, KeyCache.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddPrometheusExporter());
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

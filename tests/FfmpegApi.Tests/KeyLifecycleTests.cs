@@ -144,4 +144,32 @@ public sealed class KeyLifecycleTests(ServerFixture fixture)
         status.ShouldBe(HttpStatusCode.UnprocessableEntity, problem?.ToJsonString());
         problem!["errors"]!.AsObject().ContainsKey(field).ShouldBeTrue(problem.ToJsonString());
     }
+
+    [Fact]
+    public async Task Validation_is_cached_with_a_bounded_staleness_and_counted()
+    {
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Keys:CacheSeconds"] = "1" });
+        var secret = await server.CreateKeyAsync("cached");
+        using var client = server.Client(secret);
+        for (var i = 0; i < 5; i++)
+        {
+            (await client.GetAsync(Url("/api/v1/jobs"), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        // Another process revoking the key (a direct database change here) is seen once the entry expires.
+        await using (var scope = server.App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await db.ApiKeys.Where(k => k.Name == "cached").ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, Now), TestContext.Current.CancellationToken);
+        }
+
+        (await client.GetAsync(Url("/api/v1/jobs"), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK, "still cached");
+        await Task.Delay(1500, TestContext.Current.CancellationToken);
+        (await client.GetAsync(Url("/api/v1/jobs"), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, "after Keys:CacheSeconds");
+
+        var metrics = await server.Client().GetStringAsync(Url("/metrics"), TestContext.Current.CancellationToken);
+        var hits = metrics.Split('\n').Single(l => l.StartsWith("ffmpegapi_auth_key_cache_hits_total", StringComparison.Ordinal));
+        double.Parse(hits.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThanOrEqualTo(4);
+        metrics.ShouldContain("ffmpegapi_auth_key_cache_misses_total");
+    }
 }

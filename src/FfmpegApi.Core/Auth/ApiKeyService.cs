@@ -16,10 +16,8 @@ public sealed record KeyRequest(string Name, bool IsAdmin, string? TenantId, IRe
 /// SHA-256 of the secret is compared in constant time. The secret has 256 bits of entropy, so a plain hash
 /// (no KDF) is enough: it is not a password that could be guessed.
 /// </summary>
-public sealed class ApiKeyService(AppDbContext db, TimeProvider clock)
+public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, KeyCache cache)
 {
-    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
-
     public Task<CreatedApiKey> CreateAsync(string name, bool isAdmin, string? tenantId, CancellationToken cancellationToken) =>
         CreateAsync(new KeyRequest(name, isAdmin, tenantId), cancellationToken);
 
@@ -57,27 +55,30 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock)
             return null;
         }
 
-        var key = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Prefix == prefix, cancellationToken);
+        var cached = await cache.GetAsync(
+            prefix,
+            async ct => await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Prefix == prefix, ct) is { } row ? CachedKey.From(row) : null,
+            cancellationToken);
         // Hash even when no row matched, so the response time does not reveal which prefixes exist.
         var hash = Hash(secret);
-        var stored = key?.SecretHash ?? new byte[hash.Length];
-        if (!CryptographicOperations.FixedTimeEquals(hash, stored) || key is null)
+        var stored = cached?.SecretHash ?? new byte[hash.Length];
+        if (!CryptographicOperations.FixedTimeEquals(hash, stored) || cached is null)
         {
             return null;
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        if (key.RevokedAt is not null || key.ExpiresAt <= now)
+        if (cached.RevokedAt is not null || cached.ExpiresAt <= now)
         {
             return null;
         }
 
-        if (key.LastUsedAt is null || now - key.LastUsedAt > LastUsedResolution || (clientIp is not null && key.LastUsedIp != clientIp))
+        if (cache.ShouldRecordUse(cached.Id, clientIp))
         {
-            await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now).SetProperty(k => k.LastUsedIp, clientIp ?? key.LastUsedIp), cancellationToken);
+            await db.ApiKeys.Where(k => k.Id == cached.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now).SetProperty(k => k.LastUsedIp, k => clientIp ?? k.LastUsedIp), cancellationToken);
         }
 
-        return key;
+        return cached.ToKey(prefix);
     }
 
     public Task<List<ApiKey>> ListAsync(string? tenantId, CancellationToken cancellationToken) =>
@@ -91,7 +92,13 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null).ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
-        return await FindAsync(id, cancellationToken);
+        var key = await FindAsync(id, cancellationToken);
+        if (key is not null)
+        {
+            await cache.InvalidateAsync(key.Prefix, cancellationToken);
+        }
+
+        return key;
     }
 
     /// <summary>
@@ -113,6 +120,7 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock)
         old.ExpiresAt = old.ExpiresAt is { } e && e < until ? e : until;
         old.ReplacedById = replacement.Key.Id;
         await db.SaveChangesAsync(cancellationToken);
+        await cache.InvalidateAsync(old.Prefix, cancellationToken);
         return (replacement, old);
     }
 

@@ -123,3 +123,20 @@ public sealed class HealthOptions
     /// <summary><c>/api/v1/health/detailed</c> is public by default (as in the original API); true requires a key.</summary>
     public bool DetailedRequiresKey { get; set; }
 }
+
+/// <summary>Section <c>Keys</c>.</summary>
+public sealed class KeyOptions
+{
+    public const string Section = "Keys";
+
+    /// <summary>How long a rotated-out key keeps working, so clients can switch without downtime.</summary>
+    [Range(0, 30 * 24 * 3600)]
+    public int RotationOverlapSeconds { get; set; } = 24 * 3600;
+
+    /// <summary>
+    /// How long a validated key is cached. Revocation and rotation on a process take effect there at once; other
+    /// processes see them within this many seconds. 0 = read the database on every request.
+    /// </summary>
+    [Range(0, 3600)]
+    public int CacheSeconds { get; set; } = 30;
+}

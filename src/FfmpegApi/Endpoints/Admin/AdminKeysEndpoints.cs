@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FfmpegApi.Core.Auth;
+using FfmpegApi.Core.Configuration;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,16 +8,6 @@ using Microsoft.Extensions.Options;
 using static FfmpegApi.Errors.ErrorCodes;
 
 namespace FfmpegApi.Endpoints.Admin;
-
-/// <summary>Section <c>Keys</c>.</summary>
-public sealed class KeyOptions
-{
-    public const string Section = "Keys";
-
-    /// <summary>How long a rotated-out key keeps working, so clients can switch without downtime.</summary>
-    [System.ComponentModel.DataAnnotations.Range(0, 30 * 24 * 3600)]
-    public int RotationOverlapSeconds { get; set; } = 24 * 3600;
-}
 
 /// <summary>
 /// <c>/api/v1/admin/keys</c> (admin keys only): create (the secret is in this answer only), list, show, rotate with
