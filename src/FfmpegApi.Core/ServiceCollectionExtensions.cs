@@ -41,6 +41,7 @@ public static class ServiceCollectionExtensions
         services.AddScoped<ApiKeyService>();
         services.AddHybridCache();
         services.AddSingleton<KeyCache>();
+        services.AddScoped<Audit.AuditLog>();
         services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }

@@ -105,7 +105,7 @@ public static partial class AppHost
         write.MapThumbnails();
         api.MapJobs();
         api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsRead).MapPresets();
-        api.MapGroup("/admin").RequireAuthorization(ApiScopes.Admin).WithTags("Admin").MapAdminKeys();
+        api.MapGroup("/admin").RequireAuthorization(ApiScopes.Admin).WithTags("Admin").MapAdminKeys().MapAudit();
         api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));
         return app;
     }

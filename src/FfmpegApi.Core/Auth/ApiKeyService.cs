@@ -50,7 +50,7 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, KeyCache 
     /// <summary>Validates and records the use (time and client address, at most once a minute).</summary>
     public async Task<ApiKey?> ValidateAsync(string presented, string? clientIp, CancellationToken cancellationToken)
     {
-        if (!TryParse(presented, out var prefix, out var secret))
+        if (!TryParseKey(presented, out var prefix, out var secret))
         {
             return null;
         }
@@ -126,7 +126,7 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, KeyCache 
 
     public Task<bool> AnyAsync(CancellationToken cancellationToken) => db.ApiKeys.AnyAsync(cancellationToken);
 
-    internal static bool TryParse(string presented, out string prefix, out string secret)
+    public static bool TryParseKey(string presented, out string prefix, out string secret)
     {
         prefix = secret = string.Empty;
         var parts = presented.Trim().Split('_', 3);

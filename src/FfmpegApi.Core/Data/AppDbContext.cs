@@ -12,6 +12,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
+    public DbSet<Audit.AuditEvent> AuditEvents => Set<Audit.AuditEvent>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<Job>(job =>
@@ -41,6 +43,22 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             key.Property(k => k.LastUsedIp).HasMaxLength(64);
             key.Property(k => k.ReplacedById).HasMaxLength(36);
             key.Ignore(k => k.ScopeList);
+        });
+
+        modelBuilder.Entity<Audit.AuditEvent>(audit =>
+        {
+            audit.HasKey(e => e.Id);
+            audit.Property(e => e.Id).HasMaxLength(36);
+            audit.Property(e => e.Action).HasMaxLength(64);
+            audit.Property(e => e.ActorKeyId).HasMaxLength(36);
+            audit.Property(e => e.ActorTenant).HasMaxLength(64);
+            audit.Property(e => e.Target).HasMaxLength(64);
+            audit.Property(e => e.TargetTenant).HasMaxLength(64);
+            audit.Property(e => e.ClientIp).HasMaxLength(64);
+            audit.Property(e => e.Source).HasMaxLength(16);
+            audit.Property(e => e.Detail).HasMaxLength(500);
+            audit.HasIndex(e => e.At);
+            audit.HasIndex(e => new { e.Action, e.At });
         });
 
         ApplySnakeCase(modelBuilder);

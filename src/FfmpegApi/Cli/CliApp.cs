@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FfmpegApi.Core.Audit;
 using FfmpegApi.Core.Auth;
 using FfmpegApi.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -56,10 +57,11 @@ public static class CliApp
                 return 2;
             }
 
-            return await WithKeysAsync(result, dataDir, ct: ct, action: async keys =>
+            return await WithKeysAsync(result, dataDir, ct: ct, action: async (keys, audit) =>
             {
                 var days = result.GetValue(expires);
                 var created = await keys.CreateAsync(new KeyRequest(result.GetValue(name)!, result.GetValue(admin), result.GetValue(tenant), granted, days is { } d ? TimeProvider.System.GetUtcNow().UtcDateTime.AddDays(d) : null), ct);
+                await audit.RecordAsync(Cli(AuditActions.KeyCreate, created.Key.Id, created.Key.TenantId), ct);
                 await Console.Out.WriteLineAsync($"Created key '{created.Key.Name}' (id {created.Key.Id}, tenant {created.Key.TenantId}, scopes {string.Join(' ', created.Key.ScopeList)}). It is shown only once:");
                 await Console.Out.WriteLineAsync(created.Plaintext);
                 return 0;
@@ -67,7 +69,7 @@ public static class CliApp
         });
 
         var list = new Command("list", "List API keys (never their secrets)") { dataDir };
-        list.SetAction((result, ct) => WithKeysAsync(result, dataDir, ct: ct, action: async keys =>
+        list.SetAction((result, ct) => WithKeysAsync(result, dataDir, ct: ct, action: async (keys, audit) =>
         {
             foreach (var key in await keys.ListAsync(null, ct))
             {
@@ -79,7 +81,7 @@ public static class CliApp
 
         var id = new Argument<string>("id") { Description = "The key's id (from keys list)" };
         var show = new Command("show", "Show one key (never its secret)") { dataDir, id };
-        show.SetAction((result, ct) => WithKeysAsync(result, dataDir, ct: ct, action: async keys =>
+        show.SetAction((result, ct) => WithKeysAsync(result, dataDir, ct: ct, action: async (keys, audit) =>
         {
             var key = await keys.FindAsync(result.GetValue(id)!, ct);
             await (key is null ? Console.Error.WriteLineAsync("No such key.") : Console.Out.WriteLineAsync(Describe(key)));
@@ -88,7 +90,7 @@ public static class CliApp
 
         var overlap = new Option<int>("--overlap-hours") { Description = "How long the old key keeps working", DefaultValueFactory = _ => 24 };
         var rotate = new Command("rotate", "Issue a replacement key; the old one keeps working for the overlap. The new key is the last line of stdout") { dataDir, id, overlap };
-        rotate.SetAction((result, ct) => WithKeysAsync(result, dataDir, ct: ct, action: async keys =>
+        rotate.SetAction((result, ct) => WithKeysAsync(result, dataDir, ct: ct, action: async (keys, audit) =>
         {
             var rotated = await keys.RotateAsync(result.GetValue(id)!, TimeSpan.FromHours(result.GetValue(overlap)), ct);
             if (rotated is not { } r)
@@ -97,15 +99,21 @@ public static class CliApp
                 return 1;
             }
 
+            await audit.RecordAsync(Cli(AuditActions.KeyRotate, r.Previous.Id, r.Previous.TenantId), ct);
             await Console.Out.WriteLineAsync($"Old key {r.Previous.Id} works until {r.Previous.ExpiresAt:u}. New key (id {r.Replacement.Key.Id}), shown only once:");
             await Console.Out.WriteLineAsync(r.Replacement.Plaintext);
             return 0;
         }));
 
         var revoke = new Command("revoke", "Revoke a key at once") { dataDir, id };
-        revoke.SetAction((result, ct) => WithKeysAsync(result, dataDir, ct: ct, action: async keys =>
+        revoke.SetAction((result, ct) => WithKeysAsync(result, dataDir, ct: ct, action: async (keys, audit) =>
         {
             var key = await keys.RevokeAsync(result.GetValue(id)!, ct);
+            if (key is not null)
+            {
+                await audit.RecordAsync(Cli(AuditActions.KeyRevoke, key.Id, key.TenantId), ct);
+            }
+
             await (key is null ? Console.Error.WriteLineAsync("No such key.") : Console.Out.WriteLineAsync(Describe(key)));
             return key is null ? 1 : 0;
         }));
@@ -113,17 +121,20 @@ public static class CliApp
         return new Command("keys", "Manage API keys") { create, list, show, rotate, revoke };
     }
 
+    private static AuditEntry Cli(string action, string target, string tenant) =>
+        new(action, null, null, true, target, null) { TargetTenant = tenant, Source = "cli", Detail = $"by {Environment.UserName} on {Environment.MachineName}" };
+
     private static string Describe(ApiKey key) =>
         $"{key.Id}  fa_{key.Prefix}_…  {key.Name}  tenant={key.TenantId}  scopes={string.Join(',', key.ScopeList)}"
         + (key.ExpiresAt is { } e ? $"  expires={e:u}" : string.Empty)
         + (key.RevokedAt is null ? string.Empty : "  revoked")
         + (key.LastUsedAt is { } u ? $"  last_used={u:u} from {key.LastUsedIp ?? "?"}" : string.Empty);
 
-    private static async Task<int> WithKeysAsync(ParseResult result, Option<string?> dataDir, Func<ApiKeyService, Task<int>> action, CancellationToken ct)
+    private static async Task<int> WithKeysAsync(ParseResult result, Option<string?> dataDir, Func<ApiKeyService, AuditLog, Task<int>> action, CancellationToken ct)
     {
         await using var app = await OpenAsync(result, dataDir, ct);
         await using var scope = app.Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<ApiKeyService>());
+        return await action(scope.ServiceProvider.GetRequiredService<ApiKeyService>(), scope.ServiceProvider.GetRequiredService<AuditLog>());
     }
 
     private static async Task<WebApplication> OpenAsync(ParseResult result, Option<string?> dataDir, CancellationToken ct)

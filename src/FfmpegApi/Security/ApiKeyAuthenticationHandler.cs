@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using FfmpegApi.Core.Audit;
 using FfmpegApi.Core.Auth;
 using FfmpegApi.Errors;
 using Microsoft.AspNetCore.Authentication;
@@ -39,6 +40,7 @@ public sealed class ApiKeyAuthenticationHandler(
         if (key is null)
         {
             Context.Items[FailureItem] = true;
+            await Context.AuditFailureAsync(ApiKeyService.TryParseKey(presented, out var prefix, out _) ? prefix : null, TimeProvider);
             return AuthenticateResult.Fail("Invalid API key");
         }
 
@@ -71,6 +73,7 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
+        await Context.AuditAsync(AuditActions.AccessDenied, $"{Request.Method} {Request.Path}", detail: "the key lacks the scope this endpoint needs");
         Response.StatusCode = 403;
         var problem = ApiProblem.Build(Context, 403, ErrorCodes.AccessDenied, "This API key may not do that.");
         await TypedResults.Problem(problem).ExecuteAsync(Context);

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using FfmpegApi.Core.Audit;
 using FfmpegApi.Core.Auth;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Errors;
+using FfmpegApi.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using static FfmpegApi.Errors.ErrorCodes;
@@ -65,6 +67,7 @@ public static class AdminKeysEndpoints
         var expires = days is { } d ? clock.GetUtcNow().UtcDateTime.AddDays(d) : (DateTime?)null;
         var created = await keys.CreateAsync(new KeyRequest(name!, admin, tenant, scopes, expires), cancellationToken);
         var view = KeyView.From(created.Key);
+        await context.AuditAsync(AuditActions.KeyCreate, view.Id, view.Tenant, $"name={view.Name} scopes={string.Join(',', view.Scopes)}");
         return TypedResults.Created($"/api/v1/admin/keys/{view.Id}", new KeyCreatedResponse(view, created.Plaintext, null));
     }
 
@@ -94,11 +97,20 @@ public static class AdminKeysEndpoints
         }
 
         var view = KeyView.From(r.Replacement.Key);
+        await context.AuditAsync(AuditActions.KeyRotate, id, view.Tenant, $"replaced by {view.Id}; old key valid until {r.Previous.ExpiresAt:O}");
         return TypedResults.Created($"/api/v1/admin/keys/{view.Id}", new KeyCreatedResponse(view, r.Replacement.Plaintext, KeyView.From(r.Previous)));
     }
 
-    internal static async Task<Results<Ok<KeyView>, ProblemHttpResult>> RevokeAsync(string id, HttpContext context, ApiKeyService keys, CancellationToken cancellationToken) =>
-        await keys.RevokeAsync(id, cancellationToken) is { } key ? TypedResults.Ok(KeyView.From(key)) : NotFound(context);
+    internal static async Task<Results<Ok<KeyView>, ProblemHttpResult>> RevokeAsync(string id, HttpContext context, ApiKeyService keys, CancellationToken cancellationToken)
+    {
+        if (await keys.RevokeAsync(id, cancellationToken) is not { } key)
+        {
+            return NotFound(context);
+        }
+
+        await context.AuditAsync(AuditActions.KeyRevoke, id, key.TenantId);
+        return TypedResults.Ok(KeyView.From(key));
+    }
 
     private static List<string>? MapScopes(JsonElement body, bool admin, JsonFields fields)
     {

@@ -92,6 +92,7 @@ public sealed class JobSubmitter(JobQueue queue, JobMetrics metrics, TimeProvide
             MaxAttempts = workerOptions.Value.MaxAttempts,
         };
         await queue.EnqueueAsync(job, cancellationToken);
+        await context.AuditAsync(Core.Audit.AuditActions.JobCreate, id, detail: context.Request.Path);
         metrics.Submitted.Add(1, new KeyValuePair<string, object?>("format", spec.Output.Format));
         var view = JobView.From(job);
         return TypedResults.Accepted(view.Links.Self, new JobCreatedResponse(view, null, []));

@@ -88,8 +88,20 @@ public static class JobsEndpoints
 
     internal static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(HttpContext context, AppDbContext db, string id, CancellationToken cancellationToken)
     {
-        var job = await db.FindVisibleAsync(Caller.From(context.User), id, cancellationToken);
-        return job is null ? NotFound(context) : TypedResults.Ok(JobView.From(job));
+        var caller = Caller.From(context.User);
+        var job = await db.FindVisibleAsync(caller, id, cancellationToken);
+        if (job is null)
+        {
+            return NotFound(context);
+        }
+
+        if (job.TenantId != caller.TenantId)
+        {
+            // Only admins see other tenants' jobs; that they did is on record.
+            await context.AuditAsync(Core.Audit.AuditActions.JobRead, id, job.TenantId, "admin read across tenants");
+        }
+
+        return TypedResults.Ok(JobView.From(job));
     }
 
     internal static async Task<Results<Ok<JobCancelResponse>, ProblemHttpResult>> CancelAsync(
@@ -106,6 +118,8 @@ public static class JobsEndpoints
         {
             return NotCancellable(context, job.Status);
         }
+
+        await context.AuditAsync(Core.Audit.AuditActions.JobCancel, id, job.TenantId);
 
         if (job.Status == JobStatus.Queued && await queue.CancelQueuedAsync(id, cancellationToken))
         {

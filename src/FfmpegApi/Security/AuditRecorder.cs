@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using FfmpegApi.Core.Audit;
+
+namespace FfmpegApi.Security;
+
+/// <summary>Records audit events for the current request: the caller's key, tenant, admin flag and client address.</summary>
+public static class AuditRecorder
+{
+    // Failed authentications are recorded at most once a minute per address and prefix, so a flood of bad keys
+    // cannot turn into a flood of inserts (the rate limiter only sees requests after authentication).
+    private static readonly ConcurrentDictionary<string, DateTime> LastFailure = new(StringComparer.Ordinal);
+
+    public static Task AuditAsync(this HttpContext context, string action, string? target, string? targetTenant = null, string? detail = null)
+    {
+        var user = context.User;
+        var entry = new AuditEntry(
+            action,
+            user.FindFirstValue(ApiKeyAuthenticationHandler.KeyIdClaim),
+            user.FindFirstValue(ApiKeyAuthenticationHandler.TenantClaim),
+            user.IsInRole(ApiKeyAuthenticationHandler.AdminRole),
+            target,
+            ClientIp(context))
+        {
+            TargetTenant = targetTenant,
+            Detail = detail,
+        };
+        return context.RequestServices.GetRequiredService<AuditLog>().RecordAsync(entry, CancellationToken.None);
+    }
+
+    /// <summary>A failed authentication, named by the presented key's public prefix (never the secret).</summary>
+    public static Task AuditFailureAsync(this HttpContext context, string? prefix, TimeProvider clock)
+    {
+        var ip = ClientIp(context);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var throttleKey = $"{ip}|{prefix}";
+        if (LastFailure.TryGetValue(throttleKey, out var last) && now - last < TimeSpan.FromMinutes(1))
+        {
+            return Task.CompletedTask;
+        }
+
+        LastFailure[throttleKey] = now;
+        if (LastFailure.Count > 10_000)
+        {
+            LastFailure.Clear();
+        }
+
+        var entry = new AuditEntry(AuditActions.AuthFailure, null, null, false, prefix is null ? null : $"fa_{prefix}_", ip) { Detail = "invalid, revoked or expired API key" };
+        return context.RequestServices.GetRequiredService<AuditLog>().RecordAsync(entry, CancellationToken.None);
+    }
+
+    private static string? ClientIp(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } peer
+            ? context.RequestServices.GetRequiredService<IpAllowlist>().ClientAddress(peer, context.Request.Headers["X-Forwarded-For"].ToString()).ToString()
+            : null;
+}
