@@ -88,4 +88,18 @@ public sealed class LimitsTests
         daily.ShouldBe(HttpStatusCode.TooManyRequests);
         dailyProblem!["detail"]!.GetValue<string>().ShouldContain("daily limit is 2");
     }
+
+    [Fact]
+    public async Task Inputs_over_the_size_limit_are_refused_naming_the_field()
+    {
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Jobs:MaxInputBytes"] = "10000" });
+        await TestMedia.GenerateAsync(Path.Combine(server.StorageRoot, "input", "big.mp4"), 2);
+        using var client = server.Client(await server.CreateKeyAsync("sizes"));
+        var (status, problem) = await client.PostJsonAsync("/api/v1/convert", """{"input":"/storage/input/big.mp4","output":"mp3"}""");
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        problem!["errors"]!["input"]![0]!.GetValue<string>().ShouldContain("accepts up to 9.77 KiB");
+        var (analyze, analyzeProblem) = await client.PostJsonAsync("/api/v1/analyze", """{"input":"/storage/input/big.mp4","reference":"/storage/input/big.mp4"}""");
+        analyze.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        analyzeProblem!["errors"]!.AsObject().ContainsKey("reference").ShouldBeTrue();
+    }
 }

@@ -78,6 +78,18 @@ public sealed class JobOptions
     [Range(1, 100)]
     public int MaxOperations { get; set; } = 20;
 
+    /// <summary>The largest input file a job may read (default 10 GiB), checked at submit and again before the run.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxInputBytes { get; set; } = 10L * 1024 * 1024 * 1024;
+
+    /// <summary>A size in words for limit messages (GiB/MiB/KiB).</summary>
+    public static string Describe(long bytes) => bytes switch
+    {
+        >= 1L << 30 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.##} GiB"),
+        >= 1L << 20 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):0.##} MiB"),
+        _ => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.##} KiB"),
+    };
+
     /// <summary>Progress is written to the database at most this often (SSE gets every update).</summary>
     [Range(50, 60000)]
     public int ProgressPersistMilliseconds { get; set; } = 1000;

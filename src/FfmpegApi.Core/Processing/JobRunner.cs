@@ -225,10 +225,16 @@ public sealed partial class JobRunner(
             throw new JobFailure("INVALID_INPUT", input is null ? inputError : $"Input file not found: {virtualPath}");
         }
 
-        if (new FileInfo(input.PhysicalPath).Length == 0)
+        var length = new FileInfo(input.PhysicalPath).Length;
+        if (length == 0)
         {
             // FIFOs and device nodes report size 0 (and would block or never end).
             throw new JobFailure("INVALID_INPUT", $"Input is empty or not a regular file: {virtualPath}");
+        }
+
+        if (length > jobOptions.Value.MaxInputBytes)
+        {
+            throw new JobFailure("INVALID_INPUT", $"Input is {JobOptions.Describe(length)}; this server accepts up to {JobOptions.Describe(jobOptions.Value.MaxInputBytes)}.");
         }
 
         return input;

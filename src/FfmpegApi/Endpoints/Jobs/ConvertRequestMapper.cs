@@ -213,9 +213,16 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         }
 
         // FIFOs and device nodes report size 0 (and would block or never end); an empty file is not media either.
-        if (new FileInfo(resolved.PhysicalPath).Length == 0)
+        var length = new FileInfo(resolved.PhysicalPath).Length;
+        if (length == 0)
         {
             fields.Errors.Add(field, $"Input is empty or not a regular file: {resolved.VirtualPath}", InvalidInput);
+            return null;
+        }
+
+        if (length > jobOptions.MaxInputBytes)
+        {
+            fields.Errors.Add(field, $"Input is {JobOptions.Describe(length)}; this server accepts up to {JobOptions.Describe(jobOptions.MaxInputBytes)} (Jobs:MaxInputBytes).", InvalidInput);
             return null;
         }
 
