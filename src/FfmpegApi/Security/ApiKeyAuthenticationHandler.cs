@@ -34,9 +34,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var peer = Context.Connection.RemoteIpAddress;
-        var client = peer is null ? null : network.ClientAddress(peer, Request.Headers["X-Forwarded-For"].ToString()).ToString();
-        var key = await keys.ValidateAsync(presented, client, Context.RequestAborted);
+        var key = await keys.ValidateAsync(presented, network.ClientAddress(Context)?.ToString(), Context.RequestAborted);
         if (key is null)
         {
             Context.Items[FailureItem] = true;

@@ -50,7 +50,5 @@ public static class AuditRecorder
     }
 
     private static string? ClientIp(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } peer
-            ? context.RequestServices.GetRequiredService<IpAllowlist>().ClientAddress(peer, context.Request.Headers["X-Forwarded-For"].ToString()).ToString()
-            : null;
+        context.RequestServices.GetRequiredService<IpAllowlist>().ClientAddress(context)?.ToString();
 }

@@ -35,6 +35,10 @@ public sealed class IpAllowlist
 
     public bool IsAllowed(IPAddress address) => !IsEnabled || Contains(_allowed, address);
 
+    /// <summary>The request's client address (see the overload); null when the connection has no remote address.</summary>
+    public IPAddress? ClientAddress(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } peer ? ClientAddress(peer, context.Request.Headers["X-Forwarded-For"].ToString()) : null;
+
     /// <summary>The client address: the right-most untrusted hop of X-Forwarded-For when the peer is a trusted proxy.</summary>
     public IPAddress ClientAddress(IPAddress peer, string? forwardedFor)
     {
@@ -86,8 +90,7 @@ public sealed class IpAllowlistMiddleware(RequestDelegate next, IpAllowlist allo
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var peer = context.Connection.RemoteIpAddress ?? IPAddress.None;
-        var client = allowlist.ClientAddress(peer, context.Request.Headers["X-Forwarded-For"].ToString());
+        var client = allowlist.ClientAddress(context) ?? IPAddress.None;
         if (!allowlist.IsAllowed(client))
         {
             context.Response.StatusCode = 403;

@@ -41,17 +41,11 @@ public static class EstimateEndpoints
         IOptions<WorkerOptions> workerOptions,
         CancellationToken cancellationToken)
     {
-        if (context.Request.HasJsonContentType() is false)
-        {
-            return ApiProblem.Create(context, 415, ErrorCodes.InvalidRequest, "Send the job as application/json.");
-        }
-
-        using var document = await JsonDocument.ParseAsync(context.Request.Body, default, cancellationToken);
         var mapper = new ConvertRequestMapper(mounts, jobOptions.Value, await tools.GetCapabilitiesAsync());
-        var (spec, errors) = mapper.Map(document.RootElement, "estimate");
+        var (spec, problem) = await JobSubmitter.ReadSpecAsync(context, body => Task.FromResult(mapper.Map(body, "estimate")), cancellationToken);
         if (spec is null)
         {
-            return ApiProblem.Create(context, 422, errors.Code, errors.Summary(), errors.ToDictionary(), errors.LeadDetail());
+            return problem!;
         }
 
         mounts.TryResolve(spec.Input, out var input, out _);

@@ -22,30 +22,34 @@ public static class ConvertEndpoints
 
     public static RouteGroupBuilder MapConvert(this RouteGroupBuilder api)
     {
-        api.MapPost("/convert", ConvertAsync)
-            .WithName("Convert")
-            .WithSummary("Submit a conversion job")
-            .Accepts<ConvertRequest>("application/json")
+        api.MapJobSubmission<ConvertRequest>("/convert", "Convert", "Submit a conversion job", async (m, body, id) =>
+            new ConvertRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync()).Map(body, id));
+        return api;
+    }
+
+    /// <summary>
+    /// A job-creating POST: the body is read as raw JSON and mapped by <paramref name="map"/> (so every mistake is named),
+    /// then queued by <see cref="JobSubmitter"/>. <typeparamref name="TRequest"/> documents the body in OpenAPI.
+    /// </summary>
+    public static RouteHandlerBuilder MapJobSubmission<TRequest>(this RouteGroupBuilder api, string pattern, string name, string summary, JobBodyMapper map)
+        where TRequest : notnull =>
+        api.MapPost(pattern, (HttpContext context, JobSubmitter submitter, StorageMounts mounts, FfmpegTools tools, IOptions<JobOptions> jobOptions, CancellationToken cancellationToken) =>
+                submitter.SubmitAsync(context, (body, id) => map(new JobMapping(mounts, jobOptions.Value, tools), body, id), cancellationToken))
+            .WithName(name)
+            .WithSummary(summary)
+            .Accepts<TRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
-        return api;
-    }
-
-    internal static Task<Results<Accepted<JobCreatedResponse>, ProblemHttpResult>> ConvertAsync(
-        HttpContext context,
-        JobSubmitter submitter,
-        StorageMounts mounts,
-        FfmpegTools tools,
-        IOptions<JobOptions> jobOptions,
-        CancellationToken cancellationToken) =>
-        submitter.SubmitAsync(
-            context,
-            async (body, id) => new ConvertRequestMapper(mounts, jobOptions.Value, await tools.GetCapabilitiesAsync()).Map(body, id),
-            cancellationToken);
 }
+
+/// <summary>What a job body mapper may use: the storage sandbox, job settings and the installed ffmpeg.</summary>
+public sealed record JobMapping(StorageMounts Mounts, JobOptions Jobs, FfmpegTools Tools);
+
+/// <summary>Raw JSON body + the new job's id → a spec, or the field errors.</summary>
+public delegate Task<(JobSpec? Spec, ValidationErrors Errors)> JobBodyMapper(JobMapping mapping, JsonElement body, string jobId);
 
 /// <summary>
 /// The shared path of every job-creating endpoint: content type, parse, map (wire → spec, or 422 naming the
@@ -58,19 +62,13 @@ public sealed class JobSubmitter(JobQueue queue, JobMetrics metrics, TimeProvide
         Func<JsonElement, string, Task<(JobSpec? Spec, ValidationErrors Errors)>> map,
         CancellationToken cancellationToken)
     {
-        if (context.Request.HasJsonContentType() is false)
-        {
-            return ApiProblem.Create(context, 415, ErrorCodes.InvalidRequest, "Send the job as application/json.");
-        }
-
-        using var document = await JsonDocument.ParseAsync(context.Request.Body, default, cancellationToken);
         var caller = Caller.From(context.User);
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7(now).ToString();
-        var (spec, errors) = await map(document.RootElement, id);
+        var (spec, problem) = await ReadSpecAsync(context, body => map(body, id), cancellationToken);
         if (spec is null)
         {
-            return ApiProblem.Create(context, 422, errors.Code, errors.Summary(), errors.ToDictionary(), errors.LeadDetail());
+            return problem!;
         }
 
         if (await QuotaProblemAsync(context, caller.TenantId, now, cancellationToken) is { } refused)
@@ -96,6 +94,22 @@ public sealed class JobSubmitter(JobQueue queue, JobMetrics metrics, TimeProvide
         metrics.Submitted.Add(1, new KeyValuePair<string, object?>("format", spec.Output.Format));
         var view = JobView.From(job);
         return TypedResults.Accepted(view.Links.Self, new JobCreatedResponse(view, null, []));
+    }
+
+    /// <summary>A JSON job body mapped to a spec; otherwise the 415 (not JSON) or 422 (field errors) to answer.</summary>
+    public static async Task<(JobSpec? Spec, ProblemHttpResult? Problem)> ReadSpecAsync(
+        HttpContext context, Func<JsonElement, Task<(JobSpec? Spec, ValidationErrors Errors)>> map, CancellationToken cancellationToken)
+    {
+        if (context.Request.HasJsonContentType() is false)
+        {
+            return (null, ApiProblem.Create(context, 415, ErrorCodes.InvalidRequest, "Send the job as application/json."));
+        }
+
+        using var document = await JsonDocument.ParseAsync(context.Request.Body, default, cancellationToken);
+        var (spec, errors) = await map(document.RootElement);
+        return spec is null
+            ? (null, ApiProblem.Create(context, 422, errors.Code, errors.Summary(), errors.ToDictionary(), errors.LeadDetail()))
+            : (spec, null);
     }
 
     /// <summary>

@@ -24,15 +24,13 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
 
     public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
     {
-        var errors = new ValidationErrors();
-        var fields = new JsonFields(errors);
-        if (body.ValueKind != JsonValueKind.Object)
+        var fields = JsonFields.ForBody(body, TopLevel, out var isObject);
+        var errors = fields.Errors;
+        if (!isObject)
         {
-            errors.Add("body", "The request body must be a JSON object.", InvalidRequest);
             return (null, errors);
         }
 
-        fields.RejectUnknown(body, string.Empty, InvalidRequest, TopLevel);
         if (!TryApplyPreset(ref body, fields))
         {
             return (null, errors);

@@ -8,6 +8,26 @@ internal sealed class JsonFields(ValidationErrors errors)
 {
     public ValidationErrors Errors => errors;
 
+    /// <summary>
+    /// Starts mapping a request body: a non-object body is an error on <c>body</c> (then <paramref name="isObject"/> is
+    /// false and nothing more can be read); unknown top-level members are errors naming them.
+    /// </summary>
+    public static JsonFields ForBody(JsonElement body, string[] topLevel, out bool isObject)
+    {
+        var fields = new JsonFields(new ValidationErrors());
+        isObject = body.ValueKind == JsonValueKind.Object;
+        if (!isObject)
+        {
+            fields.Errors.Add("body", "The request body must be a JSON object.", FfmpegApi.Errors.ErrorCodes.InvalidRequest);
+        }
+        else
+        {
+            fields.RejectUnknown(body, string.Empty, FfmpegApi.Errors.ErrorCodes.InvalidRequest, topLevel);
+        }
+
+        return fields;
+    }
+
     /// <summary>Refuses members the schema does not know (the original API forbids extras).</summary>
     public void RejectUnknown(JsonElement obj, string path, string code, params string[] allowed)
     {

@@ -9,7 +9,7 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// Maps <c>operations</c> to typed <see cref="OperationSpec"/>s, applied in the order given. Every field is
 /// bounded; unknown fields and types are refused with the allowed list.
 /// </summary>
-internal sealed class OperationMapper(JsonFields fields, StorageMounts mounts)
+internal sealed partial class OperationMapper(JsonFields fields, StorageMounts mounts)
 {
     /// <summary>Operation names and aliases, for errors and <c>/capabilities</c>.</summary>
     public static readonly string[] Supported =
@@ -235,35 +235,6 @@ internal sealed class OperationMapper(JsonFields fields, StorageMounts mounts)
         return new RotateOperation(normalized);
     }
 
-    private WatermarkOperation? Watermark(JsonElement op, string path)
-    {
-        fields.RejectUnknown(op, path, InvalidOperation, "type", "image", "position", "margin", "opacity", "scale");
-        var image = fields.String(op, "image", path, InvalidOperation);
-        var position = Enum<OverlayPosition>(op, "position", path, Positions) ?? OverlayPosition.BottomRight;
-        var margin = fields.Int(op, "margin", path, InvalidOperation, 0, 1000) ?? 10;
-        var opacity = Number(op, "opacity", path, 0, 1) ?? 1;
-        var scale = Number(op, "scale", path, 0.01, 1);
-        if (string.IsNullOrWhiteSpace(image))
-        {
-            Errors.Add($"{path}.image", "Required: the path of an image (PNG with alpha works best), e.g. /storage/logo.png.", InvalidOperation);
-            return null;
-        }
-
-        if (!mounts.TryResolve(image, out var resolved, out var error))
-        {
-            Errors.Add($"{path}.image", error, InvalidOperation);
-            return null;
-        }
-
-        if (!File.Exists(resolved!.PhysicalPath) || new FileInfo(resolved.PhysicalPath).Length == 0)
-        {
-            Errors.Add($"{path}.image", $"Image not found: {resolved.VirtualPath}", InvalidOperation);
-            return null;
-        }
-
-        return new WatermarkOperation(resolved.VirtualPath, position, margin, opacity, scale);
-    }
-
     private TextOperation? Text(JsonElement op, string path)
     {
         fields.RejectUnknown(op, path, InvalidOperation, "type", "text", "position", "font_size", "color", "box", "margin", "start", "end");
@@ -288,78 +259,6 @@ internal sealed class OperationMapper(JsonFields fields, StorageMounts mounts)
         }
 
         return new TextOperation(text, position, size, color, box, margin, start, end);
-    }
-
-    private ConcatOperation? Concat(JsonElement op, string path)
-    {
-        fields.RejectUnknown(op, path, InvalidOperation, "type", "inputs");
-        if (!op.TryGetProperty("inputs", out var inputs) || inputs.ValueKind != JsonValueKind.Array || inputs.GetArrayLength() is 0 or > MaxJoined)
-        {
-            Errors.Add($"{path}.inputs", $"Required: 1 to {MaxJoined} paths to join after the job's input.", InvalidOperation);
-            return null;
-        }
-
-        var files = new List<string>();
-        var index = 0;
-        foreach (var item in inputs.EnumerateArray())
-        {
-            var field = $"{path}.inputs[{index++}]";
-            var text = item.ValueKind == JsonValueKind.String ? item.GetString() : null;
-            if (string.IsNullOrWhiteSpace(text) || !mounts.TryResolve(text, out var resolved, out _))
-            {
-                Errors.Add(field, text is null ? "Must be a path string." : "Not a path inside a storage mount.", InvalidOperation, text);
-                continue;
-            }
-
-            if (!File.Exists(resolved!.PhysicalPath) || new FileInfo(resolved.PhysicalPath).Length == 0)
-            {
-                Errors.Add(field, $"Input file not found: {resolved.VirtualPath}", InvalidOperation);
-                continue;
-            }
-
-            files.Add(resolved.VirtualPath);
-        }
-
-        return files.Count == index ? new ConcatOperation(files) : null;
-    }
-
-    private SubtitlesOperation? Subtitles(JsonElement op, string path)
-    {
-        fields.RejectUnknown(op, path, InvalidOperation, "type", "file", "mode", "language");
-        var file = fields.String(op, "file", path, InvalidOperation);
-        var mode = Enum<SubtitleMode>(op, "mode", path, ["burn", "soft"]) ?? SubtitleMode.Burn;
-        var language = fields.String(op, "language", path, InvalidOperation)?.Trim().ToLowerInvariant();
-        if (language is not null && (language.Length is < 2 or > 3 || !language.All(char.IsAsciiLetterLower)))
-        {
-            Errors.Add($"{path}.language", "Must be an ISO 639 code such as 'eng' or 'en'.", InvalidOperation, language);
-            return null;
-        }
-
-        if (string.IsNullOrWhiteSpace(file))
-        {
-            Errors.Add($"{path}.file", "Required: the path of an .srt, .ass or .vtt file, e.g. /storage/input/subs.srt.", InvalidOperation);
-            return null;
-        }
-
-        if (!mounts.TryResolve(file, out var resolved, out var error))
-        {
-            Errors.Add($"{path}.file", error, InvalidOperation);
-            return null;
-        }
-
-        if (Array.IndexOf(SubtitleExtensions, Path.GetExtension(resolved!.PhysicalPath).ToLowerInvariant()) < 0)
-        {
-            Errors.Add($"{path}.file", $"Subtitles must be one of: {string.Join(", ", SubtitleExtensions)}.", InvalidOperation, resolved.VirtualPath);
-            return null;
-        }
-
-        if (!File.Exists(resolved.PhysicalPath) || new FileInfo(resolved.PhysicalPath).Length == 0)
-        {
-            Errors.Add($"{path}.file", $"Subtitle file not found: {resolved.VirtualPath}", InvalidOperation);
-            return null;
-        }
-
-        return new SubtitlesOperation(resolved.VirtualPath, mode, language);
     }
 
     private ColorOperation? Color(JsonElement op, string path)

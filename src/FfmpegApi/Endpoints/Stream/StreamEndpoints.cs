@@ -12,29 +12,10 @@ public static class StreamEndpoints
 {
     public static RouteGroupBuilder MapStream(this RouteGroupBuilder api)
     {
-        api.MapPost("/stream", StreamAsync)
-            .WithName("Stream")
-            .WithSummary("Submit an adaptive-streaming package job (HLS or DASH ladder)")
-            .Accepts<StreamRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
-            .WithMetadata(new RequestSizeLimitAttribute(ConvertEndpoints.MaxBodyBytes));
+        api.MapJobSubmission<StreamRequest>("/stream", "Stream", "Submit an adaptive-streaming package job (HLS or DASH ladder)", async (m, body, id) =>
+            new StreamRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync()).Map(body, id));
         return api;
     }
-
-    internal static Task<Results<Accepted<JobCreatedResponse>, ProblemHttpResult>> StreamAsync(
-        HttpContext context,
-        JobSubmitter submitter,
-        StorageMounts mounts,
-        FfmpegTools tools,
-        IOptions<JobOptions> jobOptions,
-        CancellationToken cancellationToken) =>
-        submitter.SubmitAsync(
-            context,
-            async (body, id) => new StreamRequestMapper(mounts, jobOptions.Value, await tools.GetCapabilitiesAsync()).Map(body, id),
-            cancellationToken);
 }
 
 /// <summary>The stream body, for the OpenAPI document (the handler maps raw JSON to name every bad field).</summary>

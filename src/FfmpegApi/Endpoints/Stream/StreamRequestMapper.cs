@@ -22,15 +22,13 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
 
     public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
     {
-        var errors = new ValidationErrors();
-        var fields = new JsonFields(errors);
-        if (body.ValueKind != JsonValueKind.Object)
+        var fields = JsonFields.ForBody(body, TopLevel, out var isObject);
+        var errors = fields.Errors;
+        if (!isObject)
         {
-            errors.Add("body", "The request body must be a JSON object.", InvalidRequest);
             return (null, errors);
         }
 
-        fields.RejectUnknown(body, string.Empty, InvalidRequest, TopLevel);
         var shared = new ConvertRequestMapper(mounts, jobOptions, capabilities);
         var input = shared.MapExistingFile(body, "input", fields);
         var type = Choice(body, "type", Types, fields) ?? "hls";

@@ -17,27 +17,13 @@ public static class ThumbnailsEndpoints
 {
     public static RouteGroupBuilder MapThumbnails(this RouteGroupBuilder api)
     {
-        api.MapPost("/thumbnails", ThumbnailsAsync)
-            .WithName("Thumbnails")
-            .WithSummary("Submit a thumbnail job: one image, N evenly spaced, every N seconds, or sprite sheets with a WebVTT storyboard")
-            .Accepts<ThumbnailsRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
-            .WithMetadata(new RequestSizeLimitAttribute(ConvertEndpoints.MaxBodyBytes));
+        api.MapJobSubmission<ThumbnailsRequest>(
+            "/thumbnails",
+            "Thumbnails",
+            "Submit a thumbnail job: one image, N evenly spaced, every N seconds, or sprite sheets with a WebVTT storyboard",
+            async (m, body, id) => new ThumbnailsRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync()).Map(body, id));
         return api;
     }
-
-    internal static Task<Results<Accepted<JobCreatedResponse>, ProblemHttpResult>> ThumbnailsAsync(
-        HttpContext context,
-        JobSubmitter submitter,
-        StorageMounts mounts,
-        FfmpegTools tools,
-        IOptions<JobOptions> jobOptions,
-        CancellationToken cancellationToken) =>
-        submitter.SubmitAsync(
-            context,
-            async (body, id) => new ThumbnailsRequestMapper(mounts, jobOptions.Value, await tools.GetCapabilitiesAsync()).Map(body, id),
-            cancellationToken);
 }
 
 /// <summary>Maps a thumbnails body; the output is a new directory (nothing stored is overwritten).</summary>
@@ -48,15 +34,13 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
 
     public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
     {
-        var errors = new ValidationErrors();
-        var fields = new JsonFields(errors);
-        if (body.ValueKind != JsonValueKind.Object)
+        var fields = JsonFields.ForBody(body, TopLevel, out var isObject);
+        var errors = fields.Errors;
+        if (!isObject)
         {
-            errors.Add("body", "The request body must be a JSON object.", InvalidRequest);
             return (null, errors);
         }
 
-        fields.RejectUnknown(body, string.Empty, InvalidRequest, TopLevel);
         var shared = new ConvertRequestMapper(mounts, jobOptions, capabilities);
         var input = shared.MapExistingFile(body, "input", fields);
         var modeText = fields.String(body, "mode", string.Empty, InvalidRequest)?.Trim().ToLowerInvariant() ?? (body.TryGetProperty("count", out _) ? "count" : body.TryGetProperty("interval", out _) ? "interval" : "single");

@@ -1,0 +1,126 @@
+using System.Globalization;
+using FfmpegApi.Core.Storage;
+using FfmpegApi.Media.Commands;
+using FfmpegApi.Media.Commands.Filtergraph;
+using FfmpegApi.Media.Probe;
+using FfmpegApi.Media.Specs;
+
+namespace FfmpegApi.Core.Processing;
+
+/// <summary>Conversion jobs: probe beside (or before) ffmpeg, plan, run the passes, re-plan after a measurement.</summary>
+public sealed partial class JobRunner
+{
+    /// <summary>Plans and runs a conversion; returns the finished file in the workspace.</summary>
+    private async Task<IReadOnlyList<string>> ConvertAsync(RunState state, JobSpec spec, ResolvedPath input, IReadOnlyList<ResolvedPath> outputs)
+    {
+        // ffprobe runs beside ffmpeg rather than before it: spawning it costs ~150 ms here, which would sit on
+        // every job's start latency. ffmpeg starts with optional stream maps; when the probe answers, progress
+        // gets its expected duration, and an unusable input stops the run with the probe's clear reason.
+        // Plans that depend on the input (a fade timed from the end, overlays, measurement passes) probe first.
+        var probeFirst = JobPlanner.RequiresProbe(spec);
+        var probe = ProbeBesideAsync(spec, input.PhysicalPath, state);
+        var info = probeFirst ? await ProbedOrThrowAsync(probe, state.Run) : null;
+        var joined = new List<MediaInfo>();
+        foreach (var file in spec.Operations.OfType<ConcatOperation>().SelectMany(c => c.Inputs))
+        {
+            joined.Add(await ProbeOrFailAsync(ResolveInput(file), state));
+        }
+
+        if (joined.Count > 0)
+        {
+            state.ExpectedSeconds = JobPlanner.ExpectedDuration(spec, info!, joined);
+        }
+
+        var capabilities = await tools.GetCapabilitiesAsync();
+        var workFiles = outputs.Select((o, i) => Path.Combine(state.Workspace, $"output{(i == 0 ? string.Empty : i.ToString(CultureInfo.InvariantCulture))}{Path.GetExtension(o.PhysicalPath)}")).ToList();
+        var context = new PlanContext(input.PhysicalPath, workFiles[0], capabilities.HasEncoder) { ResolveFile = ResolveAsset, ExtraOutputFiles = workFiles[1..], ConcatInputs = joined };
+        var passes = new Queue<PlannedPass>(PlanOrFail(spec, info, context).Passes);
+        var doneWeight = 0.0;
+        while (passes.TryDequeue(out var pass))
+        {
+            var result = await RunPassAsync(state, pass, doneWeight, probeFirst ? null : probe);
+            doneWeight += pass.Weight;
+            if (pass.MeasuresLoudness)
+            {
+                var measured = LoudnessMeasurement.Parse(result.StderrTail)
+                    ?? throw new JobFailure("INVALID_INPUT", "The input's loudness could not be measured (silent or unreadable audio).");
+                state.Run.Log.Add(Line($"measured loudness: {measured.InputI.ToString(CultureInfo.InvariantCulture)} LUFS, true peak {measured.InputTp.ToString(CultureInfo.InvariantCulture)} dBTP"));
+                passes = new Queue<PlannedPass>(PlanOrFail(spec, info, context with { Loudness = measured }).Passes);
+            }
+        }
+
+        return workFiles;
+    }
+
+    /// <summary>Probes the input while ffmpeg runs; returns the failure to report when the input is unusable.</summary>
+    private async Task<ProbeOutcome> ProbeBesideAsync(JobSpec spec, string inputPath, RunState state)
+    {
+        var run = state.Run;
+        try
+        {
+            var (info, error) = await tools.ProbeAsync(inputPath, run.Token);
+            JobFailure? failure = null;
+            if (info is null)
+            {
+                failure = new JobFailure("INVALID_INPUT", $"Input is not a readable media file: {mounts.Sanitize(error ?? "unknown error")}");
+            }
+            else
+            {
+                try
+                {
+                    JobPlanner.CheckStreams(spec, info);
+                    state.ExpectedSeconds = JobPlanner.ExpectedDuration(spec, info);
+                    run.Log.Add(Line($"input: {info.FormatName}, {info.DurationSeconds?.ToString("0.###", CultureInfo.InvariantCulture) ?? "unknown"} s, video {info.FirstVideo?.CodecName ?? "none"}, audio {info.FirstAudio?.CodecName ?? "none"}"));
+                }
+                catch (PlanningException ex)
+                {
+                    failure = new JobFailure("INVALID_INPUT", ex.Message);
+                }
+            }
+
+            if (failure is not null)
+            {
+                run.Stop(StopReason.InputRejected);
+            }
+
+            return new ProbeOutcome(info, failure);
+        }
+        catch (OperationCanceledException)
+        {
+            return new ProbeOutcome(null, null);
+        }
+    }
+
+    private static JobPlan PlanOrFail(JobSpec spec, MediaInfo? info, PlanContext context)
+    {
+        try
+        {
+            return JobPlanner.Plan(spec, info, context);
+        }
+        catch (PlanningException ex)
+        {
+            throw new JobFailure("INVALID_OUTPUT", ex.Message);
+        }
+    }
+
+    /// <summary>A file a spec names besides the input (e.g. a watermark image), re-checked against the sandbox.</summary>
+    private string ResolveAsset(string virtualPath) =>
+        mounts.TryResolve(virtualPath, out var resolved, out var error) && File.Exists(resolved!.PhysicalPath)
+            ? resolved.PhysicalPath
+            : throw new JobFailure("INVALID_INPUT", resolved is null ? error : $"File not found: {virtualPath}");
+
+    /// <summary>Waits for the probe when the plan needs it; a rejected input fails the job before ffmpeg starts.</summary>
+    private static async Task<MediaInfo> ProbedOrThrowAsync(Task<ProbeOutcome> probe, RunContext run)
+    {
+        var outcome = await probe;
+        if (outcome.Failure is { } rejected)
+        {
+            throw rejected;
+        }
+
+        run.Token.ThrowIfCancellationRequested();
+        return outcome.Info ?? throw new JobFailure("INVALID_INPUT", "The input could not be probed.");
+    }
+
+    private sealed record ProbeOutcome(MediaInfo? Info, JobFailure? Failure);
+}
