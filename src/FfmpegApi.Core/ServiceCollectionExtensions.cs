@@ -4,8 +4,11 @@ using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Queue;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Webhooks;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace FfmpegApi.Core;
@@ -39,10 +42,35 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<OutputPublisher>();
         services.AddScoped<JobQueue>();
         services.AddScoped<ApiKeyService>();
+        services.AddScoped<Idempotency.IdempotencyStore>();
         services.AddHybridCache();
         services.AddSingleton<KeyCache>();
         services.AddScoped<Audit.AuditLog>();
         services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        AddWebhookOutbox(services, configuration);
+        return services;
+    }
+
+    /// <summary>The webhook outbox and secrets (every process writes events); the dispatcher is <see cref="AddWebhookDispatcher"/>.</summary>
+    private static void AddWebhookOutbox(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var webhooks = configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions();
+        services.AddSingleton(new Net.OutboundTargetPolicy(webhooks.AllowedTargets, webhooks.AllowHttp));
+        services.AddSingleton<WebhookSignal>();
+        services.AddSingleton<WebhookMetrics>();
+        services.TryAddSingleton<IWebhookJobRepresentation, MinimalJobRepresentation>();
+        services.AddScoped<WebhookOutbox>();
+        services.AddScoped<WebhookSecrets>();
+        // The key ring lives in the database: every API and worker process can decrypt every secret.
+        services.AddDataProtection().SetApplicationName("ffmpeg-api").PersistKeysToDbContext<AppDbContext>();
+    }
+
+    /// <summary>Sends the outbox (safe to run in several processes: deliveries are claimed with a guarded UPDATE).</summary>
+    public static IServiceCollection AddWebhookDispatcher(this IServiceCollection services)
+    {
+        services.AddSingleton<WebhookDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         return services;
     }
 

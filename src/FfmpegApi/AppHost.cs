@@ -12,6 +12,7 @@ using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Endpoints.Presets;
 using FfmpegApi.Endpoints.Stream;
 using FfmpegApi.Endpoints.Thumbnails;
+using FfmpegApi.Endpoints.Webhooks;
 using FfmpegApi.Errors;
 using FfmpegApi.Security;
 using Microsoft.AspNetCore.Authentication;
@@ -55,15 +56,22 @@ public static partial class AppHost
             services.AddWorkers();
         }
 
+        services.AddSingleton<Core.Webhooks.IWebhookJobRepresentation, JobViewRepresentation>();
+        if (builder.Configuration.GetValue("Webhooks:Enabled", true))
+        {
+            services.AddWebhookDispatcher();
+        }
+
         services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ApiProblem.Decorate(c.HttpContext, c.ProblemDetails));
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddScoped<HealthProbe>();
         services.AddScoped<JobSubmitter>();
+        services.AddScoped<IdempotencyGate>();
         var network = builder.Configuration.GetSection(NetworkAccessOptions.Section).Get<NetworkAccessOptions>() ?? new NetworkAccessOptions();
         services.AddSingleton(new IpAllowlist(network.AllowedNetworks, network.TrustedProxies));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(JobMetrics.MeterName, KeyCache.MeterName)
+            .AddMeter(JobMetrics.MeterName, KeyCache.MeterName, Core.Webhooks.WebhookMetrics.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddPrometheusExporter());
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -104,6 +112,7 @@ public static partial class AppHost
         write.MapEstimate();
         write.MapThumbnails();
         api.MapJobs();
+        api.MapWebhooks();
         api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsRead).MapPresets();
         api.MapGroup("/admin").RequireAuthorization(ApiScopes.Admin).WithTags("Admin").MapAdminKeys().MapAudit();
         api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));

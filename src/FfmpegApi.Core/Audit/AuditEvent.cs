@@ -43,4 +43,10 @@ public static class AuditActions
     public const string JobRead = "job.read";
     public const string AuthFailure = "auth.failure";
     public const string AccessDenied = "auth.denied";
+    public const string WebhookCreate = "webhook.create";
+    public const string WebhookUpdate = "webhook.update";
+    public const string WebhookDelete = "webhook.delete";
+    public const string WebhookRotate = "webhook.rotate_secret";
+    public const string WebhookDisable = "webhook.disable";
+    public const string WebhookReplay = "webhook.replay";
 }

@@ -1,18 +1,33 @@
 using System.Text;
 using FfmpegApi.Core.Auth;
 using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Webhooks;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace FfmpegApi.Core.Data;
 
-public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbContext(options)
+public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Job> Jobs => Set<Job>();
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
     public DbSet<Audit.AuditEvent> AuditEvents => Set<Audit.AuditEvent>();
+
+    public DbSet<WebhookSubscription> WebhookSubscriptions => Set<WebhookSubscription>();
+
+    public DbSet<TenantWebhookSecret> TenantWebhookSecrets => Set<TenantWebhookSecret>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+
+    public DbSet<Idempotency.IdempotencyRecord> IdempotencyRecords => Set<Idempotency.IdempotencyRecord>();
+
+    /// <summary>The Data Protection key ring (encrypts webhook secrets), shared by every process through the database.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -61,6 +76,16 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             audit.HasIndex(e => new { e.Action, e.At });
         });
 
+        WebhookModel.Configure(modelBuilder);
+        modelBuilder.Entity<Idempotency.IdempotencyRecord>(r =>
+        {
+            r.HasKey(x => new { x.TenantId, x.Key });
+            r.Property(x => x.TenantId).HasMaxLength(64);
+            r.Property(x => x.Key).HasMaxLength(Idempotency.IdempotencyRecord.MaxKeyLength);
+            r.Property(x => x.RequestHash).HasMaxLength(64);
+            r.Property(x => x.Location).HasMaxLength(200);
+            r.HasIndex(x => x.ExpiresAt);
+        });
         ApplySnakeCase(modelBuilder);
     }
 

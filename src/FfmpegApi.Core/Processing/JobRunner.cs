@@ -38,6 +38,7 @@ public sealed partial class JobRunner(
     IOptions<JobOptions> jobOptions,
     IOptions<WorkerOptions> workerOptions,
     IOptions<StorageOptions> storageOptions,
+    IOptions<Webhooks.WebhookOptions> webhookOptions,
     ILogger<JobRunner> logger)
 {
     public async Task RunAsync(Job job, string workerId, CancellationToken hostStopping)
@@ -46,7 +47,7 @@ public sealed partial class JobRunner(
         using var run = running.Register(job.Id, hostStopping);
         var workspace = Path.Combine(storageOptions.Value.WorkspaceRoot, job.Id);
         var started = clock.GetTimestamp();
-        var monitor = new RunMonitor(scopes, clock, jobOptions.Value, workerOptions.Value, logger);
+        var monitor = new RunMonitor(scopes, clock, jobOptions.Value, workerOptions.Value, TimeSpan.FromSeconds(webhookOptions.Value.ProgressIntervalSeconds), logger);
         var state = new RunState(job, run, monitor, workspace, mounts.Sanitize);
         using var stopMonitor = new CancellationTokenSource();
         var monitorTask = Task.CompletedTask;

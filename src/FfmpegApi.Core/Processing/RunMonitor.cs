@@ -16,6 +16,7 @@ internal sealed partial class RunMonitor(
     TimeProvider clock,
     JobOptions jobOptions,
     WorkerOptions workerOptions,
+    TimeSpan progressEventInterval,
     ILogger logger)
 {
     private JobProgress? _latest;
@@ -37,6 +38,7 @@ internal sealed partial class RunMonitor(
         var leaseEvery = TimeSpan.FromSeconds(workerOptions.LeaseSeconds / 3.0);
         var stall = TimeSpan.FromSeconds(jobOptions.StallTimeoutSeconds);
         var lastLease = clock.GetTimestamp();
+        long? lastAnnounced = null;
         using var timer = new PeriodicTimer(tick, clock);
         try
         {
@@ -52,8 +54,11 @@ internal sealed partial class RunMonitor(
                 var latest = Volatile.Read(ref _latest);
                 if (latest is not null && !ReferenceEquals(latest, _persisted))
                 {
-                    await queue.UpdateProgressAsync(jobId, workerId, latest, stopMonitor);
+                    // job.progress webhooks: throttled to one per Webhooks:ProgressIntervalSeconds.
+                    var announce = lastAnnounced is not { } at || clock.GetElapsedTime(at) >= progressEventInterval;
+                    await queue.UpdateProgressAsync(jobId, workerId, latest, announce, stopMonitor);
                     _persisted = latest;
+                    lastAnnounced = announce ? clock.GetTimestamp() : lastAnnounced;
                 }
 
                 if (clock.GetElapsedTime(lastLease) >= leaseEvery)

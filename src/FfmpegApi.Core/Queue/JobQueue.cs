@@ -1,6 +1,7 @@
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -15,19 +16,46 @@ public enum TransitionResult
 
 /// <summary>
 /// The jobs table as a queue. Every state change is one UPDATE guarded by the expected state (and, for a running
-/// job, by the lease owner), so two actors can never both win a transition.
+/// job, by the lease owner), so two actors can never both win a transition. A transition and the webhook events it
+/// causes commit in one transaction (the outbox), so no event is lost and none announces a change that did not happen.
 /// </summary>
-public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<WorkerOptions> workerOptions, QueueSignal signal)
+public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<WorkerOptions> workerOptions, QueueSignal signal, WebhookOutbox outbox, WebhookSignal webhookSignal)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     private TimeSpan Lease => TimeSpan.FromSeconds(workerOptions.Value.LeaseSeconds);
 
-    public async Task EnqueueAsync(Job job, CancellationToken cancellationToken)
+    public Task EnqueueAsync(Job job, CancellationToken cancellationToken) => EnqueueAsync([job], null, cancellationToken);
+
+    /// <summary>
+    /// Inserts jobs and their <c>job.queued</c> events in one transaction, together with <paramref name="alsoInTransaction"/>
+    /// (an idempotency record, a batch row): all of it commits, or none.
+    /// </summary>
+    public async Task EnqueueAsync(IReadOnlyList<Job> jobs, Func<Task>? alsoInTransaction, CancellationToken cancellationToken)
     {
-        db.Jobs.Add(job);
-        await db.SaveChangesAsync(cancellationToken);
+        var recorded = false;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            if (alsoInTransaction is not null)
+            {
+                await alsoInTransaction();
+            }
+
+            db.Jobs.AddRange(jobs);
+            await db.SaveChangesAsync(cancellationToken);
+            foreach (var job in jobs)
+            {
+                recorded |= await outbox.RecordJobEventAsync(job.Id, WebhookEventTypes.JobQueued, cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         signal.Notify();
+        if (recorded)
+        {
+            webhookSignal.Notify();
+        }
     }
 
     /// <summary>
@@ -49,7 +77,7 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
             }
 
             var now = Now;
-            var claimed = await db.Jobs
+            var claimed = await TransitionAsync(candidate, WebhookEventTypes.JobStarted, () => db.Jobs
                 .Where(j => j.Id == candidate && j.Status == JobStatus.Queued)
                 .ExecuteUpdateAsync(
                     s => s.SetProperty(j => j.Status, JobStatus.Running)
@@ -59,8 +87,8 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
                         .SetProperty(j => j.UpdatedAt, now)
                         .SetProperty(j => j.Stage, "starting")
                         .SetProperty(j => j.Attempts, j => j.Attempts + 1),
-                    cancellationToken);
-            if (claimed == 1)
+                    cancellationToken), cancellationToken);
+            if (claimed)
             {
                 return await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == candidate, cancellationToken);
             }
@@ -81,23 +109,25 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
     public Task<bool> IsCancelRequestedAsync(string jobId, CancellationToken cancellationToken) =>
         db.Jobs.AsNoTracking().Where(j => j.Id == jobId).Select(j => j.CancelRequested).FirstOrDefaultAsync(cancellationToken);
 
-    public async Task UpdateProgressAsync(string jobId, string workerId, JobProgress progress, CancellationToken cancellationToken)
+    /// <summary>Persists a progress reading; with <paramref name="announce"/>, also a <c>job.progress</c> event for those who asked for one.</summary>
+    public async Task UpdateProgressAsync(string jobId, string workerId, JobProgress progress, bool announce, CancellationToken cancellationToken)
     {
         var now = Now;
-        await OwnedBy(jobId, workerId).ExecuteUpdateAsync(
+        var eventType = announce && await outbox.WantsProgressAsync(jobId, cancellationToken) ? WebhookEventTypes.JobProgress : null;
+        await TransitionAsync(jobId, eventType, () => OwnedBy(jobId, workerId).ExecuteUpdateAsync(
             s => s.SetProperty(j => j.Progress, progress.Percent)
                 .SetProperty(j => j.Stage, progress.Stage)
                 .SetProperty(j => j.Fps, progress.Fps)
                 .SetProperty(j => j.Speed, progress.Speed)
                 .SetProperty(j => j.EtaSeconds, progress.EtaSeconds)
                 .SetProperty(j => j.UpdatedAt, now),
-            cancellationToken);
+            cancellationToken), cancellationToken);
     }
 
     public async Task<TransitionResult> CompleteAsync(string jobId, string workerId, JobProgress last, string outputJson, string? resultJson, string log, CancellationToken cancellationToken)
     {
         var now = Now;
-        var rows = await OwnedBy(jobId, workerId).ExecuteUpdateAsync(
+        var applied = await TransitionAsync(jobId, WebhookEventTypes.JobCompleted, () => OwnedBy(jobId, workerId).ExecuteUpdateAsync(
             s => s.SetProperty(j => j.Status, JobStatus.Completed)
                 .SetProperty(j => j.Fps, last.Fps)
                 .SetProperty(j => j.Speed, last.Speed)
@@ -111,8 +141,8 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
                 .SetProperty(j => j.Log, log)
                 .SetProperty(j => j.LeaseOwner, (string?)null)
                 .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),
-            cancellationToken);
-        return rows == 1 ? TransitionResult.Applied : TransitionResult.NotInExpectedState;
+            cancellationToken), cancellationToken);
+        return applied ? TransitionResult.Applied : TransitionResult.NotInExpectedState;
     }
 
     /// <summary>Ends a running job as failed or cancelled.</summary>
@@ -124,7 +154,7 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
         }
 
         var now = Now;
-        var rows = await OwnedBy(jobId, workerId).ExecuteUpdateAsync(
+        var applied = await TransitionAsync(jobId, EventOf(status), () => OwnedBy(jobId, workerId).ExecuteUpdateAsync(
             s => s.SetProperty(j => j.Status, status)
                 .SetProperty(j => j.Stage, status == JobStatus.Cancelled ? "cancelled" : "failed")
                 .SetProperty(j => j.EtaSeconds, (double?)null)
@@ -135,8 +165,8 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
                 .SetProperty(j => j.Log, log)
                 .SetProperty(j => j.LeaseOwner, (string?)null)
                 .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),
-            cancellationToken);
-        return rows == 1 ? TransitionResult.Applied : TransitionResult.NotInExpectedState;
+            cancellationToken), cancellationToken);
+        return applied ? TransitionResult.Applied : TransitionResult.NotInExpectedState;
     }
 
     /// <summary>Gives a running job back to the queue (graceful shutdown of this worker).</summary>
@@ -158,14 +188,13 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
     public async Task<bool> CancelQueuedAsync(string jobId, CancellationToken cancellationToken)
     {
         var now = Now;
-        var rows = await db.Jobs.Where(j => j.Id == jobId && j.Status == JobStatus.Queued).ExecuteUpdateAsync(
+        return await TransitionAsync(jobId, WebhookEventTypes.JobCancelled, () => db.Jobs.Where(j => j.Id == jobId && j.Status == JobStatus.Queued).ExecuteUpdateAsync(
             s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
                 .SetProperty(j => j.Stage, "cancelled")
                 .SetProperty(j => j.CancelRequested, true)
                 .SetProperty(j => j.CompletedAt, now)
                 .SetProperty(j => j.UpdatedAt, now),
-            cancellationToken);
-        return rows == 1;
+            cancellationToken), cancellationToken);
     }
 
     /// <summary>Flags a running job for cancellation; its worker stops ffmpeg and ends it as cancelled.</summary>
@@ -189,7 +218,10 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
             ? orphans.Where(j => j.LeaseExpiresAt < now)
             : orphans.Where(j => j.LeaseOwner == null || !j.LeaseOwner.StartsWith(allRunningExcept));
 
-        var dead = await orphans.Where(j => j.Attempts >= j.MaxAttempts).ExecuteUpdateAsync(
+        var dead = 0;
+        foreach (var id in await orphans.Where(j => j.Attempts >= j.MaxAttempts).Select(j => j.Id).ToListAsync(cancellationToken))
+        {
+            dead += await TransitionAsync(id, WebhookEventTypes.JobFailed, () => orphans.Where(j => j.Id == id && j.Attempts >= j.MaxAttempts).ExecuteUpdateAsync(
             s => s.SetProperty(j => j.Status, JobStatus.Failed)
                 .SetProperty(j => j.Stage, "failed")
                 .SetProperty(j => j.ErrorCode, "WORKER_LOST")
@@ -198,7 +230,9 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
                 .SetProperty(j => j.UpdatedAt, now)
                 .SetProperty(j => j.LeaseOwner, (string?)null)
                 .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),
-            cancellationToken);
+            cancellationToken), cancellationToken) ? 1 : 0;
+        }
+
         var requeued = await orphans.Where(j => j.Attempts < j.MaxAttempts).ExecuteUpdateAsync(
             s => s.SetProperty(j => j.Status, JobStatus.Queued)
                 .SetProperty(j => j.Stage, "queued")
@@ -213,6 +247,38 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
         }
 
         return dead + requeued;
+    }
+
+    private static string EventOf(JobStatus status) => status == JobStatus.Cancelled ? WebhookEventTypes.JobCancelled : WebhookEventTypes.JobFailed;
+
+    /// <summary>
+    /// Runs a guarded change and, when it applied (one row), writes the outbox rows for <paramref name="eventType"/> in
+    /// the same transaction. Joins the caller's transaction when one is open.
+    /// </summary>
+    private async Task<bool> TransitionAsync(string jobId, string? eventType, Func<Task<int>> change, CancellationToken cancellationToken)
+    {
+        if (eventType is null)
+        {
+            return await change() == 1;
+        }
+
+        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        await using (own)
+        {
+            var applied = await change() == 1;
+            var recorded = applied && await outbox.RecordJobEventAsync(jobId, eventType, cancellationToken);
+            if (own is not null)
+            {
+                await own.CommitAsync(cancellationToken);
+            }
+
+            if (recorded)
+            {
+                webhookSignal.Notify();
+            }
+
+            return applied;
+        }
     }
 
     private IQueryable<Job> OwnedBy(string jobId, string workerId) =>

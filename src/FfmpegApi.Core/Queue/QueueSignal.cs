@@ -6,7 +6,7 @@ namespace FfmpegApi.Core.Queue;
 /// In-process wake-up for idle workers: a submit signals, one waiting worker wakes at once. Polling remains
 /// only as a slow safety net (<c>Worker:IdlePollSeconds</c>).
 /// </summary>
-public sealed class QueueSignal
+public class QueueSignal
 {
     private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(64)
     {
@@ -29,3 +29,6 @@ public sealed class QueueSignal
         }
     }
 }
+
+/// <summary>Wakes the webhook dispatcher when events were committed to the outbox.</summary>
+public sealed class WebhookSignal : QueueSignal;

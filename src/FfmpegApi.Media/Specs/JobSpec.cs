@@ -20,6 +20,9 @@ public sealed record JobSpec(
     /// <summary>Outputs after the first (<c>outputs: [...]</c>), written by the same ffmpeg run from one decode.</summary>
     public IReadOnlyList<OutputSpec> ExtraOutputs { get; init; } = [];
 
+    /// <summary>Where to report this job's events, besides the tenant's webhook subscriptions.</summary>
+    public JobWebhook? Webhook { get; init; }
+
     /// <summary><see cref="Output"/> followed by <see cref="ExtraOutputs"/>.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<OutputSpec> AllOutputs => [Output, .. ExtraOutputs];
@@ -76,3 +79,6 @@ public sealed record AudioSpec(
     string? Bitrate = null,
     int? Channels = null,
     int? SampleRate = null);
+
+/// <summary>A per-job webhook (the original's <c>webhook_url</c> + <c>webhook_events</c>: progress, complete, error, …).</summary>
+public sealed record JobWebhook(string Url, IReadOnlyList<string> Events);

@@ -22,6 +22,7 @@ public static class ErrorCodes
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
     public const string NotFound = "NOT_FOUND";
     public const string InternalError = "INTERNAL_ERROR";
+    public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
 }
 
 /// <summary>The original API's <c>error.details</c>: the field, the value sent, what is allowed, a likely fix.</summary>
@@ -64,6 +65,10 @@ public sealed record ErrorDetail(string Field, string? Value, IReadOnlyList<stri
 /// </summary>
 public static class ApiProblem
 {
+    /// <summary>422 naming every failing field.</summary>
+    public static ProblemHttpResult Invalid(HttpContext context, Endpoints.Jobs.ValidationErrors errors) =>
+        Create(context, 422, errors.Code, errors.Summary(), errors.ToDictionary(), errors.LeadDetail());
+
     public static ProblemHttpResult Create(HttpContext context, int status, string code, string detail, IDictionary<string, string[]>? errors = null, ErrorDetail? lead = null)
     {
         if (lead is not null)

@@ -40,7 +40,7 @@ public static class AdminKeysEndpoints
         if (body.ValueKind != JsonValueKind.Object)
         {
             errors.Add("body", "The request body must be a JSON object.", InvalidRequest);
-            return ApiProblem.Create(context, 422, errors.Code, errors.Summary(), errors.ToDictionary(), errors.LeadDetail());
+            return ApiProblem.Invalid(context, errors);
         }
 
         fields.RejectUnknown(body, string.Empty, InvalidRequest, "name", "tenant", "admin", "scopes", "expires_in_days");
@@ -61,7 +61,7 @@ public static class AdminKeysEndpoints
         var days = fields.Int(body, "expires_in_days", string.Empty, InvalidRequest, 1, 3650);
         if (errors.Any)
         {
-            return ApiProblem.Create(context, 422, errors.Code, errors.Summary(), errors.ToDictionary(), errors.LeadDetail());
+            return ApiProblem.Invalid(context, errors);
         }
 
         var expires = days is { } d ? clock.GetUtcNow().UtcDateTime.AddDays(d) : (DateTime?)null;

@@ -15,7 +15,7 @@ namespace FfmpegApi.Endpoints.Analyze;
 /// </summary>
 public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, bool vmafAvailable)
 {
-    private static readonly string[] TopLevel = ["input", "reference", "metrics", "n_subsample", "per_frame", "output", "options", "priority"];
+    private static readonly string[] TopLevel = ["input", "reference", "metrics", "n_subsample", "per_frame", "output", "options", "priority", .. ConvertRequestMapper.WebhookFields];
 
     /// <summary>Metrics this server can compute: psnr/ssim with the main ffmpeg's filters, vmaf with a libvmaf build.</summary>
     public IReadOnlyList<string> Available =>
@@ -42,14 +42,15 @@ public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOpt
         }
 
         var output = MapReportPath(body, jobId, fields);
-        var (priority, timeout) = files.MapOptions(body, fields);
+        var options = files.MapOptions(body, fields);
         if (errors.Any || input is null || reference is null || metrics is null || output is null)
         {
             return (null, errors);
         }
 
-        var spec = new JobSpec(input, new OutputSpec(output, "json", null, null), [], priority, timeout)
+        var spec = new JobSpec(input, new OutputSpec(output, "json", null, null), [], options.Priority, options.Timeout)
         {
+            Webhook = options.Webhook,
             Analysis = new AnalysisSpec(reference, metrics, subsample, perFrame),
         };
         return (spec, errors);

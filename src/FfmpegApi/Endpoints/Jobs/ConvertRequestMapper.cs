@@ -18,8 +18,12 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
     /// <summary>Outputs one job may write from one decode.</summary>
     public const int MaxOutputs = 10;
 
-    private static readonly string[] TopLevel = ["input", "output", "outputs", "operations", "options", "priority"];
-    private static readonly string[] OptionFields = ["priority", "timeout_seconds"];
+    /// <summary>The original's per-job webhook fields, accepted at the top level and inside <c>options</c>.</summary>
+    internal static readonly string[] WebhookFields = ["webhook_url", "webhook_events"];
+
+    private static readonly string[] TopLevel = ["input", "output", "outputs", "operations", "options", "priority", .. WebhookFields];
+    private static readonly string[] OptionFields = ["priority", "timeout_seconds", .. WebhookFields];
+
     private static readonly string[] Priorities = ["low", "normal", "high"];
 
     public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
@@ -41,7 +45,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         var outputs = body.TryGetProperty("outputs", out var many) && many.ValueKind != JsonValueKind.Null
             ? MapOutputs(body, many, jobId, operations, fields)
             : new OutputMapper(mounts, capabilities, fields).Map(body, jobId, operations) is { } single ? [single] : null;
-        var (priority, timeout) = MapOptions(body, fields);
+        var options = MapOptions(body, fields);
         if (input is not null && outputs is not null && outputs.Any(o => o.Path == input))
         {
             errors.Add(outputs.Count == 1 ? "output" : "outputs", "An output must not overwrite the input.", InvalidOutput);
@@ -52,7 +56,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
             return (null, errors);
         }
 
-        return (new JobSpec(input, outputs[0], operations, priority, timeout) { ExtraOutputs = outputs[1..] }, errors);
+        return (new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { ExtraOutputs = outputs[1..], Webhook = options.Webhook }, errors);
     }
 
     /// <summary>
@@ -227,21 +231,23 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         return resolved.VirtualPath;
     }
 
-    internal (JobPriority Priority, int? Timeout) MapOptions(JsonElement body, JsonFields fields)
+    internal SubmitOptions MapOptions(JsonElement body, JsonFields fields)
     {
         var priorityText = fields.String(body, "priority", string.Empty, InvalidRequest);
+        var webhook = MapWebhook(body, string.Empty, fields);
         int? timeout = null;
         if (body.TryGetProperty("options", out var options) && options.ValueKind != JsonValueKind.Null)
         {
             if (options.ValueKind != JsonValueKind.Object)
             {
                 fields.Errors.Add("options", "Must be an object.", InvalidRequest);
-                return (JobPriority.Normal, null);
+                return new SubmitOptions(JobPriority.Normal, null, null);
             }
 
             fields.RejectUnknown(options, "options", InvalidRequest, OptionFields);
             priorityText = fields.String(options, "priority", "options", InvalidRequest) ?? priorityText;
             timeout = fields.Int(options, "timeout_seconds", "options", InvalidRequest, 1, jobOptions.MaxTimeoutSeconds);
+            webhook = MapWebhook(options, "options", fields) ?? webhook;
         }
 
         var priority = priorityText?.ToLowerInvariant() switch
@@ -256,6 +262,37 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
             fields.Errors.Add("options.priority", "Must be one of: low, normal, high.", InvalidRequest, priorityText, Priorities);
         }
 
-        return (priority ?? JobPriority.Normal, timeout);
+        return new SubmitOptions(priority ?? JobPriority.Normal, timeout, webhook);
+    }
+
+    /// <summary>
+    /// <c>webhook_url</c> + <c>webhook_events</c> (default <c>["complete", "error"]</c>). The URL's address policy is
+    /// checked by the submitter (it needs the operator's allowlist).
+    /// </summary>
+    private static JobWebhook? MapWebhook(JsonElement obj, string path, JsonFields fields)
+    {
+        var url = fields.String(obj, "webhook_url", path, InvalidRequest);
+        var prefix = path.Length == 0 ? string.Empty : path + ".";
+        string[] events = ["complete", "error"];
+        if (obj.TryGetProperty("webhook_events", out var list) && list.ValueKind != JsonValueKind.Null)
+        {
+            var allowed = Core.Webhooks.WebhookEventTypes.Rendiff.Keys.ToArray();
+            if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || !allowed.Contains(e.GetString())))
+            {
+                fields.Errors.Add(prefix + "webhook_events", $"Must be a list of: {string.Join(", ", allowed)}.", InvalidRequest, list.ToString(), allowed);
+                return null;
+            }
+
+            events = [.. list.EnumerateArray().Select(e => e.GetString()!).Distinct()];
+            if (url is null)
+            {
+                fields.Errors.Add(prefix + "webhook_events", "Needs webhook_url.", InvalidRequest);
+            }
+        }
+
+        return url is null ? null : new JobWebhook(url, events);
     }
 }
+
+/// <summary>What every job body shares: priority, time limit, and the per-job webhook.</summary>
+public sealed record SubmitOptions(JobPriority Priority, int? Timeout, JobWebhook? Webhook);

@@ -16,7 +16,7 @@ namespace FfmpegApi.Endpoints.Stream;
 public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities)
 {
     public const int MaxVariants = 8;
-    private static readonly string[] TopLevel = ["input", "output", "type", "variants", "segment_duration", "segment_type", "audio_bitrate", "thumbnails", "options", "priority"];
+    private static readonly string[] TopLevel = ["input", "output", "type", "variants", "segment_duration", "segment_type", "audio_bitrate", "thumbnails", "options", "priority", .. ConvertRequestMapper.WebhookFields];
     private static readonly string[] Types = ["hls", "dash"];
     private static readonly string[] SegmentTypes = ["ts", "fmp4"];
 
@@ -44,7 +44,7 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
         var variants = MapVariants(body, fields);
         var manifest = MapManifest(body, jobId, format, fields);
         var thumbnails = MapThumbnails(body, fields);
-        var (priority, timeout) = shared.MapOptions(body, fields);
+        var options = shared.MapOptions(body, fields);
         if (capabilities.Encoders.Count > 0 && !capabilities.HasEncoder("libx264"))
         {
             errors.Add("type", "This server's ffmpeg has no H.264 encoder (libx264), which packaging needs.", InsufficientResources);
@@ -59,7 +59,7 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
         {
             Thumbnails = thumbnails,
         };
-        return (new JobSpec(input, new OutputSpec(manifest, type, null, null), [], priority, timeout) { Streaming = streaming }, errors);
+        return (new JobSpec(input, new OutputSpec(manifest, type, null, null), [], options.Priority, options.Timeout) { Webhook = options.Webhook, Streaming = streaming }, errors);
     }
 
     private static List<RenditionRequest>? MapVariants(JsonElement body, JsonFields fields)

@@ -29,7 +29,7 @@ public static class ThumbnailsEndpoints
 /// <summary>Maps a thumbnails body; the output is a new directory (nothing stored is overwritten).</summary>
 public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities)
 {
-    private static readonly string[] TopLevel = ["input", "mode", "time", "count", "interval", "fps", "width", "format", "sprite", "output", "options", "priority"];
+    private static readonly string[] TopLevel = ["input", "mode", "time", "count", "interval", "fps", "width", "format", "sprite", "output", "options", "priority", .. ConvertRequestMapper.WebhookFields];
     private static readonly string[] Modes = ["single", "count", "interval", "sequence"];
 
     public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
@@ -77,14 +77,14 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
 
         var sprite = MapSprite(body, mode, fields);
         var output = MapDirectory(body, jobId, sprite is not null ? "storyboard.vtt" : mode == ThumbnailMode.Sequence ? $"frame_0001.{format}" : $"thumb_0001.{format}", fields);
-        var (priority, timeout) = shared.MapOptions(body, fields);
+        var options = shared.MapOptions(body, fields);
         if (errors.Any || input is null || output is null)
         {
             return (null, errors);
         }
 
         var spec = new ThumbnailSpec(mode, time, count, interval, width, format, sprite, fps);
-        return (new JobSpec(input, new OutputSpec(output, format, null, null), [], priority, timeout) { Thumbnails = spec }, errors);
+        return (new JobSpec(input, new OutputSpec(output, format, null, null), [], options.Priority, options.Timeout) { Webhook = options.Webhook, Thumbnails = spec }, errors);
     }
 
     private static SpriteLayout? MapSprite(JsonElement body, ThumbnailMode mode, JsonFields fields)

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FfmpegApi.Core.Data;
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Media.Specs;
+using Microsoft.EntityFrameworkCore;
+
+namespace FfmpegApi.Core.Webhooks;
+
+/// <summary>How a job looks in an event's <c>data</c>: the host supplies the public (wire) representation.</summary>
+public interface IWebhookJobRepresentation
+{
+    JsonNode Represent(Job job);
+}
+
+/// <summary>Used when no host registered a representation (tools, tests of Core alone): the essentials.</summary>
+internal sealed class MinimalJobRepresentation : IWebhookJobRepresentation
+{
+    public JsonNode Represent(Job job) => new JsonObject
+    {
+        ["id"] = job.Id,
+        ["status"] = JobStateMachine.ToWire(job.Status),
+        ["progress"] = job.Progress,
+        ["created_at"] = job.CreatedAt,
+        ["completed_at"] = job.CompletedAt,
+    };
+}
+
+/// <summary>
+/// Writes outbox rows for an event: one per matching enabled subscription of the job's tenant (new format) and one
+/// for the job's own <c>webhook_url</c> when it asked for that event (the original's format). Called inside the
+/// transaction of the state change, so an event exists exactly when its change was committed.
+/// </summary>
+public sealed class WebhookOutbox(AppDbContext db, TimeProvider clock, IWebhookJobRepresentation representation)
+{
+    public const string StandardFormat = "standard";
+    public const string RendiffFormat = "rendiff";
+
+    /// <summary>Adds the rows for <paramref name="eventType"/> on <paramref name="jobId"/>; saves; true when any was added.</summary>
+    public async Task<bool> RecordJobEventAsync(string jobId, string eventType, CancellationToken cancellationToken)
+    {
+        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, cancellationToken);
+        if (job is null)
+        {
+            return false;
+        }
+
+        var subscriptions = await db.WebhookSubscriptions.AsNoTracking()
+            .Where(s => s.TenantId == job.TenantId && s.Enabled)
+            .ToListAsync(cancellationToken);
+        var targets = subscriptions.Where(s => s.Accepts(eventType)).ToList();
+        var perJob = JobWebhookOf(job) is { } hook && WebhookEventTypes.ToRendiff(eventType) is { } name && hook.Events.Contains(name) ? hook : null;
+        if (targets.Count == 0 && perJob is null)
+        {
+            return false;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var eventId = NewEventId(now);
+        var data = representation.Represent(job);
+        foreach (var subscription in targets)
+        {
+            var body = new JsonObject
+            {
+                ["id"] = eventId,
+                ["type"] = eventType,
+                ["created_at"] = now,
+                ["data"] = new JsonObject { ["job"] = data.DeepClone() },
+            };
+            Add(eventId, eventType, job, subscription.Id, subscription.Url, StandardFormat, body, now);
+        }
+
+        if (perJob is not null)
+        {
+            var body = new JsonObject
+            {
+                ["event"] = WebhookEventTypes.ToRendiff(eventType),
+                ["job_id"] = job.Id,
+                ["timestamp"] = now,
+                ["data"] = data.DeepClone(),
+            };
+            Add(eventId, eventType, job, null, perJob.Url, RendiffFormat, body, now);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Whether anyone would receive <c>job.progress</c> for this job (so progress writes skip the lookup otherwise).</summary>
+    public async Task<bool> WantsProgressAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var job = await db.Jobs.AsNoTracking().Where(j => j.Id == jobId).Select(j => new { j.TenantId, j.SpecJson }).FirstOrDefaultAsync(cancellationToken);
+        if (job is null)
+        {
+            return false;
+        }
+
+        var hook = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)?.Webhook;
+        if (hook?.Events.Contains("progress") == true)
+        {
+            return true;
+        }
+
+        var subscriptions = await db.WebhookSubscriptions.AsNoTracking()
+            .Where(s => s.TenantId == job.TenantId && s.Enabled).Select(s => s.Events).ToListAsync(cancellationToken);
+        return subscriptions.Any(e => e.Split(' ').Contains(WebhookEventTypes.JobProgress));
+    }
+
+    public static string NewEventId(DateTime now) => "msg_" + Guid.CreateVersion7(new DateTimeOffset(now, TimeSpan.Zero)).ToString("N");
+
+    private static JobWebhook? JobWebhookOf(Job job) => JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)?.Webhook;
+
+    private void Add(string eventId, string eventType, Job job, string? subscriptionId, string url, string format, JsonObject body, DateTime now) =>
+        db.WebhookDeliveries.Add(new WebhookDelivery
+        {
+            EventId = eventId,
+            EventType = eventType,
+            TenantId = job.TenantId,
+            JobId = job.Id,
+            SubscriptionId = subscriptionId,
+            Url = url,
+            Format = format,
+            Payload = body.ToJsonString(JsonDefaults.Options),
+            Status = WebhookDeliveryStatus.Pending,
+            CreatedAt = now,
+            NextAttemptAt = now,
+        });
+}

@@ -1,0 +1,168 @@
+using System.Text.Json;
+using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Data;
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Net;
+using FfmpegApi.Core.Processing;
+using FfmpegApi.Core.Queue;
+using FfmpegApi.Errors;
+using FfmpegApi.Media.Specs;
+using FfmpegApi.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace FfmpegApi.Endpoints.Jobs;
+
+/// <summary>
+/// The shared path of every job-creating endpoint: content type, idempotency key, parse, map (wire → spec, or 422
+/// naming the fields), webhook target and quota checks, insert the queued row, answer 202 with the original's envelope.
+/// </summary>
+public sealed class JobSubmitter(
+    JobQueue queue,
+    JobMetrics metrics,
+    TimeProvider clock,
+    IOptions<WorkerOptions> workerOptions,
+    IOptions<LimitOptions> limits,
+    AppDbContext db,
+    OutboundTargetPolicy targets,
+    IdempotencyGate idempotency)
+{
+    public async Task<IResult> SubmitAsync(
+        HttpContext context,
+        Func<JsonElement, string, Task<(JobSpec? Spec, ValidationErrors Errors)>> map,
+        CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(context.User);
+        var now = clock.GetUtcNow();
+        var id = Guid.CreateVersion7(now).ToString();
+        if (NotJson(context) is { } notJson)
+        {
+            return notJson;
+        }
+
+        var body = await ReadBodyAsync(context, cancellationToken);
+        var gate = await idempotency.BeginAsync(context, caller.TenantId, body, cancellationToken);
+        if (gate.Answer is { } early)
+        {
+            return early;
+        }
+
+        var (spec, problem) = await MapAsync(context, body, json => map(json, id));
+        if (spec is null)
+        {
+            return problem!;
+        }
+
+        if (await CheckAsync(context, spec, string.Empty, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        if (await QuotaProblemAsync(context, caller.TenantId, 1, now, cancellationToken) is { } overQuota)
+        {
+            return overQuota;
+        }
+
+        var job = NewJob(spec, id, caller, now);
+        var view = JobView.From(job);
+        var response = new JobCreatedResponse(view, null, []);
+        try
+        {
+            await queue.EnqueueAsync([job], gate.Record(202, response, view.Links.Self, cancellationToken), cancellationToken);
+        }
+        catch (Exception e) when (gate.IsRace(e))
+        {
+            return await idempotency.ReplayWinnerAsync(context, gate, e, cancellationToken);
+        }
+
+        await context.AuditAsync(Core.Audit.AuditActions.JobCreate, id, detail: context.Request.Path);
+        metrics.Submitted.Add(1, new KeyValuePair<string, object?>("format", spec.Output.Format));
+        return TypedResults.Accepted(view.Links.Self, response);
+    }
+
+    /// <summary>A new queued job row for <paramref name="spec"/>.</summary>
+    public Job NewJob(JobSpec spec, string id, Caller caller, DateTimeOffset now) => new()
+    {
+        Id = id,
+        TenantId = caller.TenantId,
+        ApiKeyId = caller.KeyId,
+        Status = JobStatus.Queued,
+        Priority = (int)spec.Priority,
+        SpecJson = JsonSerializer.Serialize(spec, JsonDefaults.Options),
+        CreatedAt = now.UtcDateTime,
+        UpdatedAt = now.UtcDateTime,
+        OutputPath = spec.Output.Path,
+        MaxAttempts = workerOptions.Value.MaxAttempts,
+    };
+
+    /// <summary>Checks that need the operator's settings: the per-job webhook target (422 naming <c>{prefix}webhook_url</c>).</summary>
+    public async Task<ProblemHttpResult?> CheckAsync(HttpContext context, JobSpec spec, string prefix, CancellationToken cancellationToken)
+    {
+        if (spec.Webhook is { } hook && await targets.CheckResolvedAsync(hook.Url, TimeSpan.FromSeconds(2), cancellationToken) is { } refusedUrl)
+        {
+            var errors = new ValidationErrors();
+            errors.Add(prefix + "webhook_url", refusedUrl, ErrorCodes.InvalidRequest);
+            return ApiProblem.Invalid(context, errors);
+        }
+
+        return null;
+    }
+
+    /// <summary>A JSON job body mapped to a spec; otherwise the 415 (not JSON) or 422 (field errors) to answer.</summary>
+    public static async Task<(JobSpec? Spec, ProblemHttpResult? Problem)> ReadSpecAsync(
+        HttpContext context, Func<JsonElement, Task<(JobSpec? Spec, ValidationErrors Errors)>> map, CancellationToken cancellationToken) =>
+        NotJson(context) is { } notJson ? (null, notJson) : await MapAsync(context, await ReadBodyAsync(context, cancellationToken), map);
+
+    /// <summary>415 unless the body is declared JSON.</summary>
+    public static ProblemHttpResult? NotJson(HttpContext context) =>
+        context.Request.HasJsonContentType() ? null : ApiProblem.Create(context, 415, ErrorCodes.InvalidRequest, "Send the job as application/json.");
+
+    /// <summary>The raw body (bounded by the endpoint's request size limit): hashed for idempotency, then parsed.</summary>
+    public static async Task<byte[]> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// The tenant's quotas for <paramref name="adding"/> more jobs: queued + running jobs, and jobs created today (UTC).
+    /// Checked before the insert; racing submits may both pass the last free slot (overshoot bounded by concurrency).
+    /// </summary>
+    public async Task<ProblemHttpResult?> QuotaProblemAsync(HttpContext context, string tenantId, int adding, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var quota = limits.Value;
+        if (quota.MaxActiveJobsPerTenant > 0)
+        {
+            var active = await db.Jobs.CountAsync(j => j.TenantId == tenantId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running), cancellationToken);
+            if (active + adding > quota.MaxActiveJobsPerTenant)
+            {
+                context.Response.Headers.RetryAfter = "5";
+                return ApiProblem.Create(context, 429, ErrorCodes.QuotaExceeded, $"{active} jobs are queued or running for this tenant; the limit is {quota.MaxActiveJobsPerTenant}. Retry when one finishes.");
+            }
+        }
+
+        if (quota.MaxJobsPerDayPerTenant > 0)
+        {
+            var midnight = now.UtcDateTime.Date;
+            var today = await db.Jobs.CountAsync(j => j.TenantId == tenantId && j.CreatedAt >= midnight, cancellationToken);
+            if (today + adding > quota.MaxJobsPerDayPerTenant)
+            {
+                var retry = (int)Math.Ceiling((midnight.AddDays(1) - now.UtcDateTime).TotalSeconds);
+                context.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return ApiProblem.Create(context, 429, ErrorCodes.QuotaExceeded, $"This tenant created {today} jobs today (UTC); the daily limit is {quota.MaxJobsPerDayPerTenant}.");
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<(JobSpec? Spec, ProblemHttpResult? Problem)> MapAsync(
+        HttpContext context, byte[] body, Func<JsonElement, Task<(JobSpec? Spec, ValidationErrors Errors)>> map)
+    {
+        using var document = JsonDocument.Parse(body);
+        var (spec, errors) = await map(document.RootElement);
+        return spec is null ? (null, ApiProblem.Invalid(context, errors)) : (spec, null);
+    }
+}
