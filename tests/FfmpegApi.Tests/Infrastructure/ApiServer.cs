@@ -39,6 +39,11 @@ public sealed class ApiServer : IAsyncDisposable
             ["Limits:RequestsPerSecond"] = "0",
             ["Limits:RequestsPerHour"] = "0",
             ["Limits:MaxActiveJobsPerTenant"] = "0",
+
+            // Webhook receivers in tests listen on loopback: the operator allowlist is how a deployment reaches one.
+            ["Webhooks:AllowHttp"] = "true",
+            ["Webhooks:AllowedTargets:0"] = "127.0.0.1/32",
+            ["Webhooks:PollSeconds"] = "0.2",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

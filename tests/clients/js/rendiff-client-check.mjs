@@ -1,6 +1,7 @@
 // Drives the service the way JavaScript clients of the original FFmpeg API do (fetch, its documented shapes).
 // Usage: FFMPEG_API_URL=http://127.0.0.1:PORT FFMPEG_API_KEY=fa_... node rendiff-client-check.mjs
 import assert from 'node:assert/strict';
+import http from 'node:http';
 
 const base = process.env.FFMPEG_API_URL.replace(/\/$/, '') + '/api/v1';
 const headers = { 'X-API-Key': process.env.FFMPEG_API_KEY, 'Content-Type': 'application/json' };
@@ -26,10 +27,26 @@ async function submit(body) {
   return created.job.id;
 }
 
-const id = await submit({ input: '/storage/input/short.mp4', output: { format: 'mp4', video: { codec: 'h264', preset: 'ultrafast' } }, operations: [{ type: 'scale', width: 160 }] });
+// A webhook receiver on loopback (the server allowlists 127.0.0.1), as the original's integrators run one.
+const hooks = [];
+const receiver = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk) => { body += chunk; });
+  req.on('end', () => { hooks.push({ headers: req.headers, body: JSON.parse(body) }); res.writeHead(204).end(); });
+});
+await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+
+const id = await submit({ input: '/storage/input/short.mp4', output: { format: 'mp4', video: { codec: 'h264', preset: 'ultrafast' } }, operations: [{ type: 'scale', width: 160 }],
+  options: { webhook_url: hookUrl, webhook_events: ['complete', 'error'] } });
 const done = await waitFor(id, ['completed', 'failed']);
 check(done.status === 'completed', `job ended ${done.status}`);
 check(done.output.metadata.width === 160, 'scaled width read back');
+for (let waited = 0; hooks.length === 0 && waited < 30_000; waited += 100) await sleep(100);
+receiver.close();
+check(hooks.length === 1 && hooks[0].body.event === 'complete' && hooks[0].body.job_id === id && hooks[0].body.data.status === 'completed',
+  `webhook ${JSON.stringify(hooks.map((h) => h.body))}`);
+check(hooks[0].headers['webhook-signature']?.startsWith('v1,'), 'webhook is signed');
 
 const list = await (await fetch(`${base}/jobs?per_page=1`, { headers })).json();
 check(list.jobs.length === 1 && list.total >= 1 && list.page === 1 && list.has_prev === false && 'has_next' in list, 'paging envelope');

@@ -4,9 +4,11 @@
 Usage: FFMPEG_API_URL=http://127.0.0.1:PORT FFMPEG_API_KEY=fa_... python3 rendiff_client_check.py
 Inputs /storage/input/short.mp4 and /storage/input/long.mp4 must exist. Exits non-zero on the first mismatch.
 """
+import http.server
 import json
 import os
 import sys
+import threading
 import time
 
 import requests
@@ -34,13 +36,32 @@ def wait_for(job_id, statuses, timeout=90):
     raise SystemExit(f"FAIL: job {job_id} never reached {statuses}")
 
 
+# A webhook receiver on loopback, as an integrator of the original would run (the server allowlists 127.0.0.1).
+hooks = []
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        hooks.append(({k.lower(): v for k, v in self.headers.items()}, json.loads(body)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+threading.Thread(target=receiver.serve_forever, daemon=True).start()
+hook_url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+
 # Submit the documented example bodies and read job['job']['id'].
 for body in (
     {"input": "/storage/input/short.mp4", "output": "mp4"},
     {"input": {"path": "/storage/input/short.mp4"},
      "output": {"format": "webm", "video": {"codec": "vp9", "crf": 35}, "audio": {"codec": "opus", "bitrate": "96k"}},
      "operations": [{"type": "trim", "start": 0.5, "duration": 1}], "options": {"priority": "high"}},
-    {"input": "/storage/input/short.mp4", "output": "mp3", "priority": "low"},
+    {"input": "/storage/input/short.mp4", "output": "mp3", "priority": "low", "webhook_url": hook_url},
 ):
     r = requests.post(f"{BASE}/convert", json=body, headers=HEADERS, timeout=10)
     check(r.status_code in (200, 202), f"convert answered {r.status_code}: {r.text}")
@@ -52,6 +73,16 @@ for body in (
     check(job["status"] == "completed", f"job ended {job['status']}: {job.get('error')}")
     check(job["progress"] == 100 and job["progress_details"]["percentage"] == 100, "progress 100 when completed")
     check(job["completed_at"] is not None and job["error"] is None, "completed_at set, error null")
+
+# The per-job webhook: the original's payload for the default events (complete, error), plus signature headers.
+deadline = time.monotonic() + 30
+while not hooks and time.monotonic() < deadline:
+    time.sleep(0.1)
+check(len(hooks) == 1, f"one webhook (complete) expected, got {[h[1] for h in hooks]}")
+hook_headers, hook = hooks[0]
+check(hook["event"] == "complete" and hook["job_id"] == job_id and hook["timestamp"] and hook["data"]["status"] == "completed",
+      f"webhook payload: {hook}")
+check(hook_headers["webhook-signature"].startswith("v1,") and hook_headers["webhook-id"], f"webhook headers: {hook_headers}")
 
 # List with the original's paging envelope and status filter.
 listing = requests.get(f"{BASE}/jobs", params={"status": "completed", "per_page": 2}, headers=HEADERS, timeout=10).json()
