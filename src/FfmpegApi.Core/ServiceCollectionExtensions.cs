@@ -40,6 +40,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<JobMetrics>();
         services.AddSingleton<WorkerIdentity>();
         services.AddSingleton<OutputPublisher>();
+        services.AddScoped<Batches.BatchTracker>();
         services.AddScoped<JobQueue>();
         services.AddScoped<ApiKeyService>();
         services.AddScoped<Idempotency.IdempotencyStore>();

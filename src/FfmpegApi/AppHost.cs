@@ -5,6 +5,7 @@ using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Endpoints.Admin;
 using FfmpegApi.Endpoints.Analyze;
+using FfmpegApi.Endpoints.Batch;
 using FfmpegApi.Endpoints.Capabilities;
 using FfmpegApi.Endpoints.Estimate;
 using FfmpegApi.Endpoints.Health;
@@ -111,6 +112,8 @@ public static partial class AppHost
         write.MapStream();
         write.MapEstimate();
         write.MapThumbnails();
+        write.MapBatchSubmission();
+        api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsRead).MapBatchQueries();
         api.MapJobs();
         api.MapWebhooks();
         api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsRead).MapPresets();

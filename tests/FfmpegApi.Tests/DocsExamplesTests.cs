@@ -24,8 +24,12 @@ public sealed partial class DocsExamplesTests(ServerFixture fixture)
         {
             var (status, body) = await _client.PostJsonAsync("/api/v1" + endpoint, example);
             status.ShouldBe(HttpStatusCode.Accepted, $"{example}\n{body?.ToJsonString()}");
-            var done = await _client.WaitForEndAsync(body!["job"]!["id"]!.GetValue<string>());
-            done["status"]!.GetValue<string>().ShouldBe("completed", $"{example}\n{done.ToJsonString()}");
+            var jobs = body!["batch"] is { } batch ? batch["jobs"]!.AsArray().Select(j => j!) : [body["job"]!];
+            foreach (var job in jobs)
+            {
+                var done = await _client.WaitForEndAsync(job["id"]!.GetValue<string>());
+                done["status"]!.GetValue<string>().ShouldBe("completed", $"{example}\n{done.ToJsonString()}");
+            }
         }
     }
 

@@ -41,6 +41,8 @@ public static class AuditActions
     public const string JobCreate = "job.create";
     public const string JobCancel = "job.cancel";
     public const string JobRead = "job.read";
+    public const string BatchCreate = "batch.create";
+    public const string BatchCancel = "batch.cancel";
     public const string AuthFailure = "auth.failure";
     public const string AccessDenied = "auth.denied";
     public const string WebhookCreate = "webhook.create";

@@ -78,6 +78,10 @@ public sealed class JobOptions
     [Range(1, 100)]
     public int MaxOperations { get; set; } = 20;
 
+    /// <summary>Jobs one <c>POST /batch</c> may create.</summary>
+    [Range(1, 1000)]
+    public int MaxBatchJobs { get; set; } = 100;
+
     /// <summary>The largest input file a job may read (default 10 GiB), checked at submit and again before the run.</summary>
     [Range(1, long.MaxValue)]
     public long MaxInputBytes { get; set; } = 10L * 1024 * 1024 * 1024;

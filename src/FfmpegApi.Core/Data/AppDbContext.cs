@@ -27,6 +27,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<Idempotency.IdempotencyRecord> IdempotencyRecords => Set<Idempotency.IdempotencyRecord>();
 
     /// <summary>The Data Protection key ring (encrypts webhook secrets), shared by every process through the database.</summary>
+    public DbSet<Batches.Batch> Batches => Set<Batches.Batch>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -44,6 +46,19 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
             // The claim query: next queued job by priority, then age.
             job.HasIndex(j => new { j.Status, j.Priority, j.CreatedAt });
             job.HasIndex(j => new { j.TenantId, j.CreatedAt });
+            job.Property(j => j.BatchId).HasMaxLength(36);
+            job.HasIndex(j => j.BatchId);
+            job.Ignore(j => j.DependencyIds);
+        });
+
+        modelBuilder.Entity<Batches.Batch>(batch =>
+        {
+            batch.HasKey(b => b.Id);
+            batch.Property(b => b.Id).HasMaxLength(36);
+            batch.Property(b => b.TenantId).HasMaxLength(64);
+            batch.Property(b => b.ApiKeyId).HasMaxLength(36);
+            batch.Property(b => b.Mode).HasMaxLength(16);
+            batch.HasIndex(b => new { b.TenantId, b.CreatedAt });
         });
 
         modelBuilder.Entity<ApiKey>(key =>

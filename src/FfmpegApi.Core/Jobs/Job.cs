@@ -58,6 +58,17 @@ public sealed class Job
     /// <summary>What an analysis job measured (JSON of <c>AnalysisResult</c>); null for conversions.</summary>
     public string? ResultJson { get; set; }
 
+    /// <summary>The batch this job was submitted in (<c>POST /batch</c>), or null.</summary>
+    public string? BatchId { get; init; }
+
+    /// <summary>The job's position in its batch request.</summary>
+    public int? BatchIndex { get; init; }
+
+    /// <summary>Ids of the jobs in the same batch that must complete before this one is queued (space-separated), or null.</summary>
+    public string? DependsOn { get; init; }
+
+    public IReadOnlyList<string> DependencyIds => DependsOn?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+
     /// <summary>The job's log: our lines plus the ffmpeg stderr tail, written when the run ends.</summary>
     public string? Log { get; set; }
 }

@@ -8,17 +8,26 @@ public enum JobStatus
     Completed,
     Failed,
     Cancelled,
+
+    /// <summary>A batch job whose dependencies have not all completed; not claimable until they have.</summary>
+    Waiting,
+
+    /// <summary>Terminal: a batch job that never ran because a dependency failed, was cancelled or was skipped.</summary>
+    Skipped,
 }
 
 /// <summary>The legal transitions, in one place. Every transition is one guarded UPDATE (see <c>JobQueue</c>).</summary>
 public static class JobStateMachine
 {
-    public static bool IsTerminal(JobStatus status) => status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled;
+    public static bool IsTerminal(JobStatus status) => status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled or JobStatus.Skipped;
 
     public static bool CanTransition(JobStatus from, JobStatus to) => (from, to) switch
     {
         (JobStatus.Queued, JobStatus.Running) => true,
         (JobStatus.Queued, JobStatus.Cancelled) => true,
+        (JobStatus.Waiting, JobStatus.Queued) => true,
+        (JobStatus.Waiting, JobStatus.Cancelled) => true,
+        (JobStatus.Waiting, JobStatus.Skipped) => true,
         (JobStatus.Running, JobStatus.Completed) => true,
         (JobStatus.Running, JobStatus.Failed) => true,
         (JobStatus.Running, JobStatus.Cancelled) => true,
@@ -40,6 +49,8 @@ public static class JobStateMachine
         "completed" => JobStatus.Completed,
         "failed" => JobStatus.Failed,
         "cancelled" or "canceled" => JobStatus.Cancelled,
+        "waiting" => JobStatus.Waiting,
+        "skipped" => JobStatus.Skipped,
         _ => null,
     };
 }

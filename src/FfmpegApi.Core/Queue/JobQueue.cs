@@ -1,6 +1,8 @@
+using FfmpegApi.Core.Batches;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -19,7 +21,15 @@ public enum TransitionResult
 /// job, by the lease owner), so two actors can never both win a transition. A transition and the webhook events it
 /// causes commit in one transaction (the outbox), so no event is lost and none announces a change that did not happen.
 /// </summary>
-public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<WorkerOptions> workerOptions, QueueSignal signal, WebhookOutbox outbox, WebhookSignal webhookSignal)
+public sealed class JobQueue(
+    AppDbContext db,
+    TimeProvider clock,
+    IOptions<WorkerOptions> workerOptions,
+    QueueSignal signal,
+    WebhookOutbox outbox,
+    WebhookSignal webhookSignal,
+    BatchTracker batches,
+    ProgressHub hub)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -29,7 +39,8 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
 
     /// <summary>
     /// Inserts jobs and their <c>job.queued</c> events in one transaction, together with <paramref name="alsoInTransaction"/>
-    /// (an idempotency record, a batch row): all of it commits, or none.
+    /// (an idempotency record, a batch row): all of it commits, or none. Waiting jobs (batch jobs with dependencies)
+    /// get their <c>job.queued</c> when their dependencies complete.
     /// </summary>
     public async Task EnqueueAsync(IReadOnlyList<Job> jobs, Func<Task>? alsoInTransaction, CancellationToken cancellationToken)
     {
@@ -43,7 +54,7 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
 
             db.Jobs.AddRange(jobs);
             await db.SaveChangesAsync(cancellationToken);
-            foreach (var job in jobs)
+            foreach (var job in jobs.Where(j => j.Status == JobStatus.Queued))
             {
                 recorded |= await outbox.RecordJobEventAsync(job.Id, WebhookEventTypes.JobQueued, cancellationToken);
             }
@@ -184,11 +195,11 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
             cancellationToken);
     }
 
-    /// <summary>Cancels a queued job outright. Returns false when it was no longer queued.</summary>
+    /// <summary>Cancels a queued (or waiting) job outright. Returns false when it was no longer queued or waiting.</summary>
     public async Task<bool> CancelQueuedAsync(string jobId, CancellationToken cancellationToken)
     {
         var now = Now;
-        return await TransitionAsync(jobId, WebhookEventTypes.JobCancelled, () => db.Jobs.Where(j => j.Id == jobId && j.Status == JobStatus.Queued).ExecuteUpdateAsync(
+        return await TransitionAsync(jobId, WebhookEventTypes.JobCancelled, () => db.Jobs.Where(j => j.Id == jobId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Waiting)).ExecuteUpdateAsync(
             s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
                 .SetProperty(j => j.Stage, "cancelled")
                 .SetProperty(j => j.CancelRequested, true)
@@ -253,7 +264,8 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
 
     /// <summary>
     /// Runs a guarded change and, when it applied (one row), writes the outbox rows for <paramref name="eventType"/> in
-    /// the same transaction. Joins the caller's transaction when one is open.
+    /// the same transaction; a job's end also settles its batch (dependents queued or skipped, batch completion).
+    /// Joins the caller's transaction when one is open.
     /// </summary>
     private async Task<bool> TransitionAsync(string jobId, string? eventType, Func<Task<int>> change, CancellationToken cancellationToken)
     {
@@ -263,22 +275,43 @@ public sealed class JobQueue(AppDbContext db, TimeProvider clock, IOptions<Worke
         }
 
         var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        BatchOutcome batch;
+        bool recorded;
         await using (own)
         {
             var applied = await change() == 1;
-            var recorded = applied && await outbox.RecordJobEventAsync(jobId, eventType, cancellationToken);
+            recorded = applied && await outbox.RecordJobEventAsync(jobId, eventType, cancellationToken);
+            batch = applied && WebhookEventTypes.IsTerminal(eventType) ? await batches.OnJobEndedAsync(jobId, cancellationToken) : BatchOutcome.None;
             if (own is not null)
             {
                 await own.CommitAsync(cancellationToken);
             }
 
-            if (recorded)
+            if (!applied)
             {
-                webhookSignal.Notify();
+                return false;
             }
-
-            return applied;
         }
+
+        if (recorded || batch.Recorded)
+        {
+            webhookSignal.Notify();
+        }
+
+        foreach (var settled in batch.Changes)
+        {
+            if (settled.Status == JobStatus.Skipped)
+            {
+                hub.Publish(settled.JobId, JobStatus.Skipped, new JobProgress("skipped", null, null, null, null, null, null, null), Now, BatchTracker.DependencyFailed, settled.Message);
+            }
+        }
+
+        if (batch.Changes.Any(c => c.Status == JobStatus.Queued))
+        {
+            signal.Notify();
+        }
+
+        return true;
     }
 
     private IQueryable<Job> OwnedBy(string jobId, string workerId) =>

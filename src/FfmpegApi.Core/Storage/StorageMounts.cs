@@ -16,6 +16,7 @@ public sealed class StorageMounts
     public const string DefaultMount = "storage";
 
     private readonly Dictionary<string, string> _roots;
+    private readonly HashSet<string> _pending = new(StringComparer.Ordinal);
 
     public StorageMounts(IOptions<StorageOptions> options)
     {
@@ -30,7 +31,22 @@ public sealed class StorageMounts
         }
     }
 
+    private StorageMounts(StorageMounts source, IEnumerable<string> pendingOutputs)
+    {
+        _roots = source._roots;
+        _pending = new HashSet<string>(pendingOutputs, StringComparer.Ordinal);
+    }
+
     public IReadOnlyDictionary<string, string> Roots => _roots;
+
+    /// <summary>
+    /// The same sandbox, for mapping a batch job whose dependencies will write <paramref name="pendingOutputs"/> (virtual
+    /// paths) before it runs: those count as existing inputs although they do not exist yet.
+    /// </summary>
+    public StorageMounts WithPendingOutputs(IEnumerable<string> pendingOutputs) => new(this, pendingOutputs);
+
+    /// <summary>Whether a job this one depends on will write <paramref name="path"/> (see <see cref="WithPendingOutputs"/>).</summary>
+    public bool IsPendingOutput(ResolvedPath path) => _pending.Contains(path.VirtualPath);
 
     /// <summary>Resolves a virtual path; returns false with a client-safe reason when it is not allowed.</summary>
     public bool TryResolve(string? virtualPath, out ResolvedPath? resolved, out string error)

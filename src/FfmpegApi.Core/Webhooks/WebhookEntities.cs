@@ -152,9 +152,15 @@ public static class WebhookEventTypes
     public const string JobCompleted = "job.completed";
     public const string JobFailed = "job.failed";
     public const string JobCancelled = "job.cancelled";
+
+    /// <summary>A batch job that will not run because a dependency did not complete.</summary>
+    public const string JobSkipped = "job.skipped";
     public const string BatchCompleted = "batch.completed";
 
-    public static readonly IReadOnlyList<string> All = [JobQueued, JobStarted, JobProgress, JobCompleted, JobFailed, JobCancelled, BatchCompleted];
+    public static readonly IReadOnlyList<string> All = [JobQueued, JobStarted, JobProgress, JobCompleted, JobFailed, JobCancelled, JobSkipped, BatchCompleted];
+
+    /// <summary>Events that end a job.</summary>
+    public static bool IsTerminal(string eventType) => eventType is JobCompleted or JobFailed or JobCancelled or JobSkipped;
 
     /// <summary>The original API's per-job event names (<c>webhook_events</c>) and ours they stand for.</summary>
     public static readonly IReadOnlyDictionary<string, string> Rendiff = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -167,5 +173,6 @@ public static class WebhookEventTypes
         ["cancelled"] = JobCancelled,
     };
 
-    public static string? ToRendiff(string eventType) => Rendiff.FirstOrDefault(p => p.Value == eventType).Key;
+    /// <summary>The original's name for an event (a skipped batch job is an <c>error</c> there: it produced nothing).</summary>
+    public static string? ToRendiff(string eventType) => eventType == JobSkipped ? "error" : Rendiff.FirstOrDefault(p => p.Value == eventType).Key;
 }

@@ -67,7 +67,7 @@ public sealed class WebhookOutbox(AppDbContext db, TimeProvider clock, IWebhookJ
                 ["created_at"] = now,
                 ["data"] = new JsonObject { ["job"] = data.DeepClone() },
             };
-            Add(eventId, eventType, job, subscription.Id, subscription.Url, StandardFormat, body, now);
+            Add(eventId, eventType, job.TenantId, job.Id, subscription.Id, subscription.Url, StandardFormat, body, now);
         }
 
         if (perJob is not null)
@@ -79,7 +79,38 @@ public sealed class WebhookOutbox(AppDbContext db, TimeProvider clock, IWebhookJ
                 ["timestamp"] = now,
                 ["data"] = data.DeepClone(),
             };
-            Add(eventId, eventType, job, null, perJob.Url, RendiffFormat, body, now);
+            Add(eventId, eventType, job.TenantId, job.Id, null, perJob.Url, RendiffFormat, body, now);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Adds <c>batch.completed</c> rows for the tenant's subscriptions that accept it; saves; true when any was added.</summary>
+    public async Task<bool> RecordBatchEventAsync(Batches.Batch batch, Batches.BatchSummary summary, CancellationToken cancellationToken)
+    {
+        var subscriptions = await db.WebhookSubscriptions.AsNoTracking()
+            .Where(s => s.TenantId == batch.TenantId && s.Enabled)
+            .ToListAsync(cancellationToken);
+        var targets = subscriptions.Where(s => s.Accepts(WebhookEventTypes.BatchCompleted)).ToList();
+        if (targets.Count == 0)
+        {
+            return false;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var eventId = NewEventId(now);
+        var data = JsonSerializer.SerializeToNode(summary, JsonDefaults.Options)!;
+        foreach (var subscription in targets)
+        {
+            var body = new JsonObject
+            {
+                ["id"] = eventId,
+                ["type"] = WebhookEventTypes.BatchCompleted,
+                ["created_at"] = now,
+                ["data"] = new JsonObject { ["batch"] = data.DeepClone() },
+            };
+            Add(eventId, WebhookEventTypes.BatchCompleted, batch.TenantId, batch.Id, subscription.Id, subscription.Url, StandardFormat, body, now);
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -110,13 +141,14 @@ public sealed class WebhookOutbox(AppDbContext db, TimeProvider clock, IWebhookJ
 
     private static JobWebhook? JobWebhookOf(Job job) => JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)?.Webhook;
 
-    private void Add(string eventId, string eventType, Job job, string? subscriptionId, string url, string format, JsonObject body, DateTime now) =>
+    /// <summary>One outbox row; <paramref name="subjectId"/> (a job or batch id) keys the delivery order per target.</summary>
+    private void Add(string eventId, string eventType, string tenantId, string subjectId, string? subscriptionId, string url, string format, JsonObject body, DateTime now) =>
         db.WebhookDeliveries.Add(new WebhookDelivery
         {
             EventId = eventId,
             EventType = eventType,
-            TenantId = job.TenantId,
-            JobId = job.Id,
+            TenantId = tenantId,
+            JobId = subjectId,
             SubscriptionId = subscriptionId,
             Url = url,
             Format = format,

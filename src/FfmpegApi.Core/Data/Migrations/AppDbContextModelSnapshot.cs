@@ -160,6 +160,55 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.ToTable("api_keys");
                 });
 
+            modelBuilder.Entity("FfmpegApi.Core.Batches.Batch", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ApiKeyId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("api_key_id");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("JobCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("job_count");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("mode");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "CreatedAt")
+                        .HasDatabaseName("i_x_batches_tenant_id_created_at");
+
+                    b.ToTable("batches");
+                });
+
             modelBuilder.Entity("FfmpegApi.Core.Idempotency.IdempotencyRecord", b =>
                 {
                     b.Property<string>("TenantId")
@@ -225,6 +274,15 @@ namespace FfmpegApi.Core.Data.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("attempts");
 
+                    b.Property<string>("BatchId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("batch_id");
+
+                    b.Property<int?>("BatchIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("batch_index");
+
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("INTEGER")
                         .HasColumnName("cancel_requested");
@@ -236,6 +294,10 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
+
+                    b.Property<string>("DependsOn")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("depends_on");
 
                     b.Property<string>("ErrorCode")
                         .HasMaxLength(64)
@@ -328,6 +390,9 @@ namespace FfmpegApi.Core.Data.Migrations
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("BatchId")
+                        .HasDatabaseName("i_x_jobs_batch_id");
 
                     b.HasIndex("TenantId", "CreatedAt")
                         .HasDatabaseName("i_x_jobs_tenant_id_created_at");

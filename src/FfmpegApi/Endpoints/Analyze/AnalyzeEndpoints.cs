@@ -12,10 +12,13 @@ public static class AnalyzeEndpoints
 {
     public static RouteGroupBuilder MapAnalyze(this RouteGroupBuilder api)
     {
-        api.MapJobSubmission<AnalyzeRequest>("/analyze", "Analyze", "Submit a quality analysis job (VMAF, PSNR, SSIM of the input against a reference)", async (m, body, id) =>
-            new AnalyzeRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), await m.Tools.GetVmafFfmpegAsync() is not null && m.Tools.VmafModelPath is not null).Map(body, id));
+        api.MapJobSubmission<AnalyzeRequest>("/analyze", "Analyze", "Submit a quality analysis job (VMAF, PSNR, SSIM of the input against a reference)", Mapper);
         return api;
     }
+
+    /// <summary>An analyze body → spec (also used for <c>type: analyze</c> in a batch).</summary>
+    public static readonly JobBodyMapper Mapper = async (m, body, id) =>
+        new AnalyzeRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), await m.Tools.GetVmafFfmpegAsync() is not null && m.Tools.VmafModelPath is not null).Map(body, id);
 }
 
 /// <summary>The analyze body, for the OpenAPI document (the handler maps raw JSON to name every bad field).</summary>

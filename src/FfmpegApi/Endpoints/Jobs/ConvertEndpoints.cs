@@ -23,10 +23,13 @@ public static class ConvertEndpoints
 
     public static RouteGroupBuilder MapConvert(this RouteGroupBuilder api)
     {
-        api.MapJobSubmission<ConvertRequest>("/convert", "Convert", "Submit a conversion job", async (m, body, id) =>
-            new ConvertRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync()).Map(body, id));
+        api.MapJobSubmission<ConvertRequest>("/convert", "Convert", "Submit a conversion job", Mapper);
         return api;
     }
+
+    /// <summary>A convert body → spec (also used for <c>type: convert</c> in a batch).</summary>
+    public static readonly JobBodyMapper Mapper = async (m, body, id) =>
+        new ConvertRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync()).Map(body, id);
 
     /// <summary>
     /// A job-creating POST: the body is read as raw JSON and mapped by <paramref name="map"/> (so every mistake is named),

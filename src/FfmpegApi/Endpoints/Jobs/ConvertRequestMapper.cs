@@ -208,6 +208,11 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
             return null;
         }
 
+        if (mounts.IsPendingOutput(resolved!))
+        {
+            return resolved!.VirtualPath;
+        }
+
         if (!File.Exists(resolved!.PhysicalPath))
         {
             fields.Errors.Add(field, $"Input file not found: {resolved.VirtualPath}", InvalidInput);

@@ -113,7 +113,7 @@ public static class JobEventsEndpoint
             JobView.WireProgress(job),
             metadata?.Path,
             metadata?.SizeBytes,
-            job.Status == JobStatus.Failed ? new JobErrorView(job.ErrorCode ?? "ERROR", job.ErrorMessage ?? string.Empty) : null,
+            job.Status is JobStatus.Failed or JobStatus.Skipped ? new JobErrorView(job.ErrorCode ?? "ERROR", job.ErrorMessage ?? string.Empty) : null,
             job.CompletedAt);
         return WriteAsync(context, sequence, status, data, cancellationToken);
     }
@@ -144,5 +144,5 @@ public sealed record ProgressEventData(
     double? OutTimeSeconds,
     DateTime ObservedAt);
 
-/// <summary>The terminal event: <c>completed</c> (with output), <c>failed</c> (with error) or <c>cancelled</c>.</summary>
+/// <summary>The terminal event: <c>completed</c> (with output), <c>failed</c> or <c>skipped</c> (with error) or <c>cancelled</c>.</summary>
 public sealed record TerminalEventData(string JobId, string Status, double? Progress, string? OutputPath, long? OutputSize, JobErrorView? Error, DateTime? CompletedAt);

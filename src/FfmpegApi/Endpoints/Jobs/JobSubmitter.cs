@@ -54,7 +54,7 @@ public sealed class JobSubmitter(
             return problem!;
         }
 
-        if (await CheckAsync(context, spec, string.Empty, cancellationToken) is { } refused)
+        if (await CheckAsync(context, spec, cancellationToken) is { } refused)
         {
             return refused;
         }
@@ -81,13 +81,16 @@ public sealed class JobSubmitter(
         return TypedResults.Accepted(view.Links.Self, response);
     }
 
-    /// <summary>A new queued job row for <paramref name="spec"/>.</summary>
-    public Job NewJob(JobSpec spec, string id, Caller caller, DateTimeOffset now) => new()
+    /// <summary>A new job row for <paramref name="spec"/>: queued, or waiting when it depends on other jobs of its batch.</summary>
+    public Job NewJob(JobSpec spec, string id, Caller caller, DateTimeOffset now, string? batchId = null, int? batchIndex = null, IReadOnlyList<string>? dependsOn = null) => new()
     {
         Id = id,
         TenantId = caller.TenantId,
         ApiKeyId = caller.KeyId,
-        Status = JobStatus.Queued,
+        Status = dependsOn is { Count: > 0 } ? JobStatus.Waiting : JobStatus.Queued,
+        BatchId = batchId,
+        BatchIndex = batchIndex,
+        DependsOn = dependsOn is { Count: > 0 } ? string.Join(' ', dependsOn) : null,
         Priority = (int)spec.Priority,
         SpecJson = JsonSerializer.Serialize(spec, JsonDefaults.Options),
         CreatedAt = now.UtcDateTime,
@@ -96,17 +99,23 @@ public sealed class JobSubmitter(
         MaxAttempts = workerOptions.Value.MaxAttempts,
     };
 
-    /// <summary>Checks that need the operator's settings: the per-job webhook target (422 naming <c>{prefix}webhook_url</c>).</summary>
-    public async Task<ProblemHttpResult?> CheckAsync(HttpContext context, JobSpec spec, string prefix, CancellationToken cancellationToken)
+    /// <summary>Checks that need the operator's settings: the per-job webhook target (422 naming <c>webhook_url</c>).</summary>
+    public async Task<ProblemHttpResult?> CheckAsync(HttpContext context, JobSpec spec, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        return await CheckAsync(spec, string.Empty, errors, cancellationToken) ? null : ApiProblem.Invalid(context, errors);
+    }
+
+    /// <summary>The same checks, recording errors under <paramref name="prefix"/>; false when any failed.</summary>
+    public async Task<bool> CheckAsync(JobSpec spec, string prefix, ValidationErrors errors, CancellationToken cancellationToken)
     {
         if (spec.Webhook is { } hook && await targets.CheckResolvedAsync(hook.Url, TimeSpan.FromSeconds(2), cancellationToken) is { } refusedUrl)
         {
-            var errors = new ValidationErrors();
             errors.Add(prefix + "webhook_url", refusedUrl, ErrorCodes.InvalidRequest);
-            return ApiProblem.Invalid(context, errors);
+            return false;
         }
 
-        return null;
+        return true;
     }
 
     /// <summary>A JSON job body mapped to a spec; otherwise the 415 (not JSON) or 422 (field errors) to answer.</summary>
@@ -135,11 +144,11 @@ public sealed class JobSubmitter(
         var quota = limits.Value;
         if (quota.MaxActiveJobsPerTenant > 0)
         {
-            var active = await db.Jobs.CountAsync(j => j.TenantId == tenantId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running), cancellationToken);
+            var active = await db.Jobs.CountAsync(j => j.TenantId == tenantId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running || j.Status == JobStatus.Waiting), cancellationToken);
             if (active + adding > quota.MaxActiveJobsPerTenant)
             {
                 context.Response.Headers.RetryAfter = "5";
-                return ApiProblem.Create(context, 429, ErrorCodes.QuotaExceeded, $"{active} jobs are queued or running for this tenant; the limit is {quota.MaxActiveJobsPerTenant}. Retry when one finishes.");
+                return ApiProblem.Create(context, 429, ErrorCodes.QuotaExceeded, $"{active} jobs are queued, waiting or running for this tenant; the limit is {quota.MaxActiveJobsPerTenant}. Retry when one finishes.");
             }
         }
 

@@ -47,6 +47,9 @@ public sealed record JobView(
     /// <summary>A thumbnail job's images (or sprite sheets and storyboard) once completed.</summary>
     public ThumbnailResult? Thumbnails { get; init; }
 
+    /// <summary>For a job submitted in a batch: the batch, the job's index in it and the jobs it waits for.</summary>
+    public JobBatchView? Batch { get; init; }
+
     public static JobView From(Job job)
     {
         var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)!;
@@ -87,13 +90,14 @@ public sealed record JobView(
             Streaming = streaming,
             Thumbnails = thumbnails,
             Outputs = outputs,
+            Batch = job.BatchId is null ? null : new JobBatchView(job.BatchId, job.BatchIndex ?? 0, job.DependencyIds, $"/api/v1/batch/{job.BatchId}"),
         };
     }
 
     /// <summary>Progress as clients see it: 0 while queued, 100 once completed, otherwise the last reading (or null).</summary>
     public static double? WireProgress(Job job) => job.Status switch
     {
-        JobStatus.Queued => 0,
+        JobStatus.Queued or JobStatus.Waiting => 0,
         JobStatus.Completed => 100,
         _ => job.Progress,
     };
@@ -104,6 +108,8 @@ public sealed record JobView(
 }
 
 public sealed record JobErrorView(string Code, string Message);
+
+public sealed record JobBatchView(string Id, int Index, IReadOnlyList<string> DependsOn, string Link);
 
 /// <summary>The requested output, and once completed, what ffprobe read back from it (<c>metadata</c>).</summary>
 public sealed record JobOutputView(string Path, string Format, string? VideoCodec, string? AudioCodec, OutputMetadata? Metadata);

@@ -63,7 +63,7 @@ public static class JobsEndpoints
             if (JobStateMachine.FromWire(status) is not { } wanted)
             {
                 return ApiProblem.Create(context, 422, ErrorCodes.InvalidRequest, $"Unknown status '{status}'.",
-                    new Dictionary<string, string[]> { ["status"] = ["Must be one of: queued, processing, completed, failed, cancelled."] });
+                    new Dictionary<string, string[]> { ["status"] = ["Must be one of: queued, processing, completed, failed, cancelled, waiting, skipped."] });
             }
 
             query = query.Where(j => j.Status == wanted);
@@ -121,7 +121,7 @@ public static class JobsEndpoints
 
         await context.AuditAsync(Core.Audit.AuditActions.JobCancel, id, job.TenantId);
 
-        if (job.Status == JobStatus.Queued && await queue.CancelQueuedAsync(id, cancellationToken))
+        if (job.Status is JobStatus.Queued or JobStatus.Waiting && await queue.CancelQueuedAsync(id, cancellationToken))
         {
             hub.Publish(id, JobStatus.Cancelled, new JobProgress("cancelled", 0, null, null, null, null, null, null), job.UpdatedAt, null, "Cancelled by request.");
             return TypedResults.Ok(new JobCancelResponse(id, "cancelled", "Job cancelled before it started."));

@@ -90,7 +90,7 @@ internal sealed partial class OperationMapper
             return null;
         }
 
-        if (!File.Exists(resolved!.PhysicalPath) || new FileInfo(resolved.PhysicalPath).Length == 0)
+        if (!mounts.IsPendingOutput(resolved!) && (!File.Exists(resolved!.PhysicalPath) || new FileInfo(resolved.PhysicalPath).Length == 0))
         {
             Errors.Add(field, $"{what} not found: {resolved.VirtualPath}", InvalidOperation);
             return null;

@@ -42,6 +42,19 @@ public sealed class ValidationErrors
         }
     }
 
+    /// <summary>Copies every error of <paramref name="other"/> with <paramref name="prefix"/> before its field (a batch's <c>jobs[i].request.</c>).</summary>
+    public void AddAll(string prefix, ValidationErrors other)
+    {
+        foreach (var (field, messages) in other._errors)
+        {
+            var detail = other._details[field];
+            foreach (var message in messages)
+            {
+                Add(prefix + field, message, other._fieldCodes[field], detail.Value, detail.Allowed);
+            }
+        }
+    }
+
     public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 
     /// <summary>A one-sentence summary for <c>detail</c>.</summary>

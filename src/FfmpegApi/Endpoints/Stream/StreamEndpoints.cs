@@ -12,10 +12,13 @@ public static class StreamEndpoints
 {
     public static RouteGroupBuilder MapStream(this RouteGroupBuilder api)
     {
-        api.MapJobSubmission<StreamRequest>("/stream", "Stream", "Submit an adaptive-streaming package job (HLS or DASH ladder)", async (m, body, id) =>
-            new StreamRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync()).Map(body, id));
+        api.MapJobSubmission<StreamRequest>("/stream", "Stream", "Submit an adaptive-streaming package job (HLS or DASH ladder)", Mapper);
         return api;
     }
+
+    /// <summary>A stream body → spec (also used for <c>type: stream</c> in a batch).</summary>
+    public static readonly JobBodyMapper Mapper = async (m, body, id) =>
+        new StreamRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync()).Map(body, id);
 }
 
 /// <summary>The stream body, for the OpenAPI document (the handler maps raw JSON to name every bad field).</summary>

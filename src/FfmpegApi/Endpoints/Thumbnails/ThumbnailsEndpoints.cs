@@ -21,9 +21,13 @@ public static class ThumbnailsEndpoints
             "/thumbnails",
             "Thumbnails",
             "Submit a thumbnail job: one image, N evenly spaced, every N seconds, or sprite sheets with a WebVTT storyboard",
-            async (m, body, id) => new ThumbnailsRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync()).Map(body, id));
+            Mapper);
         return api;
     }
+
+    /// <summary>A thumbnails body → spec (also used for <c>type: thumbnails</c> in a batch).</summary>
+    public static readonly JobBodyMapper Mapper = async (m, body, id) =>
+        new ThumbnailsRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync()).Map(body, id);
 }
 
 /// <summary>Maps a thumbnails body; the output is a new directory (nothing stored is overwritten).</summary>
