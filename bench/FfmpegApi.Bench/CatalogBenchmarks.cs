@@ -39,7 +39,7 @@ internal static class CatalogBenchmarks
             separate.Add(clock.Elapsed.TotalSeconds);
         }
 
-        var (t, s) = (Median(together), Median(separate));
+        var (t, s) = (Benchmarks.Median(together), Benchmarks.Median(separate));
         rows.Add(Row($"3 outputs (720p, 360p x264 veryfast + mp3) in one job ÷ as 3 jobs (medians {t:F2} s / {s:F2} s)", t / s, "< 1 (one decode)", t / s < 1));
 
         var vmaf = Path.Combine(Benchmarks.RepoRoot(), ".tools", "vmaf", "ffmpeg");
@@ -62,7 +62,7 @@ internal static class CatalogBenchmarks
                 job.Add(await TimeJobAsync(http, "/api/v1/analyze", $$"""{"input":"{{Input}}","reference":"{{Input}}","metrics":["vmaf"]}"""));
             }
 
-            var (j, o) = (Median(job), Median(oneThread));
+            var (j, o) = (Benchmarks.Median(job), Benchmarks.Median(oneThread));
             rows.Add(Row($"VMAF analysis job (n_threads = {Environment.ProcessorCount} cores ÷ 1 worker) ÷ bare libvmaf with n_threads=1, 10 s 720p (medians {j:F2} s / {o:F2} s)", j / o, "< 1 (multi-threaded)", j / o < 1));
         }
 
@@ -75,7 +75,7 @@ internal static class CatalogBenchmarks
             twoPass.Add(await TimeJobAsync(http, "/api/v1/convert", Bitrate.Replace("TWO", ",\"two_pass\":true", StringComparison.Ordinal)));
         }
 
-        var (two, one) = (Median(twoPass), Median(onePass));
+        var (two, one) = (Benchmarks.Median(twoPass), Benchmarks.Median(onePass));
         rows.Add(Row($"two-pass 2 Mbit/s job ÷ one-pass job, 10 s 720p x264 veryfast (medians {two:F2} s / {one:F2} s)", two / one, "(cost of the analysis pass)", null));
         return rows;
     }
@@ -107,11 +107,5 @@ internal static class CatalogBenchmarks
 
             await Task.Delay(50);
         }
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }
