@@ -15,7 +15,7 @@ fi
 
 rm -rf artifacts/coverage
 dotnet reportgenerator "-reports:$reports" -targetdir:artifacts/coverage "-reporttypes:TextSummary;Html" \
-  "-assemblyfilters:-*.Tests;-FfmpegApi.Bench" "-classfilters:-FfmpegApi.Core.Data.Migrations.*" -verbosity:Warning >/dev/null
+  "-assemblyfilters:-*.Tests;-FfmpegApi.Bench" "-classfilters:-FfmpegApi.Core.Data.Migrations.*;-FfmpegApi.Core.Data.PostgresMigrations.*" -verbosity:Warning >/dev/null
 
 summary=artifacts/coverage/Summary.txt
 solution=$(awk -F': ' '/^  Line coverage:/{gsub("%","",$2); print $2; exit}' "$summary")

@@ -21,6 +21,8 @@ if (( want_test )); then
   # The client-compatibility tests drive the API with Debian's python3 + requests and with node's fetch.
   /usr/bin/python3 -c 'import requests' >/dev/null 2>&1 || apt_packages+=(python3 python3-requests)
   command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
+  # The API/queue suite runs a second time on a real PostgreSQL server that scripts/pg-test.sh starts on loopback.
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
 fi
 
 if (( ${#apt_packages[@]} )); then

@@ -31,6 +31,24 @@ dotnet test --solution FfmpegApi.slnx --no-build --no-ansi --no-progress \
   | grep -v '^ *{"Timestamp"' | tee "$log"
 status=${PIPESTATUS[0]}
 
+# The API and queue suite again, on a real PostgreSQL server (loopback, throwaway): every test server gets a fresh
+# database on it. Its results are added to the same summary.
+echo "==> PostgreSQL: tests/FfmpegApi.Tests again with Database:Provider=postgres"
+if pg=$(scripts/pg-test.sh start); then
+  pgdir=${pg%% *}
+  trap 'scripts/pg-test.sh stop "$pgdir"' EXIT
+  FFMPEG_API_TEST_POSTGRES=${pg#* } dotnet test --project tests/FfmpegApi.Tests/FfmpegApi.Tests.csproj --no-build --no-ansi --no-progress \
+    --coverlet --coverlet-output-format cobertura --results-directory "$PWD/artifacts/TestResults/postgres" "$@" 2>&1 \
+    | grep -v '^ *{"Timestamp"' | tee -a "$log"
+  (( PIPESTATUS[0] == 0 )) || status=1
+  scripts/pg-test.sh stop "$pgdir"
+  trap - EXIT
+else
+  echo "PostgreSQL did not start (see /tmp/pgtest.*/server.log)"
+  echo "  failed: 1" >> "$log"
+  status=1
+fi
+
 coverage=0
 scripts/coverage-gate.sh || coverage=1
 

@@ -28,8 +28,7 @@ public static class ServiceCollectionExtensions
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         Directory.CreateDirectory(storage.FullDataDir);
-        var connectionString = DatabaseSetup.SqliteConnectionString(storage, database);
-        services.AddDbContext<AppDbContext>(o => DatabaseSetup.Configure(o, connectionString));
+        DatabaseSetup.AddDatabase(services, storage, database);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StorageMounts>();

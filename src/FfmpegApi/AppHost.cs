@@ -23,13 +23,26 @@ using Scalar.AspNetCore;
 
 namespace FfmpegApi;
 
+/// <summary>What a process does: <c>serve</c> (API + workers), <c>api</c> (HTTP only), <c>worker</c> (jobs, with probes and metrics), <c>tool</c> (CLI commands).</summary>
+public enum HostRole
+{
+    Serve,
+    Api,
+    Worker,
+    Tool,
+}
+
 /// <summary>Builds and starts the ASP.NET Core host; used by the CLI and by the tests (real Kestrel on loopback).</summary>
 public static partial class AppHost
 {
     public const string DefaultUrls = "http://127.0.0.1:8000";
 
-    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, bool workers = true)
+    /// <summary>Where a worker process answers /health/* and /metrics unless <c>--urls</c> says otherwise.</summary>
+    public const string DefaultWorkerUrls = "http://127.0.0.1:8001";
+
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, HostRole role = HostRole.Serve)
     {
+        var workers = role is HostRole.Serve or HostRole.Worker;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
@@ -40,7 +53,7 @@ public static partial class AppHost
             builder.Configuration.AddInMemoryCollection(overrides);
         }
 
-        builder.WebHost.UseUrls(builder.Configuration["urls"] ?? DefaultUrls);
+        builder.WebHost.UseUrls(builder.Configuration["urls"] ?? (role == HostRole.Worker ? DefaultWorkerUrls : DefaultUrls));
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
@@ -99,11 +112,18 @@ public static partial class AppHost
         app.UseRateLimiter();
         app.UseAuthorization();
 
-        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         app.MapHealth();
         // Prometheus text format; public like the health probes (put it behind the network, see docs/configuration.md).
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+        if (role == HostRole.Worker)
+        {
+            // A worker process answers only its probes and metrics; jobs reach it through the database.
+            return app;
+        }
+
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+
         var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Jobs").ProducesProblem(StatusCodes.Status401Unauthorized);
         // Scopes: creating jobs needs jobs:write, reading them jobs:read; /admin needs an admin key.
         var write = api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsWrite);

@@ -35,7 +35,7 @@ public sealed class HealthTests(ServerFixture fixture)
         text.ShouldNotContain("Data Source", Case.Insensitive);
         text.ShouldNotContain("fa_");
         var components = JsonNode.Parse(text)!["components"]!;
-        components["database"]!["type"]!.GetValue<string>().ShouldBe("sqlite");
+        components["database"]!["type"]!.GetValue<string>().ShouldBe(TestDatabase.IsPostgres ? "postgres" : "sqlite");
         components["database"]!["latency_ms"]!.GetValue<double>().ShouldBeGreaterThanOrEqualTo(0);
         components["ffmpeg"]!["version"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
         components["queue"]!["detail"]!.GetValue<string>().ShouldContain("queued");

@@ -7,19 +7,21 @@ using Microsoft.Extensions.Configuration;
 
 namespace FfmpegApi.Tests;
 
-/// <summary>The jobs table as a queue, on a real SQLite file: ordering, exclusive claims, leases, reaping.</summary>
+/// <summary>The jobs table as a queue, on a real SQLite file (or PostgreSQL database): ordering, exclusive claims, leases, reaping.</summary>
 public sealed class QueueTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("fa-queue-").FullName;
     private ServiceProvider _services = null!;
+    private Dictionary<string, string?> _database = [];
 
     public async ValueTask InitializeAsync()
     {
+        _database = await Infrastructure.TestDatabase.CreateAsync();
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Storage:DataDir"] = _dir,
             ["Worker:LeaseSeconds"] = "2",
-        }).Build();
+        }.Concat(_database)).Build();
         _services = new ServiceCollection().AddSingleton<IConfiguration>(config).AddLogging().AddFfmpegApiCore(config).BuildServiceProvider();
         await DatabaseSetup.MigrateAsync(_services, CancellationToken.None);
     }
@@ -28,6 +30,7 @@ public sealed class QueueTests : IAsyncLifetime
     {
         await _services.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await Infrastructure.TestDatabase.DropAsync(_database);
         Directory.Delete(_dir, recursive: true);
     }
 

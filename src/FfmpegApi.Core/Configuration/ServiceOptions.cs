@@ -24,11 +24,11 @@ public sealed class DatabaseOptions
 {
     public const string Section = "Database";
 
-    /// <summary><c>sqlite</c> (embedded default). PostgreSQL arrives with the scale-out work.</summary>
-    [RegularExpression("^sqlite$", ErrorMessage = "Database:Provider must be 'sqlite' in this version.")]
+    /// <summary><c>sqlite</c> (embedded default, one process) or <c>postgres</c> (API and worker processes share it).</summary>
+    [RegularExpression("^(?i:sqlite|postgres)$", ErrorMessage = "Database:Provider must be 'sqlite' or 'postgres'.")]
     public string Provider { get; set; } = "sqlite";
 
-    /// <summary>Empty: <c>Data Source={DataDir}/ffmpeg-api.db</c>.</summary>
+    /// <summary>SQLite: empty means <c>Data Source={DataDir}/ffmpeg-api.db</c>. PostgreSQL: required (<c>Host=…;Database=…;Username=…;Password=…</c>).</summary>
     public string? ConnectionString { get; set; }
 }
 

@@ -8,7 +8,11 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace FfmpegApi.Core.Data;
 
-public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbContext(options), IDataProtectionKeyContext
+/// <summary>
+/// The database. This type is the SQLite context (its migrations are in <c>Data/Migrations</c>);
+/// <see cref="PostgresAppDbContext"/> is the same model on PostgreSQL with migrations of its own.
+/// </summary>
+public class AppDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Job> Jobs => Set<Job>();
 

@@ -56,7 +56,18 @@ internal sealed partial class RunMonitor(
                 {
                     // job.progress webhooks: throttled to one per Webhooks:ProgressIntervalSeconds.
                     var announce = lastAnnounced is not { } at || clock.GetElapsedTime(at) >= progressEventInterval;
-                    await queue.UpdateProgressAsync(jobId, workerId, latest, announce, stopMonitor);
+                    if (!await queue.UpdateProgressAsync(jobId, workerId, latest, announce, stopMonitor))
+                    {
+                        var reason = await queue.IsCancelRequestedAsync(jobId, stopMonitor) ? StopReason.Cancelled : StopReason.LeaseLost;
+                        if (reason == StopReason.LeaseLost)
+                        {
+                            LogLeaseLost(logger, jobId);
+                        }
+
+                        run.Stop(reason);
+                        return;
+                    }
+
                     _persisted = latest;
                     lastAnnounced = announce ? clock.GetTimestamp() : lastAnnounced;
                 }

@@ -1,5 +1,8 @@
 using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Data;
+using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Queue;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -37,24 +40,32 @@ public sealed partial class WorkerService(
 
     /// <summary>
     /// Only one process uses an embedded SQLite database, so at start every job still "running" belongs to a
-    /// dead process: requeue them now rather than waiting for their leases to expire. Then sweep workspaces.
+    /// dead process: requeue them now rather than waiting for their leases to expire. On PostgreSQL other workers are
+    /// alive, so only expired leases are reaped. Then sweep workspaces, except those of jobs still running elsewhere.
     /// </summary>
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
+        HashSet<string> running;
         await using (var scope = scopes.CreateAsyncScope())
         {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var shared = db.Database.IsNpgsql();
             var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
-            var recovered = await queue.ReapAsync(allRunningExcept: identity.InstanceId, cancellationToken);
+            var recovered = await queue.ReapAsync(allRunningExcept: shared ? null : identity.InstanceId, cancellationToken);
             if (recovered > 0)
             {
                 LogRecovered(logger, recovered);
             }
+
+            running = shared
+                ? [.. await db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Running).Select(j => j.Id).ToListAsync(cancellationToken)]
+                : [];
         }
 
         var root = storage.Value.WorkspaceRoot;
         if (Directory.Exists(root))
         {
-            foreach (var dir in Directory.EnumerateDirectories(root))
+            foreach (var dir in Directory.EnumerateDirectories(root).Where(d => !running.Contains(Path.GetFileName(d))))
             {
                 try
                 {

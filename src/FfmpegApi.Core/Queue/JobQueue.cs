@@ -75,6 +75,11 @@ public sealed class JobQueue(
     /// </summary>
     public async Task<Job?> ClaimAsync(string workerId, CancellationToken cancellationToken)
     {
+        if (db.Database.IsNpgsql())
+        {
+            return await ClaimSkipLockedAsync(workerId, cancellationToken);
+        }
+
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var candidate = await db.Jobs.AsNoTracking()
@@ -108,6 +113,38 @@ public sealed class JobQueue(
         return null;
     }
 
+    /// <summary>
+    /// PostgreSQL: picks and leases the next job in one statement. <c>FOR UPDATE SKIP LOCKED</c> lets concurrent claimers
+    /// pass over rows another worker is taking instead of queueing behind its lock. The <c>job.started</c> event commits
+    /// with the claim.
+    /// </summary>
+    private async Task<Job?> ClaimSkipLockedAsync(string workerId, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var expires = now + Lease;
+        string? id;
+        bool recorded;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            var claimed = await db.Database.SqlQuery<string>($"""
+                UPDATE jobs SET status = 'Running', lease_owner = {workerId}, lease_expires_at = {expires}, started_at = {now},
+                       updated_at = {now}, stage = 'starting', attempts = attempts + 1
+                WHERE id = (SELECT id FROM jobs WHERE status = 'Queued' ORDER BY priority DESC, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING id AS "Value"
+                """).ToListAsync(cancellationToken);
+            id = claimed.FirstOrDefault();
+            recorded = id is not null && await outbox.RecordJobEventAsync(id, WebhookEventTypes.JobStarted, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        if (recorded)
+        {
+            webhookSignal.Notify();
+        }
+
+        return id is null ? null : await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == id, cancellationToken);
+    }
+
     /// <summary>Extends the lease; false means this worker no longer owns the job and must stop.</summary>
     public async Task<bool> RenewLeaseAsync(string jobId, string workerId, CancellationToken cancellationToken)
     {
@@ -120,12 +157,16 @@ public sealed class JobQueue(
     public Task<bool> IsCancelRequestedAsync(string jobId, CancellationToken cancellationToken) =>
         db.Jobs.AsNoTracking().Where(j => j.Id == jobId).Select(j => j.CancelRequested).FirstOrDefaultAsync(cancellationToken);
 
-    /// <summary>Persists a progress reading; with <paramref name="announce"/>, also a <c>job.progress</c> event for those who asked for one.</summary>
-    public async Task UpdateProgressAsync(string jobId, string workerId, JobProgress progress, bool announce, CancellationToken cancellationToken)
+    /// <summary>
+    /// Persists a progress reading; with <paramref name="announce"/>, also a <c>job.progress</c> event for those who asked
+    /// for one. False when nothing was written: the job is no longer this worker's, or a cancel was requested (the
+    /// update skips such a row, so a cancel from any process is noticed at the next progress write for free).
+    /// </summary>
+    public async Task<bool> UpdateProgressAsync(string jobId, string workerId, JobProgress progress, bool announce, CancellationToken cancellationToken)
     {
         var now = Now;
         var eventType = announce && await outbox.WantsProgressAsync(jobId, cancellationToken) ? WebhookEventTypes.JobProgress : null;
-        await TransitionAsync(jobId, eventType, () => OwnedBy(jobId, workerId).ExecuteUpdateAsync(
+        return await TransitionAsync(jobId, eventType, () => OwnedBy(jobId, workerId).Where(j => !j.CancelRequested).ExecuteUpdateAsync(
             s => s.SetProperty(j => j.Progress, progress.Percent)
                 .SetProperty(j => j.Stage, progress.Stage)
                 .SetProperty(j => j.Fps, progress.Fps)

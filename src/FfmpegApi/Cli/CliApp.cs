@@ -18,26 +18,36 @@ public static class CliApp
         var urls = new Option<string?>("--urls") { Description = $"Listen address(es). Default {AppHost.DefaultUrls}" };
         var concurrency = new Option<int?>("--concurrency") { Description = "Jobs run at once (default: half the cores, at least 1)" };
 
-        var serve = new Command("serve", "Run the API and the workers in one process (embedded SQLite + local storage)") { dataDir, urls, concurrency };
-        serve.SetAction(async (result, ct) =>
-        {
-            var app = AppHost.Build(Rest(result), Overrides(result, dataDir, urls, concurrency));
-            await AppHost.InitializeAsync(app, announceAdminKey: true, ct);
-            await app.RunAsync();
-            return 0;
-        });
+        var serve = new Command("serve", "Run the API and the workers in one process (embedded SQLite + local storage by default)") { dataDir, urls, concurrency };
+        serve.SetAction((result, ct) => RunHostAsync(result, dataDir, urls, concurrency, HostRole.Serve, ct));
+        var api = new Command("api", "Run the HTTP API only (scale-out: workers run as 'worker' processes on the same PostgreSQL database)") { dataDir, urls };
+        api.SetAction((result, ct) => RunHostAsync(result, dataDir, urls, null, HostRole.Api, ct));
+        var worker = new Command("worker", "Run workers only; --urls is where /health/* and /metrics answer (default http://127.0.0.1:8001)") { dataDir, urls, concurrency };
+        worker.SetAction((result, ct) => RunHostAsync(result, dataDir, urls, concurrency, HostRole.Worker, ct));
 
         var migrate = new Command("migrate", "Apply database migrations and exit") { dataDir };
         migrate.SetAction(async (result, ct) =>
         {
-            await using var app = AppHost.Build(Rest(result), Overrides(result, dataDir, null, null), workers: false);
+            await using var app = AppHost.Build(Rest(result), Overrides(result, dataDir, null, null), HostRole.Tool);
             await DatabaseSetup.MigrateAsync(app.Services, ct);
             await Console.Out.WriteLineAsync("Database is up to date.");
             return 0;
         });
 
-        var root = new RootCommand("FFmpeg API: media processing jobs over REST") { serve, migrate, KeysCommand(dataDir) };
+        var root = new RootCommand("FFmpeg API: media processing jobs over REST") { serve, api, worker, migrate, KeysCommand(dataDir) };
         return await root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>
+    /// Starts a long-running process. Every role migrates on start (idempotent; concurrent starts on PostgreSQL are
+    /// serialized by EF Core's migration lock), so 'migrate' is only needed where a deployment wants it as its own step.
+    /// </summary>
+    private static async Task<int> RunHostAsync(ParseResult result, Option<string?> dataDir, Option<string?> urls, Option<int?>? concurrency, HostRole role, CancellationToken ct)
+    {
+        var app = AppHost.Build(Rest(result), Overrides(result, dataDir, urls, concurrency), role);
+        await AppHost.InitializeAsync(app, announceAdminKey: role != HostRole.Worker, ct);
+        await app.RunAsync();
+        return 0;
     }
 
     private static Command KeysCommand(Option<string?> dataDir)
@@ -139,7 +149,7 @@ public static class CliApp
 
     private static async Task<WebApplication> OpenAsync(ParseResult result, Option<string?> dataDir, CancellationToken ct)
     {
-        var app = AppHost.Build(Rest(result), Overrides(result, dataDir, null, null), workers: false);
+        var app = AppHost.Build(Rest(result), Overrides(result, dataDir, null, null), HostRole.Tool);
         await DatabaseSetup.MigrateAsync(app.Services, ct);
         return app;
     }

@@ -6,10 +6,13 @@ namespace FfmpegApi.Tests.Infrastructure;
 /// <summary>A real server: the production host on Kestrel, bound to a free loopback port, with its own data dir.</summary>
 public sealed class ApiServer : IAsyncDisposable
 {
-    private ApiServer(WebApplication app, string dataDir)
+    private readonly Dictionary<string, string?> _database;
+
+    private ApiServer(WebApplication app, string dataDir, Dictionary<string, string?> database)
     {
         App = app;
         DataDir = dataDir;
+        _database = database;
         BaseAddress = new Uri(app.Urls.First());
     }
 
@@ -45,7 +48,8 @@ public sealed class ApiServer : IAsyncDisposable
             ["Webhooks:AllowedTargets:0"] = "127.0.0.1/32",
             ["Webhooks:PollSeconds"] = "0.2",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        var database = await TestDatabase.CreateAsync();
+        foreach (var (key, value) in database.Concat(settings ?? new Dictionary<string, string?>()))
         {
             config[key] = value;
         }
@@ -53,7 +57,7 @@ public sealed class ApiServer : IAsyncDisposable
         var app = AppHost.Build([], config);
         await AppHost.InitializeAsync(app, announceAdminKey: false, CancellationToken.None);
         await app.StartAsync();
-        return new ApiServer(app, dataDir);
+        return new ApiServer(app, dataDir, database);
     }
 
     public T Service<T>()
@@ -91,6 +95,7 @@ public sealed class ApiServer : IAsyncDisposable
     {
         await App.StopAsync();
         await App.DisposeAsync();
+        await TestDatabase.DropAsync(_database);
         try
         {
             Directory.Delete(DataDir, recursive: true);

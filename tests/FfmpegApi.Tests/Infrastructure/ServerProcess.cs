@@ -35,9 +35,12 @@ public sealed class ServerProcess : IDisposable
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "ffmpeg-api.dll");
 
     /// <summary>Runs a CLI command to completion and returns (exit code, stdout).</summary>
-    public static async Task<(int ExitCode, string Stdout)> RunCliAsync(params string[] args)
+    public static Task<(int ExitCode, string Stdout)> RunCliAsync(params string[] args) => RunCliAsync(null, args);
+
+    /// <summary>Runs a CLI command with extra environment variables (configuration such as <c>Database__Provider</c>).</summary>
+    public static async Task<(int ExitCode, string Stdout)> RunCliAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
-        using var process = Process.Start(StartInfo(args))!;
+        using var process = Process.Start(StartInfo(args, environment))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -46,10 +49,12 @@ public sealed class ServerProcess : IDisposable
         return (process.ExitCode, await stdout);
     }
 
-    public static async Task<ServerProcess> StartAsync(string dataDir, int port)
+    /// <summary>Starts <c>serve</c> (or <c>api</c> / <c>worker</c>) and waits until <c>/health/live</c> answers.</summary>
+    public static async Task<ServerProcess> StartAsync(string dataDir, int port, string mode = "serve", IReadOnlyDictionary<string, string?>? environment = null)
     {
         var url = $"http://127.0.0.1:{port}";
-        var process = Process.Start(StartInfo(["serve", "--data-dir", dataDir, "--urls", url, "--concurrency", "1"]))!;
+        string[] args = mode == "api" ? [mode, "--data-dir", dataDir, "--urls", url] : [mode, "--data-dir", dataDir, "--urls", url, "--concurrency", "1"];
+        var process = Process.Start(StartInfo(args, environment))!;
         var server = new ServerProcess(process, new Uri(url));
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
@@ -106,7 +111,7 @@ public sealed class ServerProcess : IDisposable
         _process.Dispose();
     }
 
-    private static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    private static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -124,6 +129,11 @@ public sealed class ServerProcess : IDisposable
         psi.Environment["Jobs__ProgressPersistMilliseconds"] = "200";
         psi.Environment["Limits__RequestsPerSecond"] = "0";
         psi.Environment["Limits__MaxActiveJobsPerTenant"] = "0";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            psi.Environment[name.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
         return psi;
     }
 

@@ -56,6 +56,8 @@ public sealed class HealthProbe(
         return new HealthReport(database, queue, Storage(), ffmpeg);
     }
 
+    private string Provider => db.Database.IsNpgsql() ? "postgres" : "sqlite";
+
     private async Task<ComponentHealth> DatabaseAsync(CancellationToken cancellationToken)
     {
         var clockStart = Stopwatch.GetTimestamp();
@@ -63,11 +65,11 @@ public sealed class HealthProbe(
         {
             var ok = await db.Database.CanConnectAsync(cancellationToken);
             var latency = Math.Round(Stopwatch.GetElapsedTime(clockStart).TotalMilliseconds, 2);
-            return new ComponentHealth(ok ? HealthStatus.Healthy : HealthStatus.Unhealthy, "sqlite", LatencyMs: latency);
+            return new ComponentHealth(ok ? HealthStatus.Healthy : HealthStatus.Unhealthy, Provider, LatencyMs: latency);
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
         {
-            return new ComponentHealth(HealthStatus.Unhealthy, "sqlite", Detail: "database unavailable");
+            return new ComponentHealth(HealthStatus.Unhealthy, Provider, Detail: "database unavailable");
         }
     }
 

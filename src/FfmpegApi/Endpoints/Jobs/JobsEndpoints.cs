@@ -131,22 +131,7 @@ public static class JobsEndpoints
         if (await queue.RequestCancelAsync(id, cancellationToken))
         {
             running.TryStop(id, StopReason.Cancelled);
-            // Wait (bounded) for the worker to stop ffmpeg and record the outcome, so the answer is the truth.
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(TimeSpan.FromSeconds(15));
-            try
-            {
-                await foreach (var evt in subscription.Reader.ReadAllAsync(wait.Token))
-                {
-                    if (evt.IsTerminal)
-                    {
-                        break;
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-            }
+            await WaitForEndAsync(db, subscription, id, cancellationToken);
         }
 
         var final = await db.FindVisibleAsync(caller, id, cancellationToken);
@@ -156,6 +141,39 @@ public static class JobsEndpoints
             JobStatus.Running => TypedResults.Ok(new JobCancelResponse(id, "processing", "Cancellation requested; the worker is stopping the job.")),
             var s => NotCancellable(context, s),
         };
+    }
+
+    /// <summary>
+    /// Waits (at most 15 s) for the worker to stop ffmpeg and record the outcome, so the answer is the truth: pushed by
+    /// the in-process hub when this process runs the job, read from the row every 250 ms when another process does.
+    /// </summary>
+    private static async Task WaitForEndAsync(AppDbContext db, JobSubscription subscription, string id, CancellationToken cancellationToken)
+    {
+        var deadline = TimeProvider.System.GetTimestamp() + (15 * TimeProvider.System.TimestampFrequency);
+        while (TimeProvider.System.GetTimestamp() < deadline)
+        {
+            using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            tick.CancelAfter(TimeSpan.FromMilliseconds(250));
+            try
+            {
+                while (await subscription.Reader.WaitToReadAsync(tick.Token))
+                {
+                    if (subscription.Reader.TryRead(out var evt) && evt.IsTerminal)
+                    {
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            var status = await db.Jobs.AsNoTracking().Where(j => j.Id == id).Select(j => j.Status).FirstAsync(cancellationToken);
+            if (JobStateMachine.IsTerminal(status))
+            {
+                return;
+            }
+        }
     }
 
     internal static async Task<Results<Ok<JobLogsResponse>, ProblemHttpResult>> LogsAsync(
