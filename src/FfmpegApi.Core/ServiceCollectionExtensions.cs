@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace FfmpegApi.Core;
@@ -29,6 +30,16 @@ public static class ServiceCollectionExtensions
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         Directory.CreateDirectory(storage.FullDataDir);
         DatabaseSetup.AddDatabase(services, storage, database);
+        if (DatabaseSetup.IsPostgres(database))
+        {
+            services.AddSingleton<PostgresClusterBus>();
+            services.AddSingleton<IClusterBus>(sp => sp.GetRequiredService<PostgresClusterBus>());
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresClusterBus>());
+        }
+        else
+        {
+            services.AddSingleton<IClusterBus, NullClusterBus>();
+        }
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StorageMounts>();
@@ -77,7 +88,11 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddWorkers(this IServiceCollection services)
     {
         services.AddSingleton<JobRunner>();
+        // The host waits for the drain (and the hand-back after it) before it gives up on stopping.
+        services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(host.ShutdownTimeout.TotalSeconds, worker.Value.DrainSeconds + 15)));
         services.AddHostedService<WorkerService>();
+        services.AddHostedService<WorkerHeartbeat>();
         services.AddHostedService<LeaseExpiredJobReaper>();
         return services;
     }

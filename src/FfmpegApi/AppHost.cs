@@ -137,7 +137,7 @@ public static partial class AppHost
         api.MapJobs();
         api.MapWebhooks();
         api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsRead).MapPresets();
-        api.MapGroup("/admin").RequireAuthorization(ApiScopes.Admin).WithTags("Admin").MapAdminKeys().MapAudit();
+        api.MapGroup("/admin").RequireAuthorization(ApiScopes.Admin).WithTags("Admin").MapAdminKeys().MapAudit().MapAdminWorkers();
         api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));
         return app;
     }

@@ -57,6 +57,17 @@ public sealed class WorkerOptions
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// On SIGTERM a worker stops claiming at once and lets running jobs finish for this long; what is still running
+    /// then is stopped and handed back to the queue (lease released, the attempt not counted). 0: hand back at once.
+    /// </summary>
+    [Range(0, 3600)]
+    public int DrainSeconds { get; set; } = 25;
+
+    /// <summary>How often a worker process records that it is alive (GET /api/v1/admin/workers: stale after 3 missed beats).</summary>
+    [Range(1, 3600)]
+    public int HeartbeatSeconds { get; set; } = 10;
+
     public int EffectiveConcurrency => Concurrency > 0 ? Concurrency : Math.Max(1, Environment.ProcessorCount / 2);
 }
 

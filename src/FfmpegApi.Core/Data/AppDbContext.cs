@@ -33,6 +33,8 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
     /// <summary>The Data Protection key ring (encrypts webhook secrets), shared by every process through the database.</summary>
     public DbSet<Batches.Batch> Batches => Set<Batches.Batch>();
 
+    public DbSet<Processing.WorkerRecord> Workers => Set<Processing.WorkerRecord>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -53,6 +55,15 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
             job.Property(j => j.BatchId).HasMaxLength(36);
             job.HasIndex(j => j.BatchId);
             job.Ignore(j => j.DependencyIds);
+        });
+
+        modelBuilder.Entity<Processing.WorkerRecord>(worker =>
+        {
+            worker.HasKey(w => w.Id);
+            worker.Property(w => w.Id).HasMaxLength(100);
+            worker.Property(w => w.Host).HasMaxLength(255);
+            worker.Property(w => w.Version).HasMaxLength(40);
+            worker.HasIndex(w => w.HeartbeatAt);
         });
 
         modelBuilder.Entity<Batches.Batch>(batch =>

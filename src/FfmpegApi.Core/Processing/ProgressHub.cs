@@ -21,7 +21,7 @@ public sealed record JobEvent(
 /// In-process fan-out of job events to SSE subscribers: the worker publishes as ffmpeg reports, subscribers
 /// read from their own bounded channel (a slow client drops old progress, never blocks the encode).
 /// </summary>
-public sealed class ProgressHub
+public sealed class ProgressHub(IClusterBus? cluster = null)
 {
     private readonly ConcurrentDictionary<string, Topic> _topics = new(StringComparer.Ordinal);
 
@@ -47,10 +47,27 @@ public sealed class ProgressHub
         });
     }
 
-    /// <summary>Publishes an event; the sequence number is assigned here (monotonic per job in this process).</summary>
+    /// <summary>
+    /// Publishes an event to this process's subscribers and (on PostgreSQL) to the other processes'; the sequence
+    /// number is assigned here (monotonic per job in this process).
+    /// </summary>
     public JobEvent Publish(string jobId, JobStatus status, JobProgress progress, DateTime observedAt, string? errorCode = null, string? errorMessage = null)
     {
-        var topic = _topics.GetOrAdd(jobId, _ => new Topic());
+        cluster?.Post(new ClusterMessage(ClusterMessage.ProgressKind, jobId, new ClusterProgress(status, progress, observedAt, errorCode, errorMessage)));
+        return PublishLocal(_topics.GetOrAdd(jobId, _ => new Topic()), jobId, status, progress, observedAt, errorCode, errorMessage);
+    }
+
+    /// <summary>An event from another process: delivered only where someone here follows the job.</summary>
+    public void PublishFromPeer(string jobId, JobStatus status, JobProgress progress, DateTime observedAt, string? errorCode, string? errorMessage)
+    {
+        if (_topics.TryGetValue(jobId, out var topic))
+        {
+            PublishLocal(topic, jobId, status, progress, observedAt, errorCode, errorMessage);
+        }
+    }
+
+    private JobEvent PublishLocal(Topic topic, string jobId, JobStatus status, JobProgress progress, DateTime observedAt, string? errorCode, string? errorMessage)
+    {
         JobEvent evt;
         lock (topic)
         {

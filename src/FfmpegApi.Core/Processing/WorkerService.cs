@@ -34,7 +34,16 @@ public sealed partial class WorkerService(
         await RecoverAsync(stoppingToken);
         var concurrency = options.Value.EffectiveConcurrency;
         LogWorkerStarted(logger, identity.InstanceId, concurrency);
-        var loops = Enumerable.Range(0, concurrency).Select(slot => LoopAsync($"{identity.InstanceId}/{slot}", stoppingToken));
+
+        // Graceful drain: stopping ends claiming at once; running jobs get Worker:DrainSeconds to finish.
+        using var drain = new CancellationTokenSource();
+        var grace = TimeSpan.FromSeconds(options.Value.DrainSeconds);
+        using var onStop = stoppingToken.Register(() =>
+        {
+            LogDraining(logger, grace.TotalSeconds);
+            drain.CancelAfter(grace);
+        });
+        var loops = Enumerable.Range(0, concurrency).Select(slot => LoopAsync($"{identity.InstanceId}/{slot}", stoppingToken, drain.Token));
         await Task.WhenAll(loops);
     }
 
@@ -79,7 +88,7 @@ public sealed partial class WorkerService(
         }
     }
 
-    private async Task LoopAsync(string workerId, CancellationToken stoppingToken)
+    private async Task LoopAsync(string workerId, CancellationToken stoppingToken, CancellationToken drained)
     {
         var idle = TimeSpan.FromSeconds(options.Value.IdlePollSeconds);
         while (!stoppingToken.IsCancellationRequested)
@@ -98,7 +107,7 @@ public sealed partial class WorkerService(
                     continue;
                 }
 
-                await runner.RunAsync(job, workerId, stoppingToken);
+                await runner.RunAsync(job, workerId, drained);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -116,6 +125,9 @@ public sealed partial class WorkerService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} started with concurrency {Concurrency}")]
     private static partial void LogWorkerStarted(ILogger logger, string workerId, int concurrency);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: no new jobs; running jobs have {Seconds} s to finish before they are handed back")]
+    private static partial void LogDraining(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recovered {Count} job(s) left running by a previous process")]
     private static partial void LogRecovered(ILogger logger, int count);

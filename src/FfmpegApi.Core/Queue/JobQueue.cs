@@ -29,7 +29,8 @@ public sealed class JobQueue(
     WebhookOutbox outbox,
     WebhookSignal webhookSignal,
     BatchTracker batches,
-    ProgressHub hub)
+    ProgressHub hub,
+    IClusterBus cluster)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -254,6 +255,12 @@ public sealed class JobQueue(
     {
         var rows = await db.Jobs.Where(j => j.Id == jobId && j.Status == JobStatus.Running)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), cancellationToken);
+        if (rows == 1)
+        {
+            // The process running it stops ffmpeg at once; without the message it notices at its next progress write.
+            cluster.Post(new ClusterMessage(ClusterMessage.Cancel, jobId));
+        }
+
         return rows == 1;
     }
 

@@ -3,17 +3,26 @@ using System.Threading.Channels;
 namespace FfmpegApi.Core.Queue;
 
 /// <summary>
-/// In-process wake-up for idle workers: a submit signals, one waiting worker wakes at once. Polling remains
-/// only as a slow safety net (<c>Worker:IdlePollSeconds</c>).
+/// Wake-up for idle workers: a submit signals, one waiting worker in this process wakes at once, and (with a cluster
+/// bus, on PostgreSQL) the other processes are told too. Polling remains only as a slow safety net
+/// (<c>Worker:IdlePollSeconds</c>).
 /// </summary>
-public class QueueSignal
+public class QueueSignal(IClusterBus? cluster = null)
 {
     private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(64)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
     });
 
-    public void Notify() => _channel.Writer.TryWrite(true);
+    /// <summary>Work is ready: wake a worker here and tell the other processes.</summary>
+    public void Notify()
+    {
+        NotifyLocal();
+        cluster?.Post(new ClusterMessage(ClusterMessage.Queued));
+    }
+
+    /// <summary>Wakes a worker in this process only (a signal that came from another process).</summary>
+    public void NotifyLocal() => _channel.Writer.TryWrite(true);
 
     /// <summary>Waits for a signal or the timeout; returns without throwing on timeout.</summary>
     public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -31,4 +40,4 @@ public class QueueSignal
 }
 
 /// <summary>Wakes the webhook dispatcher when events were committed to the outbox.</summary>
-public sealed class WebhookSignal : QueueSignal;
+public sealed class WebhookSignal() : QueueSignal(null);

@@ -35,7 +35,9 @@ public static class CliApp
         });
 
         var root = new RootCommand("FFmpeg API: media processing jobs over REST") { serve, api, worker, migrate, KeysCommand(dataDir) };
-        return await root.Parse(args).InvokeAsync();
+        // The host handles SIGTERM/Ctrl+C itself (graceful drain, Worker:DrainSeconds); System.CommandLine's own handler
+        // would end the process after two seconds with 143, cutting the drain short.
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 
     /// <summary>

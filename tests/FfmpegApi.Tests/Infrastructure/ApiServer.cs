@@ -34,6 +34,7 @@ public sealed class ApiServer : IAsyncDisposable
             ["urls"] = "http://127.0.0.1:0",
             ["Storage:DataDir"] = dataDir,
             ["Worker:Concurrency"] = "2",
+            ["Worker:DrainSeconds"] = "0",
             ["Jobs:ProgressPersistMilliseconds"] = "200",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:FfmpegApi"] = "Warning",

@@ -403,6 +403,58 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.ToTable("jobs");
                 });
 
+            modelBuilder.Entity("FfmpegApi.Core.Processing.WorkerRecord", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CapabilitiesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("capabilities_json");
+
+                    b.Property<int>("Concurrency")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("concurrency");
+
+                    b.Property<DateTime>("HeartbeatAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("heartbeat_at");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("host");
+
+                    b.Property<int>("ProcessId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("process_id");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<DateTime?>("StoppedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("stopped_at");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HeartbeatAt")
+                        .HasDatabaseName("i_x_workers_heartbeat_at");
+
+                    b.ToTable("workers");
+                });
+
             modelBuilder.Entity("FfmpegApi.Core.Webhooks.TenantWebhookSecret", b =>
                 {
                     b.Property<string>("TenantId")
