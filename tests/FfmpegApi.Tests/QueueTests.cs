@@ -55,6 +55,28 @@ public sealed class QueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Tenants_take_turns_so_a_big_backlog_does_not_starve_a_small_one()
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            await AddAsync(priority: 1, ageSeconds: 100 - i, tenant: "big");
+        }
+
+        await AddAsync(priority: 1, ageSeconds: 10, tenant: "small");
+        await AddAsync(priority: 1, ageSeconds: 5, tenant: "small");
+        var urgent = await AddAsync(priority: 2, ageSeconds: 1, tenant: "big");
+
+        var order = new List<string>();
+        while (await WithQueue(q => q.ClaimAsync("w/0", CancellationToken.None)) is { } job)
+        {
+            order.Add(job.Id == urgent ? "urgent" : job.TenantId);
+        }
+
+        // Priority still comes first; then the tenant served least recently; then age.
+        order.ShouldBe(["urgent", "small", "big", "small", "big", "big", "big", "big", "big"]);
+    }
+
+    [Fact]
     public async Task Concurrent_claimers_never_get_the_same_job()
     {
         var ids = new List<string>();
@@ -158,13 +180,13 @@ public sealed class QueueTests : IAsyncLifetime
         JobStateMachine.FromWire("bogus").ShouldBeNull();
     }
 
-    private async Task<string> AddAsync(int priority, int ageSeconds, int attempts = 0)
+    private async Task<string> AddAsync(int priority, int ageSeconds, int attempts = 0, string tenant = "t")
     {
         var created = TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(-ageSeconds);
         var job = new Job
         {
             Id = Guid.CreateVersion7().ToString(),
-            TenantId = "t",
+            TenantId = tenant,
             ApiKeyId = "k",
             Status = JobStatus.Queued,
             Priority = priority,

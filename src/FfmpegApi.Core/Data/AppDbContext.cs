@@ -35,6 +35,8 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
 
     public DbSet<Processing.WorkerRecord> Workers => Set<Processing.WorkerRecord>();
 
+    public DbSet<Queue.TenantSchedule> TenantSchedules => Set<Queue.TenantSchedule>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -64,6 +66,12 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
             worker.Property(w => w.Host).HasMaxLength(255);
             worker.Property(w => w.Version).HasMaxLength(40);
             worker.HasIndex(w => w.HeartbeatAt);
+        });
+
+        modelBuilder.Entity<Queue.TenantSchedule>(turn =>
+        {
+            turn.HasKey(t => t.TenantId);
+            turn.Property(t => t.TenantId).HasMaxLength(64);
         });
 
         modelBuilder.Entity<Batches.Batch>(batch =>

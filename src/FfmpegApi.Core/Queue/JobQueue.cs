@@ -21,7 +21,7 @@ public enum TransitionResult
 /// job, by the lease owner), so two actors can never both win a transition. A transition and the webhook events it
 /// causes commit in one transaction (the outbox), so no event is lost and none announces a change that did not happen.
 /// </summary>
-public sealed class JobQueue(
+public sealed partial class JobQueue(
     AppDbContext db,
     TimeProvider clock,
     IOptions<WorkerOptions> workerOptions,
@@ -68,82 +68,6 @@ public sealed class JobQueue(
         {
             webhookSignal.Notify();
         }
-    }
-
-    /// <summary>
-    /// Claims the next job: highest priority, then oldest. The UPDATE re-checks <c>status = queued</c>, so a
-    /// concurrent claimer of the same row gets zero rows and tries again.
-    /// </summary>
-    public async Task<Job?> ClaimAsync(string workerId, CancellationToken cancellationToken)
-    {
-        if (db.Database.IsNpgsql())
-        {
-            return await ClaimSkipLockedAsync(workerId, cancellationToken);
-        }
-
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            var candidate = await db.Jobs.AsNoTracking()
-                .Where(j => j.Status == JobStatus.Queued)
-                .OrderByDescending(j => j.Priority).ThenBy(j => j.CreatedAt)
-                .Select(j => j.Id)
-                .FirstOrDefaultAsync(cancellationToken);
-            if (candidate is null)
-            {
-                return null;
-            }
-
-            var now = Now;
-            var claimed = await TransitionAsync(candidate, WebhookEventTypes.JobStarted, () => db.Jobs
-                .Where(j => j.Id == candidate && j.Status == JobStatus.Queued)
-                .ExecuteUpdateAsync(
-                    s => s.SetProperty(j => j.Status, JobStatus.Running)
-                        .SetProperty(j => j.LeaseOwner, workerId)
-                        .SetProperty(j => j.LeaseExpiresAt, now + Lease)
-                        .SetProperty(j => j.StartedAt, now)
-                        .SetProperty(j => j.UpdatedAt, now)
-                        .SetProperty(j => j.Stage, "starting")
-                        .SetProperty(j => j.Attempts, j => j.Attempts + 1),
-                    cancellationToken), cancellationToken);
-            if (claimed)
-            {
-                return await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == candidate, cancellationToken);
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>
-    /// PostgreSQL: picks and leases the next job in one statement. <c>FOR UPDATE SKIP LOCKED</c> lets concurrent claimers
-    /// pass over rows another worker is taking instead of queueing behind its lock. The <c>job.started</c> event commits
-    /// with the claim.
-    /// </summary>
-    private async Task<Job?> ClaimSkipLockedAsync(string workerId, CancellationToken cancellationToken)
-    {
-        var now = Now;
-        var expires = now + Lease;
-        string? id;
-        bool recorded;
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
-        {
-            var claimed = await db.Database.SqlQuery<string>($"""
-                UPDATE jobs SET status = 'Running', lease_owner = {workerId}, lease_expires_at = {expires}, started_at = {now},
-                       updated_at = {now}, stage = 'starting', attempts = attempts + 1
-                WHERE id = (SELECT id FROM jobs WHERE status = 'Queued' ORDER BY priority DESC, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING id AS "Value"
-                """).ToListAsync(cancellationToken);
-            id = claimed.FirstOrDefault();
-            recorded = id is not null && await outbox.RecordJobEventAsync(id, WebhookEventTypes.JobStarted, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-
-        if (recorded)
-        {
-            webhookSignal.Notify();
-        }
-
-        return id is null ? null : await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == id, cancellationToken);
     }
 
     /// <summary>Extends the lease; false means this worker no longer owns the job and must stop.</summary>

@@ -455,6 +455,22 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.ToTable("workers");
                 });
 
+            modelBuilder.Entity("FfmpegApi.Core.Queue.TenantSchedule", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTime>("LastStartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_started_at");
+
+                    b.HasKey("TenantId");
+
+                    b.ToTable("tenant_schedules");
+                });
+
             modelBuilder.Entity("FfmpegApi.Core.Webhooks.TenantWebhookSecret", b =>
                 {
                     b.Property<string>("TenantId")

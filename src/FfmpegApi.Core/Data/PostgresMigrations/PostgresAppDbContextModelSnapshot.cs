@@ -460,6 +460,22 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.ToTable("workers");
                 });
 
+            modelBuilder.Entity("FfmpegApi.Core.Queue.TenantSchedule", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTime>("LastStartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_started_at");
+
+                    b.HasKey("TenantId");
+
+                    b.ToTable("tenant_schedules");
+                });
+
             modelBuilder.Entity("FfmpegApi.Core.Webhooks.TenantWebhookSecret", b =>
                 {
                     b.Property<string>("TenantId")
