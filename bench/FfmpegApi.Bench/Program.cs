@@ -1,8 +1,19 @@
 // make bench: measures the service against bare ffmpeg in the same run and writes bench/results/latest.md.
 // Ratios, not absolute times: these machines are shared and noisy.
+// `-- --queue` runs only the queue rows and prints them (nothing is written).
 using FfmpegApi.Bench;
 
 var quick = args.Contains("--quick");
+if (args.Contains("--queue"))
+{
+    foreach (var row in await QueueBenchmarks.RunAsync(quick))
+    {
+        Console.WriteLine(row);
+    }
+
+    return;
+}
+
 var results = await Benchmarks.RunAllAsync(quick);
 var path = Path.Combine(Benchmarks.RepoRoot(), "bench", "results", "latest.md");
 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
