@@ -23,14 +23,9 @@ public sealed class BatchTracker(AppDbContext db, TimeProvider clock, WebhookOut
 {
     public const string DependencyFailed = "DEPENDENCY_FAILED";
 
-    public async Task<BatchOutcome> OnJobEndedAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>Settles batch <paramref name="batchId"/> after one of its jobs ended (called in that job's transaction).</summary>
+    public async Task<BatchOutcome> OnJobEndedAsync(string batchId, CancellationToken cancellationToken)
     {
-        var batchId = await db.Jobs.AsNoTracking().Where(j => j.Id == jobId).Select(j => j.BatchId).FirstOrDefaultAsync(cancellationToken);
-        if (batchId is null)
-        {
-            return BatchOutcome.None;
-        }
-
         // Touching the batch row serializes concurrent outcomes in one batch (a row lock on PostgreSQL; SQLite already
         // holds its write lock), so of two parallel dependencies the one that finishes last sees the other's result.
         var now = clock.GetUtcNow().UtcDateTime;

@@ -87,7 +87,7 @@ public sealed partial class JobQueue
     {
         var now = Now;
         var expires = now + Lease;
-        string? id;
+        Job? job;
         bool recorded;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
@@ -107,8 +107,8 @@ public sealed partial class JobQueue
                     ON CONFLICT (tenant_id) DO UPDATE SET last_started_at = EXCLUDED.last_started_at)
                 SELECT id AS "Value" FROM claimed
                 """).ToListAsync(cancellationToken);
-            id = claimed.FirstOrDefault();
-            recorded = id is not null && await outbox.RecordJobEventAsync(id, WebhookEventTypes.JobStarted, cancellationToken);
+            job = claimed.FirstOrDefault() is { } id ? await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == id, cancellationToken) : null;
+            recorded = job is not null && await outbox.RecordJobEventAsync(job, WebhookEventTypes.JobStarted, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 
@@ -117,6 +117,6 @@ public sealed partial class JobQueue
             webhookSignal.Notify();
         }
 
-        return id is null ? null : await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == id, cancellationToken);
+        return job;
     }
 }

@@ -30,6 +30,7 @@ public sealed partial class JobQueue(
     WebhookSignal webhookSignal,
     BatchTracker batches,
     ProgressHub hub,
+    RunningJobs running,
     IClusterBus cluster)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -57,7 +58,7 @@ public sealed partial class JobQueue(
             await db.SaveChangesAsync(cancellationToken);
             foreach (var job in jobs.Where(j => j.Status == JobStatus.Queued))
             {
-                recorded |= await outbox.RecordJobEventAsync(job.Id, WebhookEventTypes.JobQueued, cancellationToken);
+                recorded |= await outbox.RecordJobEventAsync(job, WebhookEventTypes.JobQueued, cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -161,27 +162,43 @@ public sealed partial class JobQueue(
             cancellationToken);
     }
 
-    /// <summary>Cancels a queued (or waiting) job outright. Returns false when it was no longer queued or waiting.</summary>
-    public async Task<bool> CancelQueuedAsync(string jobId, CancellationToken cancellationToken)
+    public Task<bool> CancelQueuedAsync(string jobId, CancellationToken cancellationToken) =>
+        CancelQueuedAsync(jobId, "Cancelled by request.", cancellationToken);
+
+    /// <summary>
+    /// Cancels a queued (or waiting) job outright and tells its followers (SSE, in every process). Returns false when
+    /// it was no longer queued or waiting.
+    /// </summary>
+    public async Task<bool> CancelQueuedAsync(string jobId, string reason, CancellationToken cancellationToken)
     {
         var now = Now;
-        return await TransitionAsync(jobId, WebhookEventTypes.JobCancelled, () => db.Jobs.Where(j => j.Id == jobId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Waiting)).ExecuteUpdateAsync(
+        var cancelled = await TransitionAsync(jobId, WebhookEventTypes.JobCancelled, () => db.Jobs.Where(j => j.Id == jobId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Waiting)).ExecuteUpdateAsync(
             s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
                 .SetProperty(j => j.Stage, "cancelled")
                 .SetProperty(j => j.CancelRequested, true)
                 .SetProperty(j => j.CompletedAt, now)
                 .SetProperty(j => j.UpdatedAt, now),
             cancellationToken), cancellationToken);
+        if (cancelled)
+        {
+            hub.Publish(jobId, JobStatus.Cancelled, new JobProgress("cancelled", 0, null, null, null, null, null, null), now, null, reason);
+        }
+
+        return cancelled;
     }
 
-    /// <summary>Flags a running job for cancellation; its worker stops ffmpeg and ends it as cancelled.</summary>
+    /// <summary>
+    /// Flags a running job for cancellation. The run is stopped at once where it runs: in this process directly, in
+    /// another through the cluster bus; it ends as cancelled by its worker.
+    /// </summary>
     public async Task<bool> RequestCancelAsync(string jobId, CancellationToken cancellationToken)
     {
         var rows = await db.Jobs.Where(j => j.Id == jobId && j.Status == JobStatus.Running)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), cancellationToken);
         if (rows == 1)
         {
-            // The process running it stops ffmpeg at once; without the message it notices at its next progress write.
+            // Without the message another process notices the flag at its next progress write.
+            running.TryStop(jobId, StopReason.Cancelled);
             cluster.Post(new ClusterMessage(ClusterMessage.Cancel, jobId));
         }
 
@@ -252,8 +269,11 @@ public sealed partial class JobQueue(
         await using (own)
         {
             var applied = await change() == 1;
-            recorded = applied && await outbox.RecordJobEventAsync(jobId, eventType, cancellationToken);
-            batch = applied && WebhookEventTypes.IsTerminal(eventType) ? await batches.OnJobEndedAsync(jobId, cancellationToken) : BatchOutcome.None;
+
+            // Read once, after the change: the event shows the new state, and the row says whether a batch is involved.
+            var job = applied ? await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == jobId, cancellationToken) : null;
+            recorded = job is not null && await outbox.RecordJobEventAsync(job, eventType, cancellationToken);
+            batch = job?.BatchId is { } batchId && WebhookEventTypes.IsTerminal(eventType) ? await batches.OnJobEndedAsync(batchId, cancellationToken) : BatchOutcome.None;
             if (own is not null)
             {
                 await own.CommitAsync(cancellationToken);

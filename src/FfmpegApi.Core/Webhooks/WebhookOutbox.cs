@@ -37,14 +37,13 @@ public sealed class WebhookOutbox(AppDbContext db, TimeProvider clock, IWebhookJ
     public const string RendiffFormat = "rendiff";
 
     /// <summary>Adds the rows for <paramref name="eventType"/> on <paramref name="jobId"/>; saves; true when any was added.</summary>
-    public async Task<bool> RecordJobEventAsync(string jobId, string eventType, CancellationToken cancellationToken)
-    {
-        var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, cancellationToken);
-        if (job is null)
-        {
-            return false;
-        }
+    public async Task<bool> RecordJobEventAsync(string jobId, string eventType, CancellationToken cancellationToken) =>
+        await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, cancellationToken) is { } job
+        && await RecordJobEventAsync(job, eventType, cancellationToken);
 
+    /// <summary>The same for a job row the caller already holds in its current state (no second read).</summary>
+    public async Task<bool> RecordJobEventAsync(Job job, string eventType, CancellationToken cancellationToken)
+    {
         var subscriptions = await db.WebhookSubscriptions.AsNoTracking()
             .Where(s => s.TenantId == job.TenantId && s.Enabled)
             .ToListAsync(cancellationToken);

@@ -60,9 +60,7 @@ public static class BatchEndpoints
         HttpContext context,
         JobSubmitter submitter,
         IdempotencyGate idempotency,
-        JobQueue queue,
         AppDbContext db,
-        JobMetrics metrics,
         StorageMounts mounts,
         FfmpegTools tools,
         IOptions<JobOptions> jobOptions,
@@ -107,32 +105,16 @@ public static class BatchEndpoints
             UpdatedAt = now.UtcDateTime,
         };
         var ids = plan.Accepted.ToDictionary(e => e.Index, e => e.Id);
-        var jobs = plan.Accepted.Select(e => submitter.NewJob(e.Spec, e.Id, caller, now, batch.Id, e.Index, [.. e.DependsOn.Select(d => ids[d])])).ToList();
+        var entries = plan.Accepted.Select(e => (Job: submitter.NewJob(e.Spec, e.Id, caller, now, batch.Id, e.Index, [.. e.DependsOn.Select(d => ids[d])]), e.Spec)).ToList();
+        var jobs = entries.ConvertAll(e => e.Job);
         var view = BatchView.From(batch, jobs);
         var response = new BatchCreatedResponse(view, plan.Rejected);
-        var record = gate.Record(StatusCodes.Status202Accepted, response, view.Links.Self, cancellationToken);
-        try
+        if (await submitter.CommitAsync(context, gate, entries, response, view.Links.Self, () => db.Batches.Add(batch), cancellationToken) is { } replayed)
         {
-            await queue.EnqueueAsync(jobs, async () =>
-            {
-                db.Batches.Add(batch);
-                if (record is not null)
-                {
-                    await record();
-                }
-            }, cancellationToken);
-        }
-        catch (Exception e) when (gate.IsRace(e))
-        {
-            return await idempotency.ReplayWinnerAsync(context, gate, e, cancellationToken);
+            return replayed;
         }
 
         await context.AuditAsync(AuditActions.BatchCreate, batch.Id, detail: $"{jobs.Count} jobs, {plan.Rejected.Count} rejected, mode {plan.Mode}");
-        foreach (var job in plan.Accepted)
-        {
-            metrics.Submitted.Add(1, new KeyValuePair<string, object?>("format", job.Spec.Output.Format));
-        }
-
         return TypedResults.Accepted(view.Links.Self, response);
     }
 
@@ -152,7 +134,7 @@ public static class BatchEndpoints
     /// queued jobs at once, running ones by asking their workers to stop (they end within seconds).
     /// </summary>
     internal static async Task<Results<Ok<BatchView>, ProblemHttpResult>> CancelAsync(
-        HttpContext context, BatchTracker batches, JobQueue queue, RunningJobs running, ProgressHub hub, TimeProvider clock, string id, CancellationToken cancellationToken)
+        HttpContext context, BatchTracker batches, JobQueue queue, string id, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         if (await batches.FindAsync(id, caller.IsAdmin ? null : caller.TenantId, cancellationToken) is not { } found)
@@ -168,13 +150,9 @@ public static class BatchEndpoints
         await context.AuditAsync(AuditActions.BatchCancel, id, found.Batch.TenantId);
         foreach (var job in found.Jobs.Where(j => !JobStateMachine.IsTerminal(j.Status)).OrderByDescending(j => j.BatchIndex))
         {
-            if (await queue.CancelQueuedAsync(job.Id, cancellationToken))
+            if (!await queue.CancelQueuedAsync(job.Id, "Cancelled with its batch.", cancellationToken))
             {
-                hub.Publish(job.Id, JobStatus.Cancelled, new JobProgress("cancelled", 0, null, null, null, null, null, null), clock.GetUtcNow().UtcDateTime, null, "Cancelled with its batch.");
-            }
-            else if (await queue.RequestCancelAsync(job.Id, cancellationToken))
-            {
-                running.TryStop(job.Id, StopReason.Cancelled);
+                await queue.RequestCancelAsync(job.Id, cancellationToken);
             }
         }
 

@@ -67,18 +67,52 @@ public sealed class JobSubmitter(
         var job = NewJob(spec, id, caller, now);
         var view = JobView.From(job);
         var response = new JobCreatedResponse(view, null, []);
+        if (await CommitAsync(context, gate, [(job, spec)], response, view.Links.Self, null, cancellationToken) is { } replayed)
+        {
+            return replayed;
+        }
+
+        await context.AuditAsync(Core.Audit.AuditActions.JobCreate, id, detail: context.Request.Path);
+        return TypedResults.Accepted(view.Links.Self, response);
+    }
+
+    /// <summary>
+    /// Inserts the jobs, whatever <paramref name="alsoAdd"/> puts in the unit of work (a batch row) and the stored
+    /// idempotent answer in one transaction, and counts the submits. Null when committed; the winner's answer when a
+    /// concurrent request with the same Idempotency-Key committed first.
+    /// </summary>
+    public async Task<IResult?> CommitAsync(
+        HttpContext context,
+        IdempotencyTicket gate,
+        IReadOnlyList<(Job Job, JobSpec Spec)> jobs,
+        object response,
+        string location,
+        Action? alsoAdd,
+        CancellationToken cancellationToken)
+    {
+        var record = gate.Record(StatusCodes.Status202Accepted, response, location, cancellationToken);
         try
         {
-            await queue.EnqueueAsync([job], gate.Record(202, response, view.Links.Self, cancellationToken), cancellationToken);
+            await queue.EnqueueAsync([.. jobs.Select(j => j.Job)], async () =>
+            {
+                alsoAdd?.Invoke();
+                if (record is not null)
+                {
+                    await record();
+                }
+            }, cancellationToken);
         }
         catch (Exception e) when (gate.IsRace(e))
         {
             return await idempotency.ReplayWinnerAsync(context, gate, e, cancellationToken);
         }
 
-        await context.AuditAsync(Core.Audit.AuditActions.JobCreate, id, detail: context.Request.Path);
-        metrics.Submitted.Add(1, new KeyValuePair<string, object?>("format", spec.Output.Format));
-        return TypedResults.Accepted(view.Links.Self, response);
+        foreach (var (_, spec) in jobs)
+        {
+            metrics.Submitted.Add(1, new KeyValuePair<string, object?>("format", spec.Output.Format));
+        }
+
+        return null;
     }
 
     /// <summary>A new job row for <paramref name="spec"/>: queued, or waiting when it depends on other jobs of its batch.</summary>

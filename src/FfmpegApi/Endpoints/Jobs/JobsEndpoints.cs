@@ -105,7 +105,7 @@ public static class JobsEndpoints
     }
 
     internal static async Task<Results<Ok<JobCancelResponse>, ProblemHttpResult>> CancelAsync(
-        HttpContext context, AppDbContext db, JobQueue queue, RunningJobs running, ProgressHub hub, string id, CancellationToken cancellationToken)
+        HttpContext context, AppDbContext db, JobQueue queue, ProgressHub hub, string id, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         var job = await db.FindVisibleAsync(caller, id, cancellationToken);
@@ -123,14 +123,12 @@ public static class JobsEndpoints
 
         if (job.Status is JobStatus.Queued or JobStatus.Waiting && await queue.CancelQueuedAsync(id, cancellationToken))
         {
-            hub.Publish(id, JobStatus.Cancelled, new JobProgress("cancelled", 0, null, null, null, null, null, null), job.UpdatedAt, null, "Cancelled by request.");
             return TypedResults.Ok(new JobCancelResponse(id, "cancelled", "Job cancelled before it started."));
         }
 
         using var subscription = hub.Subscribe(id);
         if (await queue.RequestCancelAsync(id, cancellationToken))
         {
-            running.TryStop(id, StopReason.Cancelled);
             await WaitForEndAsync(db, subscription, id, cancellationToken);
         }
 
