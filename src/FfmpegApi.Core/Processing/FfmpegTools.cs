@@ -22,6 +22,9 @@ public sealed class FfmpegTools(IOptions<FfmpegOptions> options)
     /// <summary>An ffmpeg that has the libvmaf filter (checked by running it once), or null: VMAF is unavailable.</summary>
     public Task<string?> GetVmafFfmpegAsync() => _vmaf.Value;
 
+    /// <summary>Whether VMAF can be computed here: a libvmaf-capable ffmpeg and the model file are both present.</summary>
+    public async Task<bool> HasVmafAsync() => await GetVmafFfmpegAsync() is not null && VmafModelPath is not null;
+
     /// <summary>The VMAF model file, or null when it is missing.</summary>
     public string? VmafModelPath
     {

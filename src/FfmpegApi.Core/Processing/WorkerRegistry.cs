@@ -55,7 +55,7 @@ public sealed partial class WorkerHeartbeat(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var caps = await tools.GetCapabilitiesAsync();
-        var capabilities = new WorkerCapabilities(caps.Version, caps.HwAccels, await tools.GetVmafFfmpegAsync() is not null && tools.VmafModelPath is not null, caps.Encoders.Count, caps.Decoders.Count, caps.Filters.Count);
+        var capabilities = new WorkerCapabilities(caps.Version, caps.HwAccels, await tools.HasVmafAsync(), caps.Encoders.Count, caps.Decoders.Count, caps.Filters.Count);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.HeartbeatSeconds), clock);
         var registered = false;
         try

@@ -36,7 +36,7 @@ public static class CapabilitiesEndpoints
 
         var demuxers = caps.Demuxers.ToHashSet(StringComparer.Ordinal);
         var metrics = MetricFilters.Where(f => f != "libvmaf" && caps.Filters.Contains(f)).ToList();
-        if (await tools.GetVmafFfmpegAsync() is not null && tools.VmafModelPath is not null)
+        if (await tools.HasVmafAsync())
         {
             // VMAF may come from a second, libvmaf-capable ffmpeg (Ffmpeg:VmafFfmpegPath).
             metrics.Insert(0, "vmaf");
