@@ -51,6 +51,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<WorkerIdentity>();
         services.AddSingleton<OutputPublisher>();
         services.AddScoped<Batches.BatchTracker>();
+        services.AddSingleton<RetryPolicy>();
+        services.AddSingleton<Processing.ClusterCapabilities>();
         services.AddScoped<JobQueue>();
         services.AddScoped<ApiKeyService>();
         services.AddScoped<Idempotency.IdempotencyStore>();

@@ -10,29 +10,15 @@ namespace FfmpegApi.Tests;
 /// <summary>The jobs table as a queue, on a real SQLite file (or PostgreSQL database): ordering, exclusive claims, leases, reaping.</summary>
 public sealed class QueueTests : IAsyncLifetime
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("fa-queue-").FullName;
-    private ServiceProvider _services = null!;
-    private Dictionary<string, string?> _database = [];
+    private Infrastructure.QueueHarness _q = null!;
 
-    public async ValueTask InitializeAsync()
+    public async ValueTask InitializeAsync() => _q = await Infrastructure.QueueHarness.StartAsync(new Dictionary<string, string?>
     {
-        _database = await Infrastructure.TestDatabase.CreateAsync();
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Storage:DataDir"] = _dir,
-            ["Worker:LeaseSeconds"] = "2",
-        }.Concat(_database)).Build();
-        _services = new ServiceCollection().AddSingleton<IConfiguration>(config).AddLogging().AddFfmpegApiCore(config).BuildServiceProvider();
-        await DatabaseSetup.MigrateAsync(_services, CancellationToken.None);
-    }
+        ["Worker:LeaseSeconds"] = "2",
+        ["Worker:RetryBaseSeconds"] = "0",
+    });
 
-    public async ValueTask DisposeAsync()
-    {
-        await _services.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        await Infrastructure.TestDatabase.DropAsync(_database);
-        Directory.Delete(_dir, recursive: true);
-    }
+    public ValueTask DisposeAsync() => _q.DisposeAsync();
 
     [Fact]
     public async Task Claims_by_priority_then_age()
@@ -119,7 +105,7 @@ public sealed class QueueTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Expired_leases_are_requeued_and_exhausted_jobs_fail()
+    public async Task Expired_leases_are_requeued_and_exhausted_jobs_die()
     {
         var retry = await AddAsync(1, 10);
         var exhausted = await AddAsync(1, 5, attempts: 2);
@@ -134,7 +120,7 @@ public sealed class QueueTests : IAsyncLifetime
         requeued.Status.ShouldBe(JobStatus.Queued);
         requeued.LeaseOwner.ShouldBeNull();
         var failed = await LoadAsync(exhausted);
-        failed.Status.ShouldBe(JobStatus.Failed);
+        failed.Status.ShouldBe(JobStatus.Dead);
         failed.ErrorCode.ShouldBe("WORKER_LOST");
         (await WithQueue(q => q.ClaimAsync("alive/0", CancellationToken.None)))!.Attempts.ShouldBe(2);
     }
@@ -201,27 +187,15 @@ public sealed class QueueTests : IAsyncLifetime
         return job.Id;
     }
 
-    private async Task<T> WithQueue<T>(Func<JobQueue, Task<T>> action)
-    {
-        await using var scope = _services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<JobQueue>());
-    }
+    private Task<T> WithQueue<T>(Func<JobQueue, Task<T>> action) => _q.Queue(action);
 
-    private Task<bool> WithQueue(Func<JobQueue, Task> action) => WithQueue(async q =>
+    private Task<bool> WithQueue(Func<JobQueue, Task> action) => _q.Queue(async q =>
     {
         await action(q);
         return true;
     });
 
-    private async Task<Job> LoadAsync(string id)
-    {
-        await using var scope = _services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<AppDbContext>().Jobs.AsNoTracking().SingleAsync(j => j.Id == id);
-    }
+    private Task<Job> LoadAsync(string id) => _q.LoadAsync(id);
 
-    private async Task<int> CountAsync(JobStatus status)
-    {
-        await using var scope = _services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<AppDbContext>().Jobs.CountAsync(j => j.Status == status);
-    }
+    private Task<int> CountAsync(JobStatus status) => _q.Db(db => db.Jobs.CountAsync(j => j.Status == status));
 }

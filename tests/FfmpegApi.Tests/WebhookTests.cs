@@ -203,7 +203,7 @@ public sealed class WebhookTests(WebhookServerFixture fixture) : IClassFixture<W
         subscription["disabled_reason"]!.GetValue<string>().ShouldContain("4 failed deliveries");
         await Task.Delay(500, TestContext.Current.CancellationToken);
         var sent = receiver.Received.Count;
-        sent.ShouldBeInRange(4, 5, "at most one attempt was already in flight");
+        sent.ShouldBeInRange(4, 6, "deliveries keep order per job, so at most one attempt per job (two jobs) was already in flight");
         await Task.Delay(1000, TestContext.Current.CancellationToken);
         receiver.Received.Count.ShouldBe(sent, "nothing is sent to a disabled endpoint");
         // Events already in the outbox fail as 'subscription disabled'; later ones are not written for a disabled endpoint.

@@ -40,7 +40,7 @@ public sealed class BatchTracker(AppDbContext db, TimeProvider clock, WebhookOut
         foreach (var job in jobs.Where(j => j.Status == JobStatus.Waiting))
         {
             var dependencies = job.DependencyIds;
-            var blocker = dependencies.FirstOrDefault(d => status.GetValueOrDefault(d) is JobStatus.Failed or JobStatus.Cancelled or JobStatus.Skipped);
+            var blocker = dependencies.FirstOrDefault(d => status.GetValueOrDefault(d) is { } s && JobStateMachine.IsUnsuccessful(s));
             if (blocker is not null)
             {
                 var message = $"Not run: job {index[blocker]} of its batch ({blocker}) ended {JobStateMachine.ToWire(status[blocker])}.";

@@ -54,8 +54,20 @@ public sealed class WorkerOptions
     [Range(1, 600)]
     public int IdlePollSeconds { get; set; } = 5;
 
+    /// <summary>Attempts a job gets unless it asks for its own (<c>options.max_attempts</c>); transient failures retry until then.</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>First retry delay after a transient failure; doubles per attempt (with jitter) up to <see cref="RetryMaxSeconds"/>.</summary>
+    [Range(0, 86400)]
+    public int RetryBaseSeconds { get; set; } = 10;
+
+    [Range(0, 86400)]
+    public int RetryMaxSeconds { get; set; } = 600;
+
+    /// <summary>Jobs of one tenant running at once across all workers, enforced in the claim; 0 = no limit.</summary>
+    [Range(0, 100000)]
+    public int TenantConcurrency { get; set; }
 
     /// <summary>
     /// On SIGTERM a worker stops claiming at once and lets running jobs finish for this long; what is still running

@@ -16,6 +16,8 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
 {
     public DbSet<Job> Jobs => Set<Job>();
 
+    public DbSet<JobAttempt> JobAttempts => Set<JobAttempt>();
+
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
     public DbSet<Audit.AuditEvent> AuditEvents => Set<Audit.AuditEvent>();
@@ -57,6 +59,16 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
             job.Property(j => j.BatchId).HasMaxLength(36);
             job.HasIndex(j => j.BatchId);
             job.Ignore(j => j.DependencyIds);
+        });
+
+        modelBuilder.Entity<JobAttempt>(attempt =>
+        {
+            attempt.HasKey(a => a.Id);
+            attempt.Property(a => a.JobId).HasMaxLength(36);
+            attempt.Property(a => a.WorkerId).HasMaxLength(100);
+            attempt.Property(a => a.Outcome).HasMaxLength(16);
+            attempt.Property(a => a.ErrorCode).HasMaxLength(64);
+            attempt.HasIndex(a => new { a.JobId, a.Id });
         });
 
         modelBuilder.Entity<Processing.WorkerRecord>(worker =>

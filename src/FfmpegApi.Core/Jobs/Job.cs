@@ -39,6 +39,12 @@ public sealed class Job
 
     public int MaxAttempts { get; set; } = 3;
 
+    /// <summary>Not claimable before this time: set when a transient failure schedules a retry (backoff with jitter).</summary>
+    public DateTime? RunAfter { get; set; }
+
+    /// <summary>What a worker must have to run this job (<see cref="Processing.WorkerCapability"/> flags); 0 = any worker.</summary>
+    public int Requires { get; init; }
+
     public string? LeaseOwner { get; set; }
 
     public DateTime? LeaseExpiresAt { get; set; }

@@ -14,12 +14,18 @@ public enum JobStatus
 
     /// <summary>Terminal: a batch job that never ran because a dependency failed, was cancelled or was skipped.</summary>
     Skipped,
+
+    /// <summary>Terminal: a job that failed transiently (worker lost, storage error) on every one of its attempts.</summary>
+    Dead,
 }
 
 /// <summary>The legal transitions, in one place. Every transition is one guarded UPDATE (see <c>JobQueue</c>).</summary>
 public static class JobStateMachine
 {
-    public static bool IsTerminal(JobStatus status) => status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled or JobStatus.Skipped;
+    public static bool IsTerminal(JobStatus status) => status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled or JobStatus.Skipped or JobStatus.Dead;
+
+    /// <summary>Ended without a result: failed, dead (out of attempts), cancelled or skipped.</summary>
+    public static bool IsUnsuccessful(JobStatus status) => IsTerminal(status) && status != JobStatus.Completed;
 
     public static bool CanTransition(JobStatus from, JobStatus to) => (from, to) switch
     {
@@ -31,7 +37,8 @@ public static class JobStateMachine
         (JobStatus.Running, JobStatus.Completed) => true,
         (JobStatus.Running, JobStatus.Failed) => true,
         (JobStatus.Running, JobStatus.Cancelled) => true,
-        // A lost lease (worker death) puts the job back in the queue.
+        (JobStatus.Running, JobStatus.Dead) => true,
+        // A lost lease (worker death), a transient failure with attempts left or a drain puts the job back in the queue.
         (JobStatus.Running, JobStatus.Queued) => true,
         _ => false,
     };
@@ -51,6 +58,7 @@ public static class JobStateMachine
         "cancelled" or "canceled" => JobStatus.Cancelled,
         "waiting" => JobStatus.Waiting,
         "skipped" => JobStatus.Skipped,
+        "dead" => JobStatus.Dead,
         _ => null,
     };
 }

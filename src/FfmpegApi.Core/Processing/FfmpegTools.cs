@@ -25,6 +25,9 @@ public sealed class FfmpegTools(IOptions<FfmpegOptions> options)
     /// <summary>Whether VMAF can be computed here: a libvmaf-capable ffmpeg and the model file are both present.</summary>
     public async Task<bool> HasVmafAsync() => await GetVmafFfmpegAsync() is not null && VmafModelPath is not null;
 
+    /// <summary>What this machine offers to jobs that need more than plain ffmpeg (see <see cref="WorkerCapability"/>).</summary>
+    public async Task<WorkerCapability> GetWorkerCapabilitiesAsync() => await HasVmafAsync() ? WorkerCapability.Vmaf : WorkerCapability.None;
+
     /// <summary>The VMAF model file, or null when it is missing.</summary>
     public string? VmafModelPath
     {

@@ -16,10 +16,15 @@ using Microsoft.Extensions.Options;
 
 namespace FfmpegApi.Core.Processing;
 
-/// <summary>A run that ends the job with an error code and a client-safe message.</summary>
-internal sealed class JobFailure(string code, string message) : Exception(message)
+/// <summary>
+/// A run that ends the job with an error code and a client-safe message. A transient failure (the machine's fault, not
+/// the input's) sends the job back to the queue while it has attempts left; any other fails it at once.
+/// </summary>
+internal sealed class JobFailure(string code, string message, bool transient = false) : Exception(message)
 {
     public string Code { get; } = code;
+
+    public bool Transient { get; } = transient;
 }
 
 /// <summary>
@@ -111,6 +116,10 @@ public sealed partial class JobRunner(
                 metrics.EncodeSpeed.Record(speed);
             }
         }
+        catch (JobFailure failure) when (failure.Transient)
+        {
+            await RetryOrDieAsync(job, workerId, run, failure.Code, failure.Message);
+        }
         catch (JobFailure failure)
         {
             await FinishAsync(job, workerId, run, JobStatus.Failed, state.Last, failure.Code, failure.Message, null);
@@ -119,7 +128,13 @@ public sealed partial class JobRunner(
         {
             await EndStoppedRunAsync(job, workerId, run, state.Last);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Storage trouble (a full disk, a vanished mount, a file in the way) may be gone at the next attempt.
+            LogUnexpected(logger, ex, job.Id);
+            await RetryOrDieAsync(job, workerId, run, "STORAGE_ERROR", mounts.Sanitize(ex.Message));
+        }
+        catch (InvalidDataException ex)
         {
             LogUnexpected(logger, ex, job.Id);
             await FinishAsync(job, workerId, run, JobStatus.Failed, state.Last, "PROCESSING_ERROR", mounts.Sanitize(ex.Message), null);
@@ -171,6 +186,11 @@ public sealed partial class JobRunner(
             throw new OperationCanceledException(run.Token);
         }
 
+        if (result.Killed)
+        {
+            throw new JobFailure("FFMPEG_KILLED", $"ffmpeg was killed (exit code {result.ExitCode}; out of memory?).", transient: true);
+        }
+
         return result.Succeeded
             ? result
             : throw new JobFailure("FFMPEG_FAILED", $"ffmpeg failed: {state.Clean(result.LastError ?? $"exit code {result.ExitCode}")}");
@@ -197,58 +217,6 @@ public sealed partial class JobRunner(
         }
 
         return input;
-    }
-
-    private async Task EndStoppedRunAsync(Job job, string workerId, RunContext run, JobProgress last)
-    {
-        switch (run.Reason)
-        {
-            case StopReason.Cancelled:
-                await FinishAsync(job, workerId, run, JobStatus.Cancelled, last, null, "Cancelled by request.", null);
-                break;
-            case StopReason.TimedOut:
-                await FinishAsync(job, workerId, run, JobStatus.Failed, last, "TIMEOUT", "The job exceeded its time limit.", null);
-                break;
-            case StopReason.Stalled:
-                await FinishAsync(job, workerId, run, JobStatus.Failed, last, "STALLED", $"ffmpeg made no progress for {jobOptions.Value.StallTimeoutSeconds} s.", null);
-                break;
-            case StopReason.Shutdown:
-                await using (var scope = scopes.CreateAsyncScope())
-                {
-                    await scope.ServiceProvider.GetRequiredService<JobQueue>().ReleaseAsync(job.Id, workerId, CancellationToken.None);
-                }
-
-                LogReleased(logger, job.Id);
-                break;
-            default:
-                // Lease lost: another worker owns the job now; publish nothing.
-                break;
-        }
-    }
-
-    private async Task FinishAsync(Job job, string workerId, RunContext run, JobStatus status, JobProgress last, string? code, string? message, string? outputJson, string? resultJson = null)
-    {
-        run.Log.Add(Line(status == JobStatus.Completed ? "completed" : $"{JobStateMachine.ToWire(status)}: {message}"));
-        var log = run.Log.ToString();
-
-        // Before the outcome is recorded and announced: a client that sees the terminal state finds no workspace left.
-        // (The finally block of the run deletes it again for the paths that end without an outcome.)
-        DeleteWorkspace(Path.Combine(storageOptions.Value.WorkspaceRoot, job.Id));
-        await using var scope = scopes.CreateAsyncScope();
-        var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
-        var result = status == JobStatus.Completed
-            ? await queue.CompleteAsync(job.Id, workerId, last, outputJson!, resultJson, log, CancellationToken.None)
-            : await queue.EndAsync(job.Id, workerId, status, code, message, log, CancellationToken.None);
-        if (result != TransitionResult.Applied)
-        {
-            LogTransitionLost(logger, job.Id, status);
-            return;
-        }
-
-        var final = status == JobStatus.Completed ? last with { Stage = "completed", Percent = 100, EtaSeconds = 0 } : last with { Stage = JobStateMachine.ToWire(status), EtaSeconds = null };
-        hub.Publish(job.Id, status, final, clock.GetUtcNow().UtcDateTime, code, message);
-        metrics.Finished.Add(1, new KeyValuePair<string, object?>("status", JobStateMachine.ToWire(status)));
-        LogFinished(logger, job.Id, status, code);
     }
 
     private void Publish(RunState state, JobProgress progress)

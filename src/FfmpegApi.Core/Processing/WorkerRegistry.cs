@@ -24,6 +24,9 @@ public sealed class WorkerRecord
 
     public required string Version { get; init; }
 
+    /// <summary>The <see cref="WorkerCapability"/> flags this worker claims jobs for.</summary>
+    public int Provides { get; init; }
+
     /// <summary>JSON of <see cref="WorkerCapabilities"/>.</summary>
     public required string CapabilitiesJson { get; set; }
 
@@ -35,7 +38,11 @@ public sealed class WorkerRecord
 }
 
 /// <summary>What a worker can run: the ffmpeg it has, its hardware accelerations, VMAF, and how many encoders.</summary>
-public sealed record WorkerCapabilities(string Ffmpeg, IReadOnlyList<string> HwAccels, bool Vmaf, int Encoders, int Decoders, int Filters);
+public sealed record WorkerCapabilities(string Ffmpeg, IReadOnlyList<string> HwAccels, bool Vmaf, int Encoders, int Decoders, int Filters)
+{
+    /// <summary>The job requirements this worker satisfies (<see cref="WorkerCapability"/> names); jobs needing others skip it.</summary>
+    public IReadOnlyList<string> Routes { get; init; } = [];
+}
 
 /// <summary>
 /// Registers this process's workers in the database and keeps a heartbeat (<c>Worker:HeartbeatSeconds</c>), so
@@ -55,7 +62,11 @@ public sealed partial class WorkerHeartbeat(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var caps = await tools.GetCapabilitiesAsync();
-        var capabilities = new WorkerCapabilities(caps.Version, caps.HwAccels, await tools.HasVmafAsync(), caps.Encoders.Count, caps.Decoders.Count, caps.Filters.Count);
+        var provides = await tools.GetWorkerCapabilitiesAsync();
+        var capabilities = new WorkerCapabilities(caps.Version, caps.HwAccels, provides.HasFlag(WorkerCapability.Vmaf), caps.Encoders.Count, caps.Decoders.Count, caps.Filters.Count)
+        {
+            Routes = JobRequirements.Names(provides),
+        };
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.HeartbeatSeconds), clock);
         var registered = false;
         try
@@ -77,6 +88,7 @@ public sealed partial class WorkerHeartbeat(
                             Concurrency = options.Value.EffectiveConcurrency,
                             Version = typeof(WorkerHeartbeat).Assembly.GetName().Version?.ToString() ?? "0",
                             CapabilitiesJson = JsonSerializer.Serialize(capabilities, JsonDefaults.Options),
+                            Provides = (int)provides,
                             StartedAt = now,
                             HeartbeatAt = now,
                         });

@@ -27,11 +27,13 @@ public sealed partial class WorkerService(
     WorkerIdentity identity,
     IOptions<WorkerOptions> options,
     IOptions<StorageOptions> storage,
+    FfmpegTools tools,
     ILogger<WorkerService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await RecoverAsync(stoppingToken);
+        var capabilities = await tools.GetWorkerCapabilitiesAsync();
         var concurrency = options.Value.EffectiveConcurrency;
         LogWorkerStarted(logger, identity.InstanceId, concurrency);
 
@@ -43,7 +45,7 @@ public sealed partial class WorkerService(
             LogDraining(logger, grace.TotalSeconds);
             drain.CancelAfter(grace);
         });
-        var loops = Enumerable.Range(0, concurrency).Select(slot => LoopAsync($"{identity.InstanceId}/{slot}", stoppingToken, drain.Token));
+        var loops = Enumerable.Range(0, concurrency).Select(slot => LoopAsync($"{identity.InstanceId}/{slot}", capabilities, stoppingToken, drain.Token));
         await Task.WhenAll(loops);
     }
 
@@ -88,7 +90,7 @@ public sealed partial class WorkerService(
         }
     }
 
-    private async Task LoopAsync(string workerId, CancellationToken stoppingToken, CancellationToken drained)
+    private async Task LoopAsync(string workerId, WorkerCapability capabilities, CancellationToken stoppingToken, CancellationToken drained)
     {
         var idle = TimeSpan.FromSeconds(options.Value.IdlePollSeconds);
         while (!stoppingToken.IsCancellationRequested)
@@ -98,7 +100,7 @@ public sealed partial class WorkerService(
                 Jobs.Job? job;
                 await using (var scope = scopes.CreateAsyncScope())
                 {
-                    job = await scope.ServiceProvider.GetRequiredService<JobQueue>().ClaimAsync(workerId, stoppingToken);
+                    job = await scope.ServiceProvider.GetRequiredService<JobQueue>().ClaimAsync(workerId, capabilities, stoppingToken);
                 }
 
                 if (job is null)
@@ -152,10 +154,16 @@ public sealed partial class LeaseExpiredJobReaper(IServiceScopeFactory scopes, T
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
-                    var reaped = await scope.ServiceProvider.GetRequiredService<JobQueue>().ReapAsync(null, stoppingToken);
+                    var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+                    var reaped = await queue.ReapAsync(null, stoppingToken);
                     if (reaped > 0)
                     {
                         LogReaped(logger, reaped);
+                    }
+
+                    if (options.Value.TenantConcurrency > 0 && await queue.ReconcileTenantCountsAsync(stoppingToken) is > 0 and var corrected)
+                    {
+                        LogCountsCorrected(logger, corrected);
                     }
                 }
 #pragma warning disable CA1031 // The reaper keeps running through transient database errors.
@@ -173,6 +181,9 @@ public sealed partial class LeaseExpiredJobReaper(IServiceScopeFactory scopes, T
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-queued or failed {Count} job(s) with expired leases")]
     private static partial void LogReaped(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Corrected the running-job count of {Count} tenant(s)")]
+    private static partial void LogCountsCorrected(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Lease reaper pass failed")]
     private static partial void LogReapFailed(ILogger logger, Exception exception);

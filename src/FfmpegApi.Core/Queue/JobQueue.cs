@@ -31,7 +31,8 @@ public sealed partial class JobQueue(
     BatchTracker batches,
     ProgressHub hub,
     RunningJobs running,
-    IClusterBus cluster)
+    IClusterBus cluster,
+    RetryPolicy retryPolicy)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -102,66 +103,6 @@ public sealed partial class JobQueue(
             cancellationToken), cancellationToken);
     }
 
-    public async Task<TransitionResult> CompleteAsync(string jobId, string workerId, JobProgress last, string outputJson, string? resultJson, string log, CancellationToken cancellationToken)
-    {
-        var now = Now;
-        var applied = await TransitionAsync(jobId, WebhookEventTypes.JobCompleted, () => OwnedBy(jobId, workerId).ExecuteUpdateAsync(
-            s => s.SetProperty(j => j.Status, JobStatus.Completed)
-                .SetProperty(j => j.Fps, last.Fps)
-                .SetProperty(j => j.Speed, last.Speed)
-                .SetProperty(j => j.Progress, 100d)
-                .SetProperty(j => j.Stage, "completed")
-                .SetProperty(j => j.EtaSeconds, 0d)
-                .SetProperty(j => j.CompletedAt, now)
-                .SetProperty(j => j.UpdatedAt, now)
-                .SetProperty(j => j.OutputJson, outputJson)
-                .SetProperty(j => j.ResultJson, resultJson)
-                .SetProperty(j => j.Log, log)
-                .SetProperty(j => j.LeaseOwner, (string?)null)
-                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),
-            cancellationToken), cancellationToken);
-        return applied ? TransitionResult.Applied : TransitionResult.NotInExpectedState;
-    }
-
-    /// <summary>Ends a running job as failed or cancelled.</summary>
-    public async Task<TransitionResult> EndAsync(string jobId, string workerId, JobStatus status, string? errorCode, string? errorMessage, string log, CancellationToken cancellationToken)
-    {
-        if (!JobStateMachine.CanTransition(JobStatus.Running, status) || !JobStateMachine.IsTerminal(status))
-        {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "A run can only end as completed, failed or cancelled.");
-        }
-
-        var now = Now;
-        var applied = await TransitionAsync(jobId, EventOf(status), () => OwnedBy(jobId, workerId).ExecuteUpdateAsync(
-            s => s.SetProperty(j => j.Status, status)
-                .SetProperty(j => j.Stage, status == JobStatus.Cancelled ? "cancelled" : "failed")
-                .SetProperty(j => j.EtaSeconds, (double?)null)
-                .SetProperty(j => j.CompletedAt, now)
-                .SetProperty(j => j.UpdatedAt, now)
-                .SetProperty(j => j.ErrorCode, errorCode)
-                .SetProperty(j => j.ErrorMessage, errorMessage)
-                .SetProperty(j => j.Log, log)
-                .SetProperty(j => j.LeaseOwner, (string?)null)
-                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),
-            cancellationToken), cancellationToken);
-        return applied ? TransitionResult.Applied : TransitionResult.NotInExpectedState;
-    }
-
-    /// <summary>Gives a running job back to the queue (graceful shutdown of this worker).</summary>
-    public async Task ReleaseAsync(string jobId, string workerId, CancellationToken cancellationToken)
-    {
-        var now = Now;
-        await OwnedBy(jobId, workerId).ExecuteUpdateAsync(
-            s => s.SetProperty(j => j.Status, JobStatus.Queued)
-                .SetProperty(j => j.Stage, "queued")
-                .SetProperty(j => j.Progress, (double?)null)
-                .SetProperty(j => j.Attempts, j => j.Attempts - 1)
-                .SetProperty(j => j.UpdatedAt, now)
-                .SetProperty(j => j.LeaseOwner, (string?)null)
-                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),
-            cancellationToken);
-    }
-
     public Task<bool> CancelQueuedAsync(string jobId, CancellationToken cancellationToken) =>
         CancelQueuedAsync(jobId, "Cancelled by request.", cancellationToken);
 
@@ -203,107 +144,6 @@ public sealed partial class JobQueue(
         }
 
         return rows == 1;
-    }
-
-    /// <summary>
-    /// Returns running jobs whose lease has expired (worker died) to the queue, or fails them once they have
-    /// used all attempts. With <paramref name="allRunningExcept"/> set (embedded SQLite start, where no other
-    /// process can hold a lease), every running job not owned by that worker is treated as orphaned.
-    /// </summary>
-    public async Task<int> ReapAsync(string? allRunningExcept, CancellationToken cancellationToken)
-    {
-        var now = Now;
-        var orphans = db.Jobs.Where(j => j.Status == JobStatus.Running);
-        orphans = allRunningExcept is null
-            ? orphans.Where(j => j.LeaseExpiresAt < now)
-            : orphans.Where(j => j.LeaseOwner == null || !j.LeaseOwner.StartsWith(allRunningExcept));
-
-        var dead = 0;
-        foreach (var id in await orphans.Where(j => j.Attempts >= j.MaxAttempts).Select(j => j.Id).ToListAsync(cancellationToken))
-        {
-            dead += await TransitionAsync(id, WebhookEventTypes.JobFailed, () => orphans.Where(j => j.Id == id && j.Attempts >= j.MaxAttempts).ExecuteUpdateAsync(
-            s => s.SetProperty(j => j.Status, JobStatus.Failed)
-                .SetProperty(j => j.Stage, "failed")
-                .SetProperty(j => j.ErrorCode, "WORKER_LOST")
-                .SetProperty(j => j.ErrorMessage, "The worker running this job stopped responding too many times.")
-                .SetProperty(j => j.CompletedAt, now)
-                .SetProperty(j => j.UpdatedAt, now)
-                .SetProperty(j => j.LeaseOwner, (string?)null)
-                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),
-            cancellationToken), cancellationToken) ? 1 : 0;
-        }
-
-        var requeued = await orphans.Where(j => j.Attempts < j.MaxAttempts).ExecuteUpdateAsync(
-            s => s.SetProperty(j => j.Status, JobStatus.Queued)
-                .SetProperty(j => j.Stage, "queued")
-                .SetProperty(j => j.Progress, (double?)null)
-                .SetProperty(j => j.UpdatedAt, now)
-                .SetProperty(j => j.LeaseOwner, (string?)null)
-                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null),
-            cancellationToken);
-        if (requeued > 0)
-        {
-            signal.Notify();
-        }
-
-        return dead + requeued;
-    }
-
-    private static string EventOf(JobStatus status) => status == JobStatus.Cancelled ? WebhookEventTypes.JobCancelled : WebhookEventTypes.JobFailed;
-
-    /// <summary>
-    /// Runs a guarded change and, when it applied (one row), writes the outbox rows for <paramref name="eventType"/> in
-    /// the same transaction; a job's end also settles its batch (dependents queued or skipped, batch completion).
-    /// Joins the caller's transaction when one is open.
-    /// </summary>
-    private async Task<bool> TransitionAsync(string jobId, string? eventType, Func<Task<int>> change, CancellationToken cancellationToken)
-    {
-        if (eventType is null)
-        {
-            return await change() == 1;
-        }
-
-        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
-        BatchOutcome batch;
-        bool recorded;
-        await using (own)
-        {
-            var applied = await change() == 1;
-
-            // Read once, after the change: the event shows the new state, and the row says whether a batch is involved.
-            var job = applied ? await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == jobId, cancellationToken) : null;
-            recorded = job is not null && await outbox.RecordJobEventAsync(job, eventType, cancellationToken);
-            batch = job?.BatchId is { } batchId && WebhookEventTypes.IsTerminal(eventType) ? await batches.OnJobEndedAsync(batchId, cancellationToken) : BatchOutcome.None;
-            if (own is not null)
-            {
-                await own.CommitAsync(cancellationToken);
-            }
-
-            if (!applied)
-            {
-                return false;
-            }
-        }
-
-        if (recorded || batch.Recorded)
-        {
-            webhookSignal.Notify();
-        }
-
-        foreach (var settled in batch.Changes)
-        {
-            if (settled.Status == JobStatus.Skipped)
-            {
-                hub.Publish(settled.JobId, JobStatus.Skipped, new JobProgress("skipped", null, null, null, null, null, null, null), Now, BatchTracker.DependencyFailed, settled.Message);
-            }
-        }
-
-        if (batch.Changes.Any(c => c.Status == JobStatus.Queued))
-        {
-            signal.Notify();
-        }
-
-        return true;
     }
 
     private IQueryable<Job> OwnedBy(string jobId, string workerId) =>

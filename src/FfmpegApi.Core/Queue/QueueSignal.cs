@@ -21,6 +21,10 @@ public class QueueSignal(IClusterBus? cluster = null)
         cluster?.Post(new ClusterMessage(ClusterMessage.Queued));
     }
 
+    /// <summary>Signals once <paramref name="delay"/> has passed (a retry becomes claimable then); the idle poll is the fallback.</summary>
+    public void NotifyAfter(TimeSpan delay) =>
+        _ = Task.Delay(delay < TimeSpan.Zero ? TimeSpan.Zero : delay).ContinueWith(_ => Notify(), TaskScheduler.Default);
+
     /// <summary>Wakes a worker in this process only (a signal that came from another process).</summary>
     public void NotifyLocal() => _channel.Writer.TryWrite(true);
 

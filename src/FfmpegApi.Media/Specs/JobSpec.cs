@@ -20,6 +20,9 @@ public sealed record JobSpec(
     /// <summary>Outputs after the first (<c>outputs: [...]</c>), written by the same ffmpeg run from one decode.</summary>
     public IReadOnlyList<OutputSpec> ExtraOutputs { get; init; } = [];
 
+    /// <summary>Attempts the job gets when runs fail transiently (<c>options.max_attempts</c>); null: the server's default.</summary>
+    public int? MaxAttempts { get; init; }
+
     /// <summary>Where to report this job's events, besides the tenant's webhook subscriptions.</summary>
     public JobWebhook? Webhook { get; init; }
 

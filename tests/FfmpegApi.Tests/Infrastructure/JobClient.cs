@@ -54,7 +54,7 @@ public static class JobClient
     }
 
     public static Task<JsonNode> WaitForEndAsync(this HttpClient client, string id, int seconds = 90) =>
-        client.WaitForAsync(id, TimeSpan.FromSeconds(seconds), "completed", "failed", "cancelled", "skipped");
+        client.WaitForAsync(id, TimeSpan.FromSeconds(seconds), "completed", "failed", "dead", "cancelled", "skipped");
 
     public static string Json(object value) => JsonSerializer.Serialize(value);
 }

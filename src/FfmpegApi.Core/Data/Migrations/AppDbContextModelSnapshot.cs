@@ -350,9 +350,17 @@ namespace FfmpegApi.Core.Data.Migrations
                         .HasColumnType("REAL")
                         .HasColumnName("progress");
 
+                    b.Property<int>("Requires")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("requires");
+
                     b.Property<string>("ResultJson")
                         .HasColumnType("TEXT")
                         .HasColumnName("result_json");
+
+                    b.Property<DateTime?>("RunAfter")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_after");
 
                     b.Property<string>("SpecJson")
                         .IsRequired()
@@ -403,6 +411,63 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.ToTable("jobs");
                 });
 
+            modelBuilder.Entity("FfmpegApi.Core.Jobs.JobAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("EndedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("ErrorCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_code");
+
+                    b.Property<string>("ErrorMessage")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_message");
+
+                    b.Property<string>("JobId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("job_id");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("number");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcome");
+
+                    b.Property<DateTime?>("RetryAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("retry_at");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("WorkerId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("worker_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("JobId", "Id")
+                        .HasDatabaseName("i_x_job_attempts_job_id_id");
+
+                    b.ToTable("job_attempts");
+                });
+
             modelBuilder.Entity("FfmpegApi.Core.Processing.WorkerRecord", b =>
                 {
                     b.Property<string>("Id")
@@ -432,6 +497,10 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.Property<int>("ProcessId")
                         .HasColumnType("INTEGER")
                         .HasColumnName("process_id");
+
+                    b.Property<int>("Provides")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("provides");
 
                     b.Property<DateTime>("StartedAt")
                         .HasColumnType("TEXT")
@@ -465,6 +534,10 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.Property<DateTime>("LastStartedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("last_started_at");
+
+                    b.Property<int>("Running")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("running");
 
                     b.HasKey("TenantId");
 

@@ -355,9 +355,17 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                         .HasColumnType("double precision")
                         .HasColumnName("progress");
 
+                    b.Property<int>("Requires")
+                        .HasColumnType("integer")
+                        .HasColumnName("requires");
+
                     b.Property<string>("ResultJson")
                         .HasColumnType("text")
                         .HasColumnName("result_json");
+
+                    b.Property<DateTime?>("RunAfter")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("run_after");
 
                     b.Property<string>("SpecJson")
                         .IsRequired()
@@ -408,6 +416,65 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.ToTable("jobs");
                 });
 
+            modelBuilder.Entity("FfmpegApi.Core.Jobs.JobAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("ErrorCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("error_code");
+
+                    b.Property<string>("ErrorMessage")
+                        .HasColumnType("text")
+                        .HasColumnName("error_message");
+
+                    b.Property<string>("JobId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("job_id");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer")
+                        .HasColumnName("number");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("outcome");
+
+                    b.Property<DateTime?>("RetryAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retry_at");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("WorkerId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("worker_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("JobId", "Id")
+                        .HasDatabaseName("i_x_job_attempts_job_id_id");
+
+                    b.ToTable("job_attempts");
+                });
+
             modelBuilder.Entity("FfmpegApi.Core.Processing.WorkerRecord", b =>
                 {
                     b.Property<string>("Id")
@@ -437,6 +504,10 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.Property<int>("ProcessId")
                         .HasColumnType("integer")
                         .HasColumnName("process_id");
+
+                    b.Property<int>("Provides")
+                        .HasColumnType("integer")
+                        .HasColumnName("provides");
 
                     b.Property<DateTime>("StartedAt")
                         .HasColumnType("timestamp with time zone")
@@ -470,6 +541,10 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.Property<DateTime>("LastStartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_started_at");
+
+                    b.Property<int>("Running")
+                        .HasColumnType("integer")
+                        .HasColumnName("running");
 
                     b.HasKey("TenantId");
 

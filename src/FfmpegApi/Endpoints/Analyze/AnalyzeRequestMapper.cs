@@ -51,6 +51,7 @@ public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOpt
         var spec = new JobSpec(input, new OutputSpec(output, "json", null, null), [], options.Priority, options.Timeout)
         {
             Webhook = options.Webhook,
+            MaxAttempts = options.MaxAttempts,
             Analysis = new AnalysisSpec(reference, metrics, subsample, perFrame),
         };
         return (spec, errors);

@@ -63,6 +63,7 @@ public static class BatchEndpoints
         AppDbContext db,
         StorageMounts mounts,
         FfmpegTools tools,
+        ClusterCapabilities cluster,
         IOptions<JobOptions> jobOptions,
         TimeProvider clock,
         CancellationToken cancellationToken)
@@ -81,7 +82,7 @@ public static class BatchEndpoints
             return early;
         }
 
-        var mapper = new BatchRequestMapper(new JobMapping(mounts, jobOptions.Value, tools), submitter, jobOptions.Value.MaxBatchJobs, () => Guid.CreateVersion7(now).ToString());
+        var mapper = new BatchRequestMapper(new JobMapping(mounts, jobOptions.Value, tools, cluster), submitter, jobOptions.Value.MaxBatchJobs, () => Guid.CreateVersion7(now).ToString());
         using var document = System.Text.Json.JsonDocument.Parse(body);
         var (plan, errors) = await mapper.MapAsync(document.RootElement, cancellationToken);
         if (plan is null)

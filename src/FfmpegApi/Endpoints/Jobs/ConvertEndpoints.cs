@@ -37,8 +37,8 @@ public static class ConvertEndpoints
     /// </summary>
     public static RouteHandlerBuilder MapJobSubmission<TRequest>(this RouteGroupBuilder api, string pattern, string name, string summary, JobBodyMapper map)
         where TRequest : notnull =>
-        api.MapPost(pattern, (HttpContext context, JobSubmitter submitter, StorageMounts mounts, FfmpegTools tools, IOptions<JobOptions> jobOptions, CancellationToken cancellationToken) =>
-                submitter.SubmitAsync(context, (body, id) => map(new JobMapping(mounts, jobOptions.Value, tools), body, id), cancellationToken))
+        api.MapPost(pattern, (HttpContext context, JobSubmitter submitter, StorageMounts mounts, FfmpegTools tools, ClusterCapabilities cluster, IOptions<JobOptions> jobOptions, CancellationToken cancellationToken) =>
+                submitter.SubmitAsync(context, (body, id) => map(new JobMapping(mounts, jobOptions.Value, tools, cluster), body, id), cancellationToken))
             .WithName(name)
             .WithSummary(summary)
             .Accepts<TRequest>("application/json")
@@ -51,8 +51,8 @@ public static class ConvertEndpoints
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
 }
 
-/// <summary>What a job body mapper may use: the storage sandbox, job settings and the installed ffmpeg.</summary>
-public sealed record JobMapping(StorageMounts Mounts, JobOptions Jobs, FfmpegTools Tools);
+/// <summary>What a job body mapper may use: the storage sandbox, job settings, the installed ffmpeg and what the cluster's workers can run.</summary>
+public sealed record JobMapping(StorageMounts Mounts, JobOptions Jobs, FfmpegTools Tools, ClusterCapabilities Cluster);
 
 /// <summary>Raw JSON body + the new job's id → a spec, or the field errors.</summary>
 public delegate Task<(JobSpec? Spec, ValidationErrors Errors)> JobBodyMapper(JobMapping mapping, JsonElement body, string jobId);

@@ -18,11 +18,14 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
     /// <summary>Outputs one job may write from one decode.</summary>
     public const int MaxOutputs = 10;
 
+    /// <summary>The most attempts a client may ask for (<c>options.max_attempts</c>).</summary>
+    public const int MaxAttemptsLimit = 10;
+
     /// <summary>The original's per-job webhook fields, accepted at the top level and inside <c>options</c>.</summary>
     internal static readonly string[] WebhookFields = ["webhook_url", "webhook_events"];
 
     private static readonly string[] TopLevel = ["input", "output", "outputs", "operations", "options", "priority", .. WebhookFields];
-    private static readonly string[] OptionFields = ["priority", "timeout_seconds", .. WebhookFields];
+    private static readonly string[] OptionFields = ["priority", "timeout_seconds", "max_attempts", .. WebhookFields];
 
     private static readonly string[] Priorities = ["low", "normal", "high"];
 
@@ -56,7 +59,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
             return (null, errors);
         }
 
-        return (new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { ExtraOutputs = outputs[1..], Webhook = options.Webhook }, errors);
+        return (new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { ExtraOutputs = outputs[1..], Webhook = options.Webhook, MaxAttempts = options.MaxAttempts }, errors);
     }
 
     /// <summary>
@@ -241,17 +244,19 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         var priorityText = fields.String(body, "priority", string.Empty, InvalidRequest);
         var webhook = MapWebhook(body, string.Empty, fields);
         int? timeout = null;
+        int? maxAttempts = null;
         if (body.TryGetProperty("options", out var options) && options.ValueKind != JsonValueKind.Null)
         {
             if (options.ValueKind != JsonValueKind.Object)
             {
                 fields.Errors.Add("options", "Must be an object.", InvalidRequest);
-                return new SubmitOptions(JobPriority.Normal, null, null);
+                return new SubmitOptions(JobPriority.Normal, null, null, null);
             }
 
             fields.RejectUnknown(options, "options", InvalidRequest, OptionFields);
             priorityText = fields.String(options, "priority", "options", InvalidRequest) ?? priorityText;
             timeout = fields.Int(options, "timeout_seconds", "options", InvalidRequest, 1, jobOptions.MaxTimeoutSeconds);
+            maxAttempts = fields.Int(options, "max_attempts", "options", InvalidRequest, 1, MaxAttemptsLimit);
             webhook = MapWebhook(options, "options", fields) ?? webhook;
         }
 
@@ -267,7 +272,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
             fields.Errors.Add("options.priority", "Must be one of: low, normal, high.", InvalidRequest, priorityText, Priorities);
         }
 
-        return new SubmitOptions(priority ?? JobPriority.Normal, timeout, webhook);
+        return new SubmitOptions(priority ?? JobPriority.Normal, timeout, webhook, maxAttempts);
     }
 
     /// <summary>
@@ -300,4 +305,4 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
 }
 
 /// <summary>What every job body shares: priority, time limit, and the per-job webhook.</summary>
-public sealed record SubmitOptions(JobPriority Priority, int? Timeout, JobWebhook? Webhook);
+public sealed record SubmitOptions(JobPriority Priority, int? Timeout, JobWebhook? Webhook, int? MaxAttempts);

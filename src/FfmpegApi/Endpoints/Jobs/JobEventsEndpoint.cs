@@ -113,9 +113,11 @@ public static class JobEventsEndpoint
             JobView.WireProgress(job),
             metadata?.Path,
             metadata?.SizeBytes,
-            job.Status is JobStatus.Failed or JobStatus.Skipped ? new JobErrorView(job.ErrorCode ?? "ERROR", job.ErrorMessage ?? string.Empty) : null,
+            job.Status is JobStatus.Failed or JobStatus.Skipped or JobStatus.Dead ? new JobErrorView(job.ErrorCode ?? "ERROR", job.ErrorMessage ?? string.Empty) : null,
             job.CompletedAt);
-        return WriteAsync(context, sequence, status, data, cancellationToken);
+
+        // A dead job (out of attempts) is announced as "failed" so clients that know the original's three endings stop.
+        return WriteAsync(context, sequence, job.Status == JobStatus.Dead ? "failed" : status, data, cancellationToken);
     }
 
     private static async Task WriteAsync<T>(HttpContext context, long? id, string eventName, T data, CancellationToken cancellationToken)

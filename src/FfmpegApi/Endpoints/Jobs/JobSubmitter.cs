@@ -130,7 +130,8 @@ public sealed class JobSubmitter(
         CreatedAt = now.UtcDateTime,
         UpdatedAt = now.UtcDateTime,
         OutputPath = spec.Output.Path,
-        MaxAttempts = workerOptions.Value.MaxAttempts,
+        MaxAttempts = spec.MaxAttempts ?? workerOptions.Value.MaxAttempts,
+        Requires = (int)JobRequirements.Needs(spec),
     };
 
     /// <summary>Checks that need the operator's settings: the per-job webhook target (422 naming <c>webhook_url</c>).</summary>

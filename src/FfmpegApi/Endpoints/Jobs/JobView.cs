@@ -50,6 +50,15 @@ public sealed record JobView(
     /// <summary>For a job submitted in a batch: the batch, the job's index in it and the jobs it waits for.</summary>
     public JobBatchView? Batch { get; init; }
 
+    /// <summary>Attempts the job may use; transient failures (worker lost, storage error) retry until then, then it is dead.</summary>
+    public int MaxAttempts { get; init; }
+
+    /// <summary>For a job waiting to be retried after a transient failure: when it may start again.</summary>
+    public DateTime? RetryAt { get; init; }
+
+    /// <summary>Every run that ended, oldest first (only in <c>GET /jobs/{id}</c>).</summary>
+    public IReadOnlyList<JobAttemptView>? AttemptHistory { get; init; }
+
     public static JobView From(Job job)
     {
         var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)!;
@@ -78,7 +87,7 @@ public sealed record JobView(
             job.Fps,
             job.Speed,
             job.Attempts,
-            job.ErrorCode is null && job.ErrorMessage is null || job.Status == JobStatus.Cancelled ? null : new JobErrorView(job.ErrorCode ?? "ERROR", job.ErrorMessage ?? string.Empty),
+            job.ErrorCode is null && job.ErrorMessage is null || job.Status is JobStatus.Cancelled or JobStatus.Completed ? null : new JobErrorView(job.ErrorCode ?? "ERROR", job.ErrorMessage ?? string.Empty),
             spec.Input,
             new JobOutputView(spec.Output.Path, spec.Output.Format, spec.Output.Video?.Codec, spec.Output.Audio?.Codec, metadata),
             spec.Operations,
@@ -91,6 +100,8 @@ public sealed record JobView(
             Thumbnails = thumbnails,
             Outputs = outputs,
             Batch = job.BatchId is null ? null : new JobBatchView(job.BatchId, job.BatchIndex ?? 0, job.DependencyIds, $"/api/v1/batch/{job.BatchId}"),
+            MaxAttempts = job.MaxAttempts,
+            RetryAt = job.Status == JobStatus.Queued ? job.RunAfter : null,
         };
     }
 
@@ -108,6 +119,13 @@ public sealed record JobView(
 }
 
 public sealed record JobErrorView(string Code, string Message);
+
+/// <summary>One ended run: <c>completed</c>, <c>failed</c>, <c>cancelled</c>, <c>retried</c>, <c>lost</c> (worker stopped renewing its lease), <c>released</c> (handed back at shutdown) or <c>dead</c>.</summary>
+public sealed record JobAttemptView(int Attempt, string Outcome, string? Worker, DateTime? StartedAt, DateTime EndedAt, JobErrorView? Error, DateTime? RetryAt)
+{
+    public static JobAttemptView From(JobAttempt a) =>
+        new(a.Number, a.Outcome, a.WorkerId, a.StartedAt, a.EndedAt, a.ErrorCode is null && a.ErrorMessage is null ? null : new JobErrorView(a.ErrorCode ?? "ERROR", a.ErrorMessage ?? string.Empty), a.RetryAt);
+}
 
 public sealed record JobBatchView(string Id, int Index, IReadOnlyList<string> DependsOn, string Link);
 

@@ -63,7 +63,7 @@ public static class JobsEndpoints
             if (JobStateMachine.FromWire(status) is not { } wanted)
             {
                 return ApiProblem.Create(context, 422, ErrorCodes.InvalidRequest, $"Unknown status '{status}'.",
-                    new Dictionary<string, string[]> { ["status"] = ["Must be one of: queued, processing, completed, failed, cancelled, waiting, skipped."] });
+                    new Dictionary<string, string[]> { ["status"] = ["Must be one of: queued, processing, completed, failed, dead, cancelled, waiting, skipped."] });
             }
 
             query = query.Where(j => j.Status == wanted);
@@ -101,7 +101,8 @@ public static class JobsEndpoints
             await context.AuditAsync(Core.Audit.AuditActions.JobRead, id, job.TenantId, "admin read across tenants");
         }
 
-        return TypedResults.Ok(JobView.From(job));
+        var attempts = await db.JobAttempts.AsNoTracking().Where(a => a.JobId == id).OrderBy(a => a.Id).ToListAsync(cancellationToken);
+        return TypedResults.Ok(JobView.From(job) with { AttemptHistory = [.. attempts.Select(JobAttemptView.From)] });
     }
 
     internal static async Task<Results<Ok<JobCancelResponse>, ProblemHttpResult>> CancelAsync(

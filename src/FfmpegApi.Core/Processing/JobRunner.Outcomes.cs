@@ -1,0 +1,80 @@
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Queue;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FfmpegApi.Core.Processing;
+
+/// <summary>How a run's outcome is recorded: completed, failed, cancelled, retried, dead or handed back.</summary>
+public sealed partial class JobRunner
+{
+    private async Task EndStoppedRunAsync(Job job, string workerId, RunContext run, JobProgress last)
+    {
+        switch (run.Reason)
+        {
+            case StopReason.Cancelled:
+                await FinishAsync(job, workerId, run, JobStatus.Cancelled, last, null, "Cancelled by request.", null);
+                break;
+            case StopReason.TimedOut:
+                await FinishAsync(job, workerId, run, JobStatus.Failed, last, "TIMEOUT", "The job exceeded its time limit.", null);
+                break;
+            case StopReason.Stalled:
+                await RetryOrDieAsync(job, workerId, run, "STALLED", $"ffmpeg made no progress for {jobOptions.Value.StallTimeoutSeconds} s.");
+                break;
+            case StopReason.Shutdown:
+                await using (var scope = scopes.CreateAsyncScope())
+                {
+                    await scope.ServiceProvider.GetRequiredService<JobQueue>().ReleaseAsync(job.Id, workerId, CancellationToken.None);
+                }
+
+                LogReleased(logger, job.Id);
+                break;
+            default:
+                // Lease lost: another worker owns the job now; publish nothing.
+                break;
+        }
+    }
+
+    private async Task FinishAsync(Job job, string workerId, RunContext run, JobStatus status, JobProgress last, string? code, string? message, string? outputJson, string? resultJson = null)
+    {
+        run.Log.Add(Line(status == JobStatus.Completed ? "completed" : $"{JobStateMachine.ToWire(status)}: {message}"));
+        var log = run.Log.ToString();
+
+        // Before the outcome is recorded and announced: a client that sees the terminal state finds no workspace left.
+        // (The finally block of the run deletes it again for the paths that end without an outcome.)
+        DeleteWorkspace(Path.Combine(storageOptions.Value.WorkspaceRoot, job.Id));
+        await using var scope = scopes.CreateAsyncScope();
+        var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+        var result = status == JobStatus.Completed
+            ? await queue.CompleteAsync(job.Id, workerId, last, outputJson!, resultJson, log, CancellationToken.None)
+            : await queue.EndAsync(job.Id, workerId, status, code, message, log, CancellationToken.None);
+        if (result != TransitionResult.Applied)
+        {
+            LogTransitionLost(logger, job.Id, status);
+            return;
+        }
+
+        var final = status == JobStatus.Completed ? last with { Stage = "completed", Percent = 100, EtaSeconds = 0 } : last with { Stage = JobStateMachine.ToWire(status), EtaSeconds = null };
+        hub.Publish(job.Id, status, final, clock.GetUtcNow().UtcDateTime, code, message);
+        metrics.Finished.Add(1, new KeyValuePair<string, object?>("status", JobStateMachine.ToWire(status)));
+        LogFinished(logger, job.Id, status, code);
+    }
+
+    /// <summary>A transient failure: the job goes back to the queue (after a backoff) or, out of attempts, ends dead.</summary>
+    private async Task RetryOrDieAsync(Job job, string workerId, RunContext run, string code, string message)
+    {
+        run.Log.Add(Line($"attempt {job.Attempts} failed ({code}): {message}"));
+        DeleteWorkspace(Path.Combine(storageOptions.Value.WorkspaceRoot, job.Id));
+        await using var scope = scopes.CreateAsyncScope();
+        var outcome = await scope.ServiceProvider.GetRequiredService<JobQueue>().FailTransientlyAsync(job.Id, workerId, code, message, run.Log.ToString(), CancellationToken.None);
+        if (outcome is not { } status)
+        {
+            LogTransitionLost(logger, job.Id, JobStatus.Queued);
+            return;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        hub.Publish(job.Id, status, new JobProgress(status == JobStatus.Dead ? "dead" : "retry_scheduled", null, null, null, null, null, null, null), now, code, message);
+        metrics.Finished.Add(1, new KeyValuePair<string, object?>("status", status == JobStatus.Dead ? "dead" : "retried"));
+        LogFinished(logger, job.Id, status, code);
+    }
+}

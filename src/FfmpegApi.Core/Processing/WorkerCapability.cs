@@ -1,0 +1,63 @@
+using FfmpegApi.Media.Specs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FfmpegApi.Core.Processing;
+
+/// <summary>
+/// What a job may need that not every worker has. A job stores the flags it needs (<c>jobs.requires</c>); a worker
+/// claims only jobs whose flags are all among its own (<c>(requires &amp; ~mine) = 0</c>), so jobs route to capable
+/// workers inside the claim. Hardware and model flags join this list as those features land.
+/// </summary>
+[Flags]
+public enum WorkerCapability
+{
+    None = 0,
+
+    /// <summary>An ffmpeg with libvmaf and the VMAF model (analysis with <c>vmaf</c>).</summary>
+    Vmaf = 1,
+}
+
+public static class JobRequirements
+{
+    /// <summary>The capabilities a job spec needs.</summary>
+    public static WorkerCapability Needs(JobSpec spec) =>
+        spec.Analysis?.Metrics.Contains("vmaf", StringComparer.Ordinal) == true ? WorkerCapability.Vmaf : WorkerCapability.None;
+
+    /// <summary>Flags as names for people (<c>["vmaf"]</c>).</summary>
+    public static IReadOnlyList<string> Names(WorkerCapability capabilities) =>
+        [.. Enum.GetValues<WorkerCapability>().Where(c => c != WorkerCapability.None && capabilities.HasFlag(c)).Select(c => c.ToString().ToLowerInvariant())];
+}
+
+/// <summary>
+/// What the cluster can run: this machine's capabilities plus those of every worker that sent a heartbeat recently
+/// (read at most every 5 s). An API process without libvmaf accepts VMAF jobs when a VMAF-capable worker is alive; the
+/// claim then routes them to it.
+/// </summary>
+public sealed class ClusterCapabilities(
+    IServiceScopeFactory scopes,
+    FfmpegTools tools,
+    TimeProvider clock,
+    IOptions<Configuration.WorkerOptions> options)
+{
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
+    private (DateTime At, WorkerCapability Value)? _remote;
+
+    public async Task<WorkerCapability> AvailableAsync(CancellationToken cancellationToken = default)
+    {
+        var local = await tools.GetWorkerCapabilitiesAsync();
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (_remote is not { } cached || now - cached.At > CacheFor)
+        {
+            var since = now - TimeSpan.FromSeconds(3 * options.Value.HeartbeatSeconds);
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<Data.AppDbContext>();
+            var provided = await db.Workers.Where(w => w.StoppedAt == null && w.HeartbeatAt >= since).Select(w => w.Provides).ToListAsync(cancellationToken);
+            cached = (now, provided.Aggregate(WorkerCapability.None, (all, p) => all | (WorkerCapability)p));
+            _remote = cached;
+        }
+
+        return local | cached.Value;
+    }
+}

@@ -1,0 +1,68 @@
+using FfmpegApi.Core;
+using FfmpegApi.Core.Data;
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Queue;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+
+namespace FfmpegApi.Tests.Infrastructure;
+
+/// <summary>
+/// The Core services (queue, outbox, batches) on a fresh real database: SQLite in a temp dir, or a PostgreSQL database
+/// of its own under <c>make test</c>. For tests of the queue without HTTP or ffmpeg.
+/// </summary>
+public sealed class QueueHarness : IAsyncDisposable
+{
+    private readonly string _dir;
+    private readonly Dictionary<string, string?> _database;
+
+    private QueueHarness(string dir, Dictionary<string, string?> database, ServiceProvider services)
+    {
+        _dir = dir;
+        _database = database;
+        Services = services;
+    }
+
+    public ServiceProvider Services { get; }
+
+    public static async Task<QueueHarness> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    {
+        var dir = Directory.CreateTempSubdirectory("fa-queue-").FullName;
+        var database = await TestDatabase.CreateAsync();
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDir"] = dir }
+            .Concat(settings).Concat(database)).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(config).AddLogging().AddFfmpegApiCore(config).BuildServiceProvider();
+        await DatabaseSetup.MigrateAsync(services, CancellationToken.None);
+        return new QueueHarness(dir, database, services);
+    }
+
+    /// <summary>Runs <paramref name="action"/> with a <see cref="JobQueue"/> of a new scope (as a request or a worker loop would).</summary>
+    public async Task<T> Queue<T>(Func<JobQueue, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<JobQueue>());
+    }
+
+    public async Task Queue(Func<JobQueue, Task> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await action(scope.ServiceProvider.GetRequiredService<JobQueue>());
+    }
+
+    /// <summary>Reads with a fresh <see cref="AppDbContext"/>.</summary>
+    public async Task<T> Db<T>(Func<AppDbContext, Task<T>> read)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await read(scope.ServiceProvider.GetRequiredService<AppDbContext>());
+    }
+
+    public Task<Job> LoadAsync(string id) => Db(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id));
+
+    public async ValueTask DisposeAsync()
+    {
+        await Services.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await TestDatabase.DropAsync(_database);
+        Directory.Delete(_dir, recursive: true);
+    }
+}
