@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL server for the tests, on loopback only, with its data and socket in a private temp dir.
 #   scripts/pg-test.sh start   → prints "DIR CONNECTION_STRING" (stdout, one line)
 #   scripts/pg-test.sh stop DIR
+#   scripts/pg-test.sh down DIR / up DIR   → stop the server keeping its data, start it again on the same port (fault tests)
 # initdb refuses to run as root, so the server runs as the 'postgres' user (or 'nobody' without one).
 set -euo pipefail
 
@@ -21,10 +22,17 @@ case "${1:-}" in
     chmod 700 "$dir"
     port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
     as_pg "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale --no-sync >"$dir/initdb.log" 2>&1
-    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-      start >/dev/null
+    # In the config file rather than on the command line, so that 'up' starts it the same way.
+    printf "port = %s\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 300\n" \
+      "$port" "$dir" | as_pg tee -a "$dir/data/postgresql.conf" >/dev/null
+    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start >/dev/null
     echo "$dir Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+    ;;
+  down)
+    as_pg "$bin/pg_ctl" -D "${2:?usage: pg-test.sh down DIR}/data" -m fast -w stop >/dev/null
+    ;;
+  up)
+    as_pg "$bin/pg_ctl" -D "${2:?usage: pg-test.sh up DIR}/data" -l "$2/server.log" -w -t 30 start >/dev/null
     ;;
   stop)
     dir=${2:?usage: pg-test.sh stop DIR}
@@ -32,7 +40,7 @@ case "${1:-}" in
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start | stop DIR" >&2
+    echo "usage: $0 start | stop DIR | down DIR | up DIR" >&2
     exit 2
     ;;
 esac

@@ -1,6 +1,8 @@
+using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Queue;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FfmpegApi.Core.Processing;
 
@@ -42,11 +44,9 @@ public sealed partial class JobRunner
         // Before the outcome is recorded and announced: a client that sees the terminal state finds no workspace left.
         // (The finally block of the run deletes it again for the paths that end without an outcome.)
         DeleteWorkspace(Path.Combine(storageOptions.Value.WorkspaceRoot, job.Id));
-        await using var scope = scopes.CreateAsyncScope();
-        var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
-        var result = status == JobStatus.Completed
-            ? await queue.CompleteAsync(job.Id, workerId, last, outputJson!, resultJson, log, CancellationToken.None)
-            : await queue.EndAsync(job.Id, workerId, status, code, message, log, CancellationToken.None);
+        var result = await WithQueueAsync(queue => status == JobStatus.Completed
+            ? queue.CompleteAsync(job.Id, workerId, last, outputJson!, resultJson, log, CancellationToken.None)
+            : queue.EndAsync(job.Id, workerId, status, code, message, log, CancellationToken.None));
         if (result != TransitionResult.Applied)
         {
             LogTransitionLost(logger, job.Id, status);
@@ -64,8 +64,8 @@ public sealed partial class JobRunner
     {
         run.Log.Add(Line($"attempt {job.Attempts} failed ({code}): {message}"));
         DeleteWorkspace(Path.Combine(storageOptions.Value.WorkspaceRoot, job.Id));
-        await using var scope = scopes.CreateAsyncScope();
-        var outcome = await scope.ServiceProvider.GetRequiredService<JobQueue>().FailTransientlyAsync(job.Id, workerId, code, message, run.Log.ToString(), CancellationToken.None);
+        var log = run.Log.ToString();
+        var outcome = await WithQueueAsync(queue => queue.FailTransientlyAsync(job.Id, workerId, code, message, log, CancellationToken.None));
         if (outcome is not { } status)
         {
             LogTransitionLost(logger, job.Id, JobStatus.Queued);
@@ -77,4 +77,39 @@ public sealed partial class JobRunner
         metrics.Finished.Add(1, new KeyValuePair<string, object?>("status", status == JobStatus.Dead ? "dead" : "retried"));
         LogFinished(logger, job.Id, status, code);
     }
+
+    /// <summary>
+    /// Fencing before anything becomes visible: the lease is renewed once more, so a run that lost it (its process
+    /// stalled past the lease and another worker holds the job now) stops here and publishes nothing.
+    /// </summary>
+    private async Task ConfirmLeaseAsync(RunState state)
+    {
+        if (!await WithQueueAsync(queue => queue.RenewLeaseAsync(state.Job.Id, state.WorkerId, CancellationToken.None)))
+        {
+            LogLeaseLostBeforePublish(logger, state.Job.Id);
+            state.Run.Stop(StopReason.LeaseLost);
+            throw new OperationCanceledException(state.Run.Token);
+        }
+    }
+
+    /// <summary>
+    /// Records an outcome through a fresh <see cref="JobQueue"/>, riding out a database blip (a PostgreSQL restart) for
+    /// up to a lease: the encode is done, so it is worth waiting for rather than being run again by another worker.
+    /// </summary>
+    private Task<T> WithQueueAsync<T>(Func<JobQueue, Task<T>> record) =>
+        TransientDb.RetryAsync(
+            async () =>
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                return await record(scope.ServiceProvider.GetRequiredService<JobQueue>());
+            },
+            TimeSpan.FromSeconds(workerOptions.Value.LeaseSeconds),
+            clock,
+            ex => LogRecordRetry(logger, ex));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is no longer leased to this worker; its output is not published")]
+    private static partial void LogLeaseLostBeforePublish(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unreachable while recording a job outcome; retrying")]
+    private static partial void LogRecordRetry(ILogger logger, Exception exception);
 }

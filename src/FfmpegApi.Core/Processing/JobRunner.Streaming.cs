@@ -60,6 +60,7 @@ public sealed partial class JobRunner
 
         var packageDir = Path.GetDirectoryName(output.PhysicalPath)!;
         var virtualDir = Path.GetDirectoryName(output.VirtualPath)!.Replace('\\', '/');
+        await ConfirmLeaseAsync(state);
         var size = OutputPublisher.PublishDirectory(package, packageDir);
         var top = plan.Renditions[0];
         var metadata = new OutputMetadata(output.VirtualPath, size, plan.ExpectedDurationSeconds, streaming.Format == StreamingFormat.Hls ? "hls" : "dash", "h264", plan.Audio ? "aac" : null, top.Width, top.Height, info.FirstVideo?.FrameRate, null, plan.Audio ? 2 : null);

@@ -50,6 +50,7 @@ public sealed partial class JobRunner
             listed = [.. files.Select((f, i) => new ThumbnailImage(Virtual(f), i < plan.Times.Count ? plan.Times[i] : plan.Times[^1]))];
         }
 
+        await ConfirmLeaseAsync(state);
         var size = OutputPublisher.PublishDirectory(images, directory);
         var metadata = new OutputMetadata(output.VirtualPath, size, null, thumbnails.Format, thumbnails.Format == "jpg" ? "mjpeg" : thumbnails.Format, null, plan.Width, plan.Height, null, null, null);
         var result = new ThumbnailResult(thumbnails.Format, plan.Width, plan.Height, listed, sprite);

@@ -53,7 +53,7 @@ public sealed partial class JobRunner(
         var workspace = Path.Combine(storageOptions.Value.WorkspaceRoot, job.Id);
         var started = clock.GetTimestamp();
         var monitor = new RunMonitor(scopes, clock, jobOptions.Value, workerOptions.Value, TimeSpan.FromSeconds(webhookOptions.Value.ProgressIntervalSeconds), logger);
-        var state = new RunState(job, run, monitor, workspace, mounts.Sanitize);
+        var state = new RunState(job, workerId, run, monitor, workspace, mounts.Sanitize);
         using var stopMonitor = new CancellationTokenSource();
         var monitorTask = Task.CompletedTask;
         try
@@ -91,6 +91,7 @@ public sealed partial class JobRunner(
                 var (report, analysisJson) = await AnalyzeAsync(state, analysis, input);
                 await StopMonitorAsync(stopMonitor, monitorTask);
                 Publish(state, state.Last with { Stage = "publishing", Percent = 100, EtaSeconds = 0 });
+                await ConfirmLeaseAsync(state);
                 (metadata, resultJson) = (OutputPublisher.PublishReport(report, output!), analysisJson);
             }
             else
@@ -99,6 +100,7 @@ public sealed partial class JobRunner(
                 var workFiles = await ConvertAsync(state, spec, input, [output!, .. extraOutputs]);
                 await StopMonitorAsync(stopMonitor, monitorTask);
                 Publish(state, state.Last with { Stage = "publishing", Percent = 100, EtaSeconds = 0 });
+                await ConfirmLeaseAsync(state);
                 var published = new List<OutputMetadata>();
                 foreach (var (file, destination) in workFiles.Zip([output!, .. extraOutputs]))
                 {
@@ -256,12 +258,14 @@ public sealed partial class JobRunner(
     /// What one run shares between its steps and callbacks: the last progress (written by the progress callback on
     /// another thread) and the expected output duration once the probe knows it.
     /// </summary>
-    private sealed class RunState(Job job, RunContext run, RunMonitor monitor, string workspace, Func<string, string> sanitize)
+    private sealed class RunState(Job job, string workerId, RunContext run, RunMonitor monitor, string workspace, Func<string, string> sanitize)
     {
         private double _seconds = double.NaN;
         private JobProgress _last = new("starting", null, null, null, null, null, null, null);
 
         public Job Job => job;
+
+        public string WorkerId => workerId;
 
         public RunContext Run => run;
 

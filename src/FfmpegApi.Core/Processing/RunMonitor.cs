@@ -39,6 +39,9 @@ internal sealed partial class RunMonitor(
         var stall = TimeSpan.FromSeconds(jobOptions.StallTimeoutSeconds);
         var lastLease = clock.GetTimestamp();
         long? lastAnnounced = null;
+        var renewed = lastLease;
+        var lease = TimeSpan.FromSeconds(workerOptions.LeaseSeconds);
+        var outage = false;
         using var timer = new PeriodicTimer(tick, clock);
         try
         {
@@ -51,59 +54,103 @@ internal sealed partial class RunMonitor(
 
             while (await timer.WaitForNextTickAsync(stopMonitor))
             {
-                var latest = Volatile.Read(ref _latest);
-                if (latest is not null && !ReferenceEquals(latest, _persisted))
+                try
                 {
-                    // job.progress webhooks: throttled to one per Webhooks:ProgressIntervalSeconds.
-                    var announce = lastAnnounced is not { } at || clock.GetElapsedTime(at) >= progressEventInterval;
-                    if (!await queue.UpdateProgressAsync(jobId, workerId, latest, announce, stopMonitor))
+                    if (await TickAsync() is { } stop)
                     {
-                        var reason = await queue.IsCancelRequestedAsync(jobId, stopMonitor) ? StopReason.Cancelled : StopReason.LeaseLost;
-                        if (reason == StopReason.LeaseLost)
-                        {
-                            LogLeaseLost(logger, jobId);
-                        }
-
-                        run.Stop(reason);
+                        run.Stop(stop);
                         return;
                     }
 
-                    _persisted = latest;
-                    lastAnnounced = announce ? clock.GetTimestamp() : lastAnnounced;
+                    if (outage)
+                    {
+                        outage = false;
+                        LogDatabaseBack(logger, jobId);
+                    }
                 }
-
-                if (clock.GetElapsedTime(lastLease) >= leaseEvery)
+                catch (Exception ex) when (TransientDb.IsTransient(ex))
                 {
-                    lastLease = clock.GetTimestamp();
-                    if (!await queue.RenewLeaseAsync(jobId, workerId, stopMonitor))
+                    // ffmpeg keeps running through a database blip; once the lease may have run out, another worker may
+                    // hold the job, so this run stops without publishing.
+                    if (!outage)
+                    {
+                        outage = true;
+                        LogDatabaseUnreachable(logger, ex, jobId);
+                    }
+
+                    lastLease = 0; // renew at the next tick rather than a third of a lease later
+
+                    if (clock.GetElapsedTime(renewed) >= lease)
                     {
                         LogLeaseLost(logger, jobId);
                         run.Stop(StopReason.LeaseLost);
                         return;
                     }
-
-                    if (await queue.IsCancelRequestedAsync(jobId, stopMonitor))
-                    {
-                        run.Stop(StopReason.Cancelled);
-                        return;
-                    }
-                }
-
-                if (clock.GetElapsedTime(Interlocked.Read(ref _lastProgressTimestamp)) > stall)
-                {
-                    LogStalled(logger, jobId, stall.TotalSeconds);
-                    run.Stop(StopReason.Stalled);
-                    return;
                 }
             }
         }
         catch (OperationCanceledException) when (stopMonitor.IsCancellationRequested)
         {
         }
+
+        // One pass: persist progress, renew the lease when due, notice a cancel or a stall. Returns why to stop, if so.
+        async Task<StopReason?> TickAsync()
+        {
+            var latest = Volatile.Read(ref _latest);
+            if (latest is not null && !ReferenceEquals(latest, _persisted))
+            {
+                // job.progress webhooks: throttled to one per Webhooks:ProgressIntervalSeconds.
+                var announce = lastAnnounced is not { } at || clock.GetElapsedTime(at) >= progressEventInterval;
+                if (!await queue.UpdateProgressAsync(jobId, workerId, latest, announce, stopMonitor))
+                {
+                    var reason = await queue.IsCancelRequestedAsync(jobId, stopMonitor) ? StopReason.Cancelled : StopReason.LeaseLost;
+                    if (reason == StopReason.LeaseLost)
+                    {
+                        LogLeaseLost(logger, jobId);
+                    }
+
+                    return reason;
+                }
+
+                _persisted = latest;
+                lastAnnounced = announce ? clock.GetTimestamp() : lastAnnounced;
+            }
+
+            if (clock.GetElapsedTime(lastLease) >= leaseEvery)
+            {
+                lastLease = clock.GetTimestamp();
+                if (!await queue.RenewLeaseAsync(jobId, workerId, stopMonitor))
+                {
+                    LogLeaseLost(logger, jobId);
+                    return StopReason.LeaseLost;
+                }
+
+                renewed = lastLease;
+
+                if (await queue.IsCancelRequestedAsync(jobId, stopMonitor))
+                {
+                    return StopReason.Cancelled;
+                }
+            }
+
+            if (clock.GetElapsedTime(Interlocked.Read(ref _lastProgressTimestamp)) > stall)
+            {
+                LogStalled(logger, jobId, stall.TotalSeconds);
+                return StopReason.Stalled;
+            }
+
+            return null;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the lease on job {JobId}; stopping ffmpeg without publishing")]
     private static partial void LogLeaseLost(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unreachable while running job {JobId}; ffmpeg continues, retrying until the lease would have run out")]
+    private static partial void LogDatabaseUnreachable(ILogger logger, Exception exception, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database reachable again for job {JobId}")]
+    private static partial void LogDatabaseBack(ILogger logger, string jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} made no progress for {Seconds} s; stopping it")]
     private static partial void LogStalled(ILogger logger, string jobId, double seconds);

@@ -22,6 +22,7 @@ public static class ErrorCodes
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
     public const string NotFound = "NOT_FOUND";
     public const string InternalError = "INTERNAL_ERROR";
+    public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
     public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
 }
 

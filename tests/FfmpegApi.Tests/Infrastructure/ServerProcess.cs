@@ -108,6 +108,25 @@ public sealed class ServerProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>
+    /// Sends <paramref name="signal"/> (<c>STOP</c>, <c>CONT</c>) to the server and every process below it (ffmpeg): with
+    /// STOP the machine froze — no heartbeat, no lease renewal, no progress — until CONT.
+    /// </summary>
+    public async Task SignalTreeAsync(string signal)
+    {
+        var pids = new List<int> { _process.Id };
+        for (var i = 0; i < pids.Count; i++)
+        {
+            using var children = Process.Start(new ProcessStartInfo("pgrep", ["-P", pids[i].ToString(System.Globalization.CultureInfo.InvariantCulture)]) { RedirectStandardOutput = true })!;
+            var text = await children.StandardOutput.ReadToEndAsync();
+            await children.WaitForExitAsync();
+            pids.AddRange(text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        using var kill = Process.Start("kill", [$"-{signal}", .. pids.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>SIGKILL the server and its children (ffmpeg): the machine just died.</summary>
     public void Kill()
     {
