@@ -99,6 +99,7 @@ internal static class Benchmarks
             var catalog = await CatalogBenchmarks.RunAsync(http, dataDir, quick);
             catalog.AddRange(await WebhookBenchmarks.RunAsync(http, quick));
             catalog.AddRange(await QueueBenchmarks.RunAsync(quick));
+            catalog.AddRange(await ScaleOutBenchmarks.RunAsync(quick));
             return Report(bare, job, longRun, Median(probeSpawn), shortStarts, sseLatencies, shortJobs, catalog);
         }
         finally
@@ -220,7 +221,10 @@ internal static class Benchmarks
             + "Webhook latency is the receiver's clock minus the event's `created_at` (the commit of the job's completion), "
             + "with the dispatcher woken in-process; the chain row includes the client's 50 ms polling, which is what a batch saves. "
             + "Queue rows run the production claim/complete code (with its outbox writes) on 4 concurrent loops, without ffmpeg; "
-            + "PostgreSQL is a throwaway local server (fsync off), so its row is an upper bound for a durable server.");
+            + "PostgreSQL is a throwaway local server (fsync off), so its row is an upper bound for a durable server. "
+            + "PostgreSQL process rows run `ffmpeg-api api` and `ffmpeg-api worker` as separate processes on that server: start latency is the worker's "
+            + "`ffmpeg started` log line minus the job's `created_at` (an idle worker woken by LISTEN/NOTIFY for each job; its poll is 60 s), SSE latency "
+            + "is the api process's SSE client receive time minus the worker's `observed_at`.");
         return sb.ToString();
     }
 
