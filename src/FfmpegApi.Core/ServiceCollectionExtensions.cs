@@ -47,6 +47,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ProgressHub>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<QueueSignal>();
+        services.AddMetrics();
         services.AddSingleton<JobMetrics>();
         services.AddSingleton<WorkerIdentity>();
         services.AddSingleton<OutputPublisher>();

@@ -121,6 +121,15 @@ public sealed partial class JobQueue
             : orphans.Where(j => j.LeaseOwner == null || !j.LeaseOwner.StartsWith(allRunningExcept));
 
         var moved = 0;
+        void Count(bool applied, string outcome)
+        {
+            if (applied)
+            {
+                moved++;
+                metrics.Finished.Add(1, new KeyValuePair<string, object?>("status", outcome));
+            }
+        }
+
         foreach (var orphan in await orphans.Select(j => new { j.Id, j.Attempts, j.MaxAttempts, j.LeaseOwner }).ToListAsync(cancellationToken))
         {
             var owned = orphans.Where(j => j.Id == orphan.Id && j.LeaseOwner == orphan.LeaseOwner && j.Attempts == orphan.Attempts);
@@ -129,17 +138,19 @@ public sealed partial class JobQueue
             {
                 var message = $"The worker running this job stopped responding on each of its {orphan.Attempts} attempts.";
                 var attempt = new AttemptEnd(orphan.Attempts, orphan.LeaseOwner, AttemptOutcomes.Dead, code, message);
-                moved += await TransitionAsync(orphan.Id, new Effects(WebhookEventTypes.JobFailed, true, attempt), () => owned.ExecuteUpdateAsync(
+                var ended = await TransitionAsync(orphan.Id, new Effects(WebhookEventTypes.JobFailed, true, attempt), () => owned.ExecuteUpdateAsync(
                     s => Ended(s, JobStatus.Dead, now, code, message),
-                    cancellationToken), cancellationToken) ? 1 : 0;
+                    cancellationToken), cancellationToken);
+                Count(ended, "dead");
             }
             else
             {
                 var retryAt = now + retryPolicy.Delay(orphan.Attempts);
                 var attempt = new AttemptEnd(orphan.Attempts, orphan.LeaseOwner, AttemptOutcomes.Lost, code, "The worker stopped renewing its lease.", retryAt);
-                moved += await TransitionAsync(orphan.Id, new Effects(null, true, attempt), () => owned.ExecuteUpdateAsync(
+                var requeued = await TransitionAsync(orphan.Id, new Effects(null, true, attempt), () => owned.ExecuteUpdateAsync(
                     s => Requeued(s, "retry_scheduled", now, retryAt),
-                    cancellationToken), cancellationToken) ? 1 : 0;
+                    cancellationToken), cancellationToken);
+                Count(requeued, "lost");
                 signal.NotifyAfter(retryAt - now);
             }
         }

@@ -32,7 +32,8 @@ public sealed partial class JobQueue(
     ProgressHub hub,
     RunningJobs running,
     IClusterBus cluster,
-    RetryPolicy retryPolicy)
+    RetryPolicy retryPolicy,
+    JobMetrics metrics)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 

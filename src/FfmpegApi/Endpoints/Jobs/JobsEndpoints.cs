@@ -106,7 +106,7 @@ public static class JobsEndpoints
     }
 
     internal static async Task<Results<Ok<JobCancelResponse>, ProblemHttpResult>> CancelAsync(
-        HttpContext context, AppDbContext db, JobQueue queue, ProgressHub hub, string id, CancellationToken cancellationToken)
+        HttpContext context, AppDbContext db, JobQueue queue, ProgressHub hub, TimeProvider clock, string id, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         var job = await db.FindVisibleAsync(caller, id, cancellationToken);
@@ -130,7 +130,7 @@ public static class JobsEndpoints
         using var subscription = hub.Subscribe(id);
         if (await queue.RequestCancelAsync(id, cancellationToken))
         {
-            await WaitForEndAsync(db, subscription, id, cancellationToken);
+            await WaitForEndAsync(db, subscription, id, clock, cancellationToken);
         }
 
         var final = await db.FindVisibleAsync(caller, id, cancellationToken);
@@ -146,10 +146,10 @@ public static class JobsEndpoints
     /// Waits (at most 15 s) for the worker to stop ffmpeg and record the outcome, so the answer is the truth: pushed by
     /// the in-process hub when this process runs the job, read from the row every 250 ms when another process does.
     /// </summary>
-    private static async Task WaitForEndAsync(AppDbContext db, JobSubscription subscription, string id, CancellationToken cancellationToken)
+    private static async Task WaitForEndAsync(AppDbContext db, JobSubscription subscription, string id, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var deadline = TimeProvider.System.GetTimestamp() + (15 * TimeProvider.System.TimestampFrequency);
-        while (TimeProvider.System.GetTimestamp() < deadline)
+        var started = clock.GetTimestamp();
+        while (clock.GetElapsedTime(started) < TimeSpan.FromSeconds(15))
         {
             using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             tick.CancelAfter(TimeSpan.FromMilliseconds(250));
