@@ -115,6 +115,38 @@ public sealed class KeyLifecycleTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_key_bound_to_networks_works_only_from_them_compared_as_addresses_not_strings()
+    {
+        using var admin = await AdminAsync();
+        var (elsewhereId, elsewhere) = await CreateAsync(admin, """{"name":"office","allowed_networks":["10.0.0.0/8","2001:db8::/32"]}""");
+        var (_, lookalike) = await CreateAsync(admin, """{"name":"prefix-trick","allowed_networks":["127.0.0.10"]}""");
+        var (_, local) = await CreateAsync(admin, """{"name":"local","allowed_networks":["127.0.0.1","::1"]}""");
+
+        using var fromElsewhere = _server.Client(elsewhere);
+        var refused = await fromElsewhere.GetAsync(Url("/api/v1/jobs"), TestContext.Current.CancellationToken);
+        refused.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await refused.Content.ReadFromJsonAsync<JsonNode>(TestContext.Current.CancellationToken))!["code"]!.GetValue<string>().ShouldBe("ACCESS_DENIED");
+
+        // X-Forwarded-For from a peer that is not a trusted proxy changes nothing.
+        using var spoof = new HttpRequestMessage(HttpMethod.Get, Url("/api/v1/jobs"));
+        spoof.Headers.Add("X-Forwarded-For", "10.1.2.3");
+        (await fromElsewhere.SendAsync(spoof, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+
+        // 127.0.0.1 is not in 127.0.0.10/32, although the string starts the same (the original's startswith bug).
+        using var fromLookalike = _server.Client(lookalike);
+        (await fromLookalike.GetAsync(Url("/api/v1/jobs"), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        using var fromLocal = _server.Client(local);
+        (await fromLocal.GetAsync(Url("/api/v1/jobs"), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var shown = await admin.GetFromJsonAsync<JsonNode>(Url($"/api/v1/admin/keys/{elsewhereId}"));
+        shown!["allowed_networks"]!.AsArray().Select(n => n!.GetValue<string>()).ShouldBe(["10.0.0.0/8", "2001:db8::/32"]);
+        var (_, rotated) = await admin.PostJsonAsync($"/api/v1/admin/keys/{elsewhereId}/rotate", "{}");
+        rotated!["key"]!["allowed_networks"]!.AsArray().Count.ShouldBe(2, "a rotated key keeps its networks");
+        var audit = await admin.GetFromJsonAsync<JsonNode>(Url("/api/v1/admin/audit?action=auth.failure"));
+        audit!["events"]!.AsArray().ShouldContain(e => e!["detail"]!.GetValue<string>() == "key used from outside its allowed networks");
+    }
+
+    [Fact]
     public async Task An_expired_key_is_refused()
     {
         using var admin = await AdminAsync();
@@ -137,6 +169,11 @@ public sealed class KeyLifecycleTests(ServerFixture fixture)
     [InlineData("""{"name":"x","tenant":"../other"}""", "tenant")]
     [InlineData("""{"name":"x","expires_in_days":0}""", "expires_in_days")]
     [InlineData("""{"name":"x","owner":"me"}""", "owner")]
+    [InlineData("""{"name":"x","allowed_networks":["10.0.0.0/33"]}""", "allowed_networks[0]")]
+    [InlineData("""{"name":"x","allowed_networks":["127.0.0.1","intranet"]}""", "allowed_networks[1]")]
+    [InlineData("""{"name":"x","allowed_networks":[]}""", "allowed_networks")]
+    [InlineData("""{"name":"x","requests_per_second":-1}""", "requests_per_second")]
+    [InlineData("""{"name":"x","requests_per_hour":"many"}""", "requests_per_hour")]
     public async Task Bad_key_requests_name_the_field(string body, string field)
     {
         using var admin = await AdminAsync();

@@ -45,6 +45,36 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task A_key_with_limits_of_its_own_gets_those_instead_of_the_defaults()
+    {
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Limits:RequestsPerSecond"] = "0", ["Limits:RequestsPerHour"] = "0" });
+        using var admin = server.Client(await server.CreateKeyAsync("root", admin: true));
+        var (status, created) = await admin.PostJsonAsync("/api/v1/admin/keys", """{"name":"metered","requests_per_second":2,"requests_per_hour":1000}""");
+        status.ShouldBe(HttpStatusCode.Created, created?.ToJsonString());
+        created!["key"]!["requests_per_second"]!.GetValue<int>().ShouldBe(2);
+        using var metered = server.Client(created["secret"]!.GetValue<string>());
+        using var unmetered = server.Client(await server.CreateKeyAsync("free"));
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            var response = await metered.GetAsync(Url("/api/v1/jobs"), TestContext.Current.CancellationToken);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                response.Headers.GetValues("RateLimit-Policy").Single().ShouldBe("2;w=1, 1000;w=3600");
+            }
+        }
+
+        statuses.Count(s => s == HttpStatusCode.OK).ShouldBeInRange(2, 4, "2 per second; the loop may straddle a window");
+        statuses.ShouldContain(HttpStatusCode.TooManyRequests);
+        for (var i = 0; i < 10; i++)
+        {
+            (await unmetered.GetAsync(Url("/api/v1/jobs"), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK, "the defaults are off here");
+        }
+    }
+
+    [Fact]
     public async Task Requests_without_a_key_are_limited_per_address()
     {
         await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Limits:RequestsPerSecond"] = "1000", ["Limits:RequestsPerHour"] = "4" });

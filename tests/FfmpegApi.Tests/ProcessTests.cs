@@ -31,7 +31,8 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public async Task Keys_show_rotate_and_revoke_from_the_command_line()
     {
-        var (exit, created) = await ServerProcess.RunCliAsync("keys", "create", "--name", "reader", "--scope", "jobs:read", "--expires-days", "7", "--data-dir", _dir);
+        var (exit, created) = await ServerProcess.RunCliAsync(
+            "keys", "create", "--name", "reader", "--scope", "jobs:read", "--expires-days", "7", "--allow-network", "10.0.0.0/8", "--allow-network", "::1", "--requests-per-second", "5", "--data-dir", _dir);
         exit.ShouldBe(0, created);
         created.ShouldContain("scopes jobs:read)");
         var id = created.Split("(id ")[1].Split(',')[0];
@@ -40,6 +41,8 @@ public sealed class ProcessTests : IDisposable
         showExit.ShouldBe(0, shown);
         shown.ShouldContain("scopes=jobs:read");
         shown.ShouldContain("expires=");
+        shown.ShouldContain("networks=10.0.0.0/8,::1/128");
+        shown.ShouldContain("per_second=5");
 
         var (rotateExit, rotated) = await ServerProcess.RunCliAsync("keys", "rotate", id, "--overlap-hours", "2", "--data-dir", _dir);
         rotateExit.ShouldBe(0, rotated);
@@ -52,6 +55,7 @@ public sealed class ProcessTests : IDisposable
         (await ServerProcess.RunCliAsync("keys", "rotate", id, "--data-dir", _dir)).ExitCode.ShouldBe(1);
         (await ServerProcess.RunCliAsync("keys", "show", "nope", "--data-dir", _dir)).ExitCode.ShouldBe(1);
         (await ServerProcess.RunCliAsync("keys", "create", "--name", "x", "--scope", "root", "--data-dir", _dir)).ExitCode.ShouldBe(2);
+        (await ServerProcess.RunCliAsync("keys", "create", "--name", "x", "--allow-network", "10.0.0.0/40", "--data-dir", _dir)).ExitCode.ShouldBe(2);
     }
 
     [Fact]

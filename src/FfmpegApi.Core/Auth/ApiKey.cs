@@ -30,8 +30,21 @@ public sealed class ApiKey
     /// <summary>Space-separated scopes (<see cref="ApiScopes"/>); an admin key has every scope.</summary>
     public string Scopes { get; set; } = ApiScopes.DefaultUser;
 
+    /// <summary>
+    /// CIDRs (space-separated) the key may be used from, on top of <c>Security:AllowedNetworks</c>; null: any address the
+    /// server accepts. A request with the key from elsewhere answers 403.
+    /// </summary>
+    public string? AllowedNetworks { get; set; }
+
+    /// <summary>This key's request rate limits instead of <c>Limits:RequestsPerSecond</c>/<c>PerHour</c>; 0 = none, null = the defaults.</summary>
+    public int? RequestsPerSecond { get; set; }
+
+    public int? RequestsPerHour { get; set; }
+
     /// <summary>The key that replaced this one by rotation (this one stays valid until <see cref="ExpiresAt"/>).</summary>
     public string? ReplacedById { get; set; }
+
+    public IReadOnlyList<string> NetworkList => AllowedNetworks?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
 
     public IReadOnlyList<string> ScopeList => IsAdmin ? ApiScopes.All : Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 }

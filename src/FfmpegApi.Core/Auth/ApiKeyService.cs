@@ -9,7 +9,15 @@ namespace FfmpegApi.Core.Auth;
 public sealed record CreatedApiKey(ApiKey Key, string Plaintext);
 
 /// <summary>What a new key is: null scopes means the default user scopes (jobs:read, jobs:write).</summary>
-public sealed record KeyRequest(string Name, bool IsAdmin, string? TenantId, IReadOnlyList<string>? Scopes = null, DateTime? ExpiresAt = null);
+public sealed record KeyRequest(string Name, bool IsAdmin, string? TenantId, IReadOnlyList<string>? Scopes = null, DateTime? ExpiresAt = null)
+{
+    /// <summary>CIDRs the key may be used from (validated by the caller); null or empty: anywhere.</summary>
+    public IReadOnlyList<string>? AllowedNetworks { get; init; }
+
+    public int? RequestsPerSecond { get; init; }
+
+    public int? RequestsPerHour { get; init; }
+}
 
 /// <summary>
 /// Creates and validates API keys of the form <c>fa_{prefix}_{secret}</c>: the prefix finds the row, the
@@ -37,6 +45,9 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, KeyCache 
             Scopes = request.IsAdmin ? ApiScopes.Admin : string.Join(' ', request.Scopes ?? ApiScopes.Grantable),
             CreatedAt = clock.GetUtcNow().UtcDateTime,
             ExpiresAt = request.ExpiresAt,
+            AllowedNetworks = request.AllowedNetworks is { Count: > 0 } networks ? string.Join(' ', networks) : null,
+            RequestsPerSecond = request.RequestsPerSecond,
+            RequestsPerHour = request.RequestsPerHour,
         };
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(cancellationToken);
@@ -102,7 +113,7 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, KeyCache 
     }
 
     /// <summary>
-    /// Issues a replacement with the same name, tenant, scopes and expiry; the old key keeps working for
+    /// Issues a replacement with the same name, tenant, scopes, networks, limits and expiry; the old key keeps working for
     /// <paramref name="overlap"/> (then it expires) so clients can switch without downtime. Null when the key does
     /// not exist or is revoked or expired.
     /// </summary>
@@ -115,7 +126,14 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, KeyCache 
             return null;
         }
 
-        var replacement = await CreateAsync(new KeyRequest(old.Name, old.IsAdmin, old.TenantId, old.IsAdmin ? null : old.ScopeList, old.ExpiresAt), cancellationToken);
+        var replacement = await CreateAsync(
+            new KeyRequest(old.Name, old.IsAdmin, old.TenantId, old.IsAdmin ? null : old.ScopeList, old.ExpiresAt)
+            {
+                AllowedNetworks = old.NetworkList,
+                RequestsPerSecond = old.RequestsPerSecond,
+                RequestsPerHour = old.RequestsPerHour,
+            },
+            cancellationToken);
         var until = now + overlap;
         old.ExpiresAt = old.ExpiresAt is { } e && e < until ? e : until;
         old.ReplacedById = replacement.Key.Id;

@@ -15,9 +15,13 @@ public sealed record CachedKey(
     bool IsAdmin,
     string Scopes,
     DateTime? ExpiresAt,
-    DateTime? RevokedAt)
+    DateTime? RevokedAt,
+    string? AllowedNetworks = null,
+    int? RequestsPerSecond = null,
+    int? RequestsPerHour = null)
 {
-    public static CachedKey From(ApiKey key) => new(key.Id, key.Name, key.TenantId, key.SecretHash, key.IsAdmin, key.Scopes, key.ExpiresAt, key.RevokedAt);
+    public static CachedKey From(ApiKey key) =>
+        new(key.Id, key.Name, key.TenantId, key.SecretHash, key.IsAdmin, key.Scopes, key.ExpiresAt, key.RevokedAt, key.AllowedNetworks, key.RequestsPerSecond, key.RequestsPerHour);
 
     public ApiKey ToKey(string prefix) => new()
     {
@@ -30,6 +34,9 @@ public sealed record CachedKey(
         Scopes = Scopes,
         ExpiresAt = ExpiresAt,
         RevokedAt = RevokedAt,
+        AllowedNetworks = AllowedNetworks,
+        RequestsPerSecond = RequestsPerSecond,
+        RequestsPerHour = RequestsPerHour,
     };
 }
 

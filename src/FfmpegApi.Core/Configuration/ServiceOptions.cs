@@ -89,7 +89,7 @@ public sealed class JobOptions
     public const string Section = "Jobs";
 
     [Range(1, 604800)]
-    public int DefaultTimeoutSeconds { get; set; } = 6 * 3600;
+    public int DefaultTimeoutSeconds { get; set; } = 3600;
 
     [Range(1, 604800)]
     public int MaxTimeoutSeconds { get; set; } = 24 * 3600;

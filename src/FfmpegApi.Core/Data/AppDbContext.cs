@@ -103,6 +103,7 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
             key.Property(k => k.Name).HasMaxLength(200);
             key.Property(k => k.TenantId).HasMaxLength(64);
             key.Property(k => k.Prefix).HasMaxLength(32);
+            key.Property(k => k.AllowedNetworks).HasMaxLength(2000);
             key.HasIndex(k => k.Prefix).IsUnique();
             key.Property(k => k.Scopes).HasMaxLength(200);
             key.Property(k => k.LastUsedIp).HasMaxLength(64);

@@ -59,7 +59,10 @@ public static class CliApp
         var tenant = new Option<string?>("--tenant") { Description = "Tenant id (default: a new tenant of its own)" };
         var scopes = new Option<string[]>("--scope") { Description = $"A scope to grant (repeatable): {string.Join(", ", ApiScopes.Grantable)}. Default: both", AllowMultipleArgumentsPerToken = true };
         var expires = new Option<int?>("--expires-days") { Description = "Expire the key after this many days" };
-        var create = new Command("create", "Create an API key; the key is the last line of stdout") { dataDir, name, admin, tenant, scopes, expires };
+        var networks = new Option<string[]>("--allow-network") { Description = "A CIDR or address the key may be used from (repeatable). Default: anywhere", AllowMultipleArgumentsPerToken = true };
+        var perSecond = new Option<int?>("--requests-per-second") { Description = "This key's request limit per second (0: none). Default: Limits:RequestsPerSecond" };
+        var perHour = new Option<int?>("--requests-per-hour") { Description = "This key's request limit per hour (0: none). Default: Limits:RequestsPerHour" };
+        var create = new Command("create", "Create an API key; the key is the last line of stdout") { dataDir, name, admin, tenant, scopes, expires, networks, perSecond, perHour };
         create.SetAction(async (result, ct) =>
         {
             var granted = result.GetValue(scopes) is { Length: > 0 } s ? s : null;
@@ -69,10 +72,34 @@ public static class CliApp
                 return 2;
             }
 
+            var allowed = new List<string>();
+            foreach (var cidr in result.GetValue(networks) ?? [])
+            {
+                if (!Security.IpAllowlist.TryParse(cidr, out var network))
+                {
+                    await Console.Error.WriteLineAsync($"'{cidr}' is not a CIDR (10.0.0.0/8, 2001:db8::/32) or an IP address.");
+                    return 2;
+                }
+
+                allowed.Add(network.ToString());
+            }
+
+            if (result.GetValue(perSecond) is < 0 || result.GetValue(perHour) is < 0)
+            {
+                await Console.Error.WriteLineAsync("Request limits must be 0 (none) or more.");
+                return 2;
+            }
+
             return await WithKeysAsync(result, dataDir, ct: ct, action: async (keys, audit) =>
             {
                 var days = result.GetValue(expires);
-                var created = await keys.CreateAsync(new KeyRequest(result.GetValue(name)!, result.GetValue(admin), result.GetValue(tenant), granted, days is { } d ? TimeProvider.System.GetUtcNow().UtcDateTime.AddDays(d) : null), ct);
+                var request = new KeyRequest(result.GetValue(name)!, result.GetValue(admin), result.GetValue(tenant), granted, days is { } d ? TimeProvider.System.GetUtcNow().UtcDateTime.AddDays(d) : null)
+                {
+                    AllowedNetworks = allowed,
+                    RequestsPerSecond = result.GetValue(perSecond),
+                    RequestsPerHour = result.GetValue(perHour),
+                };
+                var created = await keys.CreateAsync(request, ct);
                 await audit.RecordAsync(Cli(AuditActions.KeyCreate, created.Key.Id, created.Key.TenantId), ct);
                 await Console.Out.WriteLineAsync($"Created key '{created.Key.Name}' (id {created.Key.Id}, tenant {created.Key.TenantId}, scopes {string.Join(' ', created.Key.ScopeList)}). It is shown only once:");
                 await Console.Out.WriteLineAsync(created.Plaintext);
@@ -139,6 +166,9 @@ public static class CliApp
     private static string Describe(ApiKey key) =>
         $"{key.Id}  fa_{key.Prefix}_…  {key.Name}  tenant={key.TenantId}  scopes={string.Join(',', key.ScopeList)}"
         + (key.ExpiresAt is { } e ? $"  expires={e:u}" : string.Empty)
+        + (key.NetworkList.Count > 0 ? $"  networks={string.Join(',', key.NetworkList)}" : string.Empty)
+        + (key.RequestsPerSecond is { } rps ? $"  per_second={rps}" : string.Empty)
+        + (key.RequestsPerHour is { } rph ? $"  per_hour={rph}" : string.Empty)
         + (key.RevokedAt is null ? string.Empty : "  revoked")
         + (key.LastUsedAt is { } u ? $"  last_used={u:u} from {key.LastUsedIp ?? "?"}" : string.Empty);
 

@@ -24,7 +24,10 @@ public sealed class ApiKeyAuthenticationHandler(
     public const string KeyIdClaim = "key_id";
     public const string AdminRole = "admin";
     public const string ScopeClaim = "scope";
+    public const string PerSecondClaim = "rate_per_second";
+    public const string PerHourClaim = "rate_per_hour";
     private const string FailureItem = "auth_failure";
+    private const string NetworkItem = "auth_network";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -34,12 +37,21 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var key = await keys.ValidateAsync(presented, network.ClientAddress(Context)?.ToString(), Context.RequestAborted);
+        var client = network.ClientAddress(Context);
+        var key = await keys.ValidateAsync(presented, client?.ToString(), Context.RequestAborted);
         if (key is null)
         {
             Context.Items[FailureItem] = true;
             await Context.AuditFailureAsync(ApiKeyService.TryParseKey(presented, out var prefix, out _) ? prefix : null, TimeProvider);
             return AuthenticateResult.Fail("Invalid API key");
+        }
+
+        // A key bound to networks works only from them (a leaked key is useless elsewhere); parsed addresses, not strings.
+        if (key.NetworkList.Count > 0 && (client is null || !IpAllowlist.AnyContains(key.NetworkList, client)))
+        {
+            Context.Items[NetworkItem] = true;
+            await Context.AuditFailureAsync(key.Prefix, TimeProvider, "key used from outside its allowed networks");
+            return AuthenticateResult.Fail("This API key may not be used from your network address.");
         }
 
         var claims = new List<Claim>
@@ -55,6 +67,15 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         claims.AddRange(key.ScopeList.Select(scope => new Claim(ScopeClaim, scope)));
+        if (key.RequestsPerSecond is { } perSecond)
+        {
+            claims.Add(new Claim(PerSecondClaim, perSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        if (key.RequestsPerHour is { } perHour)
+        {
+            claims.Add(new Claim(PerHourClaim, perHour.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
 
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
@@ -62,6 +83,13 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items.ContainsKey(NetworkItem))
+        {
+            Response.StatusCode = 403;
+            await TypedResults.Problem(ApiProblem.Build(Context, 403, ErrorCodes.AccessDenied, "This API key may not be used from your network address.")).ExecuteAsync(Context);
+            return;
+        }
+
         var invalid = Context.Items.ContainsKey(FailureItem);
         Response.StatusCode = 401;
         Response.Headers.WWWAuthenticate = "Bearer, ApiKey";

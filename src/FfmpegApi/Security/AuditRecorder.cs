@@ -29,7 +29,7 @@ public static class AuditRecorder
     }
 
     /// <summary>A failed authentication, named by the presented key's public prefix (never the secret).</summary>
-    public static Task AuditFailureAsync(this HttpContext context, string? prefix, TimeProvider clock)
+    public static Task AuditFailureAsync(this HttpContext context, string? prefix, TimeProvider clock, string detail = "invalid, revoked or expired API key")
     {
         var ip = ClientIp(context);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -45,7 +45,7 @@ public static class AuditRecorder
             LastFailure.Clear();
         }
 
-        var entry = new AuditEntry(AuditActions.AuthFailure, null, null, false, prefix is null ? null : $"fa_{prefix}_", ip) { Detail = "invalid, revoked or expired API key" };
+        var entry = new AuditEntry(AuditActions.AuthFailure, null, null, false, prefix is null ? null : $"fa_{prefix}_", ip) { Detail = detail };
         return context.RequestServices.GetRequiredService<AuditLog>().RecordAsync(entry, CancellationToken.None);
     }
 

@@ -64,6 +64,25 @@ public sealed class IpAllowlist
         return Normalize(peer);
     }
 
+    /// <summary>A CIDR or a single address (as /32 or /128); false when it is neither.</summary>
+    public static bool TryParse(string cidr, out IPNetwork network)
+    {
+        try
+        {
+            network = Parse(cidr);
+            return true;
+        }
+        catch (FormatException)
+        {
+            network = default;
+            return false;
+        }
+    }
+
+    /// <summary>Whether <paramref name="address"/> lies in one of <paramref name="cidrs"/> (IPv4-mapped addresses compared as IPv4).</summary>
+    public static bool AnyContains(IEnumerable<string> cidrs, IPAddress address) =>
+        Contains([.. cidrs.Select(c => TryParse(c, out var n) ? n : (IPNetwork?)null).OfType<IPNetwork>()], address);
+
     internal static IPNetwork Parse(string cidr)
     {
         var text = cidr.Trim();

@@ -29,7 +29,8 @@ public sealed class LimitOptions
 }
 
 /// <summary>
-/// Per-key (else per-address) fixed windows of one second and one hour, chained. Health probes and /metrics are not
+/// Per-key (else per-address) fixed windows of one second and one hour, chained; a key created with its own
+/// <c>requests_per_second</c>/<c>requests_per_hour</c> gets those instead of the defaults. Health probes and /metrics are not
 /// limited. A refusal is 429 problem+json with <c>Retry-After</c> and the IETF draft <c>RateLimit</c> headers.
 /// </summary>
 public static class RateLimits
@@ -39,50 +40,55 @@ public static class RateLimits
     public static void Configure(RateLimiterOptions options, LimitOptions limits)
     {
         options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-        if (limits.RequestsPerSecond == 0 && limits.RequestsPerHour == 0)
-        {
-            return;
-        }
 
-        var windows = new List<PartitionedRateLimiter<HttpContext>>();
-        if (limits.RequestsPerSecond > 0)
-        {
-            windows.Add(Window(limits.RequestsPerSecond, TimeSpan.FromSeconds(1)));
-        }
-
-        if (limits.RequestsPerHour > 0)
-        {
-            windows.Add(Window(limits.RequestsPerHour, TimeSpan.FromHours(1)));
-        }
-
-        options.GlobalLimiter = windows.Count == 1 ? windows[0] : PartitionedRateLimiter.CreateChained([.. windows]);
+        // Installed even when the defaults are off: a key may carry limits of its own.
+        options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
+            Window(context => PerSecond(context, limits), TimeSpan.FromSeconds(1)),
+            Window(context => PerHour(context, limits), TimeSpan.FromHours(1)));
         options.OnRejected = async (context, cancellationToken) =>
         {
+            var http = context.HttpContext;
+            var (perSecond, perHour) = (PerSecond(http, limits), PerHour(http, limits));
             var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
-            var response = context.HttpContext.Response;
+            var response = http.Response;
             response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
-            response.Headers["RateLimit-Policy"] = Policy(limits);
-            response.Headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"limit={limits.RequestsPerSecond}, remaining=0, reset={retry}");
-            var problem = ApiProblem.Build(context.HttpContext, 429, Code, $"Too many requests: at most {limits.RequestsPerSecond}/s and {limits.RequestsPerHour}/h per key. Retry after {retry} s.");
-            await TypedResults.Problem(problem).ExecuteAsync(context.HttpContext);
+            response.Headers["RateLimit-Policy"] = Policy(perSecond, perHour);
+            response.Headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"limit={(perSecond > 0 ? perSecond : perHour)}, remaining=0, reset={retry}");
+            var problem = ApiProblem.Build(http, 429, Code, $"Too many requests: at most {Describe(perSecond)}/s and {Describe(perHour)}/h for this key. Retry after {retry} s.");
+            await TypedResults.Problem(problem).ExecuteAsync(http);
         };
     }
 
     /// <summary>The limits in the IETF RateLimit-Policy form: <c>10;w=1, 1000;w=3600</c>.</summary>
-    public static string Policy(LimitOptions limits) =>
-        string.Join(", ", new[] { (limits.RequestsPerSecond, 1), (limits.RequestsPerHour, 3600) }.Where(p => p.Item1 > 0).Select(p => $"{p.Item1};w={p.Item2}"));
+    public static string Policy(LimitOptions limits) => Policy(limits.RequestsPerSecond, limits.RequestsPerHour);
 
-    private static PartitionedRateLimiter<HttpContext> Window(int permits, TimeSpan window) =>
+    private static string Policy(int perSecond, int perHour) =>
+        string.Join(", ", new[] { (perSecond, 1), (perHour, 3600) }.Where(p => p.Item1 > 0).Select(p => $"{p.Item1};w={p.Item2}"));
+
+    private static string Describe(int permits) => permits > 0 ? permits.ToString(CultureInfo.InvariantCulture) : "unlimited";
+
+    /// <summary>The caller's key's own limit (a claim set at authentication), else the server's default; 0 = none.</summary>
+    private static int PerSecond(HttpContext context, LimitOptions limits) => KeyLimit(context, ApiKeyAuthenticationHandler.PerSecondClaim) ?? limits.RequestsPerSecond;
+
+    private static int PerHour(HttpContext context, LimitOptions limits) => KeyLimit(context, ApiKeyAuthenticationHandler.PerHourClaim) ?? limits.RequestsPerHour;
+
+    private static int? KeyLimit(HttpContext context, string claim) =>
+        context.User.FindFirstValue(claim) is { } text && int.TryParse(text, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    private static PartitionedRateLimiter<HttpContext> Window(Func<HttpContext, int> permitsOf, TimeSpan window) =>
         PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            Exempt(context.Request.Path)
-                ? RateLimitPartition.GetNoLimiter("exempt")
-                : RateLimitPartition.GetFixedWindowLimiter(PartitionKey(context), _ => new FixedWindowRateLimiterOptions
+        {
+            var permits = permitsOf(context);
+            return Exempt(context.Request.Path) || permits == 0
+                ? RateLimitPartition.GetNoLimiter("unlimited")
+                : RateLimitPartition.GetFixedWindowLimiter($"{PartitionKey(context)}:{permits}", _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = permits,
                     Window = window,
                     QueueLimit = 0,
                     AutoReplenishment = true,
-                }));
+                });
+        });
 
     private static string PartitionKey(HttpContext context) =>
         context.User.FindFirstValue(ApiKeyAuthenticationHandler.KeyIdClaim) is { } keyId

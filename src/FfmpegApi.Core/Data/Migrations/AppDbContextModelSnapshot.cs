@@ -92,6 +92,11 @@ namespace FfmpegApi.Core.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<string>("AllowedNetworks")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("allowed_networks");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
@@ -129,6 +134,14 @@ namespace FfmpegApi.Core.Data.Migrations
                         .HasMaxLength(36)
                         .HasColumnType("TEXT")
                         .HasColumnName("replaced_by_id");
+
+                    b.Property<int?>("RequestsPerHour")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("requests_per_hour");
+
+                    b.Property<int?>("RequestsPerSecond")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("requests_per_second");
 
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("TEXT")

@@ -97,6 +97,11 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                         .HasColumnType("character varying(36)")
                         .HasColumnName("id");
 
+                    b.Property<string>("AllowedNetworks")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("allowed_networks");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -134,6 +139,14 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                         .HasMaxLength(36)
                         .HasColumnType("character varying(36)")
                         .HasColumnName("replaced_by_id");
+
+                    b.Property<int?>("RequestsPerHour")
+                        .HasColumnType("integer")
+                        .HasColumnName("requests_per_hour");
+
+                    b.Property<int?>("RequestsPerSecond")
+                        .HasColumnType("integer")
+                        .HasColumnName("requests_per_second");
 
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("timestamp with time zone")

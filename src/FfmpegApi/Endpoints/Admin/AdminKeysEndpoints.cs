@@ -43,7 +43,7 @@ public static class AdminKeysEndpoints
             return ApiProblem.Invalid(context, errors);
         }
 
-        fields.RejectUnknown(body, string.Empty, InvalidRequest, "name", "tenant", "admin", "scopes", "expires_in_days");
+        fields.RejectUnknown(body, string.Empty, InvalidRequest, "name", "tenant", "admin", "scopes", "expires_in_days", "allowed_networks", "requests_per_second", "requests_per_hour");
         var name = fields.String(body, "name", string.Empty, InvalidRequest)?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 200)
         {
@@ -59,13 +59,18 @@ public static class AdminKeysEndpoints
         var admin = body.TryGetProperty("admin", out var a) && a.ValueKind == JsonValueKind.True;
         var scopes = MapScopes(body, admin, fields);
         var days = fields.Int(body, "expires_in_days", string.Empty, InvalidRequest, 1, 3650);
+        var networks = MapNetworks(body, fields);
+        var perSecond = fields.Int(body, "requests_per_second", string.Empty, InvalidRequest, 0, 1_000_000);
+        var perHour = fields.Int(body, "requests_per_hour", string.Empty, InvalidRequest, 0, 100_000_000);
         if (errors.Any)
         {
             return ApiProblem.Invalid(context, errors);
         }
 
         var expires = days is { } d ? clock.GetUtcNow().UtcDateTime.AddDays(d) : (DateTime?)null;
-        var created = await keys.CreateAsync(new KeyRequest(name!, admin, tenant, scopes, expires), cancellationToken);
+        var created = await keys.CreateAsync(
+            new KeyRequest(name!, admin, tenant, scopes, expires) { AllowedNetworks = networks, RequestsPerSecond = perSecond, RequestsPerHour = perHour },
+            cancellationToken);
         var view = KeyView.From(created.Key);
         await context.AuditAsync(AuditActions.KeyCreate, view.Id, view.Tenant, $"name={view.Name} scopes={string.Join(',', view.Scopes)}");
         return TypedResults.Created($"/api/v1/admin/keys/{view.Id}", new KeyCreatedResponse(view, created.Plaintext, null));
@@ -110,6 +115,40 @@ public static class AdminKeysEndpoints
 
         await context.AuditAsync(AuditActions.KeyRevoke, id, key.TenantId);
         return TypedResults.Ok(KeyView.From(key));
+    }
+
+    /// <summary><c>allowed_networks</c>: CIDRs (or single addresses), each parsed; 422 names the bad entry.</summary>
+    private static List<string>? MapNetworks(JsonElement body, JsonFields fields)
+    {
+        if (!body.TryGetProperty("allowed_networks", out var list) || list.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() is 0 or > 50)
+        {
+            fields.Errors.Add("allowed_networks", "An array of 1 to 50 CIDRs or addresses, e.g. [\"10.0.0.0/8\", \"2001:db8::/32\"].", InvalidRequest);
+            return null;
+        }
+
+        var result = new List<string>();
+        var i = 0;
+        foreach (var entry in list.EnumerateArray())
+        {
+            var text = entry.ValueKind == JsonValueKind.String ? entry.GetString()! : entry.GetRawText();
+            if (IpAllowlist.TryParse(text, out var network))
+            {
+                result.Add(network.ToString());
+            }
+            else
+            {
+                fields.Errors.Add($"allowed_networks[{i}]", $"'{text}' is not a CIDR (10.0.0.0/8, 2001:db8::/32) or an IP address.", InvalidRequest, text);
+            }
+
+            i++;
+        }
+
+        return result;
     }
 
     private static List<string>? MapScopes(JsonElement body, bool admin, JsonFields fields)
@@ -168,8 +207,21 @@ public sealed record KeyView(
     string? LastUsedIp,
     string? ReplacedBy)
 {
+    /// <summary>CIDRs the key may be used from; empty: any address the server accepts.</summary>
+    public IReadOnlyList<string> AllowedNetworks { get; init; } = [];
+
+    /// <summary>The key's own rate limits (null: the server's <c>Limits:*</c>; 0: none).</summary>
+    public int? RequestsPerSecond { get; init; }
+
+    public int? RequestsPerHour { get; init; }
+
     public static KeyView From(ApiKey key) => new(
-        key.Id, key.Name, key.TenantId, $"fa_{key.Prefix}_", key.ScopeList, key.IsAdmin, key.CreatedAt, key.ExpiresAt, key.RevokedAt, key.LastUsedAt, key.LastUsedIp, key.ReplacedById);
+        key.Id, key.Name, key.TenantId, $"fa_{key.Prefix}_", key.ScopeList, key.IsAdmin, key.CreatedAt, key.ExpiresAt, key.RevokedAt, key.LastUsedAt, key.LastUsedIp, key.ReplacedById)
+    {
+        AllowedNetworks = key.NetworkList,
+        RequestsPerSecond = key.RequestsPerSecond,
+        RequestsPerHour = key.RequestsPerHour,
+    };
 }
 
 public sealed record KeyCreatedResponse(KeyView Key, string Secret, KeyView? Previous);

@@ -1,0 +1,49 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace FfmpegApi.Core.Data.PostgresMigrations
+{
+    /// <inheritdoc />
+    public partial class KeyNetworksAndLimits : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "allowed_networks",
+                table: "api_keys",
+                type: "character varying(2000)",
+                maxLength: 2000,
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "requests_per_hour",
+                table: "api_keys",
+                type: "integer",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "requests_per_second",
+                table: "api_keys",
+                type: "integer",
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "allowed_networks",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "requests_per_hour",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "requests_per_second",
+                table: "api_keys");
+        }
+    }
+}
