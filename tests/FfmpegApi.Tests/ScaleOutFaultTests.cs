@@ -171,7 +171,7 @@ public sealed class ScaleOutFaultTests : IAsyncLifetime
                 .ShouldBeTrue($"all jobs ended within {bound} ({await ScalarAsync(connection, "SELECT count(*) FROM jobs WHERE status = 'Completed'")} completed)");
             var elapsed = clock.Elapsed;
 
-            (await ScalarAsync(connection, "SELECT count(*) FROM jobs WHERE status = 'Completed'")).ShouldBe(jobs);
+            (await ScalarAsync(connection, "SELECT count(*) FROM jobs WHERE status = 'Completed'")).ShouldBe(jobs, await NotCompletedAsync(connection));
             (await ScalarAsync(connection, "SELECT count(*) FROM jobs WHERE attempts <> 1")).ShouldBe(0, "no job ran twice");
             (await ScalarAsync(connection, "SELECT count(*) FROM job_attempts WHERE outcome = 'completed'")).ShouldBe(jobs, "exactly one completed attempt per job");
             (await ScalarAsync(connection, "SELECT count(DISTINCT job_id) FROM job_attempts")).ShouldBe(jobs);
@@ -241,6 +241,22 @@ public sealed class ScaleOutFaultTests : IAsyncLifetime
         {
             other?.Dispose();
         }
+    }
+
+    /// <summary>The jobs that did not complete, with how each attempt ended (for the failure message).</summary>
+    private static async Task<string> NotCompletedAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT j.id, j.status, j.error_code, j.error_message, j.attempts, string_agg(a.outcome || ':' || coalesce(a.error_code, ''), ',') FROM jobs j LEFT JOIN job_attempts a ON a.job_id = j.id WHERE j.status <> 'Completed' GROUP BY j.id LIMIT 10",
+            connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "-" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        return "not completed: " + string.Join("; ", lines);
     }
 
     private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql)

@@ -119,15 +119,19 @@ public sealed class ScaleOutTests : IAsyncLifetime
         await TestMedia.GenerateAsync(Path.Combine(_dir, "storage", "input", "in.mp4"), 12, "640x360");
 
         // Short leases so the test does not wait 30 s for the dead worker's lease to run out.
-        var settings = new Dictionary<string, string?>(_database) { ["Worker:LeaseSeconds"] = "3", ["Worker:ReaperIntervalSeconds"] = "1" };
+        var settings = new Dictionary<string, string?>(_database) { ["Worker:LeaseSeconds"] = "3", ["Worker:ReaperIntervalSeconds"] = "1", ["Worker:RetryBaseSeconds"] = "1" };
         using var api = await ServerProcess.StartAsync(_dir, ServerProcess.FreePort(), "api", settings);
         using var first = await ServerProcess.StartAsync(_dir, ServerProcess.FreePort(), "worker", settings);
         using var client = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Add("X-API-Key", key);
         var id = await client.SubmitAsync("""{"input":"/storage/input/in.mp4","output":{"format":"mp4","video":{"preset":"slow"}}}""");
         await client.WaitForAsync(id, TimeSpan.FromSeconds(30), "processing");
-        using var second = await ServerProcess.StartAsync(_dir, ServerProcess.FreePort(), "worker", settings);
+
+        // Killed as soon as its encode runs (a slow encode on a quiet machine could otherwise finish first); the
+        // replacement starts afterwards and takes the job once the dead worker's lease has run out.
         first.Kill();
+        (await client.GetJobAsync(id))["status"]!.GetValue<string>().ShouldBe("processing", "the kill came mid-encode");
+        using var second = await ServerProcess.StartAsync(_dir, ServerProcess.FreePort(), "worker", settings);
 
         var done = await client.WaitForEndAsync(id, 120);
         done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
