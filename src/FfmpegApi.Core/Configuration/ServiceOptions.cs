@@ -80,6 +80,9 @@ public sealed class WorkerOptions
     [Range(1, 3600)]
     public int HeartbeatSeconds { get; set; } = 10;
 
+    /// <summary>A worker silent this long (3 missed heartbeats) is stale: listed so, and no longer counted as offering its capabilities.</summary>
+    public TimeSpan StaleAfter => TimeSpan.FromSeconds(3 * HeartbeatSeconds);
+
     public int EffectiveConcurrency => Concurrency > 0 ? Concurrency : Math.Max(1, Environment.ProcessorCount / 2);
 }
 

@@ -50,7 +50,7 @@ public sealed class ClusterCapabilities(
         var now = clock.GetUtcNow().UtcDateTime;
         if (_remote is not { } cached || now - cached.At > CacheFor)
         {
-            var since = now - TimeSpan.FromSeconds(3 * options.Value.HeartbeatSeconds);
+            var since = now - options.Value.StaleAfter;
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<Data.AppDbContext>();
             var provided = await db.Workers.Where(w => w.StoppedAt == null && w.HeartbeatAt >= since).Select(w => w.Provides).ToListAsync(cancellationToken);

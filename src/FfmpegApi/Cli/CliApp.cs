@@ -77,7 +77,7 @@ public static class CliApp
             {
                 if (!Security.IpAllowlist.TryParse(cidr, out var network))
                 {
-                    await Console.Error.WriteLineAsync($"'{cidr}' is not a CIDR (10.0.0.0/8, 2001:db8::/32) or an IP address.");
+                    await Console.Error.WriteLineAsync(Security.IpAllowlist.NotANetwork(cidr));
                     return 2;
                 }
 

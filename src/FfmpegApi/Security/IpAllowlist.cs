@@ -79,6 +79,9 @@ public sealed class IpAllowlist
         }
     }
 
+    /// <summary>What a bad network entry is told, over HTTP and on the command line alike.</summary>
+    public static string NotANetwork(string text) => $"'{text}' is not a CIDR (10.0.0.0/8, 2001:db8::/32) or an IP address.";
+
     /// <summary>Whether <paramref name="address"/> lies in one of <paramref name="cidrs"/> (IPv4-mapped addresses compared as IPv4).</summary>
     public static bool AnyContains(IEnumerable<string> cidrs, IPAddress address) =>
         Contains([.. cidrs.Select(c => TryParse(c, out var n) ? n : (IPNetwork?)null).OfType<IPNetwork>()], address);

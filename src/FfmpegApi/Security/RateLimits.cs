@@ -60,8 +60,6 @@ public static class RateLimits
     }
 
     /// <summary>The limits in the IETF RateLimit-Policy form: <c>10;w=1, 1000;w=3600</c>.</summary>
-    public static string Policy(LimitOptions limits) => Policy(limits.RequestsPerSecond, limits.RequestsPerHour);
-
     private static string Policy(int perSecond, int perHour) =>
         string.Join(", ", new[] { (perSecond, 1), (perHour, 3600) }.Where(p => p.Item1 > 0).Select(p => $"{p.Item1};w={p.Item2}"));
 

@@ -142,7 +142,7 @@ public static class AdminKeysEndpoints
             }
             else
             {
-                fields.Errors.Add($"allowed_networks[{i}]", $"'{text}' is not a CIDR (10.0.0.0/8, 2001:db8::/32) or an IP address.", InvalidRequest, text);
+                fields.Errors.Add($"allowed_networks[{i}]", IpAllowlist.NotANetwork(text), InvalidRequest, text);
             }
 
             i++;

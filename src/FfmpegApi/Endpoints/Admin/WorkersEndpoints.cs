@@ -22,7 +22,7 @@ public static class WorkersEndpoints
     internal static async Task<Ok<WorkerListResponse>> ListAsync(AppDbContext db, TimeProvider clock, IOptions<WorkerOptions> options, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var staleAfter = TimeSpan.FromSeconds(3 * options.Value.HeartbeatSeconds);
+        var staleAfter = options.Value.StaleAfter;
         var workers = await db.Workers.AsNoTracking().OrderByDescending(w => w.StartedAt).ToListAsync(cancellationToken);
         var running = await db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Running && j.LeaseOwner != null)
             .Select(j => new { j.Id, j.LeaseOwner }).ToListAsync(cancellationToken);
