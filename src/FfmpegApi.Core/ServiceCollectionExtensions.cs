@@ -43,6 +43,8 @@ public static class ServiceCollectionExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StorageMounts>();
+        services.AddOptions<Storage.Http.RemoteInputOptions>().BindConfiguration(Storage.Http.RemoteInputOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Storage.Http.RemoteInputFetcher>();
         services.AddSingleton<FfmpegTools>();
         services.AddSingleton<ProgressHub>();
         services.AddSingleton<RunningJobs>();

@@ -85,7 +85,7 @@ public static partial class AppHost
         var network = builder.Configuration.GetSection(NetworkAccessOptions.Section).Get<NetworkAccessOptions>() ?? new NetworkAccessOptions();
         services.AddSingleton(new IpAllowlist(network.AllowedNetworks, network.TrustedProxies));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(JobMetrics.MeterName, KeyCache.MeterName, Core.Webhooks.WebhookMetrics.MeterName)
+            .AddMeter(JobMetrics.MeterName, KeyCache.MeterName, Core.Webhooks.WebhookMetrics.MeterName, Core.Storage.Http.RemoteInputFetcher.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddPrometheusExporter());
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

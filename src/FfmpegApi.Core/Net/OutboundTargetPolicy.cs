@@ -28,9 +28,15 @@ public sealed class OutboundTargetPolicy
     private readonly IPNetwork[] _allowedNetworks;
     private readonly HashSet<string> _allowedHosts;
 
-    public OutboundTargetPolicy(IEnumerable<string> allowedTargets, bool allowHttp)
+    private readonly string _section;
+
+    /// <param name="allowedTargets">Hosts, addresses and CIDR networks let through although not public.</param>
+    /// <param name="allowHttp">Whether plain http is allowed besides https.</param>
+    /// <param name="section">The configuration section the settings come from, named in refusal messages.</param>
+    public OutboundTargetPolicy(IEnumerable<string> allowedTargets, bool allowHttp, string section = "Webhooks")
     {
         AllowHttp = allowHttp;
+        _section = section;
         var networks = new List<IPNetwork>();
         _allowedHosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var entry in allowedTargets.Select(e => e.Trim()).Where(e => e.Length > 0))
@@ -91,7 +97,7 @@ public sealed class OutboundTargetPolicy
 
         if (parsed.Scheme != Uri.UriSchemeHttps && !(AllowHttp && parsed.Scheme == Uri.UriSchemeHttp))
         {
-            return AllowHttp ? "Must be an http or https URL." : "Must be an https URL (http is refused unless Webhooks:AllowHttp is set).";
+            return AllowHttp ? "Must be an http or https URL." : $"Must be an https URL (http is refused unless {_section}:AllowHttp is set).";
         }
 
         if (parsed.UserInfo.Length > 0)
@@ -113,7 +119,7 @@ public sealed class OutboundTargetPolicy
 
         return host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
             || host.EndsWith(".internal", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".local", StringComparison.OrdinalIgnoreCase)
-            ? $"The host '{host}' is a local name; only public hosts (or those in Webhooks:AllowedTargets) may be targets."
+            ? $"The host '{host}' is a local name; only public hosts (or those in {_section}:AllowedTargets) may be targets."
             : null;
     }
 
@@ -172,8 +178,23 @@ public sealed class OutboundTargetPolicy
         }
     }
 
-    private static string RefusedAddress(IPAddress address) =>
-        $"The address {address} is private, loopback, link-local or reserved; only public targets (or those in Webhooks:AllowedTargets) are allowed.";
+    /// <summary>
+    /// The one way this service builds a client for user-named URLs: every connection through <see cref="ConnectAsync"/>,
+    /// no proxy, no cookies, no automatic redirects (a caller that follows one checks the new URL with <see cref="CheckUrl"/>).
+    /// </summary>
+    public SocketsHttpHandler CreateHandler(TimeSpan connectTimeout) => new()
+    {
+        ConnectCallback = ConnectAsync,
+        AllowAutoRedirect = false,
+        UseProxy = false,
+        UseCookies = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        ConnectTimeout = connectTimeout,
+    };
+
+    private string RefusedAddress(IPAddress address) =>
+        $"The address {address} is private, loopback, link-local or reserved; only public targets (or those in {_section}:AllowedTargets) are allowed.";
 }
 
 /// <summary>A connection the <see cref="OutboundTargetPolicy"/> refused (permanent: retrying cannot help).</summary>

@@ -13,7 +13,7 @@ public sealed partial class JobRunner
 {
     private async Task<(string ReportFile, string ResultJson)> AnalyzeAsync(RunState state, AnalysisSpec analysis, ResolvedPath input)
     {
-        var reference = ResolveInput(analysis.Reference);
+        var reference = await ResolveInputAsync(analysis.Reference, state);
         var distortedInfo = await ProbeOrFailAsync(input, state);
         var referenceInfo = await ProbeOrFailAsync(reference, state);
         var vmaf = analysis.Metrics.Contains("vmaf") ? await tools.GetVmafFfmpegAsync() : null;

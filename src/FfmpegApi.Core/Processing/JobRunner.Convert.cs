@@ -23,7 +23,7 @@ public sealed partial class JobRunner
         var joined = new List<MediaInfo>();
         foreach (var file in spec.Operations.OfType<ConcatOperation>().SelectMany(c => c.Inputs))
         {
-            joined.Add(await ProbeOrFailAsync(ResolveInput(file), state));
+            joined.Add(await ProbeOrFailAsync(await ResolveInputAsync(file, state), state));
         }
 
         if (joined.Count > 0)

@@ -4,6 +4,7 @@ using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Queue;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Storage.Http;
 using FfmpegApi.Media.Commands;
 using FfmpegApi.Media.Commands.Filtergraph;
 using FfmpegApi.Media.Probe;
@@ -35,6 +36,7 @@ public sealed partial class JobRunner(
     IServiceScopeFactory scopes,
     FfmpegTools tools,
     StorageMounts mounts,
+    RemoteInputFetcher remoteInputs,
     OutputPublisher publisher,
     ProgressHub hub,
     RunningJobs running,
@@ -68,7 +70,7 @@ public sealed partial class JobRunner(
             Directory.CreateDirectory(workspace);
 
             Publish(state, state.Last with { Stage = "probing" });
-            var input = ResolveInput(spec.Input);
+            var input = await ResolveInputAsync(spec.Input, state);
             if (!mounts.TryResolve(spec.Output.Path, out var output, out var outputError))
             {
                 throw new JobFailure("INVALID_OUTPUT", outputError);
@@ -198,9 +200,17 @@ public sealed partial class JobRunner(
             : throw new JobFailure("FFMPEG_FAILED", $"ffmpeg failed: {state.Clean(result.LastError ?? $"exit code {result.ExitCode}")}");
     }
 
-    /// <summary>An input named by a spec, re-checked against the sandbox (it may have changed since submission).</summary>
-    private ResolvedPath ResolveInput(string virtualPath)
+    /// <summary>
+    /// An input named by a spec: a storage path re-checked against the sandbox (it may have changed since submission),
+    /// or a URL downloaded into the workspace first (ffmpeg then reads a local file).
+    /// </summary>
+    private async Task<ResolvedPath> ResolveInputAsync(string virtualPath, RunState state)
     {
+        if (RemoteInputFetcher.IsRemote(virtualPath))
+        {
+            return await FetchInputAsync(virtualPath, state);
+        }
+
         if (!mounts.TryResolve(virtualPath, out var input, out var inputError) || !File.Exists(input!.PhysicalPath))
         {
             throw new JobFailure("INVALID_INPUT", input is null ? inputError : $"Input file not found: {virtualPath}");
@@ -261,6 +271,9 @@ public sealed partial class JobRunner(
     private sealed class RunState(Job job, string workerId, RunContext run, RunMonitor monitor, string workspace, Func<string, string> sanitize)
     {
         private double _seconds = double.NaN;
+
+        /// <summary>Remote inputs downloaded so far (names their staged files).</summary>
+        public int RemoteInputs;
         private JobProgress _last = new("starting", null, null, null, null, null, null, null);
 
         public Job Job => job;

@@ -26,16 +26,7 @@ public sealed class WebhookSender : IDisposable
     public WebhookSender(OutboundTargetPolicy policy, TimeProvider clock, TimeSpan timeout)
     {
         _clock = clock;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = policy.ConnectAsync,
-            AllowAutoRedirect = false,
-            UseProxy = false,
-            UseCookies = false,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            ConnectTimeout = timeout,
-        };
-        _client = new HttpClient(handler) { Timeout = timeout };
+        _client = new HttpClient(policy.CreateHandler(timeout)) { Timeout = timeout };
         _client.DefaultRequestHeaders.UserAgent.ParseAdd("FfmpegApi-Webhooks/1.0");
     }
 

@@ -18,7 +18,7 @@ public static class AnalyzeEndpoints
 
     /// <summary>An analyze body → spec (also used for <c>type: analyze</c> in a batch).</summary>
     public static readonly JobBodyMapper Mapper = async (m, body, id) =>
-        new AnalyzeRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), (await m.Cluster.AvailableAsync()).HasFlag(WorkerCapability.Vmaf)).Map(body, id);
+        new AnalyzeRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), (await m.Cluster.AvailableAsync()).HasFlag(WorkerCapability.Vmaf), m.Remote).Map(body, id);
 }
 
 /// <summary>The analyze body, for the OpenAPI document (the handler maps raw JSON to name every bad field).</summary>

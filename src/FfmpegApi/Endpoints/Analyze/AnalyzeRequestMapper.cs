@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Storage.Http;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Media.Analysis;
 using FfmpegApi.Media.Capabilities;
@@ -13,7 +14,7 @@ namespace FfmpegApi.Endpoints.Analyze;
 /// The original's analyze body (<c>input</c>, <c>reference</c>, <c>metrics</c>) plus <c>n_subsample</c> and
 /// <c>per_frame</c>. The job's output is a JSON report (<c>/storage/output/{id}.analysis.json</c> unless given).
 /// </summary>
-public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, bool vmafAvailable)
+public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, bool vmafAvailable, RemoteInputFetcher? remote = null)
 {
     private static readonly string[] TopLevel = ["input", "reference", "metrics", "n_subsample", "per_frame", "output", "options", "priority", .. ConvertRequestMapper.WebhookFields];
 
@@ -30,7 +31,7 @@ public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOpt
             return (null, errors);
         }
 
-        var files = new ConvertRequestMapper(mounts, jobOptions, capabilities);
+        var files = new ConvertRequestMapper(mounts, jobOptions, capabilities, remote);
         var input = files.MapExistingFile(body, "input", fields);
         var reference = files.MapExistingFile(body, "reference", fields);
         var metrics = MapMetrics(body, fields);

@@ -6,6 +6,7 @@ using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Queue;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Storage.Http;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Errors;
 using FfmpegApi.Security;
@@ -64,6 +65,7 @@ public static class BatchEndpoints
         StorageMounts mounts,
         FfmpegTools tools,
         ClusterCapabilities cluster,
+        RemoteInputFetcher remote,
         IOptions<JobOptions> jobOptions,
         TimeProvider clock,
         CancellationToken cancellationToken)
@@ -82,7 +84,7 @@ public static class BatchEndpoints
             return early;
         }
 
-        var mapper = new BatchRequestMapper(new JobMapping(mounts, jobOptions.Value, tools, cluster), submitter, jobOptions.Value.MaxBatchJobs, () => Guid.CreateVersion7(now).ToString());
+        var mapper = new BatchRequestMapper(new JobMapping(mounts, jobOptions.Value, tools, cluster, remote), submitter, jobOptions.Value.MaxBatchJobs, () => Guid.CreateVersion7(now).ToString());
         using var document = System.Text.Json.JsonDocument.Parse(body);
         var (plan, errors) = await mapper.MapAsync(document.RootElement, cancellationToken);
         if (plan is null)

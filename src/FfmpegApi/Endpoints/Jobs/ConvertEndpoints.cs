@@ -6,6 +6,7 @@ using FfmpegApi.Core.Net;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Queue;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Storage.Http;
 using FfmpegApi.Errors;
 using FfmpegApi.Media.Specs;
 using FfmpegApi.Security;
@@ -29,7 +30,7 @@ public static class ConvertEndpoints
 
     /// <summary>A convert body → spec (also used for <c>type: convert</c> in a batch).</summary>
     public static readonly JobBodyMapper Mapper = async (m, body, id) =>
-        new ConvertRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync()).Map(body, id);
+        new ConvertRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), m.Remote).Map(body, id);
 
     /// <summary>
     /// A job-creating POST: the body is read as raw JSON and mapped by <paramref name="map"/> (so every mistake is named),
@@ -37,8 +38,8 @@ public static class ConvertEndpoints
     /// </summary>
     public static RouteHandlerBuilder MapJobSubmission<TRequest>(this RouteGroupBuilder api, string pattern, string name, string summary, JobBodyMapper map)
         where TRequest : notnull =>
-        api.MapPost(pattern, (HttpContext context, JobSubmitter submitter, StorageMounts mounts, FfmpegTools tools, ClusterCapabilities cluster, IOptions<JobOptions> jobOptions, CancellationToken cancellationToken) =>
-                submitter.SubmitAsync(context, (body, id) => map(new JobMapping(mounts, jobOptions.Value, tools, cluster), body, id), cancellationToken))
+        api.MapPost(pattern, (HttpContext context, JobSubmitter submitter, StorageMounts mounts, FfmpegTools tools, ClusterCapabilities cluster, RemoteInputFetcher remote, IOptions<JobOptions> jobOptions, CancellationToken cancellationToken) =>
+                submitter.SubmitAsync(context, (body, id) => map(new JobMapping(mounts, jobOptions.Value, tools, cluster, remote), body, id), cancellationToken))
             .WithName(name)
             .WithSummary(summary)
             .Accepts<TRequest>("application/json")
@@ -52,7 +53,7 @@ public static class ConvertEndpoints
 }
 
 /// <summary>What a job body mapper may use: the storage sandbox, job settings, the installed ffmpeg and what the cluster's workers can run.</summary>
-public sealed record JobMapping(StorageMounts Mounts, JobOptions Jobs, FfmpegTools Tools, ClusterCapabilities Cluster);
+public sealed record JobMapping(StorageMounts Mounts, JobOptions Jobs, FfmpegTools Tools, ClusterCapabilities Cluster, RemoteInputFetcher Remote);
 
 /// <summary>Raw JSON body + the new job's id → a spec, or the field errors.</summary>
 public delegate Task<(JobSpec? Spec, ValidationErrors Errors)> JobBodyMapper(JobMapping mapping, JsonElement body, string jobId);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Storage.Http;
 using FfmpegApi.Endpoints.Presets;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Specs;
@@ -13,7 +14,7 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// Wire → domain, once, at the edge: a convert body becomes a validated <see cref="JobSpec"/>, or a list of
 /// field errors. Paths are checked against the storage sandbox here so a bad path never reaches a worker.
 /// </summary>
-public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities)
+public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, RemoteInputFetcher? remote = null)
 {
     /// <summary>Outputs one job may write from one decode.</summary>
     public const int MaxOutputs = 10;
@@ -203,6 +204,19 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         {
             fields.Errors.Add(field, "Required: a path string or { \"path\": … }.", InvalidInput);
             return null;
+        }
+
+        if (RemoteInputFetcher.IsRemote(path))
+        {
+            // Fetched by the worker through the SSRF guard; here only what needs no traffic is checked.
+            var problem = remote is null ? "A URL is not accepted here; name a file in storage." : remote.Check(path);
+            if (problem is not null)
+            {
+                fields.Errors.Add(field, problem, InvalidInput);
+                return null;
+            }
+
+            return path;
         }
 
         if (!mounts.TryResolve(path, out var resolved, out var error))

@@ -18,7 +18,7 @@ public static class StreamEndpoints
 
     /// <summary>A stream body → spec (also used for <c>type: stream</c> in a batch).</summary>
     public static readonly JobBodyMapper Mapper = async (m, body, id) =>
-        new StreamRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync()).Map(body, id);
+        new StreamRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), m.Remote).Map(body, id);
 }
 
 /// <summary>The stream body, for the OpenAPI document (the handler maps raw JSON to name every bad field).</summary>

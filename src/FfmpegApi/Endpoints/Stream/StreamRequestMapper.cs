@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Storage.Http;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Specs;
@@ -13,7 +14,7 @@ namespace FfmpegApi.Endpoints.Stream;
 /// The original's stream body (<c>input</c>, <c>output</c>, <c>type</c>, <c>variants[{resolution, bitrate}]</c>,
 /// <c>segment_duration</c>) plus <c>segment_type</c> and <c>audio_bitrate</c>. The output is a package directory.
 /// </summary>
-public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities)
+public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, RemoteInputFetcher? remote = null)
 {
     public const int MaxVariants = 8;
     private static readonly string[] TopLevel = ["input", "output", "type", "variants", "segment_duration", "segment_type", "audio_bitrate", "thumbnails", "options", "priority", .. ConvertRequestMapper.WebhookFields];
@@ -29,7 +30,7 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
             return (null, errors);
         }
 
-        var shared = new ConvertRequestMapper(mounts, jobOptions, capabilities);
+        var shared = new ConvertRequestMapper(mounts, jobOptions, capabilities, remote);
         var input = shared.MapExistingFile(body, "input", fields);
         var type = Choice(body, "type", Types, fields) ?? "hls";
         var format = type == "dash" ? StreamingFormat.Dash : StreamingFormat.Hls;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Storage.Http;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Specs;
@@ -27,11 +28,11 @@ public static class ThumbnailsEndpoints
 
     /// <summary>A thumbnails body → spec (also used for <c>type: thumbnails</c> in a batch).</summary>
     public static readonly JobBodyMapper Mapper = async (m, body, id) =>
-        new ThumbnailsRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync()).Map(body, id);
+        new ThumbnailsRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), m.Remote).Map(body, id);
 }
 
 /// <summary>Maps a thumbnails body; the output is a new directory (nothing stored is overwritten).</summary>
-public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities)
+public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, RemoteInputFetcher? remote = null)
 {
     private static readonly string[] TopLevel = ["input", "mode", "time", "count", "interval", "fps", "width", "format", "sprite", "output", "options", "priority", .. ConvertRequestMapper.WebhookFields];
     private static readonly string[] Modes = ["single", "count", "interval", "sequence"];
@@ -45,7 +46,7 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
             return (null, errors);
         }
 
-        var shared = new ConvertRequestMapper(mounts, jobOptions, capabilities);
+        var shared = new ConvertRequestMapper(mounts, jobOptions, capabilities, remote);
         var input = shared.MapExistingFile(body, "input", fields);
         var modeText = fields.String(body, "mode", string.Empty, InvalidRequest)?.Trim().ToLowerInvariant() ?? (body.TryGetProperty("count", out _) ? "count" : body.TryGetProperty("interval", out _) ? "interval" : "single");
         if (Array.IndexOf(Modes, modeText) < 0)

@@ -1,0 +1,41 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Storage.Http;
+
+namespace FfmpegApi.Core.Processing;
+
+/// <summary>Remote (http/https) inputs: downloaded into the workspace before anything reads them.</summary>
+public sealed partial class JobRunner
+{
+    private async Task<ResolvedPath> FetchInputAsync(string url, RunState state)
+    {
+        var shown = RemoteInputFetcher.Redact(url);
+        Publish(state, state.Last with { Stage = "downloading" });
+        state.Run.Log.Add(Line($"downloading {shown}"));
+        var index = Interlocked.Increment(ref state.RemoteInputs);
+        var staged = Path.Combine(state.Workspace, $"remote-{index.ToString(CultureInfo.InvariantCulture)}{ExtensionOf(url)}");
+        try
+        {
+            var bytes = await remoteInputs.FetchAsync(url, staged, state.Run.Token);
+            state.Run.Log.Add(Line($"downloaded {shown}: {bytes} bytes"));
+        }
+        catch (RemoteInputException failure)
+        {
+            throw new JobFailure(failure.Code, failure.Message, failure.Transient);
+        }
+
+        Publish(state, state.Last with { Stage = "probing" });
+        return new ResolvedPath(shown, staged, "remote");
+    }
+
+    /// <summary>The URL path's extension when it looks like one (ffmpeg guesses some formats from it), else none.</summary>
+    private static string ExtensionOf(string url)
+    {
+        var extension = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? Path.GetExtension(uri.AbsolutePath) : string.Empty;
+        return SafeExtension().IsMatch(extension) ? extension.ToLowerInvariant() : string.Empty;
+    }
+
+    [GeneratedRegex("^\\.[A-Za-z0-9]{1,8}$")]
+    private static partial Regex SafeExtension();
+}
