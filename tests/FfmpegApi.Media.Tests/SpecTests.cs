@@ -75,4 +75,35 @@ public sealed class SpecTests
         FormatCatalog.Containers.Values.ShouldAllBe(c => c.DefaultAudioCodec == null ? c.AudioCodecs.Count == 0 : c.AudioCodecs.Contains(c.DefaultAudioCodec));
         FormatCatalog.Containers.Values.Where(c => !c.IsAudioOnly).ShouldAllBe(c => c.VideoCodecs.Contains(c.DefaultVideoCodec!));
     }
+
+    [Theory]
+    [InlineData(7680, 4320, true)]
+    [InlineData(4320, 7680, true)] // portrait: either orientation
+    [InlineData(7681, 4320, false)]
+    [InlineData(4321, 4321, false)]
+    [InlineData(8000, null, false)]
+    [InlineData(null, 7680, true)]
+    [InlineData(null, null, true)]
+    public void A_frame_limit_holds_either_way_round(int? width, int? height, bool fits) =>
+        new FrameLimit(7680, 4320).Fits(width, height).ShouldBe(fits);
+
+    [Fact]
+    public void A_frame_limit_names_each_field_that_asks_for_too_much()
+    {
+        var limit = new FrameLimit(640, 360);
+        var spec = new JobSpec(
+            "/storage/in.mp4",
+            new OutputSpec("/storage/out.mp4", "mp4", new VideoSpec("h264", Width: 1280, Height: 720), null),
+            [new ScaleOperation(1000, null), new PadOperation(640, 360), new CropOperation(2000, 2000)])
+        {
+            ExtraOutputs = [new OutputSpec("/storage/b.mp4", "mp4", new VideoSpec("h264", Width: 320, Height: 180), null)],
+            Streaming = new Streaming.StreamingSpec(Streaming.StreamingFormat.Hls, [new Streaming.RenditionRequest(360, null), new Streaming.RenditionRequest(720, null)]),
+        };
+
+        limit.Check(spec).Select(e => e.Field).ShouldBe(["outputs[0].video.resolution", "operations[0]", "variants[1].resolution"]);
+        limit.ToString().ShouldBe("640x360");
+        var wide = new Probe.MediaInfo("mov", 1, null, null, [new Probe.StreamInfo(0, "video", "h264", 800, 450, 25, null, null, 1, false)]);
+        limit.Reject(wide, "The input").ShouldBe("The input is 800x450; this server processes frames up to 640x360 (Jobs:MaxWidth/Jobs:MaxHeight).");
+        limit.Reject(wide with { Streams = [] }, "The input").ShouldBeNull();
+    }
 }

@@ -132,4 +132,45 @@ public sealed class LimitsTests
         analyze.ShouldBe(HttpStatusCode.UnprocessableEntity);
         analyzeProblem!["errors"]!.AsObject().ContainsKey("reference").ShouldBeTrue();
     }
+
+    [Fact]
+    public async Task Frames_over_the_resolution_limit_are_refused_at_submit_and_before_the_run()
+    {
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Jobs:MaxWidth"] = "640", ["Jobs:MaxHeight"] = "360" });
+        await TestMedia.GenerateAsync(Path.Combine(server.StorageRoot, "input", "small.mp4"), 1, audio: false);
+        await TestMedia.GenerateAsync(Path.Combine(server.StorageRoot, "input", "wide.mp4"), 1, size: "800x450", audio: false);
+        using var client = server.Client(await server.CreateKeyAsync("frames"));
+
+        var (output, outputProblem) = await client.PostJsonAsync("/api/v1/convert", """{"input":"/storage/input/small.mp4","output":{"format":"mp4","video":{"resolution":"1280x720"}}}""");
+        output.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        outputProblem!["errors"]!["output.video.resolution"]![0]!.GetValue<string>().ShouldContain("640x360");
+        var (scale, scaleProblem) = await client.PostJsonAsync("/api/v1/convert", """{"input":"/storage/input/small.mp4","output":"mp4","operations":[{"type":"scale","width":1000}]}""");
+        scale.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        scaleProblem!["errors"]!.AsObject().ContainsKey("operations[0]").ShouldBeTrue(scaleProblem.ToJsonString());
+        var (ladder, ladderProblem) = await client.PostJsonAsync("/api/v1/stream", """{"input":"/storage/input/small.mp4","variants":[{"resolution":"720p"}]}""");
+        ladder.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        ladderProblem!["errors"]!.AsObject().ContainsKey("variants[0].resolution").ShouldBeTrue(ladderProblem.ToJsonString());
+        var (batch, _) = await client.PostJsonAsync("/api/v1/batch", """{"jobs":[{"type":"convert","request":{"input":"/storage/input/small.mp4","output":{"format":"mp4","video":{"resolution":"4k"}}}}]}""");
+        batch.ShouldBe(HttpStatusCode.UnprocessableEntity);
+
+        // Portrait fits either way round.
+        var portrait = await client.SubmitAsync("""{"input":"/storage/input/small.mp4","output":{"path":"/storage/output/portrait.mp4","video":{"resolution":"360x640"}}}""");
+        (await client.WaitForEndAsync(portrait))["status"]!.GetValue<string>().ShouldBe("completed");
+        var fitted = (await TestMedia.ProbeAsync(server.Physical("/storage/output/portrait.mp4"))).FirstVideo!;
+        fitted.Width!.Value.ShouldBeLessThanOrEqualTo(360); // fitted into the 360x640 box (no upscaling by default)
+
+        // An input larger than the limit is refused once probed, on both probe paths (conversion, thumbnails).
+        foreach (var (url, body) in new[]
+        {
+            ("/api/v1/convert", """{"input":"/storage/input/wide.mp4","output":"mp4"}"""),
+            ("/api/v1/thumbnails", """{"input":"/storage/input/wide.mp4","count":2,"width":64}"""),
+        })
+        {
+            var id = await client.SubmitToAsync(url, body);
+            var failed = await client.WaitForEndAsync(id);
+            failed["status"]!.GetValue<string>().ShouldBe("failed", failed.ToJsonString());
+            failed["error"]!["code"]!.GetValue<string>().ShouldBe("INVALID_INPUT");
+            failed["error"]!["message"]!.GetValue<string>().ShouldContain("800x450");
+        }
+    }
 }

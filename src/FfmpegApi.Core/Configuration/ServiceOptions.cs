@@ -112,6 +112,16 @@ public sealed class JobOptions
     [Range(1, long.MaxValue)]
     public long MaxInputBytes { get; set; } = 10L * 1024 * 1024 * 1024;
 
+    /// <summary>The widest frame a job may decode or produce (with <see cref="MaxHeight"/>; either orientation).</summary>
+    [Range(16, FfmpegApi.Media.Specs.Resolution.MaxSide)]
+    public int MaxWidth { get; set; } = 7680;
+
+    [Range(16, FfmpegApi.Media.Specs.Resolution.MaxSide)]
+    public int MaxHeight { get; set; } = 4320;
+
+    /// <summary><see cref="MaxWidth"/> x <see cref="MaxHeight"/>.</summary>
+    public FfmpegApi.Media.Specs.FrameLimit Frames => new(MaxWidth, MaxHeight);
+
     /// <summary>A size in words for limit messages (GiB/MiB/KiB).</summary>
     public static string Describe(long bytes) => bytes switch
     {

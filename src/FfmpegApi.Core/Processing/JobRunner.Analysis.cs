@@ -73,7 +73,12 @@ public sealed partial class JobRunner
     private async Task<MediaInfo> ProbeOrFailAsync(ResolvedPath file, RunState state)
     {
         var (info, error) = await tools.ProbeAsync(file.PhysicalPath, state.Run.Token);
-        return info ?? throw new JobFailure("INVALID_INPUT", $"{file.VirtualPath} is not a readable media file: {mounts.Sanitize(error ?? "unknown error")}");
+        if (info is null)
+        {
+            throw new JobFailure("INVALID_INPUT", $"{file.VirtualPath} is not a readable media file: {mounts.Sanitize(error ?? "unknown error")}");
+        }
+
+        return jobOptions.Value.Frames.Reject(info, file.VirtualPath) is { } tooLarge ? throw new JobFailure("INVALID_INPUT", tooLarge) : info;
     }
 
     private static async Task<IReadOnlyList<double>> ReadMetricAsync(string metric, string workspace)

@@ -64,6 +64,10 @@ public sealed partial class JobRunner
             {
                 failure = new JobFailure("INVALID_INPUT", $"Input is not a readable media file: {mounts.Sanitize(error ?? "unknown error")}");
             }
+            else if (jobOptions.Value.Frames.Reject(info, "The input") is { } tooLarge)
+            {
+                failure = new JobFailure("INVALID_INPUT", tooLarge);
+            }
             else
             {
                 try

@@ -24,6 +24,7 @@ public sealed class JobSubmitter(
     TimeProvider clock,
     IOptions<WorkerOptions> workerOptions,
     IOptions<LimitOptions> limits,
+    IOptions<JobOptions> jobOptions,
     AppDbContext db,
     OutboundTargetPolicy targets,
     IdempotencyGate idempotency)
@@ -134,7 +135,7 @@ public sealed class JobSubmitter(
         Requires = (int)JobRequirements.Needs(spec),
     };
 
-    /// <summary>Checks that need the operator's settings: the per-job webhook target (422 naming <c>webhook_url</c>).</summary>
+    /// <summary>Checks that need the operator's settings: frame sizes, the per-job webhook target (422 naming the field).</summary>
     public async Task<ProblemHttpResult?> CheckAsync(HttpContext context, JobSpec spec, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
@@ -144,6 +145,17 @@ public sealed class JobSubmitter(
     /// <summary>The same checks, recording errors under <paramref name="prefix"/>; false when any failed.</summary>
     public async Task<bool> CheckAsync(JobSpec spec, string prefix, ValidationErrors errors, CancellationToken cancellationToken)
     {
+        var tooLarge = jobOptions.Value.Frames.Check(spec).ToList();
+        foreach (var (field, message) in tooLarge)
+        {
+            errors.Add(prefix + field, message, field.StartsWith("operations", StringComparison.Ordinal) ? ErrorCodes.InvalidOperation : ErrorCodes.InvalidOutput);
+        }
+
+        if (tooLarge.Count > 0)
+        {
+            return false;
+        }
+
         if (spec.Webhook is { } hook && await targets.CheckResolvedAsync(hook.Url, TimeSpan.FromSeconds(2), cancellationToken) is { } refusedUrl)
         {
             errors.Add(prefix + "webhook_url", refusedUrl, ErrorCodes.InvalidRequest);
