@@ -131,6 +131,15 @@ public sealed class LimitsTests
         var (analyze, analyzeProblem) = await client.PostJsonAsync("/api/v1/analyze", """{"input":"/storage/input/big.mp4","reference":"/storage/input/big.mp4"}""");
         analyze.ShouldBe(HttpStatusCode.UnprocessableEntity);
         analyzeProblem!["errors"]!.AsObject().ContainsKey("reference").ShouldBeTrue();
+
+        // Files named by operations count the same: a joined input, a watermark image.
+        await TestMedia.GenerateAsync(Path.Combine(server.StorageRoot, "input", "tiny.mp4"), 0.2, size: "32x32", audio: false);
+        var (concat, concatProblem) = await client.PostJsonAsync("/api/v1/convert", """{"input":"/storage/input/tiny.mp4","output":"mp4","operations":[{"type":"concat","inputs":["/storage/input/big.mp4"]}]}""");
+        concat.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        concatProblem!["errors"]!["operations[0].inputs[0]"]![0]!.GetValue<string>().ShouldContain("accepts up to 9.77 KiB");
+        var (watermark, watermarkProblem) = await client.PostJsonAsync("/api/v1/convert", """{"input":"/storage/input/tiny.mp4","output":"mp4","operations":[{"type":"watermark","image":"/storage/input/big.mp4"}]}""");
+        watermark.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        watermarkProblem!["errors"]!["operations[0].image"]![0]!.GetValue<string>().ShouldContain("Jobs:MaxInputBytes");
     }
 
     [Fact]

@@ -107,11 +107,8 @@ public sealed partial class JobRunner
         }
     }
 
-    /// <summary>A file a spec names besides the input (e.g. a watermark image), re-checked against the sandbox.</summary>
-    private string ResolveAsset(string virtualPath) =>
-        mounts.TryResolve(virtualPath, out var resolved, out var error) && File.Exists(resolved!.PhysicalPath)
-            ? resolved.PhysicalPath
-            : throw new JobFailure("INVALID_INPUT", resolved is null ? error : $"File not found: {virtualPath}");
+    /// <summary>A file a spec names besides the input (e.g. a watermark image), re-checked against the sandbox and the size limit.</summary>
+    private string ResolveAsset(string virtualPath) => ResolveLocalInput(virtualPath).PhysicalPath;
 
     /// <summary>Waits for the probe when the plan needs it; a rejected input fails the job before ffmpeg starts.</summary>
     private static async Task<MediaInfo> ProbedOrThrowAsync(Task<ProbeOutcome> probe, RunContext run)

@@ -211,6 +211,12 @@ public sealed partial class JobRunner(
             return await FetchInputAsync(virtualPath, state);
         }
 
+        return ResolveLocalInput(virtualPath);
+    }
+
+    /// <summary>A file in a mount: inside the sandbox, a regular non-empty file, within <c>Jobs:MaxInputBytes</c>.</summary>
+    private ResolvedPath ResolveLocalInput(string virtualPath)
+    {
         if (!mounts.TryResolve(virtualPath, out var input, out var inputError) || !File.Exists(input!.PhysicalPath))
         {
             throw new JobFailure("INVALID_INPUT", input is null ? inputError : $"Input file not found: {virtualPath}");

@@ -45,7 +45,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         }
 
         var input = MapInput(body, fields);
-        var operations = new OperationMapper(fields, mounts).Map(body, jobOptions.MaxOperations);
+        var operations = new OperationMapper(fields, mounts, jobOptions.MaxInputBytes).Map(body, jobOptions.MaxOperations);
         var outputs = body.TryGetProperty("outputs", out var many) && many.ValueKind != JsonValueKind.Null
             ? MapOutputs(body, many, jobId, operations, fields)
             : new OutputMapper(mounts, capabilities, fields).Map(body, jobId, operations) is { } single ? [single] : null;

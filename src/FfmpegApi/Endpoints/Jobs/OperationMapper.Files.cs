@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Storage;
 using FfmpegApi.Media.Specs;
 using static FfmpegApi.Errors.ErrorCodes;
@@ -90,9 +91,21 @@ internal sealed partial class OperationMapper
             return null;
         }
 
-        if (!mounts.IsPendingOutput(resolved!) && (!File.Exists(resolved!.PhysicalPath) || new FileInfo(resolved.PhysicalPath).Length == 0))
+        if (mounts.IsPendingOutput(resolved!))
+        {
+            return resolved;
+        }
+
+        var length = File.Exists(resolved!.PhysicalPath) ? new FileInfo(resolved.PhysicalPath).Length : 0;
+        if (length == 0)
         {
             Errors.Add(field, $"{what} not found: {resolved.VirtualPath}", InvalidOperation);
+            return null;
+        }
+
+        if (length > maxFileBytes)
+        {
+            Errors.Add(field, $"{what} is {JobOptions.Describe(length)}; this server accepts up to {JobOptions.Describe(maxFileBytes)} (Jobs:MaxInputBytes).", InvalidOperation);
             return null;
         }
 

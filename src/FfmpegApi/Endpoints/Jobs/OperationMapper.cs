@@ -9,7 +9,7 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// Maps <c>operations</c> to typed <see cref="OperationSpec"/>s, applied in the order given. Every field is
 /// bounded; unknown fields and types are refused with the allowed list.
 /// </summary>
-internal sealed partial class OperationMapper(JsonFields fields, StorageMounts mounts)
+internal sealed partial class OperationMapper(JsonFields fields, StorageMounts mounts, long maxFileBytes)
 {
     /// <summary>Operation names and aliases, for errors and <c>/capabilities</c>.</summary>
     public static readonly string[] Supported =
