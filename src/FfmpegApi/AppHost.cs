@@ -93,7 +93,15 @@ public static partial class AppHost
         services.AddAuthorization(ScopePolicies.Add);
         services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var limits = builder.Configuration.GetSection(LimitOptions.Section).Get<LimitOptions>() ?? new LimitOptions();
-        services.AddRateLimiter(options => RateLimits.Configure(options, limits));
+        // With several API processes on one PostgreSQL database, the hourly budget is counted once for all of them.
+        var sharedLimits = role != HostRole.Worker && DatabaseSetup.IsPostgres(builder.Configuration.GetSection(Core.Configuration.DatabaseOptions.Section).Get<Core.Configuration.DatabaseOptions>() ?? new Core.Configuration.DatabaseOptions());
+        if (sharedLimits)
+        {
+            services.AddSingleton<SharedHourlyLimit>();
+            services.AddHostedService(sp => sp.GetRequiredService<SharedHourlyLimit>());
+        }
+
+        services.AddRateLimiter(options => RateLimits.Configure(options, limits, sharedLimits));
         services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "FFmpeg API";

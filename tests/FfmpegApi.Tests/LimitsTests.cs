@@ -182,4 +182,43 @@ public sealed class LimitsTests
             failed["error"]!["message"]!.GetValue<string>().ShouldContain("800x450");
         }
     }
+
+    [Fact]
+    public async Task The_hourly_limit_is_shared_by_api_processes_on_postgresql()
+    {
+        Assert.SkipUnless(TestDatabase.IsPostgres, "needs PostgreSQL (the second pass of make test sets FFMPEG_API_TEST_POSTGRES)");
+        var limits = new Dictionary<string, string?> { ["Limits:RequestsPerSecond"] = "0", ["Limits:RequestsPerHour"] = "20", ["Worker:Enabled"] = "false" };
+        await using var first = await ApiServer.StartAsync(limits);
+        var shared = new Dictionary<string, string?>(limits)
+        {
+            ["Database:ConnectionString"] = first.Service<Microsoft.Extensions.Options.IOptions<FfmpegApi.Core.Configuration.DatabaseOptions>>().Value.ConnectionString,
+        };
+        await using var second = await ApiServer.StartAsync(shared);
+        var key = await first.CreateKeyAsync("shared");
+        using var a = first.Client(key);
+        using var b = second.Client(key);
+
+        async Task<int> AdmittedAsync(HttpClient client, int requests)
+        {
+            var admitted = 0;
+            for (var i = 0; i < requests; i++)
+            {
+                admitted += (await client.GetAsync(Url("/api/v1/jobs"), TestContext.Current.CancellationToken)).StatusCode == HttpStatusCode.OK ? 1 : 0;
+            }
+
+            return admitted;
+        }
+
+        // Each process adds its count to the shared row every second and reads the total back.
+        (await AdmittedAsync(a, 12)).ShouldBe(12);
+        await Task.Delay(2500, TestContext.Current.CancellationToken);
+        (await AdmittedAsync(b, 1)).ShouldBe(1);
+        await Task.Delay(2500, TestContext.Current.CancellationToken);
+        (await AdmittedAsync(b, 20)).ShouldBe(7, "20 an hour for the key across both processes: 12 + 1 were used");
+        var refused = await b.GetAsync(Url("/api/v1/jobs"), TestContext.Current.CancellationToken);
+        refused.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        refused.Headers.RetryAfter!.Delta!.Value.TotalSeconds.ShouldBeInRange(1, 3600);
+        await Task.Delay(2500, TestContext.Current.CancellationToken);
+        (await AdmittedAsync(a, 3)).ShouldBe(0, "the first process learned the total too");
+    }
 }

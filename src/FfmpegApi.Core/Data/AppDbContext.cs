@@ -41,6 +41,8 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    public DbSet<Auth.RequestWindow> RequestWindows => Set<Auth.RequestWindow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<Job>(job =>
@@ -78,6 +80,12 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
             worker.Property(w => w.Host).HasMaxLength(255);
             worker.Property(w => w.Version).HasMaxLength(40);
             worker.HasIndex(w => w.HeartbeatAt);
+        });
+
+        modelBuilder.Entity<Auth.RequestWindow>(window =>
+        {
+            window.HasKey(w => new { w.Partition, w.Hour });
+            window.Property(w => w.Partition).HasMaxLength(80);
         });
 
         modelBuilder.Entity<Queue.TenantSchedule>(turn =>

@@ -37,14 +37,14 @@ public static class RateLimits
 {
     public const string Code = "RATE_LIMITED";
 
-    public static void Configure(RateLimiterOptions options, LimitOptions limits)
+    public static void Configure(RateLimiterOptions options, LimitOptions limits, bool shared)
     {
         options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
 
         // Installed even when the defaults are off: a key may carry limits of its own.
         options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
             Window(context => PerSecond(context, limits), TimeSpan.FromSeconds(1)),
-            Window(context => PerHour(context, limits), TimeSpan.FromHours(1)));
+            Hourly(limits, shared));
         options.OnRejected = async (context, cancellationToken) =>
         {
             var http = context.HttpContext;
@@ -86,6 +86,21 @@ public static class RateLimits
                     QueueLimit = 0,
                     AutoReplenishment = true,
                 });
+        });
+
+    /// <summary>
+    /// The hourly window: shared by all API processes through the database when <paramref name="shared"/> (PostgreSQL,
+    /// see <see cref="SharedHourlyLimit"/>), else per process.
+    /// </summary>
+    private static PartitionedRateLimiter<HttpContext> Hourly(LimitOptions limits, bool shared) => !shared
+        ? Window(context => PerHour(context, limits), TimeSpan.FromHours(1))
+        : PartitionedRateLimiter.Create<HttpContext, string>(context =>
+        {
+            var permits = PerHour(context, limits);
+            var key = PartitionKey(context);
+            return Exempt(context.Request.Path) || permits == 0
+                ? RateLimitPartition.GetNoLimiter("unlimited")
+                : RateLimitPartition.Get($"{key}:{permits}", _ => new SharedHourlyLimiter(context.RequestServices.GetRequiredService<SharedHourlyLimit>(), key, permits));
         });
 
     private static string PartitionKey(HttpContext context) =>

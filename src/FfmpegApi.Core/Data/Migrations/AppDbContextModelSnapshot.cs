@@ -173,6 +173,26 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.ToTable("api_keys");
                 });
 
+            modelBuilder.Entity("FfmpegApi.Core.Auth.RequestWindow", b =>
+                {
+                    b.Property<string>("Partition")
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("partition");
+
+                    b.Property<long>("Hour")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hour");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("count");
+
+                    b.HasKey("Partition", "Hour");
+
+                    b.ToTable("request_windows");
+                });
+
             modelBuilder.Entity("FfmpegApi.Core.Batches.Batch", b =>
                 {
                     b.Property<string>("Id")

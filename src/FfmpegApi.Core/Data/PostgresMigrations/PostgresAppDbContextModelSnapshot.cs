@@ -178,6 +178,26 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.ToTable("api_keys");
                 });
 
+            modelBuilder.Entity("FfmpegApi.Core.Auth.RequestWindow", b =>
+                {
+                    b.Property<string>("Partition")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("partition");
+
+                    b.Property<long>("Hour")
+                        .HasColumnType("bigint")
+                        .HasColumnName("hour");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint")
+                        .HasColumnName("count");
+
+                    b.HasKey("Partition", "Hour");
+
+                    b.ToTable("request_windows");
+                });
+
             modelBuilder.Entity("FfmpegApi.Core.Batches.Batch", b =>
                 {
                     b.Property<string>("Id")
