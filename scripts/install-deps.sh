@@ -43,6 +43,13 @@ if [[ ! -x .tools/vmaf/ffmpeg ]]; then
   chmod +x .tools/vmaf/ffmpeg
 fi
 
+# The object-storage tests run against s3rver (an S3 emulator from npm) that the test suite starts on loopback.
+if (( want_test )) && [[ ! -x .tools/emulators/node_modules/.bin/s3rver ]]; then
+  echo "==> npm install s3rver@3.7.1 (S3 emulator for the storage tests)"
+  mkdir -p .tools/emulators
+  npm install --prefix .tools/emulators --no-audit --no-fund --silent s3rver@3.7.1 >/dev/null
+fi
+
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "error: the .NET SDK 10 is required (dotnet not on PATH). See https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
   exit 1

@@ -14,6 +14,9 @@ public sealed class StorageOptions
     /// <summary>Extra named mounts: <c>/name/…</c> in a job body maps to this directory.</summary>
     public Dictionary<string, string> Mounts { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Object-store profiles by name (<c>Storage:Profiles:NAME:Type=s3</c>, endpoint, credentials, buckets).</summary>
+    public Dictionary<string, Storage.Blobs.StorageProfile> Profiles { get; set; } = new(StringComparer.Ordinal);
+
     public string FullDataDir => Path.GetFullPath(DataDir);
 
     public string WorkspaceRoot => Path.Combine(FullDataDir, "work");
