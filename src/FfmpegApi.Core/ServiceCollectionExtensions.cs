@@ -45,6 +45,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StorageMounts>();
         services.AddOptions<Storage.Http.RemoteInputOptions>().BindConfiguration(Storage.Http.RemoteInputOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Storage.Http.RemoteInputFetcher>();
+        services.AddSingleton<Storage.Blobs.BlobStores>();
+        services.AddSingleton<InputSources>();
         services.AddSingleton<FfmpegTools>();
         services.AddSingleton<ProgressHub>();
         services.AddSingleton<RunningJobs>();

@@ -5,19 +5,19 @@ using FfmpegApi.Core.Storage.Http;
 
 namespace FfmpegApi.Core.Processing;
 
-/// <summary>Remote (http/https) inputs: downloaded into the workspace before anything reads them.</summary>
+/// <summary>Inputs outside the mounts (http/https URLs, object-store addresses): copied into the workspace before anything reads them.</summary>
 public sealed partial class JobRunner
 {
     private async Task<ResolvedPath> FetchInputAsync(string url, RunState state)
     {
-        var shown = RemoteInputFetcher.Redact(url);
+        var shown = InputSources.Redact(url);
         Publish(state, state.Last with { Stage = "downloading" });
         state.Run.Log.Add(Line($"downloading {shown}"));
         var index = Interlocked.Increment(ref state.RemoteInputs);
         var staged = Path.Combine(state.Workspace, $"remote-{index.ToString(CultureInfo.InvariantCulture)}{ExtensionOf(url)}");
         try
         {
-            var bytes = await remoteInputs.FetchAsync(url, staged, state.Run.Token);
+            var bytes = await inputSources.StageAsync(url, staged, state.Run.Token);
             state.Run.Log.Add(Line($"downloaded {shown}: {bytes} bytes"));
         }
         catch (RemoteInputException failure)
@@ -32,7 +32,7 @@ public sealed partial class JobRunner
     /// <summary>The URL path's extension when it looks like one (ffmpeg guesses some formats from it), else none.</summary>
     private static string ExtensionOf(string url)
     {
-        var extension = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? Path.GetExtension(uri.AbsolutePath) : string.Empty;
+        var extension = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? Path.GetExtension(uri.AbsolutePath) : Path.GetExtension(url);
         return SafeExtension().IsMatch(extension) ? extension.ToLowerInvariant() : string.Empty;
     }
 

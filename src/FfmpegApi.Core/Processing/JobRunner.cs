@@ -36,7 +36,7 @@ public sealed partial class JobRunner(
     IServiceScopeFactory scopes,
     FfmpegTools tools,
     StorageMounts mounts,
-    RemoteInputFetcher remoteInputs,
+    InputSources inputSources,
     OutputPublisher publisher,
     ProgressHub hub,
     RunningJobs running,
@@ -206,7 +206,7 @@ public sealed partial class JobRunner(
     /// </summary>
     private async Task<ResolvedPath> ResolveInputAsync(string virtualPath, RunState state)
     {
-        if (RemoteInputFetcher.IsRemote(virtualPath))
+        if (InputSources.IsExternal(virtualPath))
         {
             return await FetchInputAsync(virtualPath, state);
         }

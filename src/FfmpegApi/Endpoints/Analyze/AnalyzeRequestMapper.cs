@@ -14,7 +14,7 @@ namespace FfmpegApi.Endpoints.Analyze;
 /// The original's analyze body (<c>input</c>, <c>reference</c>, <c>metrics</c>) plus <c>n_subsample</c> and
 /// <c>per_frame</c>. The job's output is a JSON report (<c>/storage/output/{id}.analysis.json</c> unless given).
 /// </summary>
-public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, bool vmafAvailable, RemoteInputFetcher? remote = null)
+public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, bool vmafAvailable, InputSources? remote = null)
 {
     private static readonly string[] TopLevel = ["input", "reference", "metrics", "n_subsample", "per_frame", "output", "options", "priority", .. ConvertRequestMapper.WebhookFields];
 

@@ -65,7 +65,7 @@ public static class BatchEndpoints
         StorageMounts mounts,
         FfmpegTools tools,
         ClusterCapabilities cluster,
-        RemoteInputFetcher remote,
+        InputSources remote,
         IOptions<JobOptions> jobOptions,
         TimeProvider clock,
         CancellationToken cancellationToken)

@@ -38,7 +38,7 @@ public static class ConvertEndpoints
     /// </summary>
     public static RouteHandlerBuilder MapJobSubmission<TRequest>(this RouteGroupBuilder api, string pattern, string name, string summary, JobBodyMapper map)
         where TRequest : notnull =>
-        api.MapPost(pattern, (HttpContext context, JobSubmitter submitter, StorageMounts mounts, FfmpegTools tools, ClusterCapabilities cluster, RemoteInputFetcher remote, IOptions<JobOptions> jobOptions, CancellationToken cancellationToken) =>
+        api.MapPost(pattern, (HttpContext context, JobSubmitter submitter, StorageMounts mounts, FfmpegTools tools, ClusterCapabilities cluster, InputSources remote, IOptions<JobOptions> jobOptions, CancellationToken cancellationToken) =>
                 submitter.SubmitAsync(context, (body, id) => map(new JobMapping(mounts, jobOptions.Value, tools, cluster, remote), body, id), cancellationToken))
             .WithName(name)
             .WithSummary(summary)
@@ -53,7 +53,7 @@ public static class ConvertEndpoints
 }
 
 /// <summary>What a job body mapper may use: the storage sandbox, job settings, the installed ffmpeg and what the cluster's workers can run.</summary>
-public sealed record JobMapping(StorageMounts Mounts, JobOptions Jobs, FfmpegTools Tools, ClusterCapabilities Cluster, RemoteInputFetcher Remote);
+public sealed record JobMapping(StorageMounts Mounts, JobOptions Jobs, FfmpegTools Tools, ClusterCapabilities Cluster, InputSources Remote);
 
 /// <summary>Raw JSON body + the new job's id → a spec, or the field errors.</summary>
 public delegate Task<(JobSpec? Spec, ValidationErrors Errors)> JobBodyMapper(JobMapping mapping, JsonElement body, string jobId);

@@ -14,7 +14,7 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// Wire → domain, once, at the edge: a convert body becomes a validated <see cref="JobSpec"/>, or a list of
 /// field errors. Paths are checked against the storage sandbox here so a bad path never reaches a worker.
 /// </summary>
-public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, RemoteInputFetcher? remote = null)
+public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, InputSources? remote = null)
 {
     /// <summary>Outputs one job may write from one decode.</summary>
     public const int MaxOutputs = 10;
@@ -206,10 +206,11 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
             return null;
         }
 
-        if (RemoteInputFetcher.IsRemote(path))
+        if (InputSources.IsExternal(path))
         {
-            // Fetched by the worker through the SSRF guard; here only what needs no traffic is checked.
-            var problem = remote is null ? "A URL is not accepted here; name a file in storage." : remote.Check(path);
+            // A URL (fetched through the SSRF guard) or an object (through its storage profile), staged by the worker;
+            // here only what needs no traffic is checked.
+            var problem = remote is null ? "A URL or object address is not accepted here; name a file in storage." : remote.Check(path);
             if (problem is not null)
             {
                 fields.Errors.Add(field, problem, InvalidInput);

@@ -14,7 +14,7 @@ namespace FfmpegApi.Endpoints.Stream;
 /// The original's stream body (<c>input</c>, <c>output</c>, <c>type</c>, <c>variants[{resolution, bitrate}]</c>,
 /// <c>segment_duration</c>) plus <c>segment_type</c> and <c>audio_bitrate</c>. The output is a package directory.
 /// </summary>
-public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, RemoteInputFetcher? remote = null)
+public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, InputSources? remote = null)
 {
     public const int MaxVariants = 8;
     private static readonly string[] TopLevel = ["input", "output", "type", "variants", "segment_duration", "segment_type", "audio_bitrate", "thumbnails", "options", "priority", .. ConvertRequestMapper.WebhookFields];

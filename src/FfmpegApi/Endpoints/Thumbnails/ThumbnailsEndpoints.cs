@@ -32,7 +32,7 @@ public static class ThumbnailsEndpoints
 }
 
 /// <summary>Maps a thumbnails body; the output is a new directory (nothing stored is overwritten).</summary>
-public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, RemoteInputFetcher? remote = null)
+public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, InputSources? remote = null)
 {
     private static readonly string[] TopLevel = ["input", "mode", "time", "count", "interval", "fps", "width", "format", "sprite", "output", "options", "priority", .. ConvertRequestMapper.WebhookFields];
     private static readonly string[] Modes = ["single", "count", "interval", "sequence"];

@@ -1,0 +1,63 @@
+using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Storage.Blobs;
+using FfmpegApi.Core.Storage.Http;
+using Microsoft.Extensions.Options;
+
+namespace FfmpegApi.Core.Storage;
+
+/// <summary>
+/// Inputs that do not live in a local mount: http(s) URLs (through the SSRF guard) and object-store addresses
+/// (<c>s3://bucket/key</c>, through a storage profile). Both are checked at submit without traffic and staged into the
+/// job's workspace before the run, within <c>Jobs:MaxInputBytes</c>; ffmpeg only ever reads local files.
+/// </summary>
+public sealed class InputSources(RemoteInputFetcher http, BlobStores blobs, IOptions<JobOptions> jobs)
+{
+    /// <summary>Whether a job names this input outside the mounts.</summary>
+    public static bool IsExternal(string? input) => RemoteInputFetcher.IsRemote(input) || BlobAddress.LooksLikeOne(input);
+
+    /// <summary>What logs and errors show: URLs without their query string.</summary>
+    public static string Redact(string input) => RemoteInputFetcher.IsRemote(input) ? RemoteInputFetcher.Redact(input) : input;
+
+    /// <summary>The submit-time check (no traffic); null when fine, else a client-safe reason.</summary>
+    public string? Check(string input) =>
+        RemoteInputFetcher.IsRemote(input) ? http.Check(input)
+        : blobs.TryResolve(input, out _, out _, out var error) ? null : error;
+
+    /// <summary>Copies the input to <paramref name="destination"/>; returns its size. Failures are <see cref="RemoteInputException"/>.</summary>
+    public async Task<long> StageAsync(string input, string destination, CancellationToken cancellationToken)
+    {
+        if (RemoteInputFetcher.IsRemote(input))
+        {
+            return await http.FetchAsync(input, destination, cancellationToken);
+        }
+
+        if (!blobs.TryResolve(input, out var address, out var store, out var error))
+        {
+            throw new RemoteInputException("INVALID_INPUT", error, transient: false);
+        }
+
+        try
+        {
+            var info = await store!.StatAsync(address!.Container, address.Key, cancellationToken)
+                ?? throw new RemoteInputException("INVALID_INPUT", $"Input not found: {input}", transient: false);
+            if (info.Size > jobs.Value.MaxInputBytes)
+            {
+                throw new RemoteInputException("INVALID_INPUT", $"{input} is {JobOptions.Describe(info.Size)}; this server accepts up to {JobOptions.Describe(jobs.Value.MaxInputBytes)} (Jobs:MaxInputBytes).", transient: false);
+            }
+
+            await using var source = await store.OpenReadAsync(address.Container, address.Key, cancellationToken);
+            await using var target = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await source.CopyToAsync(target, cancellationToken);
+            return target.Length;
+        }
+        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            File.Delete(destination);
+            throw new RemoteInputException("INPUT_UNAVAILABLE", $"Could not read {input}: {e.Message}", transient: true);
+        }
+        catch (BlobNotFoundException)
+        {
+            throw new RemoteInputException("INVALID_INPUT", $"Input not found: {input}", transient: false);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Net;
+using FfmpegApi.Core.Storage.Blobs;
+using FfmpegApi.Tests.Infrastructure;
+
+namespace FfmpegApi.Tests;
+
+/// <summary>Jobs whose input is an object in S3 (s3rver on loopback), named <c>s3://bucket/key</c> and reached through a storage profile.</summary>
+public sealed class ObjectStorageJobTests : IAsyncLifetime
+{
+    private S3Emulator? _s3;
+    private ApiServer _server = null!;
+    private HttpClient _client = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _s3 = await S3Emulator.StartAsync();
+        Assert.SkipWhen(_s3 is null, "s3rver is not installed (scripts/install-deps.sh --test installs it)");
+        _server = await ApiServer.StartAsync(_s3!.Settings());
+        _client = _server.Client(await _server.CreateKeyAsync("s3"));
+        var clip = Path.Combine(_server.DataDir, "clip.mp4");
+        await TestMedia.GenerateAsync(clip, 2);
+        using var store = new S3BlobStore(_s3.Profile, TimeProvider.System);
+        await using var file = File.OpenRead(clip);
+        await store.UploadAsync("media", "in/clip.mp4", file, "video/mp4", CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_s3 is null)
+        {
+            return;
+        }
+
+        _client.Dispose();
+        await _server.DisposeAsync();
+        await _s3.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_object_input_is_staged_and_converted()
+    {
+        var id = await _client.SubmitAsync("""{"input":"s3://media/in/clip.mp4","output":{"path":"/storage/output/from-s3.mp4","format":"mp4"}}""");
+        var done = await _client.WaitForEndAsync(id);
+        done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
+        var info = await TestMedia.ProbeAsync(_server.Physical("/storage/output/from-s3.mp4"));
+        info.DurationSeconds!.Value.ShouldBe(2, 0.1);
+        Directory.Exists(Path.Combine(_server.WorkspaceRoot, id)).ShouldBeFalse();
+        (await _client.GetStringAsync(new Uri($"/api/v1/jobs/{id}/logs?lines=100", UriKind.Relative))).ShouldContain("downloaded s3://media/in/clip.mp4");
+    }
+
+    [Fact]
+    public async Task A_missing_object_fails_and_a_malformed_address_is_refused_at_submit()
+    {
+        var id = await _client.SubmitAsync("""{"input":"s3://media/in/nothing.mp4","output":"mp4"}""");
+        var failed = await _client.WaitForEndAsync(id);
+        failed["status"]!.GetValue<string>().ShouldBe("failed");
+        failed["error"]!["code"]!.GetValue<string>().ShouldBe("INVALID_INPUT");
+        failed["error"]!["message"]!.GetValue<string>().ShouldContain("not found");
+
+        foreach (var bad in new[] { "s3://media/../etc/passwd", "s3://media/", "s3://bad bucket/x.mp4" })
+        {
+            var (status, body) = await _client.PostJsonAsync("/api/v1/convert", JobClient.Json(new { input = bad, output = "mp4" }));
+            status.ShouldBe(HttpStatusCode.UnprocessableEntity, bad);
+            body!["errors"]!["input"].ShouldNotBeNull(bad);
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_profile_an_object_address_is_refused_naming_the_setting()
+    {
+        await using var plain = await ApiServer.StartAsync();
+        using var client = plain.Client(await plain.CreateKeyAsync("plain"));
+        var (status, body) = await client.PostJsonAsync("/api/v1/convert", """{"input":"s3://media/in/clip.mp4","output":"mp4"}""");
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        body!["errors"]!["input"]![0]!.GetValue<string>().ShouldContain("Storage:Profiles");
+    }
+}
