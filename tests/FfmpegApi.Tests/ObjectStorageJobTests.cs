@@ -49,6 +49,53 @@ public sealed class ObjectStorageJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_object_output_appears_when_the_job_succeeds_and_downloads_through_a_presigned_redirect()
+    {
+        var id = await _client.SubmitAsync("""{"input":"s3://media/in/clip.mp4","output":{"path":"s3://other/out/result.mp4","video":{"codec":"h264"}}}""");
+        var done = await _client.WaitForEndAsync(id);
+        done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
+        done["output"]!["path"]!.GetValue<string>().ShouldBe("s3://other/out/result.mp4");
+        using var store = new S3BlobStore(_s3!.Profile, TimeProvider.System);
+        var stored = (await store.StatAsync("other", "out/result.mp4", CancellationToken.None)).ShouldNotBeNull();
+        done["output"]!["metadata"]!["size_bytes"]!.GetValue<long>().ShouldBe(stored.Size);
+
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _server.BaseAddress };
+        noRedirects.DefaultRequestHeaders.Add("X-API-Key", _client.DefaultRequestHeaders.GetValues("X-API-Key").Single());
+        using var redirect = await noRedirects.GetAsync(new Uri($"/api/v1/jobs/{id}/output", UriKind.Relative));
+        redirect.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var location = redirect.Headers.Location!;
+        location.Query.ShouldContain("Signature");
+        var downloaded = Path.Combine(_server.DataDir, "downloaded.mp4");
+        using (var plain = new HttpClient())
+        {
+            await File.WriteAllBytesAsync(downloaded, await plain.GetByteArrayAsync(location));
+        }
+
+        var info = await TestMedia.ProbeAsync(downloaded);
+        info.FirstVideo!.CodecName.ShouldBe("h264");
+        info.DurationSeconds!.Value.ShouldBe(2, 0.1);
+    }
+
+    [Fact]
+    public async Task A_cancelled_job_leaves_no_object_behind()
+    {
+        await TestMedia.GenerateAsync(Path.Combine(_server.StorageRoot, "input", "long.mp4"), 30, "640x360");
+        var id = await _client.SubmitAsync("""{"input":"/storage/input/long.mp4","output":{"path":"s3://other/cancelled/out.mp4","video":{"preset":"veryslow"}}}""");
+        await _client.WaitForAsync(id, TimeSpan.FromSeconds(30), "processing");
+        using var cancel = await _client.DeleteAsync(new Uri($"/api/v1/jobs/{id}", UriKind.Relative));
+        cancel.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await _client.WaitForEndAsync(id))["status"]!.GetValue<string>().ShouldBe("cancelled");
+
+        using var store = new S3BlobStore(_s3!.Profile, TimeProvider.System);
+        await foreach (var item in store.ListAsync("other", "cancelled/", CancellationToken.None))
+        {
+            item.Key.ShouldBeNull("nothing may be stored for a cancelled job");
+        }
+
+        (await _client.GetAsync(new Uri($"/api/v1/jobs/{id}/output", UriKind.Relative))).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
     public async Task A_missing_object_fails_and_a_malformed_address_is_refused_at_submit()
     {
         var id = await _client.SubmitAsync("""{"input":"s3://media/in/nothing.mp4","output":"mp4"}""");
@@ -62,6 +109,13 @@ public sealed class ObjectStorageJobTests : IAsyncLifetime
             var (status, body) = await _client.PostJsonAsync("/api/v1/convert", JobClient.Json(new { input = bad, output = "mp4" }));
             status.ShouldBe(HttpStatusCode.UnprocessableEntity, bad);
             body!["errors"]!["input"].ShouldNotBeNull(bad);
+        }
+
+        foreach (var bad in new[] { "s3://media/../x.mp4", "s3://media//x.mp4", "s3://bad bucket/x.mp4" })
+        {
+            var (status, body) = await _client.PostJsonAsync("/api/v1/convert", JobClient.Json(new { input = "s3://media/in/clip.mp4", output = new { path = bad } }));
+            status.ShouldBe(HttpStatusCode.UnprocessableEntity, bad);
+            body!["errors"]!["output.path"].ShouldNotBeNull(bad);
         }
     }
 

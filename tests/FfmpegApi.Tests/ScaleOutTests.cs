@@ -119,7 +119,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
         await TestMedia.GenerateAsync(Path.Combine(_dir, "storage", "input", "in.mp4"), 12, "640x360");
 
         // Short leases so the test does not wait 30 s for the dead worker's lease to run out.
-        var settings = new Dictionary<string, string?>(_database) { ["Worker:LeaseSeconds"] = "3", ["Worker:ReaperIntervalSeconds"] = "1", ["Worker:RetryBaseSeconds"] = "1" };
+        var settings = new Dictionary<string, string?>(_database) { ["Worker:LeaseSeconds"] = "5", ["Worker:ReaperIntervalSeconds"] = "1", ["Worker:RetryBaseSeconds"] = "1" };
         using var api = await ServerProcess.StartAsync(_dir, ServerProcess.FreePort(), "api", settings);
         using var first = await ServerProcess.StartAsync(_dir, ServerProcess.FreePort(), "worker", settings);
         using var client = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -135,7 +135,13 @@ public sealed class ScaleOutTests : IAsyncLifetime
 
         var done = await client.WaitForEndAsync(id, 120);
         done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
-        done["attempts"]!.GetValue<int>().ShouldBe(2, "the killed run, then the take-over");
+        // The killed run, then the take-over; on a starved machine a take-over may itself miss a lease renewal and be
+        // taken over again (still published once).
+        var history = done["attempt_history"]!.AsArray().Select(a => a!["outcome"]!.GetValue<string>()).ToList();
+        history[0].ShouldBe("lost", string.Join(", ", history));
+        history[^1].ShouldBe("completed");
+        history.Count.ShouldBe(done["attempts"]!.GetValue<int>());
+        history.Count.ShouldBeInRange(2, 3, string.Join(", ", history));
         var output = await TestMedia.ProbeAsync(Path.Combine(_dir, "storage", "output", $"{id}.mp4"));
         output.DurationSeconds!.Value.ShouldBe(12, 0.2);
         Directory.EnumerateFiles(Path.Combine(_dir, "storage", "output")).ShouldBe([Path.Combine(_dir, "storage", "output", $"{id}.mp4")], "one output, no temp leftovers");

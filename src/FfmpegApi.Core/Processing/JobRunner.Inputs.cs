@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Storage.Blobs;
 using FfmpegApi.Core.Storage.Http;
 
 namespace FfmpegApi.Core.Processing;
@@ -13,7 +14,7 @@ public sealed partial class JobRunner
         var shown = InputSources.Redact(url);
         Publish(state, state.Last with { Stage = "downloading" });
         state.Run.Log.Add(Line($"downloading {shown}"));
-        var index = Interlocked.Increment(ref state.RemoteInputs);
+        var index = Interlocked.Increment(ref state.StagedInputs);
         var staged = Path.Combine(state.Workspace, $"remote-{index.ToString(CultureInfo.InvariantCulture)}{ExtensionOf(url)}");
         try
         {
@@ -27,6 +28,22 @@ public sealed partial class JobRunner
 
         Publish(state, state.Last with { Stage = "probing" });
         return new ResolvedPath(shown, staged, "remote");
+    }
+
+    /// <summary>
+    /// Where an output goes: a file in a mount, or an object (<see cref="OutputPublisher.ObjectMount"/>; its physical
+    /// path is only a name in the workspace that carries the extension).
+    /// </summary>
+    private ResolvedPath ResolveOutput(string path, string workspace)
+    {
+        if (BlobAddress.LooksLikeOne(path))
+        {
+            return inputSources.Blobs.TryResolve(path, out _, out _, out var problem)
+                ? new ResolvedPath(path, Path.Combine(workspace, "object" + ExtensionOf(path)), OutputPublisher.ObjectMount)
+                : throw new JobFailure("INVALID_OUTPUT", problem);
+        }
+
+        return mounts.TryResolve(path, out var output, out var error) ? output! : throw new JobFailure("INVALID_OUTPUT", error);
     }
 
     /// <summary>The URL path's extension when it looks like one (ffmpeg guesses some formats from it), else none.</summary>

@@ -4,7 +4,6 @@ using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Queue;
 using FfmpegApi.Core.Storage;
-using FfmpegApi.Core.Storage.Http;
 using FfmpegApi.Media.Commands;
 using FfmpegApi.Media.Commands.Filtergraph;
 using FfmpegApi.Media.Probe;
@@ -71,10 +70,7 @@ public sealed partial class JobRunner(
 
             Publish(state, state.Last with { Stage = "probing" });
             var input = await ResolveInputAsync(spec.Input, state);
-            if (!mounts.TryResolve(spec.Output.Path, out var output, out var outputError))
-            {
-                throw new JobFailure("INVALID_OUTPUT", outputError);
-            }
+            var output = ResolveOutput(spec.Output.Path, workspace);
 
             OutputMetadata metadata;
             string? resultJson = null;
@@ -98,7 +94,7 @@ public sealed partial class JobRunner(
             }
             else
             {
-                var extraOutputs = spec.ExtraOutputs.Select(o => mounts.TryResolve(o.Path, out var r, out var e) ? r! : throw new JobFailure("INVALID_OUTPUT", e)).ToList();
+                var extraOutputs = spec.ExtraOutputs.Select(o => ResolveOutput(o.Path, workspace)).ToList();
                 var workFiles = await ConvertAsync(state, spec, input, [output!, .. extraOutputs]);
                 await StopMonitorAsync(stopMonitor, monitorTask);
                 Publish(state, state.Last with { Stage = "publishing", Percent = 100, EtaSeconds = 0 });
@@ -278,8 +274,8 @@ public sealed partial class JobRunner(
     {
         private double _seconds = double.NaN;
 
-        /// <summary>Remote inputs downloaded so far (names their staged files).</summary>
-        public int RemoteInputs;
+        /// <summary>Inputs copied into the workspace so far (names their staged files).</summary>
+        public int StagedInputs;
         private JobProgress _last = new("starting", null, null, null, null, null, null, null);
 
         public Job Job => job;

@@ -1,5 +1,6 @@
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Storage.Blobs;
 
 namespace FfmpegApi.Core.Processing;
 
@@ -7,16 +8,68 @@ namespace FfmpegApi.Core.Processing;
 /// Moves a finished output from the job's workspace to its final path so that readers only ever see a whole
 /// file: move to a hidden temp name beside the destination (a copy when on another volume), then rename.
 /// </summary>
-public sealed class OutputPublisher(FfmpegTools tools)
+public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
 {
+    /// <summary>The <see cref="ResolvedPath.Mount"/> of an output that goes to an object store.</summary>
+    public const string ObjectMount = "(object)";
+
     public async Task<OutputMetadata> PublishAsync(string workspaceFile, ResolvedPath destination, CancellationToken cancellationToken)
     {
+        if (destination.Mount == ObjectMount)
+        {
+            return await UploadAsync(workspaceFile, destination.VirtualPath, cancellationToken);
+        }
+
         var size = Move(workspaceFile, destination);
         var (info, error) = await tools.ProbeAsync(destination.PhysicalPath, cancellationToken);
         return info is null
             ? throw new InvalidDataException($"The output could not be read back: {error}")
             : OutputMetadata.From(destination.VirtualPath, size, info);
     }
+
+    /// <summary>
+    /// Uploads a finished output to its object store: read back with ffprobe first (in the workspace), then one
+    /// upload that makes the object appear whole (see <see cref="IBlobStore.UploadAsync"/>).
+    /// </summary>
+    private async Task<OutputMetadata> UploadAsync(string workspaceFile, string address, CancellationToken cancellationToken)
+    {
+        var (info, error) = await tools.ProbeAsync(workspaceFile, cancellationToken);
+        if (info is null)
+        {
+            throw new InvalidDataException($"The output could not be read back: {error}");
+        }
+
+        if (!blobs.TryResolve(address, out var target, out var store, out var problem))
+        {
+            throw new InvalidOperationException(problem);
+        }
+
+        await using (var content = new FileStream(workspaceFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
+        {
+            await store!.UploadAsync(target!.Container, target.Key, content, ContentTypeOf(workspaceFile), cancellationToken);
+        }
+
+        var size = new FileInfo(workspaceFile).Length;
+        File.Delete(workspaceFile);
+        return OutputMetadata.From(address, size, info);
+    }
+
+    private static string ContentTypeOf(string file) => Path.GetExtension(file).ToLowerInvariant() switch
+    {
+        ".mp4" or ".m4v" => "video/mp4",
+        ".mov" => "video/quicktime",
+        ".webm" => "video/webm",
+        ".mkv" => "video/x-matroska",
+        ".mp3" => "audio/mpeg",
+        ".m4a" => "audio/mp4",
+        ".ogg" or ".oga" => "audio/ogg",
+        ".wav" => "audio/wav",
+        ".flac" => "audio/flac",
+        ".gif" => "image/gif",
+        ".png" => "image/png",
+        ".jpg" or ".jpeg" => "image/jpeg",
+        _ => "application/octet-stream",
+    };
 
     /// <summary>Publishes a non-media output (an analysis report): same atomic move, no ffprobe read-back.</summary>
     public static OutputMetadata PublishReport(string workspaceFile, ResolvedPath destination) =>

@@ -12,6 +12,9 @@ namespace FfmpegApi.Core.Storage;
 /// </summary>
 public sealed class InputSources(RemoteInputFetcher http, BlobStores blobs, IOptions<JobOptions> jobs)
 {
+    /// <summary>The object stores (also where outputs named <c>s3://…</c> go).</summary>
+    public BlobStores Blobs => blobs;
+
     /// <summary>Whether a job names this input outside the mounts.</summary>
     public static bool IsExternal(string? input) => RemoteInputFetcher.IsRemote(input) || BlobAddress.LooksLikeOne(input);
 

@@ -6,7 +6,6 @@ using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Queue;
 using FfmpegApi.Core.Storage;
-using FfmpegApi.Core.Storage.Http;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Errors;
 using FfmpegApi.Security;

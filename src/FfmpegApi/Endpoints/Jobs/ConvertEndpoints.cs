@@ -6,7 +6,6 @@ using FfmpegApi.Core.Net;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Queue;
 using FfmpegApi.Core.Storage;
-using FfmpegApi.Core.Storage.Http;
 using FfmpegApi.Errors;
 using FfmpegApi.Media.Specs;
 using FfmpegApi.Security;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Storage;
-using FfmpegApi.Core.Storage.Http;
 using FfmpegApi.Endpoints.Presets;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Specs;
@@ -48,7 +47,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         var operations = new OperationMapper(fields, mounts, jobOptions.MaxInputBytes).Map(body, jobOptions.MaxOperations);
         var outputs = body.TryGetProperty("outputs", out var many) && many.ValueKind != JsonValueKind.Null
             ? MapOutputs(body, many, jobId, operations, fields)
-            : new OutputMapper(mounts, capabilities, fields).Map(body, jobId, operations) is { } single ? [single] : null;
+            : new OutputMapper(mounts, capabilities, fields, blobs: remote?.Blobs).Map(body, jobId, operations) is { } single ? [single] : null;
         var options = MapOptions(body, fields);
         if (input is not null && outputs is not null && outputs.Any(o => o.Path == input))
         {
@@ -93,7 +92,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
                 continue;
             }
 
-            if (new OutputMapper(mounts, capabilities, fields, root).MapOne(item, $"{jobId}-{index}", operations) is { } output)
+            if (new OutputMapper(mounts, capabilities, fields, root, remote?.Blobs).MapOne(item, $"{jobId}-{index}", operations) is { } output)
             {
                 if (result.Any(o => o.Path == output.Path))
                 {

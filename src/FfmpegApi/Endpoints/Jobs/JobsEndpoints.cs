@@ -3,6 +3,7 @@ using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Queue;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Storage.Blobs;
 using FfmpegApi.Errors;
 using FfmpegApi.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -189,8 +190,8 @@ public static class JobsEndpoints
         return TypedResults.Ok(new JobLogsResponse(id, JobStateMachine.ToWire(job.Status), all.Skip(Math.Max(0, all.Count - n)).ToList()));
     }
 
-    internal static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> OutputAsync(
-        HttpContext context, AppDbContext db, StorageMounts mounts, string id, CancellationToken cancellationToken)
+    internal static async Task<Results<PhysicalFileHttpResult, RedirectHttpResult, FileStreamHttpResult, ProblemHttpResult>> OutputAsync(
+        HttpContext context, AppDbContext db, StorageMounts mounts, BlobStores blobs, string id, CancellationToken cancellationToken)
     {
         var job = await db.FindVisibleAsync(Caller.From(context.User), id, cancellationToken);
         if (job is null)
@@ -203,6 +204,11 @@ public static class JobsEndpoints
             return ApiProblem.Create(context, 409, ErrorCodes.OutputNotReady, $"Job is {JobStateMachine.ToWire(job.Status)}; its output is available once it has completed.");
         }
 
+        if (BlobAddress.LooksLikeOne(job.OutputPath))
+        {
+            return await ObjectOutputAsync(context, blobs, job.OutputPath, cancellationToken);
+        }
+
         if (!mounts.TryResolve(job.OutputPath, out var resolved, out _) || !File.Exists(resolved!.PhysicalPath))
         {
             return ApiProblem.Create(context, 404, ErrorCodes.NotFound, "The output file no longer exists.");
@@ -210,6 +216,24 @@ public static class JobsEndpoints
 
         var contentType = ContentTypes.TryGetContentType(resolved.PhysicalPath, out var type) ? type : "application/octet-stream";
         return TypedResults.PhysicalFile(resolved.PhysicalPath, contentType, Path.GetFileName(resolved.PhysicalPath), enableRangeProcessing: true);
+    }
+
+    /// <summary>An output in an object store: a redirect to a presigned URL (15 min), or streamed through when the store cannot presign.</summary>
+    private static async Task<Results<PhysicalFileHttpResult, RedirectHttpResult, FileStreamHttpResult, ProblemHttpResult>> ObjectOutputAsync(
+        HttpContext context, BlobStores blobs, string address, CancellationToken cancellationToken)
+    {
+        if (!blobs.TryResolve(address, out var target, out var store, out _) || await store!.StatAsync(target!.Container, target.Key, cancellationToken) is null)
+        {
+            return ApiProblem.Create(context, 404, ErrorCodes.NotFound, "The output object no longer exists (or its storage profile was removed).");
+        }
+
+        if (await store.PresignReadAsync(target.Container, target.Key, TimeSpan.FromMinutes(15), cancellationToken) is { } url)
+        {
+            return TypedResults.Redirect(url.AbsoluteUri);
+        }
+
+        var contentType = ContentTypes.TryGetContentType(target.Key, out var type) ? type : "application/octet-stream";
+        return TypedResults.Stream(await store.OpenReadAsync(target.Container, target.Key, cancellationToken), contentType, Path.GetFileName(target.Key));
     }
 
     private static ProblemHttpResult NotCancellable(HttpContext context, JobStatus status) =>

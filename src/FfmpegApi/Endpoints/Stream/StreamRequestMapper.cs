@@ -1,7 +1,6 @@
 using System.Text.Json;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Storage;
-using FfmpegApi.Core.Storage.Http;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Specs;

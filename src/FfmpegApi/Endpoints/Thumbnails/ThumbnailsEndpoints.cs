@@ -2,7 +2,6 @@ using System.Text.Json;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Storage;
-using FfmpegApi.Core.Storage.Http;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Specs;
