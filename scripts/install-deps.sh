@@ -43,11 +43,12 @@ if [[ ! -x .tools/vmaf/ffmpeg ]]; then
   chmod +x .tools/vmaf/ffmpeg
 fi
 
-# The object-storage tests run against s3rver (an S3 emulator from npm) that the test suite starts on loopback.
-if (( want_test )) && [[ ! -x .tools/emulators/node_modules/.bin/s3rver ]]; then
-  echo "==> npm install s3rver@3.7.1 (S3 emulator for the storage tests)"
+# The object-storage tests run against s3rver and Azurite (S3 and Azure Blob emulators from npm) that the test
+# suite starts on loopback itself.
+if (( want_test )) && { [[ ! -x .tools/emulators/node_modules/.bin/s3rver ]] || [[ ! -x .tools/emulators/node_modules/.bin/azurite-blob ]]; }; then
+  echo "==> npm install s3rver@3.7.1 azurite@3.37.0 (storage emulators for the tests)"
   mkdir -p .tools/emulators
-  npm install --prefix .tools/emulators --no-audit --no-fund --silent s3rver@3.7.1 >/dev/null
+  npm install --prefix .tools/emulators --no-audit --no-fund --silent s3rver@3.7.1 azurite@3.37.0 >/dev/null
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

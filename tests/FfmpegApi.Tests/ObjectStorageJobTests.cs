@@ -77,6 +77,43 @@ public sealed class ObjectStorageJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_s3_input_converts_to_an_azure_output()
+    {
+        await using var azure = await AzureEmulator.StartAsync();
+        Assert.SkipWhen(azure is null, "Azurite is not installed (scripts/install-deps.sh --test installs it)");
+        var settings = _s3!.Settings("aws");
+        foreach (var (key, value) in azure!.Settings("blob"))
+        {
+            settings[key] = value;
+        }
+
+        await using var server = await ApiServer.StartAsync(settings);
+        using var client = server.Client(await server.CreateKeyAsync("cross"));
+        var id = await client.SubmitAsync("""{"input":"s3://media/in/clip.mp4","output":{"path":"az://other/converted/clip.webm","video":{"codec":"vp9","crf":40,"preset":"realtime"},"audio":{"codec":"opus"}}}""");
+        var done = await client.WaitForEndAsync(id, 180);
+        done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
+        done["output"]!["path"]!.GetValue<string>().ShouldBe("azure://other/converted/clip.webm");
+
+        var store = new AzureBlobStore(azure.Profile, TimeProvider.System);
+        var local = Path.Combine(server.DataDir, "from-azure.webm");
+        await using (var read = await store.OpenReadAsync("other", "converted/clip.webm", CancellationToken.None))
+        await using (var file = File.Create(local))
+        {
+            await read.CopyToAsync(file);
+        }
+
+        var info = await TestMedia.ProbeAsync(local);
+        info.FirstVideo!.CodecName.ShouldBe("vp9");
+        info.FirstAudio!.CodecName.ShouldBe("opus");
+        info.DurationSeconds!.Value.ShouldBe(2, 0.15);
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = server.BaseAddress };
+        noRedirects.DefaultRequestHeaders.Add("X-API-Key", client.DefaultRequestHeaders.GetValues("X-API-Key").Single());
+        using var redirect = await noRedirects.GetAsync(new Uri($"/api/v1/jobs/{id}/output", UriKind.Relative));
+        redirect.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        redirect.Headers.Location!.Query.ShouldContain("sig=");
+    }
+
+    [Fact]
     public async Task A_cancelled_job_leaves_no_object_behind()
     {
         await TestMedia.GenerateAsync(Path.Combine(_server.StorageRoot, "input", "long.mp4"), 30, "640x360");

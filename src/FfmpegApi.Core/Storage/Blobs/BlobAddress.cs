@@ -2,11 +2,11 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace FfmpegApi.Core.Storage.Blobs;
 
-/// <summary>An object named by a job body: <c>s3://bucket/key</c> (scheme, container, key).</summary>
+/// <summary>An object named by a job body: <c>s3://bucket/key</c>, <c>azure://container/blob</c> (or <c>az://</c>).</summary>
 public sealed record BlobAddress(string Scheme, string Container, string Key)
 {
     /// <summary>The schemes an object-store address may use.</summary>
-    public static readonly string[] Schemes = ["s3"];
+    public static readonly string[] Schemes = ["s3", "azure", "az"];
 
     public override string ToString() => $"{Scheme}://{Container}/{Key}";
 
@@ -25,7 +25,7 @@ public sealed record BlobAddress(string Scheme, string Container, string Key)
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
         if (Array.IndexOf(Schemes, scheme) < 0 || slash <= 0)
         {
-            error = $"Must look like s3://bucket/key ({string.Join(", ", Schemes.Select(s => s + "://"))}).";
+            error = "Must look like s3://bucket/key or azure://container/blob (az:// too).";
             return false;
         }
 
@@ -36,7 +36,7 @@ public sealed record BlobAddress(string Scheme, string Container, string Key)
             return false;
         }
 
-        address = new BlobAddress(scheme, container, key);
+        address = new BlobAddress(scheme == "az" ? "azure" : scheme, container, key);
         return true;
     }
 

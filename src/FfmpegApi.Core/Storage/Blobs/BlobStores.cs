@@ -12,7 +12,7 @@ public sealed class BlobStores : IDisposable
     {
         foreach (var profile in options.Value.Profiles.Values)
         {
-            _stores.Add((profile, new S3BlobStore(profile, clock)));
+            _stores.Add((profile, string.Equals(profile.Type, "azure", StringComparison.OrdinalIgnoreCase) ? new AzureBlobStore(profile, clock) : new S3BlobStore(profile, clock)));
         }
     }
 

@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Azure.Storage.Sas;
+
+namespace FfmpegApi.Core.Storage.Blobs;
+
+/// <summary>
+/// Azure Blob Storage (and Azurite) through Azure.Storage.Blobs. Uploads up to one block go in one PUT; larger ones
+/// are staged as 8 MiB blocks (one in memory at a time) and appear only when the block list is committed; blocks of a
+/// failed upload are never committed (the service discards them). Presigned reads are SAS URLs, which need the
+/// account key (a connection string or <c>AccessKey</c> = account name, <c>SecretKey</c> = account key).
+/// </summary>
+public sealed class AzureBlobStore : IBlobStore
+{
+    private readonly BlobServiceClient _service;
+    private readonly TimeProvider _clock;
+
+    public AzureBlobStore(StorageProfile profile, TimeProvider clock)
+    {
+        _clock = clock;
+        var options = new BlobClientOptions { Retry = { MaxRetries = 4, NetworkTimeout = TimeSpan.FromSeconds(profile.TimeoutSeconds) } };
+        if (!string.IsNullOrEmpty(profile.ConnectionString))
+        {
+            _service = new BlobServiceClient(profile.ConnectionString, options);
+        }
+        else
+        {
+            var endpoint = new Uri(profile.Endpoint ?? $"https://{profile.AccessKey}.blob.core.windows.net");
+            _service = new BlobServiceClient(endpoint, new StorageSharedKeyCredential(profile.AccessKey, profile.SecretKey), options);
+        }
+    }
+
+    public string Scheme => "azure";
+
+    public async Task<BlobInfo?> StatAsync(string container, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var properties = (await Blob(container, key).GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+            return new BlobInfo(key, properties.ContentLength, properties.ETag.ToString("H"), properties.LastModified);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task<Stream> OpenReadAsync(string container, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await Blob(container, key).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new BlobNotFoundException($"azure://{container}/{key} does not exist.");
+        }
+    }
+
+    public async Task<BlobInfo> UploadAsync(string container, string key, Stream content, string? contentType, CancellationToken cancellationToken)
+    {
+        var blob = _service.GetBlobContainerClient(container).GetBlockBlobClient(key);
+        var headers = new BlobHttpHeaders { ContentType = contentType ?? "application/octet-stream" };
+        var buffer = ArrayPool<byte>.Shared.Rent(S3BlobStore.PartSize);
+        try
+        {
+            var filled = await content.ReadAtLeastAsync(buffer.AsMemory(0, S3BlobStore.PartSize), S3BlobStore.PartSize, throwOnEndOfStream: false, cancellationToken);
+            if (filled < S3BlobStore.PartSize)
+            {
+                using var body = new MemoryStream(buffer, 0, filled, writable: false);
+                var single = await blob.UploadAsync(body, new BlobUploadOptions { HttpHeaders = headers }, cancellationToken);
+                return new BlobInfo(key, filled, single.Value.ETag.ToString("H"), single.Value.LastModified);
+            }
+
+            var blocks = new List<string>();
+            long total = 0;
+            while (filled > 0)
+            {
+                // Block ids must be base64 and of equal length within a blob.
+                var id = Convert.ToBase64String(BitConverter.GetBytes((long)blocks.Count));
+                using (var body = new MemoryStream(buffer, 0, filled, writable: false))
+                {
+                    await blob.StageBlockAsync(id, body, cancellationToken: cancellationToken);
+                }
+
+                blocks.Add(id);
+                total += filled;
+                filled = await content.ReadAtLeastAsync(buffer.AsMemory(0, S3BlobStore.PartSize), S3BlobStore.PartSize, throwOnEndOfStream: false, cancellationToken);
+            }
+
+            var committed = await blob.CommitBlockListAsync(blocks, new CommitBlockListOptions { HttpHeaders = headers }, cancellationToken);
+            return new BlobInfo(key, total, committed.Value.ETag.ToString("H"), committed.Value.LastModified);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public async Task DeleteAsync(string container, string key, CancellationToken cancellationToken) =>
+        await Blob(container, key).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+
+    public async IAsyncEnumerable<BlobInfo> ListAsync(string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var client = _service.GetBlobContainerClient(container);
+        await foreach (var item in client.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        {
+            yield return new BlobInfo(item.Name, item.Properties.ContentLength ?? 0, item.Properties.ETag?.ToString("H"), item.Properties.LastModified);
+        }
+    }
+
+    public Task<Uri?> PresignReadAsync(string container, string key, TimeSpan validFor, CancellationToken cancellationToken)
+    {
+        var blob = Blob(container, key);
+        return Task.FromResult(blob.CanGenerateSasUri ? blob.GenerateSasUri(BlobSasPermissions.Read, _clock.GetUtcNow().Add(validFor)) : null);
+    }
+
+    private BlobClient Blob(string container, string key) => _service.GetBlobContainerClient(container).GetBlobClient(key);
+}
