@@ -47,6 +47,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Storage.Http.RemoteInputFetcher>();
         services.AddSingleton<Storage.Blobs.BlobStores>();
         services.AddSingleton<InputSources>();
+        services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<UploadStore>();
+        services.AddHostedService<UploadSweeper>();
         services.AddSingleton<FfmpegTools>();
         services.AddSingleton<ProgressHub>();
         services.AddSingleton<RunningJobs>();

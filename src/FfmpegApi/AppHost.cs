@@ -13,6 +13,7 @@ using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Endpoints.Presets;
 using FfmpegApi.Endpoints.Stream;
 using FfmpegApi.Endpoints.Thumbnails;
+using FfmpegApi.Endpoints.Uploads;
 using FfmpegApi.Endpoints.Webhooks;
 using FfmpegApi.Errors;
 using FfmpegApi.Security;
@@ -80,6 +81,7 @@ public static partial class AppHost
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ApiProblem.Decorate(c.HttpContext, c.ProblemDetails));
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddScoped<HealthProbe>();
+        services.AddHttpContextAccessor();
         services.AddScoped<JobSubmitter>();
         services.AddScoped<IdempotencyGate>();
         var network = builder.Configuration.GetSection(NetworkAccessOptions.Section).Get<NetworkAccessOptions>() ?? new NetworkAccessOptions();
@@ -136,6 +138,7 @@ public static partial class AppHost
         // Scopes: creating jobs needs jobs:write, reading them jobs:read; /admin needs an admin key.
         var write = api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsWrite);
         write.MapConvert();
+        write.MapUploads(api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsRead));
         write.MapAnalyze();
         write.MapStream();
         write.MapEstimate();
@@ -147,6 +150,7 @@ public static partial class AppHost
         api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsRead).MapPresets();
         api.MapGroup("/admin").RequireAuthorization(ApiScopes.Admin).WithTags("Admin").MapAdminKeys().MapAudit().MapAdminWorkers();
         api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));
+        app.MapTusOptions(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Core.Configuration.JobOptions>>().Value.MaxInputBytes);
         return app;
     }
 

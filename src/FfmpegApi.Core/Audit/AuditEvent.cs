@@ -51,4 +51,5 @@ public static class AuditActions
     public const string WebhookRotate = "webhook.rotate_secret";
     public const string WebhookDisable = "webhook.disable";
     public const string WebhookReplay = "webhook.replay";
+    public const string UploadCreate = "upload.create";
 }

@@ -43,6 +43,8 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
 
     public DbSet<Auth.RequestWindow> RequestWindows => Set<Auth.RequestWindow>();
 
+    public DbSet<Storage.Upload> Uploads => Set<Storage.Upload>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<Job>(job =>
@@ -80,6 +82,18 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
             worker.Property(w => w.Host).HasMaxLength(255);
             worker.Property(w => w.Version).HasMaxLength(40);
             worker.HasIndex(w => w.HeartbeatAt);
+        });
+
+        modelBuilder.Entity<Storage.Upload>(upload =>
+        {
+            upload.HasKey(u => u.Id);
+            upload.Property(u => u.Id).HasMaxLength(36);
+            upload.Property(u => u.TenantId).HasMaxLength(64);
+            upload.Property(u => u.ApiKeyId).HasMaxLength(36);
+            upload.Property(u => u.FileName).HasMaxLength(255);
+            upload.Ignore(u => u.Complete);
+            upload.Ignore(u => u.Reference);
+            upload.HasIndex(u => u.ExpiresAt);
         });
 
         modelBuilder.Entity<Auth.RequestWindow>(window =>

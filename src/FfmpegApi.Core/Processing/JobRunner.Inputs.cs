@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using FfmpegApi.Core.Storage;
 using FfmpegApi.Core.Storage.Blobs;
 using FfmpegApi.Core.Storage.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FfmpegApi.Core.Processing;
 
@@ -28,6 +29,14 @@ public sealed partial class JobRunner
 
         Publish(state, state.Last with { Stage = "probing" });
         return new ResolvedPath(shown, staged, "remote");
+    }
+
+    /// <summary>An uploaded file of the job's tenant (read in place: it is already on this service's volume).</summary>
+    private async Task<ResolvedPath> ResolveUploadAsync(string id, RunState state)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var (path, _, problem) = await scope.ServiceProvider.GetRequiredService<UploadStore>().ResolveAsync(state.Job.TenantId, id, state.Run.Token);
+        return path is null ? throw new JobFailure("INVALID_INPUT", problem!) : new ResolvedPath(Upload.Scheme + id, path, "uploads");
     }
 
     /// <summary>

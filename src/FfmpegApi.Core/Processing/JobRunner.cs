@@ -202,6 +202,11 @@ public sealed partial class JobRunner(
     /// </summary>
     private async Task<ResolvedPath> ResolveInputAsync(string virtualPath, RunState state)
     {
+        if (Upload.IdOf(virtualPath) is { } uploadId)
+        {
+            return await ResolveUploadAsync(uploadId, state);
+        }
+
         if (InputSources.IsExternal(virtualPath))
         {
             return await FetchInputAsync(virtualPath, state);

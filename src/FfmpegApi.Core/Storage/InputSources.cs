@@ -16,7 +16,7 @@ public sealed class InputSources(RemoteInputFetcher http, BlobStores blobs, IOpt
     public BlobStores Blobs => blobs;
 
     /// <summary>Whether a job names this input outside the mounts.</summary>
-    public static bool IsExternal(string? input) => RemoteInputFetcher.IsRemote(input) || BlobAddress.LooksLikeOne(input);
+    public static bool IsExternal(string? input) => RemoteInputFetcher.IsRemote(input) || BlobAddress.LooksLikeOne(input) || Upload.IdOf(input) is not null;
 
     /// <summary>What logs and errors show: URLs without their query string.</summary>
     public static string Redact(string input) => RemoteInputFetcher.IsRemote(input) ? RemoteInputFetcher.Redact(input) : input;
@@ -24,6 +24,7 @@ public sealed class InputSources(RemoteInputFetcher http, BlobStores blobs, IOpt
     /// <summary>The submit-time check (no traffic); null when fine, else a client-safe reason.</summary>
     public string? Check(string input) =>
         RemoteInputFetcher.IsRemote(input) ? http.Check(input)
+        : Upload.IdOf(input) is { } id ? (Guid.TryParse(id, out _) ? null : "Must look like upload://{id} with the id POST /api/v1/uploads returned.")
         : blobs.TryResolve(input, out _, out _, out var error) ? null : error;
 
     /// <summary>Copies the input to <paramref name="destination"/>; returns its size. Failures are <see cref="RemoteInputException"/>.</summary>

@@ -5,6 +5,7 @@ using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Net;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Queue;
+using FfmpegApi.Core.Storage;
 using FfmpegApi.Errors;
 using FfmpegApi.Media.Specs;
 using FfmpegApi.Security;
@@ -25,6 +26,8 @@ public sealed class JobSubmitter(
     IOptions<WorkerOptions> workerOptions,
     IOptions<LimitOptions> limits,
     IOptions<JobOptions> jobOptions,
+    UploadStore uploads,
+    IHttpContextAccessor accessor,
     AppDbContext db,
     OutboundTargetPolicy targets,
     IdempotencyGate idempotency)
@@ -154,6 +157,17 @@ public sealed class JobSubmitter(
         if (tooLarge.Count > 0)
         {
             return false;
+        }
+
+        // Uploads belong to a tenant: another tenant's id does not exist for this caller.
+        var tenant = accessor.HttpContext is { } http ? Caller.From(http.User).TenantId : null;
+        foreach (var (field, input) in new[] { ("input", spec.Input), ("reference", spec.Analysis?.Reference) })
+        {
+            if (Upload.IdOf(input) is { } uploadId && tenant is not null && (await uploads.ResolveAsync(tenant, uploadId, cancellationToken)).Problem is { } problem)
+            {
+                errors.Add(prefix + field, problem, ErrorCodes.InvalidInput);
+                return false;
+            }
         }
 
         if (spec.Webhook is { } hook && await targets.CheckResolvedAsync(hook.Url, TimeSpan.FromSeconds(2), cancellationToken) is { } refusedUrl)
