@@ -12,7 +12,7 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// mount (derived as <c>/storage/output/{job_id}.{ext}</c> when not given), and codecs checked against the
 /// container and against the encoders this ffmpeg actually has.
 /// </summary>
-internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capabilities, JsonFields fields, string root = "output", BlobStores? blobs = null)
+internal sealed partial class OutputMapper(StorageMounts mounts, FfmpegCapabilities capabilities, JsonFields fields, string root = "output", BlobStores? blobs = null)
 {
     /// <summary>Where this output sits in the request, for error field names (<c>output</c> or <c>outputs[1]</c>).</summary>
     private string Root => root;
@@ -94,41 +94,6 @@ internal sealed class OutputMapper(StorageMounts mounts, FfmpegCapabilities capa
         }
 
         return resolved is null || Errors.Any ? null : new OutputSpec(resolved, container.Name, videoSpec, audioSpec);
-    }
-
-    private string? ResolvePath(string path)
-    {
-        if (BlobAddress.LooksLikeOne(path))
-        {
-            // Uploaded when the job succeeds (the object appears whole or not at all).
-            if (blobs is null)
-            {
-                Errors.Add($"{Root}.path", "An object address is not accepted here; name a file in storage.", InvalidOutput);
-                return null;
-            }
-
-            if (!blobs.TryResolve(path, out var address, out _, out var problem))
-            {
-                Errors.Add($"{Root}.path", problem, InvalidOutput);
-                return null;
-            }
-
-            return address!.ToString();
-        }
-
-        if (!mounts.TryResolve(path, out var resolved, out var error))
-        {
-            Errors.Add($"{Root}.path", error, InvalidOutput);
-            return null;
-        }
-
-        if (Directory.Exists(resolved!.PhysicalPath))
-        {
-            Errors.Add($"{Root}.path", "Names a directory; give a file name.", InvalidOutput);
-            return null;
-        }
-
-        return resolved.VirtualPath;
     }
 
     private VideoSpec? MapVideo(JsonElement? video, ContainerFormat container, IReadOnlyList<OperationSpec>? operations)
