@@ -100,6 +100,7 @@ internal static class Benchmarks
             catalog.AddRange(await WebhookBenchmarks.RunAsync(http, quick));
             catalog.AddRange(await QueueBenchmarks.RunAsync(quick));
             catalog.AddRange(await ScaleOutBenchmarks.RunAsync(quick));
+            catalog.AddRange(await StorageBenchmarks.RunAsync(quick));
             return Report(bare, job, longRun, Median(probeSpawn), shortStarts, sseLatencies, shortJobs, catalog);
         }
         finally

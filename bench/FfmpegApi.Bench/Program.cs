@@ -1,12 +1,23 @@
 // make bench: measures the service against bare ffmpeg in the same run and writes bench/results/latest.md.
 // Ratios, not absolute times: these machines are shared and noisy.
-// `-- --queue` runs only the queue rows, `-- --scale` only the PostgreSQL multi-process rows; both print them (nothing is written).
+// `-- --queue` runs only the queue rows, `-- --scale` only the PostgreSQL multi-process rows, `-- --storage` only the
+// upload rows; they print them (nothing is written).
 using FfmpegApi.Bench;
 
 var quick = args.Contains("--quick");
 if (args.Contains("--queue"))
 {
     foreach (var row in await QueueBenchmarks.RunAsync(quick))
+    {
+        Console.WriteLine(row);
+    }
+
+    return;
+}
+
+if (args.Contains("--storage"))
+{
+    foreach (var row in await StorageBenchmarks.RunAsync(quick))
     {
         Console.WriteLine(row);
     }

@@ -156,7 +156,7 @@ internal static class ScaleOutBenchmarks
         throw new TimeoutException($"job {id} did not complete");
     }
 
-    private static async Task<string> CliAsync(Dictionary<string, string> env, params string[] args)
+    internal static async Task<string> CliAsync(Dictionary<string, string> env, params string[] args)
     {
         using var process = Process.Start(Psi(env, args))!;
         var stdout = await process.StandardOutput.ReadToEndAsync();
@@ -164,7 +164,7 @@ internal static class ScaleOutBenchmarks
         return process.ExitCode == 0 ? stdout : throw new InvalidOperationException($"ffmpeg-api {string.Join(' ', args)}: {stdout}");
     }
 
-    private static async Task<Server> StartAsync(Dictionary<string, string> env, string mode, string dir)
+    internal static async Task<Server> StartAsync(Dictionary<string, string> env, string mode, string dir)
     {
         int port;
         using (var listener = new TcpListener(IPAddress.Loopback, 0))
@@ -243,9 +243,11 @@ internal static class ScaleOutBenchmarks
     private static string Row(string measure, double value, string unit, string goal, bool? met) =>
         string.Create(CultureInfo.InvariantCulture, $"| {measure} | {value:F1} {unit} | {goal} | {(met is null ? string.Empty : met.Value ? "yes" : "no")} |");
 
-    private sealed class Server(Process process, Uri url) : IDisposable
+    internal sealed class Server(Process process, Uri url) : IDisposable
     {
         public Uri Url => url;
+
+        public int Pid => process.Id;
 
         public void Dispose()
         {
