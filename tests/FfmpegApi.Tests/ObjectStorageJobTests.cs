@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using FfmpegApi.Core.Storage.Blobs;
 using FfmpegApi.Tests.Infrastructure;
 
@@ -65,6 +67,11 @@ public sealed class ObjectStorageJobTests : IAsyncLifetime
         redirect.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         var location = redirect.Headers.Location!;
         location.Query.ShouldContain("Signature");
+        var listed = (await _client.GetFromJsonAsync<JsonNode>(new Uri($"/api/v1/jobs/{id}/outputs", UriKind.Relative)))!["outputs"]![0]!;
+        listed["path"]!.GetValue<string>().ShouldBe("s3://other/out/result.mp4");
+        listed["size_bytes"]!.GetValue<long>().ShouldBe(stored.Size);
+        listed["download_url"]!.GetValue<string>().ShouldStartWith(_s3.Endpoint);
+        listed["sha256"]!.GetValue<string>().Length.ShouldBe(64);
         var downloaded = Path.Combine(_server.DataDir, "downloaded.mp4");
         using (var plain = new HttpClient())
         {

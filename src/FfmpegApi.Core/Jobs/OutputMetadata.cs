@@ -19,6 +19,16 @@ public sealed record OutputMetadata(
     int? SampleRate,
     int? Channels)
 {
+    /// <summary>SHA-256 of the published bytes (lowercase hex), computed at publish time.</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>SHA-256 of a file, streamed.</summary>
+    public static async Task<string> Sha256Of(string path, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(file, cancellationToken));
+    }
+
     public static OutputMetadata From(string virtualPath, long size, MediaInfo info)
     {
         var video = info.FirstVideo;

@@ -24,7 +24,7 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
         var (info, error) = await tools.ProbeAsync(destination.PhysicalPath, cancellationToken);
         return info is null
             ? throw new InvalidDataException($"The output could not be read back: {error}")
-            : OutputMetadata.From(destination.VirtualPath, size, info);
+            : OutputMetadata.From(destination.VirtualPath, size, info) with { Sha256 = await OutputMetadata.Sha256Of(destination.PhysicalPath, cancellationToken) };
     }
 
     /// <summary>
@@ -44,6 +44,7 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
             throw new InvalidOperationException(problem);
         }
 
+        var sha256 = await OutputMetadata.Sha256Of(workspaceFile, cancellationToken);
         await using (var content = new FileStream(workspaceFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
         {
             await store!.UploadAsync(target!.Container, target.Key, content, ContentTypeOf(workspaceFile), cancellationToken);
@@ -51,7 +52,7 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
 
         var size = new FileInfo(workspaceFile).Length;
         File.Delete(workspaceFile);
-        return OutputMetadata.From(address, size, info);
+        return OutputMetadata.From(address, size, info) with { Sha256 = sha256 };
     }
 
     private static string ContentTypeOf(string file) => Path.GetExtension(file).ToLowerInvariant() switch
@@ -72,8 +73,12 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
     };
 
     /// <summary>Publishes a non-media output (an analysis report): same atomic move, no ffprobe read-back.</summary>
-    public static OutputMetadata PublishReport(string workspaceFile, ResolvedPath destination) =>
-        new(destination.VirtualPath, Move(workspaceFile, destination), null, "json", null, null, null, null, null, null, null);
+    public static OutputMetadata PublishReport(string workspaceFile, ResolvedPath destination)
+    {
+        var size = Move(workspaceFile, destination);
+        using var file = File.OpenRead(destination.PhysicalPath);
+        return new(destination.VirtualPath, size, null, "json", null, null, null, null, null, null, null) { Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file)) };
+    }
 
     /// <summary>
     /// Publishes a package directory (HLS/DASH): renamed into place whole, so players never see half a package.

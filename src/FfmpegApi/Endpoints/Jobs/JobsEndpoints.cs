@@ -38,6 +38,7 @@ public static class JobsEndpoints
         jobs.MapGet("/{id}/events", JobEventsEndpoint.StreamAsync).WithName("JobEvents").WithSummary("Server-Sent Events: progress, then completed | failed | cancelled")
             .Produces(200, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapJobOutputs();
         return api;
     }
 
