@@ -121,6 +121,39 @@ public sealed class ObjectStorageJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_hls_package_is_published_under_a_prefix_that_must_be_new()
+    {
+        var id = await _client.SubmitToAsync("/api/v1/stream", """{"input":"s3://media/in/clip.mp4","variants":[{"resolution":"320x180"}],"output":"s3://other/pkg/"}""");
+        var done = await _client.WaitForEndAsync(id);
+        done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
+        done["output"]!["path"]!.GetValue<string>().ShouldBe("s3://other/pkg/master.m3u8");
+
+        using var store = new S3BlobStore(_s3!.Profile, TimeProvider.System);
+        var keys = new List<string>();
+        await foreach (var item in store.ListAsync("other", "pkg/", CancellationToken.None))
+        {
+            keys.Add(item.Key);
+        }
+
+        keys.ShouldContain("pkg/master.m3u8");
+        keys.ShouldContain(k => k.EndsWith("/index.m3u8", StringComparison.Ordinal));
+        keys.ShouldContain(k => k.EndsWith(".ts", StringComparison.Ordinal));
+        await using (var master = await store.OpenReadAsync("other", "pkg/master.m3u8", CancellationToken.None))
+        {
+            (await new StreamReader(master).ReadToEndAsync()).ShouldContain("#EXT-X-STREAM-INF");
+        }
+
+        var listed = (await _client.GetFromJsonAsync<JsonNode>(new Uri($"/api/v1/jobs/{id}/outputs", UriKind.Relative)))!["outputs"]!.AsArray();
+        listed.Count.ShouldBe(keys.Count);
+
+        var again = await _client.SubmitToAsync("/api/v1/stream", """{"input":"s3://media/in/clip.mp4","variants":[{"resolution":"320x180"}],"output":"s3://other/pkg/"}""");
+        var refused = await _client.WaitForEndAsync(again);
+        refused["status"]!.GetValue<string>().ShouldBe("failed");
+        refused["error"]!["code"]!.GetValue<string>().ShouldBe("INVALID_OUTPUT");
+        refused["error"]!["message"]!.GetValue<string>().ShouldContain("already holds objects");
+    }
+
+    [Fact]
     public async Task A_cancelled_job_leaves_no_object_behind()
     {
         await TestMedia.GenerateAsync(Path.Combine(_server.StorageRoot, "input", "long.mp4"), 30, "640x360");

@@ -48,11 +48,20 @@ public sealed partial class JobRunner
         if (BlobAddress.LooksLikeOne(path))
         {
             return inputSources.Blobs.TryResolve(path, out _, out _, out var problem)
-                ? new ResolvedPath(path, Path.Combine(workspace, "object" + ExtensionOf(path)), OutputPublisher.ObjectMount)
+                ? new ResolvedPath(path, Path.Combine(workspace, "object", SafeFileName(path)), OutputPublisher.ObjectMount)
                 : throw new JobFailure("INVALID_OUTPUT", problem);
         }
 
         return mounts.TryResolve(path, out var output, out var error) ? output! : throw new JobFailure("INVALID_OUTPUT", error);
+    }
+
+    /// <summary>The last segment of an address as a local file name (its extension kept when it looks like one).</summary>
+    private static string SafeFileName(string address)
+    {
+        var name = address[(address.LastIndexOf('/') + 1)..];
+        return name.Length > 0 && name.Length <= 100 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_') && name.Trim('.').Length > 0
+            ? name
+            : "output" + ExtensionOf(address);
     }
 
     /// <summary>The URL path's extension when it looks like one (ffmpeg guesses some formats from it), else none.</summary>

@@ -58,10 +58,11 @@ public sealed partial class JobRunner
             File.Move(produced, Path.Combine(package, manifestName));
         }
 
-        var packageDir = Path.GetDirectoryName(output.PhysicalPath)!;
-        var virtualDir = Path.GetDirectoryName(output.VirtualPath)!.Replace('\\', '/');
+        var virtualDir = output.VirtualPath[..output.VirtualPath.LastIndexOf('/')];
         await ConfirmLeaseAsync(state);
-        var size = OutputPublisher.PublishDirectory(package, packageDir);
+        var size = output.Mount == OutputPublisher.ObjectMount
+            ? await publisher.PublishPackageAsync(package, output.VirtualPath, state.Run.Token)
+            : OutputPublisher.PublishDirectory(package, Path.GetDirectoryName(output.PhysicalPath)!);
         var top = plan.Renditions[0];
         var metadata = new OutputMetadata(output.VirtualPath, size, plan.ExpectedDurationSeconds, streaming.Format == StreamingFormat.Hls ? "hls" : "dash", "h264", plan.Audio ? "aac" : null, top.Width, top.Height, info.FirstVideo?.FrameRate, null, plan.Audio ? 2 : null);
         var result = new StreamingResult(

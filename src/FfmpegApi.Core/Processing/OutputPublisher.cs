@@ -67,6 +67,11 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
         ".wav" => "audio/wav",
         ".flac" => "audio/flac",
         ".gif" => "image/gif",
+        ".m3u8" => "application/vnd.apple.mpegurl",
+        ".mpd" => "application/dash+xml",
+        ".ts" => "video/mp2t",
+        ".m4s" => "video/iso.segment",
+        ".vtt" => "text/vtt",
         ".png" => "image/png",
         ".jpg" or ".jpeg" => "image/jpeg",
         _ => "application/octet-stream",
@@ -78,6 +83,38 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
         var size = Move(workspaceFile, destination);
         using var file = File.OpenRead(destination.PhysicalPath);
         return new(destination.VirtualPath, size, null, "json", null, null, null, null, null, null, null) { Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file)) };
+    }
+
+    /// <summary>
+    /// Uploads a package (HLS/DASH) under the prefix of <paramref name="manifestAddress"/>: segments and variant
+    /// playlists first, the manifest (master playlist) last, so a player that finds the manifest finds everything it
+    /// names. The prefix must be empty (nothing stored is overwritten). Returns the total size.
+    /// </summary>
+    public async Task<long> PublishPackageAsync(string workspaceDirectory, string manifestAddress, CancellationToken cancellationToken)
+    {
+        if (!blobs.TryResolve(manifestAddress, out var manifest, out var store, out var problem))
+        {
+            throw new InvalidOperationException(problem);
+        }
+
+        var prefix = manifest!.Key[..(manifest.Key.LastIndexOf('/') + 1)];
+        await foreach (var existing in store!.ListAsync(manifest.Container, prefix, cancellationToken))
+        {
+            throw new JobFailure("INVALID_OUTPUT", $"{manifest.Scheme}://{manifest.Container}/{prefix} already holds objects ({existing.Key}); packages go under a new prefix so nothing stored is overwritten.");
+        }
+
+        var manifestFile = Path.Combine(workspaceDirectory, manifest.Key[prefix.Length..]);
+        var files = Directory.EnumerateFiles(workspaceDirectory, "*", SearchOption.AllDirectories)
+            .OrderBy(f => f == manifestFile).ThenBy(f => f.EndsWith(".m3u8", StringComparison.Ordinal)).ThenBy(f => f, StringComparer.Ordinal);
+        long total = 0;
+        foreach (var file in files)
+        {
+            var key = prefix + Path.GetRelativePath(workspaceDirectory, file).Replace('\\', '/');
+            await using var content = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            total += (await store.UploadAsync(manifest.Container, key, content, ContentTypeOf(file), cancellationToken)).Size;
+        }
+
+        return total;
     }
 
     /// <summary>

@@ -44,7 +44,7 @@ public static class JobOutputsEndpoints
             return problem!;
         }
 
-        var files = Files(job, mounts);
+        var files = await FilesAsync(job, mounts, blobs, cancellationToken);
         var views = new List<JobOutputFileView>();
         foreach (var (file, index) in files.Select((f, i) => (f, i)))
         {
@@ -70,7 +70,7 @@ public static class JobOutputsEndpoints
             return problem!;
         }
 
-        var files = Files(job, mounts);
+        var files = await FilesAsync(job, mounts, blobs, cancellationToken);
         if (index < 0 || index >= files.Count)
         {
             return ApiProblem.Create(context, 404, ErrorCodes.NotFound, $"This job published {files.Count} file(s); there is no index {index}.");
@@ -108,9 +108,21 @@ public static class JobOutputsEndpoints
     }
 
     /// <summary>What the job published, in a stable order: media outputs (and reports) as recorded; packages and thumbnail sets file by file.</summary>
-    private static List<(string Path, long Size, string? Sha256)> Files(Job job, StorageMounts mounts)
+    private static async Task<List<(string Path, long Size, string? Sha256)>> FilesAsync(Job job, StorageMounts mounts, BlobStores blobs, CancellationToken cancellationToken)
     {
         var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)!;
+        if (spec.Streaming is not null && blobs.TryResolve(spec.Output.Path, out var manifest, out var store, out _))
+        {
+            var prefix = manifest!.Key[..(manifest.Key.LastIndexOf('/') + 1)];
+            var objects = new List<(string, long, string?)>();
+            await foreach (var item in store!.ListAsync(manifest.Container, prefix, cancellationToken))
+            {
+                objects.Add(($"{manifest.Scheme}://{manifest.Container}/{item.Key}", item.Size, null));
+            }
+
+            return objects;
+        }
+
         if (spec.Streaming is not null || spec.Thumbnails is not null)
         {
             if (!mounts.TryResolve(spec.Output.Path, out var resolved, out _))

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Storage.Blobs;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Specs;
@@ -142,6 +143,24 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
         {
             // A directory: the master playlist/manifest goes inside it.
             path = path.TrimEnd('/') + "/" + defaultName;
+        }
+
+        if (BlobAddress.LooksLikeOne(path))
+        {
+            // An object prefix: checked for emptiness when the package is published (nothing stored is overwritten).
+            if (remote is null)
+            {
+                fields.Errors.Add("output", "An object address is not accepted here.", InvalidOutput);
+                return null;
+            }
+
+            if (!remote.Blobs.TryResolve(path, out var address, out _, out var problem))
+            {
+                fields.Errors.Add("output", problem, InvalidOutput);
+                return null;
+            }
+
+            return address!.ToString();
         }
 
         if (!mounts.TryResolve(path, out var resolved, out var error))
