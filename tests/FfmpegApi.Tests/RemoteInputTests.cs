@@ -53,7 +53,7 @@ public sealed class RemoteInputTests : IAsyncLifetime
         logs.ShouldNotContain("s3cr3t"); // a presigned URL's signature never reaches the log
         var metrics = await _client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         metrics.ShouldContain("ffmpegapi_remote_inputs_downloaded_bytes_total");
-        metrics.ShouldMatch("ffmpegapi_remote_inputs_fetches_total\\{[^}]*outcome=\"ok\"\\} 1");
+        metrics.ShouldMatch("ffmpegapi_remote_inputs_fetches_total\\{[^}]*outcome=\"ok\"\\} [1-9]");
     }
 
     [Fact]
