@@ -23,6 +23,13 @@ public static class TransientDb
     }
 
     /// <summary>
+    /// After a database outage the connection pool still holds connections to the old server process; each would fail
+    /// its first command (one more 503 per stale connection after the database is back). Called on every transient
+    /// failure and failed health check: the pool is emptied and refills with fresh connections.
+    /// </summary>
+    public static void ForgetPooledConnections() => Npgsql.NpgsqlConnection.ClearAllPools();
+
+    /// <summary>
     /// Runs <paramref name="action"/>, retrying transient database errors with growing pauses (0.25 s doubling, at most
     /// 4 s each) until <paramref name="budget"/> is spent; then the last error is thrown.
     /// </summary>
@@ -38,6 +45,7 @@ public static class TransientDb
             }
             catch (Exception ex) when (IsTransient(ex) && clock.GetElapsedTime(started) + pause < budget)
             {
+                ForgetPooledConnections();
                 onRetry?.Invoke(ex);
                 await Task.Delay(pause, clock, cancellationToken);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));

@@ -26,6 +26,7 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
 
         if (status == 503)
         {
+            Core.Data.TransientDb.ForgetPooledConnections();
             httpContext.Response.Headers.RetryAfter = "2";
         }
 

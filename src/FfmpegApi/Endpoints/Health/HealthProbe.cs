@@ -64,11 +64,17 @@ public sealed class HealthProbe(
         try
         {
             var ok = await db.Database.CanConnectAsync(cancellationToken);
+            if (!ok)
+            {
+                Core.Data.TransientDb.ForgetPooledConnections();
+            }
+
             var latency = Math.Round(Stopwatch.GetElapsedTime(clockStart).TotalMilliseconds, 2);
             return new ComponentHealth(ok ? HealthStatus.Healthy : HealthStatus.Unhealthy, Provider, LatencyMs: latency);
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
         {
+            Core.Data.TransientDb.ForgetPooledConnections();
             return new ComponentHealth(HealthStatus.Unhealthy, Provider, Detail: "database unavailable");
         }
     }
