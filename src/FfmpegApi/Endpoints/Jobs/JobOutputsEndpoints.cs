@@ -38,7 +38,7 @@ public static class JobOutputsEndpoints
     internal static async Task<Results<Ok<JobOutputsResponse>, ProblemHttpResult>> ListAsync(
         HttpContext context, AppDbContext db, StorageMounts mounts, BlobStores blobs, string id, CancellationToken cancellationToken)
     {
-        var (job, problem) = await CompletedAsync(context, db, id, cancellationToken);
+        var (job, problem) = await CompletedAsync(context, db, id, "its outputs are listed", cancellationToken);
         if (job is null)
         {
             return problem!;
@@ -64,7 +64,7 @@ public static class JobOutputsEndpoints
     internal static async Task<Results<PhysicalFileHttpResult, RedirectHttpResult, FileStreamHttpResult, ProblemHttpResult>> DownloadAsync(
         HttpContext context, AppDbContext db, StorageMounts mounts, BlobStores blobs, string id, int index, CancellationToken cancellationToken)
     {
-        var (job, problem) = await CompletedAsync(context, db, id, cancellationToken);
+        var (job, problem) = await CompletedAsync(context, db, id, "its outputs are listed", cancellationToken);
         if (job is null)
         {
             return problem!;
@@ -76,7 +76,16 @@ public static class JobOutputsEndpoints
             return ApiProblem.Create(context, 404, ErrorCodes.NotFound, $"This job published {files.Count} file(s); there is no index {index}.");
         }
 
-        var path = files[index].Path;
+        return await FileAsync(context, mounts, blobs, files[index].Path, cancellationToken);
+    }
+
+    /// <summary>
+    /// One published file: a local file with Range support, or an object by a redirect to a 15-minute presigned URL
+    /// (streamed through where the store cannot presign); 404 when it is gone.
+    /// </summary>
+    internal static async Task<Results<PhysicalFileHttpResult, RedirectHttpResult, FileStreamHttpResult, ProblemHttpResult>> FileAsync(
+        HttpContext context, StorageMounts mounts, BlobStores blobs, string path, CancellationToken cancellationToken)
+    {
         if (BlobAddress.LooksLikeOne(path))
         {
             if (!blobs.TryResolve(path, out var address, out var store, out _) || await store!.StatAsync(address!.Container, address.Key, cancellationToken) is null)
@@ -94,7 +103,8 @@ public static class JobOutputsEndpoints
             : ApiProblem.Create(context, 404, ErrorCodes.NotFound, "The output file no longer exists.");
     }
 
-    private static async Task<(Job? Job, ProblemHttpResult? Problem)> CompletedAsync(HttpContext context, AppDbContext db, string id, CancellationToken cancellationToken)
+    /// <summary>The caller's job once it has completed; else 404 (unknown or another tenant's) or 409 saying <paramref name="then"/> happens once it has.</summary>
+    internal static async Task<(Job? Job, ProblemHttpResult? Problem)> CompletedAsync(HttpContext context, AppDbContext db, string id, string then, CancellationToken cancellationToken)
     {
         var job = await db.FindVisibleAsync(Caller.From(context.User), id, cancellationToken);
         if (job is null)
@@ -104,7 +114,7 @@ public static class JobOutputsEndpoints
 
         return job.Status == JobStatus.Completed
             ? (job, null)
-            : (null, ApiProblem.Create(context, 409, ErrorCodes.OutputNotReady, $"Job is {JobStateMachine.ToWire(job.Status)}; its outputs are listed once it has completed."));
+            : (null, ApiProblem.Create(context, 409, ErrorCodes.OutputNotReady, $"Job is {JobStateMachine.ToWire(job.Status)}; {then} once it has completed."));
     }
 
     /// <summary>What the job published, in a stable order: media outputs (and reports) as recorded; packages and thumbnail sets file by file.</summary>

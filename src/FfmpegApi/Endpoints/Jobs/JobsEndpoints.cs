@@ -8,15 +8,12 @@ using FfmpegApi.Errors;
 using FfmpegApi.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.EntityFrameworkCore;
 
 namespace FfmpegApi.Endpoints.Jobs;
 
 public static class JobsEndpoints
 {
-    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
-
     public static RouteGroupBuilder MapJobs(this RouteGroupBuilder api)
     {
         // Reading needs jobs:read; cancelling needs jobs:write (not both: a submit-only key may cancel its jobs).
@@ -194,47 +191,8 @@ public static class JobsEndpoints
     internal static async Task<Results<PhysicalFileHttpResult, RedirectHttpResult, FileStreamHttpResult, ProblemHttpResult>> OutputAsync(
         HttpContext context, AppDbContext db, StorageMounts mounts, BlobStores blobs, string id, CancellationToken cancellationToken)
     {
-        var job = await db.FindVisibleAsync(Caller.From(context.User), id, cancellationToken);
-        if (job is null)
-        {
-            return NotFound(context);
-        }
-
-        if (job.Status != JobStatus.Completed)
-        {
-            return ApiProblem.Create(context, 409, ErrorCodes.OutputNotReady, $"Job is {JobStateMachine.ToWire(job.Status)}; its output is available once it has completed.");
-        }
-
-        if (BlobAddress.LooksLikeOne(job.OutputPath))
-        {
-            return await ObjectOutputAsync(context, blobs, job.OutputPath, cancellationToken);
-        }
-
-        if (!mounts.TryResolve(job.OutputPath, out var resolved, out _) || !File.Exists(resolved!.PhysicalPath))
-        {
-            return ApiProblem.Create(context, 404, ErrorCodes.NotFound, "The output file no longer exists.");
-        }
-
-        var contentType = ContentTypes.TryGetContentType(resolved.PhysicalPath, out var type) ? type : "application/octet-stream";
-        return TypedResults.PhysicalFile(resolved.PhysicalPath, contentType, Path.GetFileName(resolved.PhysicalPath), enableRangeProcessing: true);
-    }
-
-    /// <summary>An output in an object store: a redirect to a presigned URL (15 min), or streamed through when the store cannot presign.</summary>
-    private static async Task<Results<PhysicalFileHttpResult, RedirectHttpResult, FileStreamHttpResult, ProblemHttpResult>> ObjectOutputAsync(
-        HttpContext context, BlobStores blobs, string address, CancellationToken cancellationToken)
-    {
-        if (!blobs.TryResolve(address, out var target, out var store, out _) || await store!.StatAsync(target!.Container, target.Key, cancellationToken) is null)
-        {
-            return ApiProblem.Create(context, 404, ErrorCodes.NotFound, "The output object no longer exists (or its storage profile was removed).");
-        }
-
-        if (await store.PresignReadAsync(target.Container, target.Key, TimeSpan.FromMinutes(15), cancellationToken) is { } url)
-        {
-            return TypedResults.Redirect(url.AbsoluteUri);
-        }
-
-        var contentType = ContentTypes.TryGetContentType(target.Key, out var type) ? type : "application/octet-stream";
-        return TypedResults.Stream(await store.OpenReadAsync(target.Container, target.Key, cancellationToken), contentType, Path.GetFileName(target.Key));
+        var (job, problem) = await JobOutputsEndpoints.CompletedAsync(context, db, id, "its output is available", cancellationToken);
+        return job is null ? problem! : await JobOutputsEndpoints.FileAsync(context, mounts, blobs, job.OutputPath, cancellationToken);
     }
 
     private static ProblemHttpResult NotCancellable(HttpContext context, JobStatus status) =>
