@@ -25,6 +25,10 @@ public static class ServiceCollectionExtensions
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FfmpegOptions>().BindConfiguration(FfmpegOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Processing.Hardware.HardwareOptions>().BindConfiguration(Processing.Hardware.HardwareOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.Assume.All(v => v.ToLowerInvariant() is "nvidia" or "intel" or "vaapi"), "Hardware:Assume takes nvidia, intel and vaapi.")
+            .Validate(o => new[] { o.MaxSessions.Nvidia, o.MaxSessions.Intel, o.MaxSessions.Vaapi }.All(n => n is >= 1 and <= 1024), "Hardware:MaxSessions values must be 1 to 1024.")
+            .ValidateOnStart();
 
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -51,6 +55,7 @@ public static class ServiceCollectionExtensions
         services.AddScoped<UploadStore>();
         services.AddHostedService<UploadSweeper>();
         services.AddSingleton<FfmpegTools>();
+        services.AddSingleton<Processing.Hardware.HardwareService>();
         services.AddSingleton<ProgressHub>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<QueueSignal>();

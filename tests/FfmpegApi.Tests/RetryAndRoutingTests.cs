@@ -191,7 +191,13 @@ public sealed class RetryAndRoutingTests : IAsyncLifetime
     {
         var tools = new FfmpegTools(Options.Create(new FfmpegOptions { VmafFfmpegPath = "/nonexistent/ffmpeg" }));
         var workerOptions = _q.Services.GetRequiredService<IOptions<WorkerOptions>>();
-        ClusterCapabilities Fresh() => new(_q.Services.GetRequiredService<IServiceScopeFactory>(), tools, TimeProvider.System, workerOptions);
+        using var hardware = new Core.Processing.Hardware.HardwareService(
+            tools,
+            Options.Create(new Core.Processing.Hardware.HardwareOptions { DeviceRoot = Directory.CreateTempSubdirectory("fa-nodev-").FullName }),
+            Options.Create(new StorageOptions { DataDir = Path.GetTempPath() }),
+            _q.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Core.Processing.Hardware.HardwareService>.Instance);
+        ClusterCapabilities Fresh() => new(_q.Services.GetRequiredService<IServiceScopeFactory>(), hardware, TimeProvider.System, workerOptions);
         (await Fresh().AvailableAsync(TestContext.Current.CancellationToken)).ShouldBe(WorkerCapability.None);
 
         await _q.Db(db =>
@@ -203,11 +209,16 @@ public sealed class RetryAndRoutingTests : IAsyncLifetime
         (await Fresh().AvailableAsync(TestContext.Current.CancellationToken)).ShouldBe(WorkerCapability.None, "a worker silent for 3 heartbeats does not count");
         await _q.Db(db =>
         {
-            db.Workers.Add(new WorkerRecord { Id = "alive", Host = "h", Version = "1", CapabilitiesJson = "{}", Provides = (int)WorkerCapability.Vmaf, StartedAt = Now, HeartbeatAt = Now });
+            db.Workers.Add(new WorkerRecord { Id = "alive", Host = "h", Version = "1", CapabilitiesJson = "{}", Provides = (int)(WorkerCapability.Vmaf | WorkerCapability.Nvidia), StartedAt = Now, HeartbeatAt = Now });
             return db.SaveChangesAsync(TestContext.Current.CancellationToken);
         });
 
-        (await Fresh().AvailableAsync(TestContext.Current.CancellationToken)).ShouldBe(WorkerCapability.Vmaf);
+        (await Fresh().AvailableAsync(TestContext.Current.CancellationToken)).ShouldBe(WorkerCapability.Vmaf | WorkerCapability.Nvidia);
+
+        // A GPU worker elsewhere makes nvidia jobs acceptable here; Intel is still refused with this machine's reason.
+        var check = await Fresh().HardwareCheckAsync(TestContext.Current.CancellationToken);
+        check(Media.Hardware.HardwareVendor.Nvidia).ShouldBeNull();
+        check(Media.Hardware.HardwareVendor.Intel)!.ShouldContain("no worker has Intel Quick Sync hardware");
     }
 
     [Theory]

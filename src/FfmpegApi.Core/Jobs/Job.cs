@@ -45,6 +45,12 @@ public sealed class Job
     /// <summary>What a worker must have to run this job (<see cref="Processing.WorkerCapability"/> flags); 0 = any worker.</summary>
     public int Requires { get; init; }
 
+    /// <summary>
+    /// How the last run used video hardware: a device (<c>nvidia:0</c>), <c>software</c>, or <c>fallback</c> (the device
+    /// path failed and the run was repeated in software). Null until a conversion has started.
+    /// </summary>
+    public string? Hardware { get; set; }
+
     public string? LeaseOwner { get; set; }
 
     public DateTime? LeaseExpiresAt { get; set; }

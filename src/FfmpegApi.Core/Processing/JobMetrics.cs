@@ -17,7 +17,13 @@ public sealed class JobMetrics : IDisposable
         StartLatency = _meter.CreateHistogram<double>("ffmpegapi.jobs.start_latency", "ms", "Submit to ffmpeg process start");
         Duration = _meter.CreateHistogram<double>("ffmpegapi.jobs.duration", "s", "Run time of a job (claim to end)");
         EncodeSpeed = _meter.CreateHistogram<double>("ffmpegapi.jobs.encode_speed", "x", "Encode speed in x realtime");
+        Accelerated = _meter.CreateCounter<long>("ffmpegapi.jobs.accelerated", description: "Conversion runs by how they used video hardware (acceleration: software, nvidia, intel, vaapi, fallback)");
+        HardwareFallbacks = _meter.CreateCounter<long>("ffmpegapi.hardware.fallbacks", description: "Runs whose hardware path failed and were repeated in software, by vendor");
     }
+
+    public Counter<long> Accelerated { get; }
+
+    public Counter<long> HardwareFallbacks { get; }
 
     public Counter<long> Submitted { get; }
 

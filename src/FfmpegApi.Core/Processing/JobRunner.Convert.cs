@@ -17,7 +17,10 @@ public sealed partial class JobRunner
         // every job's start latency. ffmpeg starts with optional stream maps; when the probe answers, progress
         // gets its expected duration, and an unusable input stops the run with the probe's clear reason.
         // Plans that depend on the input (a fade timed from the end, overlays, measurement passes) probe first.
-        var probeFirst = JobPlanner.RequiresProbe(spec);
+        var request = spec.Hardware ?? Media.Hardware.HardwareRequest.Default;
+        var (device, session, notUsed) = await hardware.AcquireAsync(request);
+        using var held = session;
+        var probeFirst = JobPlanner.RequiresProbe(spec, device is not null);
         var probe = ProbeBesideAsync(spec, input.PhysicalPath, state);
         var info = probeFirst ? await ProbedOrThrowAsync(probe, state.Run) : null;
         var joined = new List<MediaInfo>();
@@ -33,12 +36,42 @@ public sealed partial class JobRunner
 
         var capabilities = await tools.GetCapabilitiesAsync();
         var workFiles = outputs.Select((o, i) => Path.Combine(state.Workspace, $"output{(i == 0 ? string.Empty : i.ToString(CultureInfo.InvariantCulture))}{Path.GetExtension(o.PhysicalPath)}")).ToList();
-        var context = new PlanContext(input.PhysicalPath, workFiles[0], capabilities.HasEncoder) { ResolveFile = ResolveAsset, ExtraOutputFiles = workFiles[1..], ConcatInputs = joined };
-        var passes = new Queue<PlannedPass>(PlanOrFail(spec, info, context).Passes);
+        var context = new PlanContext(input.PhysicalPath, workFiles[0], capabilities.HasEncoder) { ResolveFile = ResolveAsset, ExtraOutputFiles = workFiles[1..], ConcatInputs = joined, Hardware = device };
+        var plan = PlanOrFail(spec, info, context);
+        if (plan.Hardware is null)
+        {
+            held?.Dispose();
+        }
+
+        await RecordHardwareAsync(state, request, plan, notUsed);
+        try
+        {
+            await RunPlanAsync(state, spec, info, context, plan, probeFirst ? null : probe);
+        }
+        catch (JobFailure failure) when (failure.Code == "FFMPEG_FAILED" && plan.Hardware is { } used)
+        {
+            // The device path failed (driver error, session limit, unsupported profile): once more, in software.
+            held?.Dispose();
+            var vendor = Media.Hardware.HardwareCatalog.Key(used.Device.Vendor);
+            metrics.HardwareFallbacks.Add(1, new KeyValuePair<string, object?>("vendor", vendor));
+            LogHardwareFallback(logger, state.Job.Id, used.Device.Name, failure.Message);
+            context = context with { Hardware = null };
+            plan = PlanOrFail(spec, info, context);
+            await RecordHardwareAsync(state, request, plan, null, fellBack: true);
+            await RunPlanAsync(state, spec, info, context, plan, probeFirst ? null : probe);
+        }
+
+        return workFiles;
+    }
+
+    /// <summary>Runs a plan's passes in order; after a loudness measurement the rest is planned again with what it measured.</summary>
+    private async Task RunPlanAsync(RunState state, JobSpec spec, MediaInfo? info, PlanContext context, JobPlan plan, Task<ProbeOutcome>? probe)
+    {
+        var passes = new Queue<PlannedPass>(plan.Passes);
         var doneWeight = 0.0;
         while (passes.TryDequeue(out var pass))
         {
-            var result = await RunPassAsync(state, pass, doneWeight, probeFirst ? null : probe);
+            var result = await RunPassAsync(state, pass, doneWeight, probe);
             doneWeight += pass.Weight;
             if (pass.MeasuresLoudness)
             {
@@ -48,8 +81,6 @@ public sealed partial class JobRunner
                 passes = new Queue<PlannedPass>(PlanOrFail(spec, info, context with { Loudness = measured }).Passes);
             }
         }
-
-        return workFiles;
     }
 
     /// <summary>Probes the input while ffmpeg runs; returns the failure to report when the input is unusable.</summary>

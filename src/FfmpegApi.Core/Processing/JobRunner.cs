@@ -34,6 +34,7 @@ internal sealed class JobFailure(string code, string message, bool transient = f
 public sealed partial class JobRunner(
     IServiceScopeFactory scopes,
     FfmpegTools tools,
+    Hardware.HardwareService hardware,
     StorageMounts mounts,
     InputSources inputSources,
     OutputPublisher publisher,

@@ -17,13 +17,23 @@ public enum WorkerCapability
 
     /// <summary>An ffmpeg with libvmaf and the VMAF model (analysis with <c>vmaf</c>).</summary>
     Vmaf = 1,
+
+    /// <summary>A working NVIDIA device (jobs with <c>hardware_acceleration: nvidia</c>).</summary>
+    Nvidia = 2,
+
+    /// <summary>A working Intel Quick Sync device.</summary>
+    Intel = 4,
+
+    /// <summary>A working VAAPI device.</summary>
+    Vaapi = 8,
 }
 
 public static class JobRequirements
 {
     /// <summary>The capabilities a job spec needs.</summary>
     public static WorkerCapability Needs(JobSpec spec) =>
-        spec.Analysis?.Metrics.Contains("vmaf", StringComparer.Ordinal) == true ? WorkerCapability.Vmaf : WorkerCapability.None;
+        (spec.Analysis?.Metrics.Contains("vmaf", StringComparer.Ordinal) == true ? WorkerCapability.Vmaf : WorkerCapability.None)
+        | (spec.Hardware?.Vendor is { } vendor ? Hardware.HardwareService.Flag(vendor) : WorkerCapability.None);
 
     /// <summary>Flags as names for people (<c>["vmaf"]</c>).</summary>
     public static IReadOnlyList<string> Names(WorkerCapability capabilities) =>
@@ -37,7 +47,7 @@ public static class JobRequirements
 /// </summary>
 public sealed class ClusterCapabilities(
     IServiceScopeFactory scopes,
-    FfmpegTools tools,
+    Hardware.HardwareService hardware,
     TimeProvider clock,
     IOptions<Configuration.WorkerOptions> options)
 {
@@ -46,7 +56,7 @@ public sealed class ClusterCapabilities(
 
     public async Task<WorkerCapability> AvailableAsync(CancellationToken cancellationToken = default)
     {
-        var local = await tools.GetWorkerCapabilitiesAsync();
+        var local = await hardware.WorkerCapabilitiesAsync();
         var now = clock.GetUtcNow().UtcDateTime;
         if (_remote is not { } cached || now - cached.At > CacheFor)
         {
@@ -59,5 +69,18 @@ public sealed class ClusterCapabilities(
         }
 
         return local | cached.Value;
+    }
+
+    /// <summary>
+    /// A check for submissions naming a vendor: null when a live worker (or this process) offers it, else why not,
+    /// with this machine's detection result (e.g. "no NVIDIA GPU is visible").
+    /// </summary>
+    public async Task<Func<Media.Hardware.HardwareVendor, string?>> HardwareCheckAsync(CancellationToken cancellationToken = default)
+    {
+        var available = await AvailableAsync(cancellationToken);
+        var local = await hardware.GetInventoryAsync();
+        return vendor => available.HasFlag(Hardware.HardwareService.Flag(vendor))
+            ? null
+            : $"no worker has {Media.Hardware.HardwareCatalog.Label(vendor)} hardware (this machine: {local.WhyUnavailable(vendor)})";
     }
 }

@@ -42,6 +42,12 @@ public sealed record WorkerCapabilities(string Ffmpeg, IReadOnlyList<string> HwA
 {
     /// <summary>The job requirements this worker satisfies (<see cref="WorkerCapability"/> names); jobs needing others skip it.</summary>
     public IReadOnlyList<string> Routes { get; init; } = [];
+
+    /// <summary>Video hardware that passed its trials at start (decoders, encoders, scaler per device).</summary>
+    public IReadOnlyList<Media.Hardware.HardwareDevice> Hardware { get; init; } = [];
+
+    /// <summary>Why each vendor without a device is not used here.</summary>
+    public IReadOnlyList<Media.Hardware.HardwareNote> HardwareNotes { get; init; } = [];
 }
 
 /// <summary>
@@ -53,6 +59,7 @@ public sealed partial class WorkerHeartbeat(
     IServiceScopeFactory scopes,
     WorkerIdentity identity,
     FfmpegTools tools,
+    Hardware.HardwareService hardware,
     TimeProvider clock,
     IOptions<WorkerOptions> options,
     ILogger<WorkerHeartbeat> logger) : BackgroundService
@@ -62,10 +69,13 @@ public sealed partial class WorkerHeartbeat(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var caps = await tools.GetCapabilitiesAsync();
-        var provides = await tools.GetWorkerCapabilitiesAsync();
+        var provides = await hardware.WorkerCapabilitiesAsync();
+        var devices = await hardware.GetInventoryAsync();
         var capabilities = new WorkerCapabilities(caps.Version, caps.HwAccels, provides.HasFlag(WorkerCapability.Vmaf), caps.Encoders.Count, caps.Decoders.Count, caps.Filters.Count)
         {
             Routes = JobRequirements.Names(provides),
+            Hardware = devices.Devices,
+            HardwareNotes = devices.Notes,
         };
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.HeartbeatSeconds), clock);
         var registered = false;

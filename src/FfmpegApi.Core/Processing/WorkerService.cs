@@ -27,13 +27,13 @@ public sealed partial class WorkerService(
     WorkerIdentity identity,
     IOptions<WorkerOptions> options,
     IOptions<StorageOptions> storage,
-    FfmpegTools tools,
+    Hardware.HardwareService hardware,
     ILogger<WorkerService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await RecoverAsync(stoppingToken);
-        var capabilities = await tools.GetWorkerCapabilitiesAsync();
+        var capabilities = await hardware.WorkerCapabilitiesAsync();
         var concurrency = options.Value.EffectiveConcurrency;
         LogWorkerStarted(logger, identity.InstanceId, concurrency);
 
@@ -100,7 +100,8 @@ public sealed partial class WorkerService(
                 Jobs.Job? job;
                 await using (var scope = scopes.CreateAsyncScope())
                 {
-                    job = await scope.ServiceProvider.GetRequiredService<JobQueue>().ClaimAsync(workerId, capabilities, stoppingToken);
+                    // A vendor whose devices have no free session is left out until one ends (Hardware:MaxSessions).
+                    job = await scope.ServiceProvider.GetRequiredService<JobQueue>().ClaimAsync(workerId, hardware.Claimable(capabilities), stoppingToken);
                 }
 
                 if (job is null)

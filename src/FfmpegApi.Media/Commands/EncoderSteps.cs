@@ -30,6 +30,9 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
 
     public string? PassLogPrefix { get; init; }
 
+    /// <summary>For NVENC reading system-memory frames: the CUDA device index (<c>-gpu</c>).</summary>
+    public string? Gpu { get; init; }
+
     public IEnumerable<string> OutputArguments
     {
         get
@@ -90,6 +93,9 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
             case "libwebp_anim" or "libwebp":
                 args.AddRange(["-lossless", "0", "-q:v", (Crf is { } q ? Math.Clamp(100 - q, 0, 100) : 75).ToString(CultureInfo.InvariantCulture), "-loop", "0", "-pix_fmt", "yuv420p"]);
                 break;
+            case var hw when Hardware.HardwareCatalog.IsHardwareEncoder(hw):
+                args.AddRange(HardwareEncoderArguments());
+                break;
             case "prores_ks":
                 args.AddRange(["-profile:v", Profile ?? "2", "-pix_fmt", PixelFormat ?? "yuv422p10le"]);
                 break;
@@ -114,6 +120,69 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
         return args;
     }
 
+    /// <summary>
+    /// Device encoders: presets and CRF mapped to each vendor's spelling. NVENC: presets p1–p7, constant quality
+    /// (<c>-rc vbr -cq N -b:v 0</c>). Quick Sync: its preset names, ICQ (<c>-global_quality N</c>). VAAPI: constant QP
+    /// (<c>-rc_mode CQP -qp N</c>), the mode every VAAPI driver has. A bitrate alone asks for VBR at that average. No
+    /// <c>-pix_fmt</c>: frames may be in device memory (the pipeline converts where needed).
+    /// </summary>
+    private List<string> HardwareEncoderArguments()
+    {
+        var args = new List<string>();
+        var hevc = Encoder.StartsWith("hevc", StringComparison.Ordinal);
+        var quality = (Crf ?? (hevc ? 28 : Encoder.StartsWith("av1", StringComparison.Ordinal) ? 30 : 23)).ToString(CultureInfo.InvariantCulture);
+        var bitrateOnly = BitrateBps is not null && Crf is null;
+        if (Encoder.EndsWith("_nvenc", StringComparison.Ordinal))
+        {
+            args.AddRange(["-preset", NvencPreset(Preset), "-tune", "hq"]);
+            args.AddRange(bitrateOnly ? ["-rc", "vbr", "-b:v", Bits(BitrateBps!.Value)] : ["-rc", "vbr", "-cq", quality, "-b:v", "0"]);
+            if (Gpu is not null)
+            {
+                args.AddRange(["-gpu", Gpu]);
+            }
+        }
+        else if (Encoder.EndsWith("_qsv", StringComparison.Ordinal))
+        {
+            args.AddRange(["-preset", QsvPreset(Preset)]);
+            args.AddRange(bitrateOnly ? ["-b:v", Bits(BitrateBps!.Value)] : ["-global_quality", quality]);
+        }
+        else
+        {
+            args.AddRange(bitrateOnly ? ["-rc_mode", "VBR", "-b:v", Bits(BitrateBps!.Value)] : ["-rc_mode", "CQP", "-qp", quality]);
+        }
+
+        if (BitrateBps is { } cap && !bitrateOnly)
+        {
+            // CRF with a bitrate: the bitrate caps the peaks, as for the software encoders.
+            args.AddRange(["-maxrate", Bits(MaxRateBps ?? cap), "-bufsize", Bits(BufferSizeBps ?? ((MaxRateBps ?? cap) * 2))]);
+        }
+
+        if (hevc)
+        {
+            args.AddRange(["-tag:v", "hvc1"]);
+        }
+
+        return args;
+    }
+
+    private static string NvencPreset(string? preset) => preset switch
+    {
+        "ultrafast" => "p1",
+        "superfast" => "p2",
+        "veryfast" => "p3",
+        "faster" or "fast" => "p4",
+        "slow" => "p6",
+        "slower" or "veryslow" => "p7",
+        _ => "p5",
+    };
+
+    private static string QsvPreset(string? preset) => preset switch
+    {
+        "ultrafast" or "superfast" or "veryfast" => "veryfast",
+        "faster" or "fast" or "slow" or "slower" or "veryslow" => preset,
+        _ => "medium",
+    };
+
     /// <summary>Options every encoder spells the same way: VBV, tune/profile/level, GOP, two-pass.</summary>
     private void AddCommon(List<string> args)
     {
@@ -122,7 +191,7 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
             args.AddRange(["-maxrate", Bits(max), "-bufsize", Bits(BufferSizeBps ?? (max * 2))]);
         }
 
-        if (Tune is not null)
+        if (Tune is not null && !Hardware.HardwareCatalog.IsHardwareEncoder(Encoder))
         {
             args.AddRange(["-tune", Tune]);
         }

@@ -1,4 +1,5 @@
 using FfmpegApi.Media.Commands.Filtergraph;
+using FfmpegApi.Media.Hardware;
 using FfmpegApi.Media.Probe;
 using FfmpegApi.Media.Specs;
 
@@ -25,6 +26,9 @@ public sealed record JobPlan(IReadOnlyList<PlannedPass> Passes, double? Expected
 {
     /// <summary>The run that writes the output (the last pass).</summary>
     public FfmpegCommand Command => Passes[^1].Command;
+
+    /// <summary>How the plan uses a hardware device; null: software only.</summary>
+    public HardwareUse? Hardware { get; init; }
 }
 
 /// <summary>Where a plan reads and writes, and what the installed ffmpeg can do.</summary>
@@ -41,6 +45,9 @@ public sealed record PlanContext(string InputFile, string OutputFile, Func<strin
 
     /// <summary>What a loudness measurement pass found (null until it has run).</summary>
     public LoudnessMeasurement? Loudness { get; init; }
+
+    /// <summary>The device this run may use (null: software); the plan uses it only where it has a form of a step.</summary>
+    public HardwareDevice? Hardware { get; init; }
 }
 
 /// <summary>The plan could not be made from this spec and this input (a job failure, not a server error).</summary>
@@ -84,6 +91,7 @@ public static class JobPlanner
         var expected = input is null ? null : ExpectedDuration(spec, input, context.ConcatInputs);
         var join = JoinStep(spec, input, context);
         var chain = FilterChain.Build(spec, input is null ? null : ExpectedDuration(JoinedSeconds(input, context.ConcatInputs), trim), join is null ? input?.FirstAudio?.SampleRate : 48000, context);
+        var hardware = HardwareUse.For(context.Hardware, spec, input, join is not null || chain.Video.Any(s => s is IOverlayStep));
         bool WantVideo(OutputSpec o) => o.Video is not null && (input is null || input.FirstVideo is not null);
         bool WantAudio(OutputSpec o) => o.Audio is not null && (input is null || input.FirstAudio is not null);
         if (join is not null && outputs.Any(WantAudio) && context.ConcatInputs.Any(i => i.FirstAudio is null))
@@ -132,8 +140,8 @@ public static class JobPlanner
         var passes = new List<PlannedPass>();
         if (twoPass)
         {
-            var first = Base(spec, context.InputFile, NullOutput(context), chain.SpeedFactor, join).With(new StreamMapStep(true, false));
-            AddVideo(first, chain, video!, context, pass: 1, passLog);
+            var first = Base(spec, context.InputFile, NullOutput(context), chain.SpeedFactor, join, hardware).With(new StreamMapStep(true, false));
+            AddVideo(first, chain, video!, context, new VideoPass(1, passLog, hardware, outputs.Count));
             first.With(new MuxerStep("null"));
             passes.Add(new PlannedPass("analyzing", FirstPassWeight, first));
         }
@@ -144,7 +152,7 @@ public static class JobPlanner
                 ?? throw new PlanningException($"Unknown output format '{output.Format}'.");
             var (wantVideo, wantAudio) = (WantVideo(output), WantAudio(output));
             var soft = wantVideo ? spec.Operations.OfType<SubtitlesOperation>().LastOrDefault(o => o.Mode == SubtitleMode.Soft) : null;
-            var command = Base(spec, context.InputFile, i == 0 ? context.OutputFile : context.ExtraOutputFiles[i - 1], chain.SpeedFactor, join)
+            var command = Base(spec, context.InputFile, i == 0 ? context.OutputFile : context.ExtraOutputFiles[i - 1], chain.SpeedFactor, join, hardware)
                 .With(new StreamMapStep(wantVideo, wantAudio) { KeepSubtitles = soft is not null });
             if (soft is not null)
             {
@@ -157,7 +165,7 @@ public static class JobPlanner
 
             if (wantVideo)
             {
-                AddVideo(command, chain, output.Video!, context, twoPass ? 2 : null, passLog);
+                AddVideo(command, chain, output.Video!, context, new VideoPass(twoPass ? 2 : null, passLog, hardware, outputs.Count));
             }
 
             if (wantAudio)
@@ -180,15 +188,19 @@ public static class JobPlanner
             passes = [.. passes.Select(p => p with { Weight = p.Weight * (1 - LoudnessPassWeight) })];
         }
 
-        return new JobPlan(passes, expected);
+        return new JobPlan(passes, expected) { Hardware = hardware };
     }
 
     /// <summary>
     /// True when the plan depends on the probe (a fade out timed from the end, an overlay graph, a measurement
     /// pass), so the runner probes before starting ffmpeg instead of beside it.
     /// </summary>
-    public static bool RequiresProbe(JobSpec spec) =>
-        spec.Output.Video is { TwoPass: true }
+    public static bool RequiresProbe(JobSpec spec) => RequiresProbe(spec, hardware: false);
+
+    /// <summary>As <see cref="RequiresProbe(JobSpec)"/>; a run that may use a device also probes first (decoding on it depends on the input's codec).</summary>
+    public static bool RequiresProbe(JobSpec spec, bool hardware) =>
+        (hardware && spec.AllOutputs.Any(o => o.Video is { Codec: not "copy" }))
+        || spec.Output.Video is { TwoPass: true }
         || spec.Operations.Any(o => o is WatermarkOperation or ConcatOperation
             or FadeOperation { Direction: FadeDirection.Out, Start: null }
             or NormalizeOperation { TwoPass: true });
@@ -241,9 +253,14 @@ public static class JobPlanner
     /// Joined inputs, then the seek and duration; the duration is in output time, so a speed change divides it. After
     /// a join the seek applies to the joined timeline, so it moves to the output side.
     /// </summary>
-    private static FfmpegCommand Base(JobSpec spec, string inputFile, string outputFile, double speed, ConcatStep? join)
+    private static FfmpegCommand Base(JobSpec spec, string inputFile, string outputFile, double speed, ConcatStep? join, HardwareUse? hardware = null)
     {
         var command = FfmpegCommand.For(inputFile, outputFile);
+        if (hardware is not null)
+        {
+            command.With(new HardwareInputStep(hardware));
+        }
+
         if (join is not null)
         {
             command.With(join);
@@ -278,19 +295,19 @@ public static class JobPlanner
     public static double? JoinedSeconds(MediaInfo input, IReadOnlyList<MediaInfo> joined) =>
         joined.Aggregate(input.DurationSeconds, (total, next) => total + next.DurationSeconds);
 
-    private static void AddVideo(FfmpegCommand command, FilterChain chain, VideoSpec video, PlanContext context, int? pass, string passLog)
+    /// <summary>Which pass of a two-pass encode (null: single pass), and the device the job uses (null: software).</summary>
+    private sealed record VideoPass(int? Pass, string PassLog, HardwareUse? Hardware, int Outputs);
+
+    private static void AddVideo(FfmpegCommand command, FilterChain chain, VideoSpec video, PlanContext context, VideoPass how)
     {
         var copy = video.Codec == "copy";
+        var steps = new List<ICommandStep>();
         if (!copy)
         {
-            foreach (var step in chain.Video)
-            {
-                command.With(step);
-            }
-
+            steps.AddRange(chain.Video);
             if (video.Width is not null || video.Height is not null)
             {
-                command.With(new FitScaleStep(video.Width, video.Height, ScaleFit.Contain, AllowUpscale: false));
+                steps.Add(new FitScaleStep(video.Width, video.Height, ScaleFit.Contain, AllowUpscale: false));
             }
 
             if (video.Codec == "gif")
@@ -298,14 +315,28 @@ public static class JobPlanner
                 // After the frame rate change: no palette work for frames that are dropped anyway.
                 if (video.Fps is { } gifFps)
                 {
-                    command.With(new FpsFilterStep(gifFps));
+                    steps.Add(new FpsFilterStep(gifFps));
                 }
 
-                command.With(new GifPaletteStep());
+                steps.Add(new GifPaletteStep());
             }
         }
 
-        command.With(new VideoEncoderStep(PickEncoder(video.Codec, FormatCatalog.VideoEncoders, context.HasEncoder), video.Preset, video.Crf, ParseBitrate(video.Bitrate))
+        var hardware = copy ? null : how.Hardware;
+        var deviceEncoder = hardware is null ? null : HardwareUse.EncoderOn(hardware.Device, video, how.Outputs);
+        var onDevice = false;
+        if (hardware is not null)
+        {
+            steps = [.. hardware.Rewrite(steps, deviceEncoder is not null)];
+            onDevice = hardware.FramesOnDeviceAtEncoder(steps, deviceEncoder is not null);
+        }
+
+        foreach (var step in steps)
+        {
+            command.With(step);
+        }
+
+        command.With(new VideoEncoderStep(deviceEncoder ?? PickEncoder(video.Codec, FormatCatalog.VideoEncoders, context.HasEncoder), video.Preset, video.Crf, ParseBitrate(video.Bitrate))
         {
             MaxRateBps = ParseBitrate(video.MaxRate),
             BufferSizeBps = ParseBitrate(video.BufferSize),
@@ -315,8 +346,9 @@ public static class JobPlanner
             PixelFormat = video.PixelFormat,
             Gop = video.Gop,
             KeyframeSeconds = video.KeyframeSeconds,
-            Pass = pass,
-            PassLogPrefix = pass is null ? null : passLog,
+            Pass = how.Pass,
+            PassLogPrefix = how.Pass is null ? null : how.PassLog,
+            Gpu = deviceEncoder is not null && hardware!.Device.Vendor == HardwareVendor.Nvidia && !onDevice ? hardware.Device.Node : null,
         });
         if (video.Fps is { } fps && !copy && video.Codec != "gif")
         {

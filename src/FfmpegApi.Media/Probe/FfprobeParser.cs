@@ -39,7 +39,8 @@ public static class FfprobeParser
             ParseInt(s.SampleRate),
             s.Channels,
             ParseDouble(s.Duration),
-            s.Disposition?.AttachedPic == 1)).ToList();
+            s.Disposition?.AttachedPic == 1)
+        { PixelFormat = s.PixFmt }).ToList();
 
         var duration = ParseDouble(format.Duration) ?? streams.Max(s => s.DurationSeconds);
         return new MediaInfo(format.FormatName ?? "unknown", duration, ParseLong(format.Size), ParseLong(format.BitRate), streams);
@@ -86,7 +87,8 @@ internal sealed record FfprobeStream(
     string? SampleRate,
     int? Channels,
     string? Duration,
-    FfprobeDisposition? Disposition);
+    FfprobeDisposition? Disposition,
+    string? PixFmt = null);
 
 internal sealed record FfprobeDisposition(int AttachedPic);
 

@@ -25,4 +25,8 @@ public sealed record StreamInfo(
     int? SampleRate,
     int? Channels,
     double? DurationSeconds,
-    bool IsAttachedPicture);
+    bool IsAttachedPicture)
+{
+    /// <summary>ffprobe's <c>pix_fmt</c> (e.g. <c>yuv420p10le</c>); hardware pipelines download 10-bit frames as P010.</summary>
+    public string? PixelFormat { get; init; }
+}

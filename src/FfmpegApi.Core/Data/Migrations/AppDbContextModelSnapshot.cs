@@ -349,6 +349,11 @@ namespace FfmpegApi.Core.Data.Migrations
                         .HasColumnType("REAL")
                         .HasColumnName("fps");
 
+                    b.Property<string>("Hardware")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("hardware");
+
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("lease_expires_at");

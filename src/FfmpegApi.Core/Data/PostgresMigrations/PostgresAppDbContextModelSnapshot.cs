@@ -354,6 +354,11 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                         .HasColumnType("double precision")
                         .HasColumnName("fps");
 
+                    b.Property<string>("Hardware")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("hardware");
+
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("lease_expires_at");

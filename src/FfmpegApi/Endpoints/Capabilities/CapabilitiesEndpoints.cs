@@ -2,6 +2,7 @@ using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Media.Capabilities;
+using FfmpegApi.Media.Hardware;
 using FfmpegApi.Media.Specs;
 using Microsoft.Extensions.Options;
 
@@ -28,9 +29,10 @@ public static class CapabilitiesEndpoints
         return api;
     }
 
-    internal static async Task<CapabilitiesResponse> GetAsync(FfmpegTools tools, IOptions<JobOptions> jobs, IOptions<WorkerOptions> workers)
+    internal static async Task<CapabilitiesResponse> GetAsync(FfmpegTools tools, Core.Processing.Hardware.HardwareService hardware, IOptions<JobOptions> jobs, IOptions<WorkerOptions> workers)
     {
         var caps = await tools.GetCapabilitiesAsync();
+        var inventory = await hardware.GetInventoryAsync();
         static IReadOnlyList<string> Usable(IReadOnlyDictionary<string, string[]> table, FfmpegCapabilities caps) =>
             [.. table.Where(e => e.Value.Any(caps.HasEncoder)).Select(e => e.Key), "copy"];
 
@@ -52,7 +54,11 @@ public static class CapabilitiesEndpoints
             caps.Filters,
             new AnalysisView(metrics, Probing: true),
             ["local"],
-            new HardwareAccelerationView(caps.HwAccels.Count > 0, caps.HwAccels),
+            new HardwareAccelerationView(inventory.Devices.Count > 0, caps.HwAccels)
+            {
+                Devices = [.. inventory.Devices.Select(d => new HardwareDeviceView(d.Name, HardwareCatalog.Key(d.Vendor), d.Node, d.Decoders, d.Encoders, d.Scale, d.Assumed, hardware.InUse(d), hardware.Limit(d.Vendor)))],
+                Unavailable = [.. inventory.Notes.Select(n => new HardwareNoteView(HardwareCatalog.Key(n.Vendor), n.Reason))],
+            },
             caps.Encoders,
             caps.Decoders,
             caps.HwAccels);
@@ -85,4 +91,22 @@ public sealed record OutputFormatsView(IReadOnlyList<string> Containers, IReadOn
 
 public sealed record AnalysisView(IReadOnlyList<string> Metrics, bool Probing);
 
-public sealed record HardwareAccelerationView(bool Available, IReadOnlyList<string> Types);
+/// <summary>
+/// <c>available</c>: a device of this machine passed its trials; <c>types</c>: the hwaccels the ffmpeg build lists
+/// (not proof of hardware); <c>devices</c>: what each working device decodes, encodes and scales, with its sessions;
+/// <c>unavailable</c>: why each other vendor is not used.
+/// </summary>
+public sealed record HardwareAccelerationView(bool Available, IReadOnlyList<string> Types)
+{
+    public IReadOnlyList<HardwareDeviceView> Devices { get; init; } = [];
+
+    public IReadOnlyList<HardwareNoteView> Unavailable { get; init; } = [];
+
+    /// <summary>What <c>options.hardware_acceleration</c> accepts.</summary>
+    public IReadOnlyList<string> Modes { get; init; } = ["auto", "none", "nvidia", "intel", "vaapi"];
+}
+
+/// <summary>A device that passed its trials (or was assumed by <c>Hardware:Assume</c>), with its sessions in use and the limit.</summary>
+public sealed record HardwareDeviceView(string Name, string Vendor, string Node, IReadOnlyList<string> Decoders, IReadOnlyList<string> Encoders, bool Scale, bool Assumed, int SessionsInUse, int MaxSessions);
+
+public sealed record HardwareNoteView(string Vendor, string Reason);

@@ -29,7 +29,7 @@ public static class ConvertEndpoints
 
     /// <summary>A convert body → spec (also used for <c>type: convert</c> in a batch).</summary>
     public static readonly JobBodyMapper Mapper = async (m, body, id) =>
-        new ConvertRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), m.Remote).Map(body, id);
+        new ConvertRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), m.Remote) { HardwareProblem = await m.Cluster.HardwareCheckAsync() }.Map(body, id);
 
     /// <summary>
     /// A job-creating POST: the body is read as raw JSON and mapped by <paramref name="map"/> (so every mistake is named),

@@ -4,6 +4,7 @@ using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Storage;
 using FfmpegApi.Endpoints.Presets;
 using FfmpegApi.Media.Capabilities;
+using FfmpegApi.Media.Hardware;
 using FfmpegApi.Media.Specs;
 using static FfmpegApi.Errors.ErrorCodes;
 
@@ -26,8 +27,13 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
 
     private static readonly string[] TopLevel = ["input", "output", "outputs", "operations", "options", "priority", .. WebhookFields];
     private static readonly string[] OptionFields = ["priority", "timeout_seconds", "max_attempts", .. WebhookFields];
+    private static readonly string[] HardwareFields = ["hardware_acceleration", "hardware_device"];
+    private static readonly string[] HardwareModes = ["auto", "none", "nvidia", "intel", "vaapi"];
 
     private static readonly string[] Priorities = ["low", "normal", "high"];
+
+    /// <summary>Why a vendor cannot run jobs in this cluster (null: a worker offers it). Without it, named vendors are refused.</summary>
+    public Func<HardwareVendor, string?>? HardwareProblem { get; init; }
 
     public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
     {
@@ -48,7 +54,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         var outputs = body.TryGetProperty("outputs", out var many) && many.ValueKind != JsonValueKind.Null
             ? MapOutputs(body, many, jobId, operations, fields)
             : new OutputMapper(mounts, capabilities, fields, blobs: remote?.Blobs).Map(body, jobId, operations) is { } single ? [single] : null;
-        var options = MapOptions(body, fields);
+        var options = MapOptions(body, fields, hardware: true);
         if (input is not null && outputs is not null && outputs.Any(o => o.Path == input))
         {
             errors.Add(outputs.Count == 1 ? "output" : "outputs", "An output must not overwrite the input.", InvalidOutput);
@@ -59,7 +65,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
             return (null, errors);
         }
 
-        return (new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { ExtraOutputs = outputs[1..], Webhook = options.Webhook, MaxAttempts = options.MaxAttempts }, errors);
+        return (new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { ExtraOutputs = outputs[1..], Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Hardware = options.Hardware }, errors);
     }
 
     /// <summary>
@@ -253,12 +259,14 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         return resolved.VirtualPath;
     }
 
-    internal SubmitOptions MapOptions(JsonElement body, JsonFields fields)
+    /// <summary>The shared options; <paramref name="hardware"/>: conversions also take <c>hardware_acceleration</c> and <c>hardware_device</c>.</summary>
+    internal SubmitOptions MapOptions(JsonElement body, JsonFields fields, bool hardware = false)
     {
         var priorityText = fields.String(body, "priority", string.Empty, InvalidRequest);
         var webhook = MapWebhook(body, string.Empty, fields);
         int? timeout = null;
         int? maxAttempts = null;
+        HardwareRequest? hardwareRequest = null;
         if (body.TryGetProperty("options", out var options) && options.ValueKind != JsonValueKind.Null)
         {
             if (options.ValueKind != JsonValueKind.Object)
@@ -267,7 +275,8 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
                 return new SubmitOptions(JobPriority.Normal, null, null, null);
             }
 
-            fields.RejectUnknown(options, "options", InvalidRequest, OptionFields);
+            fields.RejectUnknown(options, "options", InvalidRequest, hardware ? [.. OptionFields, .. HardwareFields] : OptionFields);
+            hardwareRequest = hardware ? MapHardware(options, fields) : null;
             priorityText = fields.String(options, "priority", "options", InvalidRequest) ?? priorityText;
             timeout = fields.Int(options, "timeout_seconds", "options", InvalidRequest, 1, jobOptions.MaxTimeoutSeconds);
             maxAttempts = fields.Int(options, "max_attempts", "options", InvalidRequest, 1, MaxAttemptsLimit);
@@ -286,7 +295,51 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
             fields.Errors.Add("options.priority", "Must be one of: low, normal, high.", InvalidRequest, priorityText, Priorities);
         }
 
-        return new SubmitOptions(priority ?? JobPriority.Normal, timeout, webhook, maxAttempts);
+        return new SubmitOptions(priority ?? JobPriority.Normal, timeout, webhook, maxAttempts) { Hardware = hardwareRequest };
+    }
+
+    /// <summary>
+    /// <c>options.hardware_acceleration</c>: auto (default), none, nvidia, intel, vaapi (cuda/qsv accepted as aliases),
+    /// and <c>hardware_device</c> with a named vendor. A vendor no worker of the cluster offers is refused here with the reason.
+    /// </summary>
+    private HardwareRequest? MapHardware(JsonElement options, JsonFields fields)
+    {
+        var text = fields.String(options, "hardware_acceleration", "options", InvalidRequest);
+        var device = fields.Int(options, "hardware_device", "options", InvalidRequest, 0, 15);
+        if (text is null && device is null)
+        {
+            return null;
+        }
+
+        HardwareMode? mode = text?.Trim().ToLowerInvariant() switch
+        {
+            null or "auto" => HardwareMode.Auto,
+            "none" or "software" => HardwareMode.None,
+            "nvidia" or "cuda" or "nvenc" => HardwareMode.Nvidia,
+            "intel" or "qsv" => HardwareMode.Intel,
+            "vaapi" => HardwareMode.Vaapi,
+            _ => null,
+        };
+        if (mode is null)
+        {
+            fields.Errors.Add("options.hardware_acceleration", $"Must be one of: {string.Join(", ", HardwareModes)}.", InvalidRequest, text, HardwareModes);
+            return null;
+        }
+
+        var request = new HardwareRequest(mode.Value, device);
+        if (device is not null && request.Vendor is null)
+        {
+            fields.Errors.Add("options.hardware_device", "A device index needs hardware_acceleration set to nvidia, intel or vaapi.", InvalidRequest);
+            return null;
+        }
+
+        if (request.Vendor is { } vendor && (HardwareProblem is null ? "this server does not schedule hardware jobs" : HardwareProblem(vendor)) is { } problem)
+        {
+            fields.Errors.Add("options.hardware_acceleration", $"'{text}' cannot run here: {problem}. Use 'auto' to take hardware when a worker has it.", InsufficientResources, text, HardwareModes);
+            return null;
+        }
+
+        return request;
     }
 
     /// <summary>
@@ -319,4 +372,8 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
 }
 
 /// <summary>What every job body shares: priority, time limit, and the per-job webhook.</summary>
-public sealed record SubmitOptions(JobPriority Priority, int? Timeout, JobWebhook? Webhook, int? MaxAttempts);
+public sealed record SubmitOptions(JobPriority Priority, int? Timeout, JobWebhook? Webhook, int? MaxAttempts)
+{
+    /// <summary>Conversions only: <c>hardware_acceleration</c> + <c>hardware_device</c>.</summary>
+    public HardwareRequest? Hardware { get; init; }
+}

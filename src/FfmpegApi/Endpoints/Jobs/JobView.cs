@@ -53,6 +53,12 @@ public sealed record JobView(
     /// <summary>Attempts the job may use; transient failures (worker lost, storage error) retry until then, then it is dead.</summary>
     public int MaxAttempts { get; init; }
 
+    /// <summary>
+    /// Conversions: how the last run used video hardware — a device (<c>nvidia:0</c>), <c>software</c>, or
+    /// <c>fallback</c> (a named vendor was not available, or the device path failed and the run was repeated in software).
+    /// </summary>
+    public string? Hardware { get; init; }
+
     /// <summary>For a job waiting to be retried after a transient failure: when it may start again.</summary>
     public DateTime? RetryAt { get; init; }
 
@@ -101,6 +107,7 @@ public sealed record JobView(
             Outputs = outputs,
             Batch = job.BatchId is null ? null : new JobBatchView(job.BatchId, job.BatchIndex ?? 0, job.DependencyIds, $"/api/v1/batch/{job.BatchId}"),
             MaxAttempts = job.MaxAttempts,
+            Hardware = job.Hardware,
             RetryAt = job.Status == JobStatus.Queued ? job.RunAfter : null,
         };
     }
