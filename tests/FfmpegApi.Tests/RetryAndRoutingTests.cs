@@ -187,6 +187,23 @@ public sealed class RetryAndRoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Jobs_naming_a_gpu_vendor_go_only_to_workers_offering_it()
+    {
+        var spec = new Media.Specs.JobSpec("/in.mp4", new Media.Specs.OutputSpec("/o.mp4", "mp4", new Media.Specs.VideoSpec("h264"), null), [])
+        {
+            Hardware = new Media.Hardware.HardwareRequest(Media.Hardware.HardwareMode.Nvidia),
+        };
+        JobRequirements.Needs(spec).ShouldBe(WorkerCapability.Nvidia);
+        JobRequirements.Needs(spec with { Hardware = new Media.Hardware.HardwareRequest(Media.Hardware.HardwareMode.Auto) }).ShouldBe(WorkerCapability.None);
+        var gpu = await AddAsync(requires: JobRequirements.Needs(spec));
+
+        // A worker without the GPU, or one whose NVIDIA sessions are all taken (the flag left out of its claim), passes it by.
+        (await Queue(q => q.ClaimAsync("cpu/0", WorkerCapability.Vmaf | WorkerCapability.Vaapi, CancellationToken.None))).ShouldBeNull();
+        (await Queue(q => q.ClaimAsync("gpu/0", WorkerCapability.Nvidia, CancellationToken.None)))!.Id.ShouldBe(gpu);
+        JobRequirements.Names(WorkerCapability.Vmaf | WorkerCapability.Nvidia).ShouldBe(["vmaf", "nvidia"]);
+    }
+
+    [Fact]
     public async Task The_cluster_offers_what_its_live_workers_have_even_when_this_process_lacks_it()
     {
         var tools = new FfmpegTools(Options.Create(new FfmpegOptions { VmafFfmpegPath = "/nonexistent/ffmpeg" }));
