@@ -19,7 +19,9 @@ public static class ServiceCollectionExtensions
     /// <summary>Jobs, queue, storage, keys and data. Workers are added separately (<see cref="AddWorkers"/>).</summary>
     public static IServiceCollection AddFfmpegApiCore(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.Profiles.Values.All(p => p.Scheme != "gs" || (!string.IsNullOrEmpty(p.AccessKey) && !string.IsNullOrEmpty(p.SecretKey))), "Storage:Profiles:*: a 'gcs' profile needs AccessKey and SecretKey (a GCS HMAC key).")
+            .ValidateOnStart();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();

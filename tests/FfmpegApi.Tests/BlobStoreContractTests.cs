@@ -217,7 +217,7 @@ public sealed class S3BlobStoreContractTests(EmulatorFixture<S3Emulator> fixture
     {
         BlobAddress.TryParse("s3://media/in/clip.mp4", out var address, out _).ShouldBeTrue();
         address!.ToString().ShouldBe("s3://media/in/clip.mp4");
-        foreach (var bad in new[] { "s3://media/", "s3:///key", "s3://media/../x", "s3://me dia/x", "gs://b/k", "s3://media/a//b", "s3://media/a\u0001b" })
+        foreach (var bad in new[] { "s3://media/", "s3:///key", "s3://media/../x", "s3://me dia/x", "gcs://b/k", "s3://media/a//b", "s3://media/a\u0001b" })
         {
             BlobAddress.TryParse(bad, out _, out var error).ShouldBeFalse(bad);
             error.ShouldNotBeNullOrEmpty();

@@ -2,11 +2,11 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace FfmpegApi.Core.Storage.Blobs;
 
-/// <summary>An object named by a job body: <c>s3://bucket/key</c>, <c>azure://container/blob</c> (or <c>az://</c>).</summary>
+/// <summary>An object named by a job body: <c>s3://bucket/key</c>, <c>azure://container/blob</c> (or <c>az://</c>), <c>gs://bucket/object</c>.</summary>
 public sealed record BlobAddress(string Scheme, string Container, string Key)
 {
     /// <summary>The schemes an object-store address may use.</summary>
-    public static readonly string[] Schemes = ["s3", "azure", "az"];
+    public static readonly string[] Schemes = ["s3", "azure", "az", "gs"];
 
     public override string ToString() => $"{Scheme}://{Container}/{Key}";
 
@@ -25,7 +25,7 @@ public sealed record BlobAddress(string Scheme, string Container, string Key)
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
         if (Array.IndexOf(Schemes, scheme) < 0 || slash <= 0)
         {
-            error = "Must look like s3://bucket/key or azure://container/blob (az:// too).";
+            error = "Must look like s3://bucket/key, azure://container/blob (az:// too) or gs://bucket/object.";
             return false;
         }
 

@@ -12,9 +12,17 @@ public sealed class BlobStores : IDisposable
     {
         foreach (var profile in options.Value.Profiles.Values)
         {
-            _stores.Add((profile, string.Equals(profile.Type, "azure", StringComparison.OrdinalIgnoreCase) ? new AzureBlobStore(profile, clock) : new S3BlobStore(profile, clock)));
+            _stores.Add((profile, Create(profile, clock)));
         }
     }
+
+    /// <summary>The store for a profile: Azure's SDK, or the S3 client (AWS, S3-compatible stores, and GCS's XML API).</summary>
+    public static IBlobStore Create(StorageProfile profile, TimeProvider clock) => profile.Scheme switch
+    {
+        "azure" => new AzureBlobStore(profile, clock),
+        "gs" => new S3BlobStore(profile.ForGcs(), clock, "gs"),
+        _ => new S3BlobStore(profile, clock),
+    };
 
     /// <summary>Whether any object store is configured.</summary>
     public bool Any => _stores.Count > 0;
@@ -29,7 +37,7 @@ public sealed class BlobStores : IDisposable
         }
 
         var (scheme, bucket) = (address.Scheme, address.Container);
-        var candidates = _stores.Where(s => string.Equals(s.Profile.Type, scheme, StringComparison.OrdinalIgnoreCase)).ToList();
+        var candidates = _stores.Where(s => s.Profile.Scheme == scheme).ToList();
         store = candidates.FirstOrDefault(s => s.Profile.Buckets.Contains(bucket, StringComparer.Ordinal)).Store
             ?? candidates.FirstOrDefault(s => s.Profile.Buckets.Count == 0).Store;
         if (store is null)

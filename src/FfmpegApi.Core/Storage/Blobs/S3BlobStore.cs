@@ -22,9 +22,10 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     private readonly bool _plainHttp;
     private readonly TimeProvider _clock;
 
-    public S3BlobStore(StorageProfile profile, TimeProvider clock)
+    public S3BlobStore(StorageProfile profile, TimeProvider clock, string scheme = "s3")
     {
         _clock = clock;
+        Scheme = scheme;
         var config = new AmazonS3Config
         {
             ForcePathStyle = profile.ForcePathStyle,
@@ -49,7 +50,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             : new AmazonS3Client(new BasicAWSCredentials(profile.AccessKey, profile.SecretKey), config);
     }
 
-    public string Scheme => "s3";
+    public string Scheme { get; }
 
     public async Task<BlobInfo?> StatAsync(string container, string key, CancellationToken cancellationToken)
     {
@@ -73,7 +74,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            throw new BlobNotFoundException($"s3://{container}/{key} does not exist.");
+            throw new BlobNotFoundException($"{Scheme}://{container}/{key} does not exist.");
         }
     }
 

@@ -10,9 +10,36 @@ namespace FfmpegApi.Core.Storage.Blobs;
 /// </summary>
 public sealed class StorageProfile
 {
-    /// <summary><c>s3</c> (AWS S3 or S3-compatible: MinIO, Ceph, R2, …) or <c>azure</c> (Azure Blob Storage, Azurite).</summary>
-    [RegularExpression("^(?i:s3|azure)$", ErrorMessage = "Storage:Profiles:*:Type must be 's3' or 'azure'.")]
+    /// <summary>
+    /// <c>s3</c> (AWS S3 or S3-compatible: MinIO, Ceph, R2, …), <c>azure</c> (Azure Blob Storage, Azurite) or <c>gcs</c>
+    /// (Google Cloud Storage through its S3-interoperable XML API, with HMAC keys).
+    /// </summary>
+    [RegularExpression("^(?i:s3|azure|gcs)$", ErrorMessage = "Storage:Profiles:*:Type must be 's3', 'azure' or 'gcs'.")]
     public string Type { get; set; } = "s3";
+
+    /// <summary>The address scheme this profile serves (<c>s3</c>, <c>azure</c>, <c>gs</c>).</summary>
+    public string Scheme => Type.ToLowerInvariant() switch
+    {
+        "azure" => "azure",
+        "gcs" => "gs",
+        _ => "s3",
+    };
+
+    /// <summary>
+    /// GCS through the XML API: the endpoint defaults to <c>https://storage.googleapis.com</c>, the signing region to
+    /// <c>auto</c>, path-style addressing (bucket names with dots); HMAC keys are required (no ambient identity here).
+    /// </summary>
+    public StorageProfile ForGcs() => new()
+    {
+        Type = Type,
+        Endpoint = string.IsNullOrEmpty(Endpoint) ? "https://storage.googleapis.com" : Endpoint,
+        Region = Region == "us-east-1" ? "auto" : Region,
+        AccessKey = AccessKey,
+        SecretKey = SecretKey,
+        ForcePathStyle = true,
+        Buckets = Buckets,
+        TimeoutSeconds = TimeoutSeconds,
+    };
 
     /// <summary>Empty for AWS (by <see cref="Region"/>); the service URL for compatible stores, e.g. <c>http://minio:9000</c>.</summary>
     public string? Endpoint { get; set; }
