@@ -154,6 +154,44 @@ public sealed class ObjectStorageJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_thumbnail_set_and_an_analysis_report_are_published_as_objects()
+    {
+        var thumbs = await _client.SubmitToAsync("/api/v1/thumbnails", """{"input":"s3://media/in/clip.mp4","mode":"count","count":3,"width":64,"output":"s3://other/thumbs/clip"}""");
+        var report = await _client.SubmitToAsync("/api/v1/analyze", """{"input":"s3://media/in/clip.mp4","reference":"s3://media/in/clip.mp4","metrics":["psnr"],"output":"s3://other/reports/clip.json"}""");
+        var thumbsDone = await _client.WaitForEndAsync(thumbs);
+        thumbsDone["status"]!.GetValue<string>().ShouldBe("completed", thumbsDone.ToJsonString());
+        thumbsDone["output"]!["path"]!.GetValue<string>().ShouldBe("s3://other/thumbs/clip/thumb_0001.jpg");
+        thumbsDone["thumbnails"]!["images"]!.AsArray().Select(i => i!["path"]!.GetValue<string>()).ShouldBe(["s3://other/thumbs/clip/thumb_0001.jpg", "s3://other/thumbs/clip/thumb_0002.jpg", "s3://other/thumbs/clip/thumb_0003.jpg"]);
+
+        using var store = new S3BlobStore(_s3!.Profile, TimeProvider.System);
+        var keys = new List<string>();
+        await foreach (var item in store.ListAsync("other", "thumbs/clip/", CancellationToken.None))
+        {
+            keys.Add(item.Key);
+        }
+
+        keys.ShouldBe(["thumbs/clip/thumb_0001.jpg", "thumbs/clip/thumb_0002.jpg", "thumbs/clip/thumb_0003.jpg"]);
+        var image = Path.Combine(_server.DataDir, "thumb.jpg");
+        await using (var source = await store.OpenReadAsync("other", "thumbs/clip/thumb_0002.jpg", CancellationToken.None))
+        await using (var target = File.Create(image))
+        {
+            await source.CopyToAsync(target);
+        }
+
+        (await TestMedia.ImageAsync(image)).ShouldBe(("mjpeg", 64, 48));
+        var listed = (await _client.GetFromJsonAsync<JsonNode>(new Uri($"/api/v1/jobs/{thumbs}/outputs", UriKind.Relative)))!["outputs"]!.AsArray();
+        listed.Count.ShouldBe(3);
+
+        var reportDone = await _client.WaitForEndAsync(report);
+        reportDone["status"]!.GetValue<string>().ShouldBe("completed", reportDone.ToJsonString());
+        reportDone["output"]!["path"]!.GetValue<string>().ShouldBe("s3://other/reports/clip.json");
+        await using var json = await store.OpenReadAsync("other", "reports/clip.json", CancellationToken.None);
+        var stored = (await JsonNode.ParseAsync(json, cancellationToken: TestContext.Current.CancellationToken))!;
+        stored["metrics"]!["psnr"]!["mean"]!.GetValue<double>().ShouldBeGreaterThan(60);
+        reportDone["output"]!["metadata"]!["sha256"]!.GetValue<string>().Length.ShouldBe(64);
+    }
+
+    [Fact]
     public async Task A_cancelled_job_leaves_no_object_behind()
     {
         await TestMedia.GenerateAsync(Path.Combine(_server.StorageRoot, "input", "long.mp4"), 30, "640x360");

@@ -34,7 +34,7 @@ public sealed partial class JobRunner
         }
 
         var directory = Path.GetDirectoryName(output.PhysicalPath)!;
-        var virtualDir = Path.GetDirectoryName(output.VirtualPath)!.Replace('\\', '/');
+        var virtualDir = output.VirtualPath[..output.VirtualPath.LastIndexOf('/')];
         string Virtual(string file) => $"{virtualDir}/{Path.GetFileName(file)}";
         SpriteResult? sprite = null;
         List<ThumbnailImage> listed;
@@ -51,7 +51,10 @@ public sealed partial class JobRunner
         }
 
         await ConfirmLeaseAsync(state);
-        var size = OutputPublisher.PublishDirectory(images, directory);
+        // An object prefix gets the set file by file, the output's named file (first image or storyboard) last.
+        var size = output.Mount == OutputPublisher.ObjectMount
+            ? await publisher.PublishPackageAsync(images, output.VirtualPath, state.Run.Token)
+            : OutputPublisher.PublishDirectory(images, directory);
         var metadata = new OutputMetadata(output.VirtualPath, size, null, thumbnails.Format, thumbnails.Format == "jpg" ? "mjpeg" : thumbnails.Format, null, plan.Width, plan.Height, null, null, null);
         var result = new ThumbnailResult(thumbnails.Format, plan.Width, plan.Height, listed, sprite);
         return (metadata, JsonSerializer.Serialize(result, JsonDefaults.Options));

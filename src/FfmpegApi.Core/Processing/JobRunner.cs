@@ -91,7 +91,7 @@ public sealed partial class JobRunner(
                 await StopMonitorAsync(stopMonitor, monitorTask);
                 Publish(state, state.Last with { Stage = "publishing", Percent = 100, EtaSeconds = 0 });
                 await ConfirmLeaseAsync(state);
-                (metadata, resultJson) = (OutputPublisher.PublishReport(report, output!), analysisJson);
+                (metadata, resultJson) = (await publisher.PublishReportAsync(report, output!, run.Token), analysisJson);
             }
             else
             {

@@ -77,12 +77,29 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
         _ => "application/octet-stream",
     };
 
-    /// <summary>Publishes a non-media output (an analysis report): same atomic move, no ffprobe read-back.</summary>
-    public static OutputMetadata PublishReport(string workspaceFile, ResolvedPath destination)
+    /// <summary>Publishes a non-media output (an analysis report): the atomic move, or one upload; no ffprobe read-back.</summary>
+    public async Task<OutputMetadata> PublishReportAsync(string workspaceFile, ResolvedPath destination, CancellationToken cancellationToken)
     {
-        var size = Move(workspaceFile, destination);
-        using var file = File.OpenRead(destination.PhysicalPath);
-        return new(destination.VirtualPath, size, null, "json", null, null, null, null, null, null, null) { Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file)) };
+        var sha256 = await OutputMetadata.Sha256Of(workspaceFile, cancellationToken);
+        long size;
+        if (destination.Mount == ObjectMount)
+        {
+            if (!blobs.TryResolve(destination.VirtualPath, out var target, out var store, out var problem))
+            {
+                throw new InvalidOperationException(problem);
+            }
+
+            await using (var content = new FileStream(workspaceFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
+            {
+                size = (await store!.UploadAsync(target!.Container, target.Key, content, "application/json", cancellationToken)).Size;
+            }
+        }
+        else
+        {
+            size = Move(workspaceFile, destination);
+        }
+
+        return new(destination.VirtualPath, size, null, "json", null, null, null, null, null, null, null) { Sha256 = sha256 };
     }
 
     /// <summary>

@@ -104,6 +104,11 @@ public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOpt
             return null;
         }
 
+        if (Core.Storage.Blobs.BlobAddress.LooksLikeOne(path))
+        {
+            return Jobs.OutputMapper.ObjectOutput(path, "output", remote?.Blobs, fields.Errors);
+        }
+
         if (!mounts.TryResolve(path, out var resolved, out var error))
         {
             fields.Errors.Add("output", error, InvalidOutput);

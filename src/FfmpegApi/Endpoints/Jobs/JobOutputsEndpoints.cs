@@ -121,7 +121,7 @@ public static class JobOutputsEndpoints
     private static async Task<List<(string Path, long Size, string? Sha256)>> FilesAsync(Job job, StorageMounts mounts, BlobStores blobs, CancellationToken cancellationToken)
     {
         var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)!;
-        if (spec.Streaming is not null && blobs.TryResolve(spec.Output.Path, out var manifest, out var store, out _))
+        if ((spec.Streaming is not null || spec.Thumbnails is not null) && BlobAddress.LooksLikeOne(spec.Output.Path) && blobs.TryResolve(spec.Output.Path, out var manifest, out var store, out _))
         {
             var prefix = manifest!.Key[..(manifest.Key.LastIndexOf('/') + 1)];
             var objects = new List<(string, long, string?)>();

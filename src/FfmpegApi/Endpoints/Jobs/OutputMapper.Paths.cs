@@ -7,24 +7,33 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// <summary>Where an output goes: a file inside a mount, or an object in a configured store.</summary>
 internal sealed partial class OutputMapper
 {
+    /// <summary>
+    /// An object output (a file, a package's manifest, a thumbnail set's first file, a report): parsed and routed to a
+    /// storage profile, or an error naming <paramref name="field"/>. Objects are uploaded when the job succeeds, so they
+    /// appear whole or not at all.
+    /// </summary>
+    internal static string? ObjectOutput(string path, string field, BlobStores? blobs, ValidationErrors errors)
+    {
+        if (blobs is null)
+        {
+            errors.Add(field, "An object address is not accepted here; name a file in storage.", InvalidOutput);
+            return null;
+        }
+
+        if (!blobs.TryResolve(path, out var address, out _, out var problem))
+        {
+            errors.Add(field, problem, InvalidOutput);
+            return null;
+        }
+
+        return address!.ToString();
+    }
+
     private string? ResolvePath(string path)
     {
         if (BlobAddress.LooksLikeOne(path))
         {
-            // Uploaded when the job succeeds (the object appears whole or not at all).
-            if (blobs is null)
-            {
-                Errors.Add($"{Root}.path", "An object address is not accepted here; name a file in storage.", InvalidOutput);
-                return null;
-            }
-
-            if (!blobs.TryResolve(path, out var address, out _, out var problem))
-            {
-                Errors.Add($"{Root}.path", problem, InvalidOutput);
-                return null;
-            }
-
-            return address!.ToString();
+            return ObjectOutput(path, $"{Root}.path", blobs, Errors);
         }
 
         if (!mounts.TryResolve(path, out var resolved, out var error))

@@ -148,19 +148,7 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
         if (BlobAddress.LooksLikeOne(path))
         {
             // An object prefix: checked for emptiness when the package is published (nothing stored is overwritten).
-            if (remote is null)
-            {
-                fields.Errors.Add("output", "An object address is not accepted here.", InvalidOutput);
-                return null;
-            }
-
-            if (!remote.Blobs.TryResolve(path, out var address, out _, out var problem))
-            {
-                fields.Errors.Add("output", problem, InvalidOutput);
-                return null;
-            }
-
-            return address!.ToString();
+            return Jobs.OutputMapper.ObjectOutput(path, "output", remote?.Blobs, fields.Errors);
         }
 
         if (!mounts.TryResolve(path, out var resolved, out var error))

@@ -119,6 +119,12 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
     private string? MapDirectory(JsonElement body, string jobId, string fileName, JsonFields fields)
     {
         var directory = (fields.String(body, "output", string.Empty, InvalidOutput)?.Trim() ?? $"/{StorageMounts.DefaultMount}/output/{jobId}").TrimEnd('/');
+        if (Core.Storage.Blobs.BlobAddress.LooksLikeOne(directory))
+        {
+            // An object prefix: checked for emptiness when the set is published (nothing stored is overwritten).
+            return Jobs.OutputMapper.ObjectOutput(directory + "/" + fileName, "output", remote?.Blobs, fields.Errors);
+        }
+
         if (!mounts.TryResolve(directory + "/" + fileName, out var resolved, out var error))
         {
             fields.Errors.Add("output", error, InvalidOutput);
