@@ -1,7 +1,7 @@
 // make bench: measures the service against bare ffmpeg in the same run and writes bench/results/latest.md.
 // Ratios, not absolute times: these machines are shared and noisy.
 // `-- --queue` runs only the queue rows, `-- --scale` only the PostgreSQL multi-process rows, `-- --storage` only the
-// upload rows; they print them (nothing is written).
+// upload and download rows; they print them (nothing is written).
 using FfmpegApi.Bench;
 
 var quick = args.Contains("--quick");

@@ -8,7 +8,7 @@ namespace FfmpegApi.Bench;
 
 /// <summary>
 /// Moving big files through a <c>serve</c> process (<c>dotnet ffmpeg-api.dll</c>, SQLite): a 2 GiB synthetic tus
-/// upload (64 MiB PATCHes). Reported: throughput against
+/// upload (64 MiB PATCHes), and a 2 GiB job output downloaded through the API. Reported: throughput against
 /// writing the same bytes to a file in this process (the baseline, same run), and the server's resident memory
 /// before and at its peak (VmHWM), which must stay under 200 MB above start.
 /// </summary>
@@ -25,7 +25,7 @@ internal static class StorageBenchmarks
             ["Logging__LogLevel__Default"] = "Warning",
             ["Limits__RequestsPerSecond"] = "0",
             ["Limits__RequestsPerHour"] = "0",
-            ["Jobs__MaxInputBytes"] = (size + 1).ToString(CultureInfo.InvariantCulture),
+            ["Jobs__MaxInputBytes"] = (size * 2).ToString(CultureInfo.InvariantCulture),
         };
         try
         {
@@ -59,16 +59,90 @@ internal static class StorageBenchmarks
             var upload = clock.Elapsed.TotalSeconds;
             var peak = Status(server.Pid, "VmHWM");
             var mib = size / (1024.0 * 1024);
+            var (download, readBaseline, beforeDownload, downloadPeak) = await DownloadAsync(http, server.Pid, dir, size);
             return
             [
                 Row($"tus upload, {mib:0} MiB in 64 MiB PATCHes: MB/s ÷ local file write MB/s", (mib / upload) / (mib / baseline), $"{mib / upload:0} vs {mib / baseline:0} MB/s"),
                 Row("server resident memory: peak during the upload − at start (goal < 200 MB)", peak - startRss, $"start {startRss:0} MB, peak {peak:0} MB"),
+                Row($"output download, {download.Mib:0} MiB (GET /jobs/{{id}}/output of a stream-copy job): MB/s ÷ local file read MB/s", (download.Mib / download.Seconds) / (download.Mib / readBaseline), $"{download.Mib / download.Seconds:0} vs {download.Mib / readBaseline:0} MB/s"),
+                Row("server resident memory: peak during the download − before it (goal < 200 MB)", downloadPeak - beforeDownload, $"before {beforeDownload:0} MB, peak {downloadPeak:0} MB"),
             ];
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// A media file of about <paramref name="size"/> bytes (raw video in Matroska, made by ffmpeg), converted by a
+    /// stream-copy job, then downloaded through the API; the baseline reads the same file from disk.
+    /// </summary>
+    private static async Task<((double Mib, double Seconds) Download, double ReadBaseline, double Before, double Peak)> DownloadAsync(HttpClient http, int pid, string dir, long size)
+    {
+        var input = Path.Combine(dir, "storage", "input", "big.mkv");
+        Directory.CreateDirectory(Path.GetDirectoryName(input)!);
+        var frames = (size / (320 * 240 * 3 / 2)).ToString(CultureInfo.InvariantCulture);
+        using (var make = Process.Start(new ProcessStartInfo("ffmpeg", ["-hide_banner", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-frames:v", frames, "-c:v", "rawvideo", "-pix_fmt", "yuv420p", input]))!)
+        {
+            await make.WaitForExitAsync();
+        }
+
+        using var submitted = await http.PostAsJsonAsync(new Uri("/api/v1/convert", UriKind.Relative), new { input = "/storage/input/big.mkv", output = new { path = "/storage/output/big.mkv", video = new { codec = "copy" }, audio = (object?)null } });
+        var id = (await submitted.Content.ReadFromJsonAsync<JsonNode>())!["job"]!["id"]!.GetValue<string>();
+        for (var i = 0; i < 600; i++)
+        {
+            var job = await http.GetFromJsonAsync<JsonNode>(new Uri($"/api/v1/jobs/{id}", UriKind.Relative));
+            var status = job!["status"]!.GetValue<string>();
+            if (status == "completed")
+            {
+                break;
+            }
+
+            if (status is "failed" or "dead" or "cancelled")
+            {
+                throw new InvalidOperationException("the stream-copy job ended " + job.ToJsonString());
+            }
+
+            await Task.Delay(500);
+        }
+
+        File.Delete(input);
+        var readClock = Stopwatch.StartNew();
+        await using (var file = File.OpenRead(Path.Combine(dir, "storage", "output", "big.mkv")))
+        {
+            await file.CopyToAsync(Stream.Null);
+        }
+
+        var readBaseline = readClock.Elapsed.TotalSeconds;
+        try
+        {
+            // Reset the server's peak (VmHWM) so the download's own peak is measured, not the upload's.
+            await File.WriteAllTextAsync($"/proc/{pid}/clear_refs", "5");
+        }
+        catch (IOException)
+        {
+            // Not allowed here: the peak then includes the upload's.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        var before = Status(pid, "VmRSS");
+        var clock = Stopwatch.StartNew();
+        using var response = await http.GetAsync(new Uri($"/api/v1/jobs/{id}/output", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[1 << 20];
+        long total = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer)) > 0)
+        {
+            total += read;
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        return ((total / (1024.0 * 1024), seconds), readBaseline, before, Status(pid, "VmHWM"));
     }
 
     private static string Row(string what, double value, string detail) =>

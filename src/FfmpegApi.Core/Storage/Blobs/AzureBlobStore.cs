@@ -54,7 +54,9 @@ public sealed class AzureBlobStore : IBlobStore
     {
         try
         {
-            return (await Blob(container, key).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
+            var download = (await Blob(container, key).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
+            var md5 = download.Details.ContentHash is { Length: 16 } hash ? hash : null;
+            return new VerifyingReadStream(download.Content, $"azure://{container}/{key}", download.Details.ContentLength, md5);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -73,26 +75,35 @@ public sealed class AzureBlobStore : IBlobStore
             if (filled < S3BlobStore.PartSize)
             {
                 using var body = new MemoryStream(buffer, 0, filled, writable: false);
-                var single = await blob.UploadAsync(body, new BlobUploadOptions { HttpHeaders = headers }, cancellationToken);
+                headers.ContentHash = VerifyingReadStream.Md5(buffer.AsSpan(0, filled));
+                var validation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 };
+                var single = await blob.UploadAsync(body, new BlobUploadOptions { HttpHeaders = headers, TransferValidation = validation }, cancellationToken);
                 return new BlobInfo(key, filled, single.Value.ETag.ToString("H"), single.Value.LastModified);
             }
 
             var blocks = new List<string>();
             long total = 0;
+#pragma warning disable CA5351 // Content-MD5 of the whole blob, kept by the service and checked on every read.
+            using var whole = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.MD5);
+#pragma warning restore CA5351
             while (filled > 0)
             {
                 // Block ids must be base64 and of equal length within a blob.
                 var id = Convert.ToBase64String(BitConverter.GetBytes((long)blocks.Count));
                 using (var body = new MemoryStream(buffer, 0, filled, writable: false))
                 {
-                    await blob.StageBlockAsync(id, body, cancellationToken: cancellationToken);
+                    // The block's MD5 goes with it; the service refuses a block that does not match.
+                    var check = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5, PrecalculatedChecksum = VerifyingReadStream.Md5(buffer.AsSpan(0, filled)) };
+                    await blob.StageBlockAsync(id, body, new BlockBlobStageBlockOptions { TransferValidation = check }, cancellationToken);
                 }
 
                 blocks.Add(id);
+                whole.AppendData(buffer.AsSpan(0, filled));
                 total += filled;
                 filled = await content.ReadAtLeastAsync(buffer.AsMemory(0, S3BlobStore.PartSize), S3BlobStore.PartSize, throwOnEndOfStream: false, cancellationToken);
             }
 
+            headers.ContentHash = whole.GetHashAndReset();
             var committed = await blob.CommitBlockListAsync(blocks, new CommitBlockListOptions { HttpHeaders = headers }, cancellationToken);
             return new BlobInfo(key, total, committed.Value.ETag.ToString("H"), committed.Value.LastModified);
         }

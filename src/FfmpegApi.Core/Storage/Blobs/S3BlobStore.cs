@@ -18,6 +18,12 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
     /// <summary>8 MiB parts: above S3's 5 MiB minimum, 10,000 parts reach 80 GiB.</summary>
     public const int PartSize = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// Object metadata holding the MD5 of objects this service wrote in one PUT; reads verify against it. (An ETag is
+    /// not a reliable MD5: multipart and KMS-encrypted objects have others. Multipart objects are checked by length.)
+    /// </summary>
+    private const string Md5Metadata = "x-amz-meta-content-md5";
+
     private readonly AmazonS3Client _client;
     private readonly bool _plainHttp;
     private readonly TimeProvider _clock;
@@ -70,7 +76,8 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         try
         {
             var response = await _client.GetObjectAsync(container, key, cancellationToken);
-            return new OwningStream(response.ResponseStream, response);
+            var md5 = response.Metadata[Md5Metadata] is { Length: 32 } hex ? Convert.FromHexString(hex) : null;
+            return new VerifyingReadStream(new OwningStream(response.ResponseStream, response), $"{Scheme}://{container}/{key}", response.ContentLength, md5);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -87,7 +94,9 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             if (first < PartSize)
             {
                 using var body = new MemoryStream(buffer, 0, first, writable: false);
-                var put = new PutObjectRequest { BucketName = container, Key = key, InputStream = body, ContentType = contentType, UseChunkEncoding = false, AutoCloseStream = false };
+                var md5 = VerifyingReadStream.Md5(buffer.AsSpan(0, first));
+                var put = new PutObjectRequest { BucketName = container, Key = key, InputStream = body, ContentType = contentType, UseChunkEncoding = false, AutoCloseStream = false, MD5Digest = Convert.ToBase64String(md5) };
+                put.Metadata[Md5Metadata] = Convert.ToHexStringLower(md5);
                 var done = await _client.PutObjectAsync(put, cancellationToken);
                 return new BlobInfo(key, first, done.ETag, null);
             }
@@ -153,6 +162,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
                     PartSize = filled,
                     InputStream = body,
                     UseChunkEncoding = false,
+                    MD5Digest = Convert.ToBase64String(VerifyingReadStream.Md5(buffer.AsSpan(0, filled))),
                 }, cancellationToken);
                 parts.Add(new PartETag(parts.Count + 1, part.ETag));
                 total += filled;
