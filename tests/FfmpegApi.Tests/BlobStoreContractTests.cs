@@ -247,4 +247,13 @@ public sealed class AzureBlobStoreContractTests(EmulatorFixture<AzureEmulator> f
         BlobAddress.TryParse("az://media/a/b.mp4", out var address, out _).ShouldBeTrue();
         address!.ToString().ShouldBe("azure://media/a/b.mp4");
     }
+
+    [Fact]
+    public void An_account_name_without_a_key_authenticates_with_the_ambient_identity()
+    {
+        // No traffic: the client is only built. Entra ID tokens need TLS, which Azurite on loopback does not offer here.
+        new AzureBlobStore(new StorageProfile { Type = "azure", AccessKey = "account", ClientId = "00000000-0000-0000-0000-000000000001" }, TimeProvider.System).UsesIdentity.ShouldBeTrue();
+        new AzureBlobStore(new StorageProfile { Type = "azure", AccessKey = "account", SecretKey = Convert.ToBase64String(new byte[32]) }, TimeProvider.System).UsesIdentity.ShouldBeFalse();
+        ((AzureBlobStore)Store).UsesIdentity.ShouldBeFalse();
+    }
 }

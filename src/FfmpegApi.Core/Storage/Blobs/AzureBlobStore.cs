@@ -12,8 +12,10 @@ namespace FfmpegApi.Core.Storage.Blobs;
 /// <summary>
 /// Azure Blob Storage (and Azurite) through Azure.Storage.Blobs. Uploads up to one block go in one PUT; larger ones
 /// are staged as 8 MiB blocks (one in memory at a time) and appear only when the block list is committed; blocks of a
-/// failed upload are never committed (the service discards them). Presigned reads are SAS URLs, which need the
-/// account key (a connection string or <c>AccessKey</c> = account name, <c>SecretKey</c> = account key).
+/// failed upload are never committed (the service discards them). Credentials: a connection string, the account key
+/// (<c>AccessKey</c> = account name, <c>SecretKey</c> = key), or — with the account name only — the ambient Entra ID
+/// identity (managed identity, workload identity, environment; <c>ClientId</c> picks a user-assigned identity).
+/// Presigned reads are service SAS URLs with a key, user-delegation SAS URLs with an identity.
 /// </summary>
 public sealed class AzureBlobStore : IBlobStore
 {
@@ -31,9 +33,23 @@ public sealed class AzureBlobStore : IBlobStore
         else
         {
             var endpoint = new Uri(profile.Endpoint ?? $"https://{profile.AccessKey}.blob.core.windows.net");
-            _service = new BlobServiceClient(endpoint, new StorageSharedKeyCredential(profile.AccessKey, profile.SecretKey), options);
+            _service = string.IsNullOrEmpty(profile.SecretKey)
+                ? new BlobServiceClient(endpoint, AmbientCredential(profile.ClientId), options)
+                : new BlobServiceClient(endpoint, new StorageSharedKeyCredential(profile.AccessKey, profile.SecretKey), options);
         }
     }
+
+    /// <summary>True when the store authenticates with an Entra ID identity instead of a key.</summary>
+    public bool UsesIdentity => !_service.CanGenerateAccountSasUri;
+
+    /// <summary>The ambient identity: managed identity (user-assigned when <paramref name="clientId"/> is set), workload identity, environment.</summary>
+    internal static Azure.Core.TokenCredential AmbientCredential(string? clientId) => new Azure.Identity.DefaultAzureCredential(new Azure.Identity.DefaultAzureCredentialOptions
+    {
+        ManagedIdentityClientId = string.IsNullOrEmpty(clientId) ? null : clientId,
+        ExcludeInteractiveBrowserCredential = true,
+        ExcludeVisualStudioCredential = true,
+        ExcludeVisualStudioCodeCredential = true,
+    });
 
     public string Scheme => "azure";
 
@@ -125,10 +141,20 @@ public sealed class AzureBlobStore : IBlobStore
         }
     }
 
-    public Task<Uri?> PresignReadAsync(string container, string key, TimeSpan validFor, CancellationToken cancellationToken)
+    public async Task<Uri?> PresignReadAsync(string container, string key, TimeSpan validFor, CancellationToken cancellationToken)
     {
         var blob = Blob(container, key);
-        return Task.FromResult(blob.CanGenerateSasUri ? blob.GenerateSasUri(BlobSasPermissions.Read, _clock.GetUtcNow().Add(validFor)) : null);
+        var expires = _clock.GetUtcNow().Add(validFor);
+        if (blob.CanGenerateSasUri)
+        {
+            return blob.GenerateSasUri(BlobSasPermissions.Read, expires);
+        }
+
+        // An identity signs with a user-delegation key (the identity needs "Storage Blob Delegator" or a data role).
+        var starts = _clock.GetUtcNow().AddMinutes(-5);
+        var delegation = (await _service.GetUserDelegationKeyAsync(starts, expires, cancellationToken)).Value;
+        var sas = new BlobSasBuilder(BlobSasPermissions.Read, expires) { BlobContainerName = container, BlobName = key, Resource = "b", StartsOn = starts };
+        return new BlobUriBuilder(blob.Uri) { Sas = sas.ToSasQueryParameters(delegation, _service.AccountName) }.ToUri();
     }
 
     private BlobClient Blob(string container, string key) => _service.GetBlobContainerClient(container).GetBlobClient(key);

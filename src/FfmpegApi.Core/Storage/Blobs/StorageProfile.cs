@@ -52,6 +52,9 @@ public sealed class StorageProfile
     /// <summary>S3: the secret access key. Azure: the account key.</summary>
     public string? SecretKey { get; set; }
 
+    /// <summary>Azure without a key: the client id of a user-assigned managed identity (empty: the system-assigned one, or whatever the ambient credential chain finds).</summary>
+    public string? ClientId { get; set; }
+
     /// <summary>Azure: a storage connection string (instead of Endpoint/AccessKey/SecretKey).</summary>
     public string? ConnectionString { get; set; }
 
