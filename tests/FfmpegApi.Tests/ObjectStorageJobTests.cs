@@ -51,6 +51,28 @@ public sealed class ObjectStorageJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_input_access_stream_ffmpeg_reads_the_object_through_a_presigned_url_that_no_log_shows()
+    {
+        var id = await _client.SubmitAsync("""{"input":"s3://media/in/clip.mp4","output":{"path":"/storage/output/streamed.mp4","video":{"codec":"h264"}},"operations":[{"type":"trim","start":0.5}],"options":{"input_access":"stream"}}""");
+        var done = await _client.WaitForEndAsync(id);
+        done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
+        var info = await TestMedia.ProbeAsync(_server.Physical("/storage/output/streamed.mp4"));
+        info.DurationSeconds!.Value.ShouldBe(1.5, 0.1);
+
+        var logs = (await _client.GetFromJsonAsync<JsonNode>(new Uri($"/api/v1/jobs/{id}/logs?lines=1000", UriKind.Relative)))!["lines"]!.AsArray().Select(l => l!.GetValue<string>()).ToList();
+        logs.ShouldContain(l => l.Contains("reading s3://media/in/clip.mp4 directly (presigned URL, no staging copy)"));
+        logs.ShouldNotContain(l => l.Contains("downloaded s3://"));
+        logs.ShouldContain(l => l.StartsWith('[') && l.Contains("] ffmpeg ") && l.Contains("-protocol_whitelist http,https,tcp,tls") && l.Contains("-i s3://media/in/clip.mp4"));
+        logs.ShouldNotContain(l => l.Contains("Signature") || l.Contains("X-Amz-") || l.Contains("http://127.0.0.1"), "a presigned URL is a credential");
+
+        // Files in storage are read in place: stream applies to objects only.
+        var (status, problem) = await _client.PostJsonAsync("/api/v1/convert", """{"input":"/storage/output/streamed.mp4","output":"mp3","options":{"input_access":"stream"}}""");
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        problem!["errors"]!["options.input_access"]![0]!.GetValue<string>().ShouldContain("applies to object inputs");
+        (await _client.PostJsonAsync("/api/v1/convert", """{"input":"s3://media/in/clip.mp4","output":"mp3","options":{"input_access":"teleport"}}""")).Status.ShouldBe(HttpStatusCode.UnprocessableEntity);
+    }
+
+    [Fact]
     public async Task An_object_output_appears_when_the_job_succeeds_and_downloads_through_a_presigned_redirect()
     {
         var id = await _client.SubmitAsync("""{"input":"s3://media/in/clip.mp4","output":{"path":"s3://other/out/result.mp4","video":{"codec":"h264"}}}""");

@@ -93,7 +93,7 @@ public sealed partial class JobRunner
             JobFailure? failure = null;
             if (info is null)
             {
-                failure = new JobFailure("INVALID_INPUT", $"Input is not a readable media file: {mounts.Sanitize(error ?? "unknown error")}");
+                failure = new JobFailure("INVALID_INPUT", $"Input is not a readable media file: {state.Clean(error ?? "unknown error")}");
             }
             else if (jobOptions.Value.Frames.Reject(info, "The input") is { } tooLarge)
             {

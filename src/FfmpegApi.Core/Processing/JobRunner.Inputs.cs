@@ -31,6 +31,33 @@ public sealed partial class JobRunner
         return new ResolvedPath(shown, staged, "remote");
     }
 
+    /// <summary>
+    /// <c>input_access: stream</c>: ffmpeg and ffprobe read the object through a presigned URL (no staging copy; the
+    /// size limit is checked on the object's size). Null when the store cannot presign: the input is staged instead.
+    /// </summary>
+    private async Task<ResolvedPath?> StreamInputAsync(string address, TimeSpan validFor, RunState state)
+    {
+        Uri? url;
+        try
+        {
+            url = await inputSources.PresignAsync(address, validFor, state.Run.Token);
+        }
+        catch (RemoteInputException failure)
+        {
+            throw new JobFailure(failure.Code, failure.Message, failure.Transient);
+        }
+
+        if (url is null)
+        {
+            state.Run.Log.Add(Line($"{address}: its store cannot presign; staging a copy instead"));
+            return null;
+        }
+
+        state.Hide(url.AbsoluteUri, address);
+        state.Run.Log.Add(Line($"reading {address} directly (presigned URL, no staging copy)"));
+        return new ResolvedPath(address, url.AbsoluteUri, "url");
+    }
+
     /// <summary>An uploaded file of the job's tenant (read in place: it is already on this service's volume).</summary>
     private async Task<ResolvedPath> ResolveUploadAsync(string id, RunState state)
     {

@@ -65,6 +65,7 @@ public sealed partial class JobRunner(
             var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)
                 ?? throw new JobFailure("INVALID_SPEC", "The stored job spec is unreadable.");
             var timeout = TimeSpan.FromSeconds(Math.Min(spec.TimeoutSeconds ?? jobOptions.Value.DefaultTimeoutSeconds, jobOptions.Value.MaxTimeoutSeconds));
+            state.StreamFor = spec.StreamInput ? timeout + TimeSpan.FromMinutes(10) : null;
             using var timeoutTimer = clock.CreateTimer(_ => run.Stop(StopReason.TimedOut), null, timeout, Timeout.InfiniteTimeSpan);
             monitorTask = monitor.RunAsync(job.Id, workerId, run, stopMonitor.Token);
             Directory.CreateDirectory(workspace);
@@ -208,6 +209,11 @@ public sealed partial class JobRunner(
             return await ResolveUploadAsync(uploadId, state);
         }
 
+        if (state.StreamFor is { } validFor && Storage.Blobs.BlobAddress.LooksLikeOne(virtualPath) && await StreamInputAsync(virtualPath, validFor, state) is { } streamed)
+        {
+            return streamed;
+        }
+
         if (InputSources.IsExternal(virtualPath))
         {
             return await FetchInputAsync(virtualPath, state);
@@ -282,6 +288,9 @@ public sealed partial class JobRunner(
 
         /// <summary>Inputs copied into the workspace so far (names their staged files).</summary>
         public int StagedInputs;
+
+        /// <summary>Presigned URLs given to ffmpeg, and the addresses logs show instead (a URL is a credential).</summary>
+        private readonly List<(string Url, string Address)> _secrets = [];
         private JobProgress _last = new("starting", null, null, null, null, null, null, null);
 
         public Job Job => job;
@@ -300,6 +309,17 @@ public sealed partial class JobRunner(
             set => Volatile.Write(ref _last, value);
         }
 
+        /// <summary>Set for <c>input_access: stream</c>: how long presigned input URLs must stay valid (the job's time limit and a margin).</summary>
+        public TimeSpan? StreamFor { get; set; }
+
+        public void Hide(string url, string address)
+        {
+            lock (_secrets)
+            {
+                _secrets.Add((url, address));
+            }
+        }
+
         public double? ExpectedSeconds
         {
             get => Volatile.Read(ref _seconds) is var s && double.IsNaN(s) ? null : s;
@@ -307,7 +327,18 @@ public sealed partial class JobRunner(
         }
 
         /// <summary>Logs and errors name files by their virtual paths and the workspace as $WORKSPACE, never server directories.</summary>
-        public string Clean(string text) => sanitize(text.Replace(workspace, "$WORKSPACE", StringComparison.Ordinal));
+        public string Clean(string text)
+        {
+            lock (_secrets)
+            {
+                foreach (var (url, address) in _secrets)
+                {
+                    text = text.Replace(url, address, StringComparison.Ordinal);
+                }
+            }
+
+            return sanitize(text.Replace(workspace, "$WORKSPACE", StringComparison.Ordinal));
+        }
     }
 
     private static async Task StopMonitorAsync(CancellationTokenSource stop, Task monitorTask)

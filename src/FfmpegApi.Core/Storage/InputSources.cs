@@ -42,19 +42,13 @@ public sealed class InputSources(RemoteInputFetcher http, BlobStores blobs, IOpt
 
         try
         {
-            var info = await store!.StatAsync(address!.Container, address.Key, cancellationToken)
-                ?? throw new RemoteInputException("INVALID_INPUT", $"Input not found: {input}", transient: false);
-            if (info.Size > jobs.Value.MaxInputBytes)
-            {
-                throw new RemoteInputException("INVALID_INPUT", $"{input} is {JobOptions.Describe(info.Size)}; this server accepts up to {JobOptions.Describe(jobs.Value.MaxInputBytes)} (Jobs:MaxInputBytes).", transient: false);
-            }
-
-            await using var source = await store.OpenReadAsync(address.Container, address.Key, cancellationToken);
+            await StatWithinLimitAsync(input, address!, store!, cancellationToken);
+            await using var source = await store!.OpenReadAsync(address!.Container, address.Key, cancellationToken);
             await using var target = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
             await source.CopyToAsync(target, cancellationToken);
             return target.Length;
         }
-        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (IsStoreFailure(e) && !cancellationToken.IsCancellationRequested)
         {
             File.Delete(destination);
             throw new RemoteInputException("INPUT_UNAVAILABLE", $"Could not read {input}: {e.Message}", transient: true);
@@ -64,4 +58,41 @@ public sealed class InputSources(RemoteInputFetcher http, BlobStores blobs, IOpt
             throw new RemoteInputException("INVALID_INPUT", $"Input not found: {input}", transient: false);
         }
     }
+
+    /// <summary>
+    /// For <c>input_access: stream</c>: a URL ffmpeg reads the object through (no staging copy), valid for
+    /// <paramref name="validFor"/>; the object is checked to exist and to be within <c>Jobs:MaxInputBytes</c> first.
+    /// Null when its store cannot presign (the caller stages it instead).
+    /// </summary>
+    public async Task<Uri?> PresignAsync(string input, TimeSpan validFor, CancellationToken cancellationToken)
+    {
+        if (!blobs.TryResolve(input, out var address, out var store, out var error))
+        {
+            throw new RemoteInputException("INVALID_INPUT", error, transient: false);
+        }
+
+        try
+        {
+            await StatWithinLimitAsync(input, address!, store!, cancellationToken);
+            return await store!.PresignReadAsync(address!.Container, address.Key, validFor, cancellationToken);
+        }
+        catch (Exception e) when (IsStoreFailure(e) && !cancellationToken.IsCancellationRequested)
+        {
+            throw new RemoteInputException("INPUT_UNAVAILABLE", $"Could not reach {input}: {e.Message}", transient: true);
+        }
+    }
+
+    private async Task StatWithinLimitAsync(string input, BlobAddress address, IBlobStore store, CancellationToken cancellationToken)
+    {
+        var info = await store.StatAsync(address.Container, address.Key, cancellationToken)
+            ?? throw new RemoteInputException("INVALID_INPUT", $"Input not found: {input}", transient: false);
+        if (info.Size > jobs.Value.MaxInputBytes)
+        {
+            throw new RemoteInputException("INVALID_INPUT", $"{input} is {JobOptions.Describe(info.Size)}; this server accepts up to {JobOptions.Describe(jobs.Value.MaxInputBytes)} (Jobs:MaxInputBytes).", transient: false);
+        }
+    }
+
+    /// <summary>A store's own failure (unreachable, refused, a damaged transfer): worth retrying later.</summary>
+    private static bool IsStoreFailure(Exception e) =>
+        e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or Azure.RequestFailedException or HttpRequestException or IOException;
 }

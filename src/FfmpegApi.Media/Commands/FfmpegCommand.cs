@@ -10,6 +10,17 @@ public sealed class FfmpegCommand
     public const string LocalProtocols = "file,pipe";
 
     /// <summary>
+    /// Protocols for an input the worker itself turned into a URL (a presigned object URL for <c>input_access:
+    /// stream</c>); a client's URLs are never passed to ffmpeg (they are downloaded through the SSRF guard).
+    /// </summary>
+    public const string NetworkProtocols = "http,https,tcp,tls";
+
+    /// <summary>True for an http(s) URL input (then read with <see cref="NetworkProtocols"/>, without the <c>file:</c> prefix).</summary>
+    public static bool IsUrl(string input) =>
+        (input.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || input.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        && Uri.TryCreate(input, UriKind.Absolute, out _);
+
+    /// <summary>
     /// Demuxers an input may use. The protocol whitelist alone is not a sandbox: playlist-like demuxers (hls,
     /// concat/ffconcat, image2 patterns, tty, …) open further files through the allowed <c>file</c> protocol, so an
     /// .m3u8 inside a mount could read any file on the host. Only self-contained media formats are allowed.
@@ -178,7 +189,7 @@ public sealed class FfmpegCommand
     }
 
     private static void AddInput(List<string> args, string file) =>
-        args.AddRange(["-protocol_whitelist", LocalProtocols, "-format_whitelist", SafeDemuxers, "-i", AsFileUrl(file)]);
+        args.AddRange(["-protocol_whitelist", IsUrl(file) ? NetworkProtocols : LocalProtocols, "-format_whitelist", SafeDemuxers, "-i", IsUrl(file) ? file : AsFileUrl(file)]);
 
     /// <summary>Simple filters are grouped into chains between overlays: [0:v:0]a,b[v0];…overlay…[v1];[v1]c[vout].</summary>
     private string ComplexVideoGraph(string outputLabel, string source = "0:v:0")

@@ -9,7 +9,7 @@ namespace FfmpegApi.Media.Probe;
 public static class FfprobeParser
 {
     public static IReadOnlyList<string> Arguments(string path) =>
-        ["-v", "error", "-protocol_whitelist", FfmpegCommand.LocalProtocols, "-format_whitelist", FfmpegCommand.SafeDemuxers, "-print_format", "json", "-show_format", "-show_streams", "file:" + path];
+        ["-v", "error", "-protocol_whitelist", FfmpegCommand.IsUrl(path) ? FfmpegCommand.NetworkProtocols : FfmpegCommand.LocalProtocols, "-format_whitelist", FfmpegCommand.SafeDemuxers, "-print_format", "json", "-show_format", "-show_streams", FfmpegCommand.IsUrl(path) ? path : "file:" + path];
 
     /// <summary>Returns null when the text is not ffprobe JSON or has no format section (not a media file).</summary>
     public static MediaInfo? Parse(string json)

@@ -23,6 +23,9 @@ public sealed record JobSpec(
     /// <summary>Attempts the job gets when runs fail transiently (<c>options.max_attempts</c>); null: the server's default.</summary>
     public int? MaxAttempts { get; init; }
 
+    /// <summary><c>options.input_access: stream</c>: ffmpeg reads object inputs through presigned URLs instead of staged copies.</summary>
+    public bool StreamInput { get; init; }
+
     /// <summary><c>options.hardware_acceleration</c> (+ <c>hardware_device</c>); null: auto.</summary>
     public Hardware.HardwareRequest? Hardware { get; init; }
 

@@ -14,7 +14,7 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// Wire → domain, once, at the edge: a convert body becomes a validated <see cref="JobSpec"/>, or a list of
 /// field errors. Paths are checked against the storage sandbox here so a bad path never reaches a worker.
 /// </summary>
-public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, InputSources? remote = null)
+public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, InputSources? remote = null)
 {
     /// <summary>Outputs one job may write from one decode.</summary>
     public const int MaxOutputs = 10;
@@ -27,7 +27,8 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
 
     private static readonly string[] TopLevel = ["input", "output", "outputs", "operations", "options", "priority", .. WebhookFields];
     private static readonly string[] OptionFields = ["priority", "timeout_seconds", "max_attempts", .. WebhookFields];
-    private static readonly string[] HardwareFields = ["hardware_acceleration", "hardware_device"];
+    private static readonly string[] HardwareFields = ["hardware_acceleration", "hardware_device", "input_access"];
+    private static readonly string[] InputAccessModes = ["stage", "stream"];
     private static readonly string[] HardwareModes = ["auto", "none", "nvidia", "intel", "vaapi"];
 
     private static readonly string[] Priorities = ["low", "normal", "high"];
@@ -55,6 +56,11 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
             ? MapOutputs(body, many, jobId, operations, fields)
             : new OutputMapper(mounts, capabilities, fields, blobs: remote?.Blobs).Map(body, jobId, operations) is { } single ? [single] : null;
         var options = MapOptions(body, fields, hardware: true);
+        if (options.StreamInput && input is not null && !Core.Storage.Blobs.BlobAddress.LooksLikeOne(input))
+        {
+            errors.Add("options.input_access", "'stream' applies to object inputs (s3://, azure://, gs://); files in storage are read in place and URLs are always downloaded.", InvalidRequest);
+        }
+
         if (input is not null && outputs is not null && outputs.Any(o => o.Path == input))
         {
             errors.Add(outputs.Count == 1 ? "output" : "outputs", "An output must not overwrite the input.", InvalidOutput);
@@ -65,7 +71,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
             return (null, errors);
         }
 
-        return (new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { ExtraOutputs = outputs[1..], Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Hardware = options.Hardware }, errors);
+        return (new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { ExtraOutputs = outputs[1..], Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Hardware = options.Hardware, StreamInput = options.StreamInput }, errors);
     }
 
     /// <summary>
@@ -267,6 +273,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
         int? timeout = null;
         int? maxAttempts = null;
         HardwareRequest? hardwareRequest = null;
+        var streamInput = false;
         if (body.TryGetProperty("options", out var options) && options.ValueKind != JsonValueKind.Null)
         {
             if (options.ValueKind != JsonValueKind.Object)
@@ -277,6 +284,13 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
 
             fields.RejectUnknown(options, "options", InvalidRequest, hardware ? [.. OptionFields, .. HardwareFields] : OptionFields);
             hardwareRequest = hardware ? MapHardware(options, fields) : null;
+            var access = hardware ? fields.String(options, "input_access", "options", InvalidRequest) : null;
+            if (access is not null && !InputAccessModes.Contains(access))
+            {
+                fields.Errors.Add("options.input_access", $"Must be one of: {string.Join(", ", InputAccessModes)}.", InvalidRequest, access, InputAccessModes);
+            }
+
+            streamInput = access == "stream";
             priorityText = fields.String(options, "priority", "options", InvalidRequest) ?? priorityText;
             timeout = fields.Int(options, "timeout_seconds", "options", InvalidRequest, 1, jobOptions.MaxTimeoutSeconds);
             maxAttempts = fields.Int(options, "max_attempts", "options", InvalidRequest, 1, MaxAttemptsLimit);
@@ -295,51 +309,7 @@ public sealed class ConvertRequestMapper(StorageMounts mounts, JobOptions jobOpt
             fields.Errors.Add("options.priority", "Must be one of: low, normal, high.", InvalidRequest, priorityText, Priorities);
         }
 
-        return new SubmitOptions(priority ?? JobPriority.Normal, timeout, webhook, maxAttempts) { Hardware = hardwareRequest };
-    }
-
-    /// <summary>
-    /// <c>options.hardware_acceleration</c>: auto (default), none, nvidia, intel, vaapi (cuda/qsv accepted as aliases),
-    /// and <c>hardware_device</c> with a named vendor. A vendor no worker of the cluster offers is refused here with the reason.
-    /// </summary>
-    private HardwareRequest? MapHardware(JsonElement options, JsonFields fields)
-    {
-        var text = fields.String(options, "hardware_acceleration", "options", InvalidRequest);
-        var device = fields.Int(options, "hardware_device", "options", InvalidRequest, 0, 15);
-        if (text is null && device is null)
-        {
-            return null;
-        }
-
-        HardwareMode? mode = text?.Trim().ToLowerInvariant() switch
-        {
-            null or "auto" => HardwareMode.Auto,
-            "none" or "software" => HardwareMode.None,
-            "nvidia" or "cuda" or "nvenc" => HardwareMode.Nvidia,
-            "intel" or "qsv" => HardwareMode.Intel,
-            "vaapi" => HardwareMode.Vaapi,
-            _ => null,
-        };
-        if (mode is null)
-        {
-            fields.Errors.Add("options.hardware_acceleration", $"Must be one of: {string.Join(", ", HardwareModes)}.", InvalidRequest, text, HardwareModes);
-            return null;
-        }
-
-        var request = new HardwareRequest(mode.Value, device);
-        if (device is not null && request.Vendor is null)
-        {
-            fields.Errors.Add("options.hardware_device", "A device index needs hardware_acceleration set to nvidia, intel or vaapi.", InvalidRequest);
-            return null;
-        }
-
-        if (request.Vendor is { } vendor && (HardwareProblem is null ? "this server does not schedule hardware jobs" : HardwareProblem(vendor)) is { } problem)
-        {
-            fields.Errors.Add("options.hardware_acceleration", $"'{text}' cannot run here: {problem}. Use 'auto' to take hardware when a worker has it.", InsufficientResources, text, HardwareModes);
-            return null;
-        }
-
-        return request;
+        return new SubmitOptions(priority ?? JobPriority.Normal, timeout, webhook, maxAttempts) { Hardware = hardwareRequest, StreamInput = streamInput };
     }
 
     /// <summary>
@@ -376,4 +346,7 @@ public sealed record SubmitOptions(JobPriority Priority, int? Timeout, JobWebhoo
 {
     /// <summary>Conversions only: <c>hardware_acceleration</c> + <c>hardware_device</c>.</summary>
     public HardwareRequest? Hardware { get; init; }
+
+    /// <summary>Conversions only: <c>input_access: stream</c> (ffmpeg reads an object input through a presigned URL).</summary>
+    public bool StreamInput { get; init; }
 }
