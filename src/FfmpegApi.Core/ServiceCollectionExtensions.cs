@@ -53,6 +53,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Storage.Http.RemoteInputFetcher>();
         services.AddSingleton<Storage.Blobs.BlobStores>();
         services.AddSingleton<InputSources>();
+        services.AddSingleton<Storage.Blobs.InlineCredentials>();
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<UploadStore>();
         services.AddHostedService<UploadSweeper>();

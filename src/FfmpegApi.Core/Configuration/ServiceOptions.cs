@@ -14,6 +14,12 @@ public sealed class StorageOptions
     /// <summary>Extra named mounts: <c>/name/…</c> in a job body maps to this directory.</summary>
     public Dictionary<string, string> Mounts { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Accept the original API's inline <c>credentials</c> on object inputs and outputs (sealed with Data Protection,
+    /// never echoed). Off by default: profiles are the way to give the service keys.
+    /// </summary>
+    public bool AllowInlineCredentials { get; set; }
+
     /// <summary>Object-store profiles by name (<c>Storage:Profiles:NAME:Type=s3</c>, endpoint, credentials, buckets).</summary>
     public Dictionary<string, Storage.Blobs.StorageProfile> Profiles { get; set; } = new(StringComparer.Ordinal);
 

@@ -58,6 +58,19 @@ public sealed partial class JobRunner
         return new ResolvedPath(address, url.AbsoluteUri, "url");
     }
 
+    /// <summary>The job's inline credentials, opened for its run (its object addresses resolve with them).</summary>
+    private IDisposable OpenCredentials(Media.Specs.JobSpec spec)
+    {
+        try
+        {
+            return inputSources.Credentials?.Open(spec.SealedCredentials) ?? BlobStores.NoScope;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            throw new JobFailure("INVALID_INPUT", "The job's inline credentials can no longer be opened (the server's key ring changed); submit the job again.");
+        }
+    }
+
     /// <summary>An uploaded file of the job's tenant (read in place: it is already on this service's volume).</summary>
     private async Task<ResolvedPath> ResolveUploadAsync(string id, RunState state)
     {

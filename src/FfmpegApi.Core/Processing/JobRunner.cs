@@ -66,6 +66,7 @@ public sealed partial class JobRunner(
                 ?? throw new JobFailure("INVALID_SPEC", "The stored job spec is unreadable.");
             var timeout = TimeSpan.FromSeconds(Math.Min(spec.TimeoutSeconds ?? jobOptions.Value.DefaultTimeoutSeconds, jobOptions.Value.MaxTimeoutSeconds));
             state.StreamFor = spec.StreamInput ? timeout + TimeSpan.FromMinutes(10) : null;
+            using var keys = OpenCredentials(spec);
             using var timeoutTimer = clock.CreateTimer(_ => run.Stop(StopReason.TimedOut), null, timeout, Timeout.InfiniteTimeSpan);
             monitorTask = monitor.RunAsync(job.Id, workerId, run, stopMonitor.Token);
             Directory.CreateDirectory(workspace);

@@ -10,8 +10,11 @@ namespace FfmpegApi.Core.Storage;
 /// (<c>s3://bucket/key</c>, through a storage profile). Both are checked at submit without traffic and staged into the
 /// job's workspace before the run, within <c>Jobs:MaxInputBytes</c>; ffmpeg only ever reads local files.
 /// </summary>
-public sealed class InputSources(RemoteInputFetcher http, BlobStores blobs, IOptions<JobOptions> jobs)
+public sealed class InputSources(RemoteInputFetcher http, BlobStores blobs, IOptions<JobOptions> jobs, InlineCredentials? credentials = null)
 {
+    /// <summary>Sealing of inline credentials (null where the host has none: then they are refused).</summary>
+    public InlineCredentials? Credentials => credentials;
+
     /// <summary>The object stores (also where outputs named <c>s3://…</c> go).</summary>
     public BlobStores Blobs => blobs;
 

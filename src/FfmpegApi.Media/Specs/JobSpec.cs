@@ -23,6 +23,9 @@ public sealed record JobSpec(
     /// <summary>Attempts the job gets when runs fail transiently (<c>options.max_attempts</c>); null: the server's default.</summary>
     public int? MaxAttempts { get; init; }
 
+    /// <summary>Inline credentials of object inputs/outputs, sealed (Data Protection), by address; never shown.</summary>
+    public IReadOnlyDictionary<string, string>? SealedCredentials { get; init; }
+
     /// <summary><c>options.input_access: stream</c>: ffmpeg reads object inputs through presigned URLs instead of staged copies.</summary>
     public bool StreamInput { get; init; }
 

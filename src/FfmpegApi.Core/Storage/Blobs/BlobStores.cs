@@ -6,10 +6,13 @@ namespace FfmpegApi.Core.Storage.Blobs;
 /// <summary>The configured object stores, and which one serves an address.</summary>
 public sealed class BlobStores : IDisposable
 {
+    private static readonly AsyncLocal<CredentialScope?> Scope = new();
     private readonly List<(StorageProfile Profile, IBlobStore Store)> _stores = [];
+    private readonly TimeProvider _clock;
 
     public BlobStores(IOptions<StorageOptions> options, TimeProvider clock)
     {
+        _clock = clock;
         foreach (var profile in options.Value.Profiles.Values)
         {
             _stores.Add((profile, Create(profile, clock)));
@@ -23,6 +26,20 @@ public sealed class BlobStores : IDisposable
         "gs" => new S3BlobStore(profile.ForGcs(), clock, "gs"),
         _ => new S3BlobStore(profile, clock),
     };
+
+    /// <summary>A scope that opens nothing.</summary>
+    public static IDisposable NoScope { get; } = new EmptyScope();
+
+    /// <summary>
+    /// Until disposed, addresses in <paramref name="byAddress"/> resolve to stores made from their profile with these
+    /// keys (a job's inline credentials); everything else resolves as configured.
+    /// </summary>
+    internal static IDisposable UseCredentials(IReadOnlyDictionary<string, ObjectCredentials> byAddress)
+    {
+        var scope = new CredentialScope(byAddress, Scope.Value, previous => Scope.Value = previous);
+        Scope.Value = scope;
+        return scope;
+    }
 
     /// <summary>Whether any object store is configured.</summary>
     public bool Any => _stores.Count > 0;
@@ -38,8 +55,9 @@ public sealed class BlobStores : IDisposable
 
         var (scheme, bucket) = (address.Scheme, address.Container);
         var candidates = _stores.Where(s => s.Profile.Scheme == scheme).ToList();
-        store = candidates.FirstOrDefault(s => s.Profile.Buckets.Contains(bucket, StringComparer.Ordinal)).Store
-            ?? candidates.FirstOrDefault(s => s.Profile.Buckets.Count == 0).Store;
+        var routed = candidates.FirstOrDefault(s => s.Profile.Buckets.Contains(bucket, StringComparer.Ordinal));
+        routed = routed.Store is null ? candidates.FirstOrDefault(s => s.Profile.Buckets.Count == 0) : routed;
+        store = routed.Store is null ? null : Scope.Value?.StoreFor(address.ToString(), routed.Profile, _clock) ?? routed.Store;
         if (store is null)
         {
             error = $"No storage profile serves {scheme}://{bucket} (Storage:Profiles).";
@@ -47,6 +65,13 @@ public sealed class BlobStores : IDisposable
         }
 
         return true;
+    }
+
+    private sealed class EmptyScope : IDisposable
+    {
+        public void Dispose()
+        {
+        }
     }
 
     public void Dispose()

@@ -25,6 +25,19 @@ public sealed class StorageProfile
         _ => "s3",
     };
 
+    /// <summary>This profile with other keys (inline credentials): same type, endpoint, region and addressing.</summary>
+    public StorageProfile WithKeys(string accessKey, string secretKey) => new()
+    {
+        Type = Type,
+        Endpoint = Endpoint,
+        Region = Region,
+        AccessKey = accessKey,
+        SecretKey = secretKey,
+        ForcePathStyle = ForcePathStyle,
+        Buckets = Buckets,
+        TimeoutSeconds = TimeoutSeconds,
+    };
+
     /// <summary>
     /// GCS through the XML API: the endpoint defaults to <c>https://storage.googleapis.com</c>, the signing region to
     /// <c>auto</c>, path-style addressing (bucket names with dots); HMAC keys are required (no ambient identity here).

@@ -53,6 +53,7 @@ public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOpt
             Webhook = options.Webhook,
             MaxAttempts = options.MaxAttempts,
             Analysis = new AnalysisSpec(reference, metrics, subsample, perFrame),
+            SealedCredentials = files.SealedOrNull,
         };
         return (spec, errors);
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Core.Storage.Blobs;
 using FfmpegApi.Endpoints.Presets;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Hardware;
@@ -33,6 +34,12 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
 
     private static readonly string[] Priorities = ["low", "normal", "high"];
 
+    /// <summary>Inline credentials met while mapping (address → sealed), for the spec's <c>SealedCredentials</c>.</summary>
+    internal Dictionary<string, string> Sealed { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What <see cref="Sealed"/> gives a spec: null when the body carried none.</summary>
+    internal IReadOnlyDictionary<string, string>? SealedOrNull => Sealed.Count > 0 ? Sealed : null;
+
     /// <summary>Why a vendor cannot run jobs in this cluster (null: a worker offers it). Without it, named vendors are refused.</summary>
     public Func<HardwareVendor, string?>? HardwareProblem { get; init; }
 
@@ -54,7 +61,7 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
         var operations = new OperationMapper(fields, mounts, jobOptions.MaxInputBytes).Map(body, jobOptions.MaxOperations);
         var outputs = body.TryGetProperty("outputs", out var many) && many.ValueKind != JsonValueKind.Null
             ? MapOutputs(body, many, jobId, operations, fields)
-            : new OutputMapper(mounts, capabilities, fields, blobs: remote?.Blobs).Map(body, jobId, operations) is { } single ? [single] : null;
+            : new OutputMapper(mounts, capabilities, fields, blobs: remote?.Blobs) { Sealer = remote?.Credentials, Sealed = Sealed }.Map(body, jobId, operations) is { } single ? [single] : null;
         var options = MapOptions(body, fields, hardware: true);
         if (options.StreamInput && input is not null && !Core.Storage.Blobs.BlobAddress.LooksLikeOne(input))
         {
@@ -71,7 +78,7 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
             return (null, errors);
         }
 
-        return (new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { ExtraOutputs = outputs[1..], Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Hardware = options.Hardware, StreamInput = options.StreamInput }, errors);
+        return (new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { ExtraOutputs = outputs[1..], Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Hardware = options.Hardware, StreamInput = options.StreamInput, SealedCredentials = SealedOrNull }, errors);
     }
 
     /// <summary>
@@ -104,7 +111,7 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
                 continue;
             }
 
-            if (new OutputMapper(mounts, capabilities, fields, root, remote?.Blobs).MapOne(item, $"{jobId}-{index}", operations) is { } output)
+            if (new OutputMapper(mounts, capabilities, fields, root, remote?.Blobs) { Sealer = remote?.Credentials, Sealed = Sealed }.MapOne(item, $"{jobId}-{index}", operations) is { } output)
             {
                 if (result.Any(o => o.Path == output.Path))
                 {
@@ -202,7 +209,7 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
         var field = name;
         if (input.ValueKind == JsonValueKind.Object)
         {
-            fields.RejectUnknown(input, name, InvalidInput, "path");
+            fields.RejectUnknown(input, name, InvalidInput, "path", "credentials");
             path = fields.String(input, "path", name, InvalidInput);
             field = $"{name}.path";
         }
@@ -228,9 +235,11 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
                 return null;
             }
 
+            CredentialFields.Collect(input, name, BlobAddress.LooksLikeOne(path) ? path : null, remote?.Credentials, fields, Sealed);
             return path;
         }
 
+        CredentialFields.Collect(input, name, null, remote?.Credentials, fields, Sealed);
         if (!mounts.TryResolve(path, out var resolved, out var error))
         {
             fields.Errors.Add(field, error, InvalidInput);

@@ -44,6 +44,7 @@ public static class JobOutputsEndpoints
             return problem!;
         }
 
+        using var keys = OpenCredentials(context, job);
         var files = await FilesAsync(job, mounts, blobs, cancellationToken);
         var views = new List<JobOutputFileView>();
         foreach (var (file, index) in files.Select((f, i) => (f, i)))
@@ -70,6 +71,7 @@ public static class JobOutputsEndpoints
             return problem!;
         }
 
+        using var keys = OpenCredentials(context, job);
         var files = await FilesAsync(job, mounts, blobs, cancellationToken);
         if (index < 0 || index >= files.Count)
         {
@@ -101,6 +103,20 @@ public static class JobOutputsEndpoints
         return mounts.TryResolve(path, out var resolved, out _) && File.Exists(resolved!.PhysicalPath)
             ? TypedResults.PhysicalFile(resolved.PhysicalPath, ContentTypeOf(path), Path.GetFileName(resolved.PhysicalPath), enableRangeProcessing: true)
             : ApiProblem.Create(context, 404, ErrorCodes.NotFound, "The output file no longer exists.");
+    }
+
+    /// <summary>The job's inline credentials, opened while its objects are listed or presigned (nothing when it has none or they no longer open).</summary>
+    internal static IDisposable OpenCredentials(HttpContext context, Job job)
+    {
+        var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)!;
+        try
+        {
+            return context.RequestServices.GetRequiredService<InlineCredentials>().Open(spec.SealedCredentials);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return BlobStores.NoScope;
+        }
     }
 
     /// <summary>The caller's job once it has completed; else 404 (unknown or another tenant's) or 409 saying <paramref name="then"/> happens once it has.</summary>

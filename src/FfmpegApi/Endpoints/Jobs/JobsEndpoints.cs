@@ -192,7 +192,13 @@ public static class JobsEndpoints
         HttpContext context, AppDbContext db, StorageMounts mounts, BlobStores blobs, string id, CancellationToken cancellationToken)
     {
         var (job, problem) = await JobOutputsEndpoints.CompletedAsync(context, db, id, "its output is available", cancellationToken);
-        return job is null ? problem! : await JobOutputsEndpoints.FileAsync(context, mounts, blobs, job.OutputPath, cancellationToken);
+        if (job is null)
+        {
+            return problem!;
+        }
+
+        using var keys = JobOutputsEndpoints.OpenCredentials(context, job);
+        return await JobOutputsEndpoints.FileAsync(context, mounts, blobs, job.OutputPath, cancellationToken);
     }
 
     private static ProblemHttpResult NotCancellable(HttpContext context, JobStatus status) =>

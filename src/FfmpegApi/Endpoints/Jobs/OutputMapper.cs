@@ -17,7 +17,13 @@ internal sealed partial class OutputMapper(StorageMounts mounts, FfmpegCapabilit
     /// <summary>Where this output sits in the request, for error field names (<c>output</c> or <c>outputs[1]</c>).</summary>
     private string Root => root;
 
-    private static readonly string[] OutputFields = ["path", "format", "video", "audio", "preset"];
+    private static readonly string[] OutputFields = ["path", "format", "video", "audio", "preset", "credentials"];
+
+    /// <summary>Seals an object output's inline <c>credentials</c> (null: refused).</summary>
+    public Core.Storage.Blobs.InlineCredentials? Sealer { get; init; }
+
+    /// <summary>Where sealed credentials are collected (address → sealed).</summary>
+    public Dictionary<string, string> Sealed { get; init; } = new(StringComparer.Ordinal);
     private static readonly string[] VideoFields =
     [
         "codec", "preset", "crf", "bitrate", "resolution", "fps", "max_bitrate", "buffer_size", "tune", "profile", "level",
@@ -86,6 +92,7 @@ internal sealed partial class OutputMapper(StorageMounts mounts, FfmpegCapabilit
         }
 
         var resolved = ResolvePath(path ?? $"/{StorageMounts.DefaultMount}/output/{defaultName}.{container.Extension}");
+        CredentialFields.Collect(output, Root, resolved is not null && Core.Storage.Blobs.BlobAddress.LooksLikeOne(resolved) ? resolved : null, Sealer, fields, Sealed);
         var videoSpec = MapVideo(video, container, operations);
         var audioSpec = operations?.OfType<RemoveAudioOperation>().Any() == true ? null : MapAudio(audio, container);
         if (videoSpec is null && audioSpec is null && !Errors.Any)

@@ -60,7 +60,7 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
         {
             Thumbnails = thumbnails,
         };
-        return (new JobSpec(input, new OutputSpec(manifest, type, null, null), [], options.Priority, options.Timeout) { Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Streaming = streaming }, errors);
+        return (new JobSpec(input, new OutputSpec(manifest, type, null, null), [], options.Priority, options.Timeout) { Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Streaming = streaming, SealedCredentials = shared.SealedOrNull }, errors);
     }
 
     private static List<RenditionRequest>? MapVariants(JsonElement body, JsonFields fields)

@@ -88,7 +88,7 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
         }
 
         var spec = new ThumbnailSpec(mode, time, count, interval, width, format, sprite, fps);
-        return (new JobSpec(input, new OutputSpec(output, format, null, null), [], options.Priority, options.Timeout) { Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Thumbnails = spec }, errors);
+        return (new JobSpec(input, new OutputSpec(output, format, null, null), [], options.Priority, options.Timeout) { Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Thumbnails = spec, SealedCredentials = shared.SealedOrNull }, errors);
     }
 
     private static SpriteLayout? MapSprite(JsonElement body, ThumbnailMode mode, JsonFields fields)
