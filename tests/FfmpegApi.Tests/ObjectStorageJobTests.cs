@@ -214,6 +214,30 @@ public sealed class ObjectStorageJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_presigning_disabled_downloads_stream_through_the_api()
+    {
+        var settings = _s3!.Settings();
+        settings["Storage:Profiles:test:Presign"] = "false";
+        await using var server = await ApiServer.StartAsync(settings);
+        using var client = server.Client(await server.CreateKeyAsync("nopresign"));
+        var id = await client.SubmitAsync("""{"input":"s3://media/in/clip.mp4","output":{"path":"s3://other/through/out.mp4","video":{"codec":"h264"}},"options":{"input_access":"stream"}}""");
+        var done = await client.WaitForEndAsync(id);
+        done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
+        (await client.GetStringAsync(new Uri($"/api/v1/jobs/{id}/logs?lines=200", UriKind.Relative))).ShouldContain("cannot presign; staging a copy instead");
+
+        var listed = (await client.GetFromJsonAsync<JsonNode>(new Uri($"/api/v1/jobs/{id}/outputs", UriKind.Relative)))!["outputs"]![0]!;
+        listed["download_url"]!.GetValue<string>().ShouldBe($"/api/v1/jobs/{id}/outputs/0");
+        using var response = await client.GetAsync(new Uri($"/api/v1/jobs/{id}/output", UriKind.Relative));
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("video/mp4");
+        var bytes = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+        bytes.Length.ShouldBe((int)listed["size_bytes"]!.GetValue<long>());
+        var file = Path.Combine(server.DataDir, "through.mp4");
+        await File.WriteAllBytesAsync(file, bytes, TestContext.Current.CancellationToken);
+        (await TestMedia.ProbeAsync(file)).FirstVideo!.CodecName.ShouldBe("h264");
+    }
+
+    [Fact]
     public async Task A_cancelled_job_leaves_no_object_behind()
     {
         await TestMedia.GenerateAsync(Path.Combine(_server.StorageRoot, "input", "long.mp4"), 30, "640x360");

@@ -56,6 +56,15 @@ public sealed class UploadTests : IAsyncLifetime
         (await _client.WaitForEndAsync(id))["status"]!.GetValue<string>().ShouldBe("completed");
         (await TestMedia.ProbeAsync(_server.Physical("/storage/output/uploaded.mp4"))).DurationSeconds!.Value.ShouldBe(2, 0.1);
 
+        // And back: the result downloads whole, or by range.
+        var whole = await _client.GetByteArrayAsync(Url($"/api/v1/jobs/{id}/output"));
+        whole.ShouldBe(await File.ReadAllBytesAsync(_server.Physical("/storage/output/uploaded.mp4"), TestContext.Current.CancellationToken));
+        using var ranged = new HttpRequestMessage(HttpMethod.Get, Url($"/api/v1/jobs/{id}/output"));
+        ranged.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(100, 199);
+        using var part = await _client.SendAsync(ranged, TestContext.Current.CancellationToken);
+        part.StatusCode.ShouldBe(HttpStatusCode.PartialContent);
+        (await part.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)).ShouldBe(whole[100..200]);
+
         using var other = _server.Client(await _server.CreateKeyAsync("stranger", tenant: "tenant-other"));
         (await other.GetAsync(Url($"/api/v1/uploads/{upload["id"]}"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         var (status, problem) = await other.PostJsonAsync("/api/v1/convert", JobClient.Json(new { input, output = "mp4" }));

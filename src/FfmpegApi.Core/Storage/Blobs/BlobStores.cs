@@ -20,12 +20,16 @@ public sealed class BlobStores : IDisposable
     }
 
     /// <summary>The store for a profile: Azure's SDK, or the S3 client (AWS, S3-compatible stores, and GCS's XML API).</summary>
-    public static IBlobStore Create(StorageProfile profile, TimeProvider clock) => profile.Scheme switch
+    public static IBlobStore Create(StorageProfile profile, TimeProvider clock)
     {
-        "azure" => new AzureBlobStore(profile, clock),
-        "gs" => new S3BlobStore(profile.ForGcs(), clock, "gs"),
-        _ => new S3BlobStore(profile, clock),
-    };
+        IBlobStore store = profile.Scheme switch
+        {
+            "azure" => new AzureBlobStore(profile, clock),
+            "gs" => new S3BlobStore(profile.ForGcs(), clock, "gs"),
+            _ => new S3BlobStore(profile, clock),
+        };
+        return profile.Presign ? store : new NoPresignStore(store);
+    }
 
     /// <summary>A scope that opens nothing.</summary>
     public static IDisposable NoScope { get; } = new EmptyScope();

@@ -36,6 +36,7 @@ public sealed class StorageProfile
         ForcePathStyle = ForcePathStyle,
         Buckets = Buckets,
         TimeoutSeconds = TimeoutSeconds,
+        Presign = Presign,
     };
 
     /// <summary>
@@ -52,6 +53,7 @@ public sealed class StorageProfile
         ForcePathStyle = true,
         Buckets = Buckets,
         TimeoutSeconds = TimeoutSeconds,
+        Presign = Presign,
     };
 
     /// <summary>Empty for AWS (by <see cref="Region"/>); the service URL for compatible stores, e.g. <c>http://minio:9000</c>.</summary>
@@ -79,4 +81,10 @@ public sealed class StorageProfile
 
     [Range(1, 3600)]
     public int TimeoutSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// False: never hand out presigned URLs for this store — downloads stream through the API and
+    /// <c>input_access: stream</c> stages instead (for stores clients must not reach directly).
+    /// </summary>
+    public bool Presign { get; set; } = true;
 }
