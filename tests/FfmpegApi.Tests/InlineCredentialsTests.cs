@@ -14,37 +14,29 @@ namespace FfmpegApi.Tests;
 /// </summary>
 public sealed class InlineCredentialsTests : IAsyncLifetime
 {
+    private S3JobServer? _env;
     private S3Emulator? _s3;
     private ApiServer _server = null!;
     private HttpClient _client = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _s3 = await S3Emulator.StartAsync();
-        Assert.SkipWhen(_s3 is null, "s3rver is not installed (scripts/install-deps.sh --test installs it)");
-        var settings = _s3!.Settings();
-        settings["Storage:Profiles:test:AccessKey"] = "NOT-THE-KEY";
-        settings["Storage:Profiles:test:SecretKey"] = "NOT-THE-SECRET";
-        settings["Storage:AllowInlineCredentials"] = "true";
-        _server = await ApiServer.StartAsync(settings);
-        _client = _server.Client(await _server.CreateKeyAsync("inline"));
-        var clip = Path.Combine(_server.DataDir, "clip.mp4");
-        await TestMedia.GenerateAsync(clip, 2);
-        using var store = new S3BlobStore(_s3.Profile, TimeProvider.System);
-        await using var file = File.OpenRead(clip);
-        await store.UploadAsync("media", "in/clip.mp4", file, "video/mp4", CancellationToken.None);
+        _env = await S3JobServer.StartAsync(settings =>
+        {
+            settings["Storage:Profiles:test:AccessKey"] = "NOT-THE-KEY";
+            settings["Storage:Profiles:test:SecretKey"] = "NOT-THE-SECRET";
+            settings["Storage:AllowInlineCredentials"] = "true";
+        });
+        Assert.SkipWhen(_env is null, "s3rver is not installed (scripts/install-deps.sh --test installs it)");
+        (_s3, _server, _client) = (_env!.S3, _env.Server, _env.Client);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_s3 is null)
+        if (_env is not null)
         {
-            return;
+            await _env.DisposeAsync();
         }
-
-        _client.Dispose();
-        await _server.DisposeAsync();
-        await _s3.DisposeAsync();
     }
 
     [Fact]

@@ -9,33 +9,24 @@ namespace FfmpegApi.Tests;
 /// <summary>Jobs whose input is an object in S3 (s3rver on loopback), named <c>s3://bucket/key</c> and reached through a storage profile.</summary>
 public sealed class ObjectStorageJobTests : IAsyncLifetime
 {
+    private S3JobServer? _env;
     private S3Emulator? _s3;
     private ApiServer _server = null!;
     private HttpClient _client = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _s3 = await S3Emulator.StartAsync();
-        Assert.SkipWhen(_s3 is null, "s3rver is not installed (scripts/install-deps.sh --test installs it)");
-        _server = await ApiServer.StartAsync(_s3!.Settings());
-        _client = _server.Client(await _server.CreateKeyAsync("s3"));
-        var clip = Path.Combine(_server.DataDir, "clip.mp4");
-        await TestMedia.GenerateAsync(clip, 2);
-        using var store = new S3BlobStore(_s3.Profile, TimeProvider.System);
-        await using var file = File.OpenRead(clip);
-        await store.UploadAsync("media", "in/clip.mp4", file, "video/mp4", CancellationToken.None);
+        _env = await S3JobServer.StartAsync();
+        Assert.SkipWhen(_env is null, "s3rver is not installed (scripts/install-deps.sh --test installs it)");
+        (_s3, _server, _client) = (_env!.S3, _env.Server, _env.Client);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_s3 is null)
+        if (_env is not null)
         {
-            return;
+            await _env.DisposeAsync();
         }
-
-        _client.Dispose();
-        await _server.DisposeAsync();
-        await _s3.DisposeAsync();
     }
 
     [Fact]

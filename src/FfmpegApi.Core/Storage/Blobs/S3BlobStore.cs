@@ -77,7 +77,7 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         {
             var response = await _client.GetObjectAsync(container, key, cancellationToken);
             var md5 = response.Metadata[Md5Metadata] is { Length: 32 } hex ? Convert.FromHexString(hex) : null;
-            return new VerifyingReadStream(new OwningStream(response.ResponseStream, response), $"{Scheme}://{container}/{key}", response.ContentLength, md5);
+            return new VerifyingReadStream(response.ResponseStream, $"{Scheme}://{container}/{key}", response.ContentLength, md5) { Owner = response };
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -185,47 +185,6 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             }
 
             throw;
-        }
-    }
-
-    /// <summary>The response body, disposing its response with it.</summary>
-    private sealed class OwningStream(Stream inner, IDisposable owner) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => inner.Length;
-
-        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-                owner.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
     }
 }

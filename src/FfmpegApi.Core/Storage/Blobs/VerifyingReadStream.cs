@@ -21,6 +21,9 @@ public sealed class VerifyingReadStream(Stream inner, string address, long? expe
     private long _read;
     private bool _checked;
 
+    /// <summary>Disposed with the stream (e.g. the SDK response the body belongs to).</summary>
+    public IDisposable? Owner { get; init; }
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -54,6 +57,7 @@ public sealed class VerifyingReadStream(Stream inner, string address, long? expe
         if (disposing)
         {
             inner.Dispose();
+            Owner?.Dispose();
             _md5?.Dispose();
         }
 
