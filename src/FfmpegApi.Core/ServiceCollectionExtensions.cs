@@ -58,6 +58,7 @@ public static class ServiceCollectionExtensions
         services.AddScoped<UploadStore>();
         services.AddHostedService<UploadSweeper>();
         services.AddSingleton<FfmpegTools>();
+        services.AddSingleton<Backup.BackupService>();
         services.AddSingleton<Processing.Hardware.HardwareService>();
         services.AddSingleton<ProgressHub>();
         services.AddSingleton<RunningJobs>();

@@ -34,7 +34,7 @@ public static class CliApp
             return 0;
         });
 
-        var root = new RootCommand("FFmpeg API: media processing jobs over REST") { serve, api, worker, migrate, KeysCommand(dataDir) };
+        var root = new RootCommand("FFmpeg API: media processing jobs over REST") { serve, api, worker, migrate, KeysCommand(dataDir), BackupCommands.Backup(dataDir), BackupCommands.Restore(dataDir) };
         // The host handles SIGTERM/Ctrl+C itself (graceful drain, Worker:DrainSeconds); System.CommandLine's own handler
         // would end the process after two seconds with 143, cutting the drain short.
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
@@ -186,7 +186,7 @@ public static class CliApp
         return app;
     }
 
-    private static Dictionary<string, string?> Overrides(ParseResult result, Option<string?> dataDir, Option<string?>? urls, Option<int?>? concurrency)
+    internal static Dictionary<string, string?> Overrides(ParseResult result, Option<string?> dataDir, Option<string?>? urls, Option<int?>? concurrency)
     {
         var overrides = new Dictionary<string, string?>(StringComparer.Ordinal);
         if (result.GetValue(dataDir) is { } dir)
@@ -207,5 +207,5 @@ public static class CliApp
         return overrides;
     }
 
-    private static string[] Rest(ParseResult result) => [.. result.UnmatchedTokens];
+    internal static string[] Rest(ParseResult result) => [.. result.UnmatchedTokens];
 }
