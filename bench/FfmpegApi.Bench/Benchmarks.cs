@@ -44,6 +44,7 @@ internal static class Benchmarks
             ["Worker:Concurrency"] = "1",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Limits:RequestsPerSecond"] = "0",
+            ["Backup:Enabled"] = "false",
             ["Limits:RequestsPerHour"] = "0",
             ["Limits:MaxActiveJobsPerTenant"] = "0",
             ["Webhooks:AllowHttp"] = "true",

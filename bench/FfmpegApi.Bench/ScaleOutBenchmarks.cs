@@ -35,6 +35,7 @@ internal static class ScaleOutBenchmarks
             ["Database__ConnectionString"] = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString,
             ["Logging__LogLevel__Default"] = "Warning",
             ["Limits__RequestsPerSecond"] = "0",
+            ["Backup__Enabled"] = "false",
             ["Limits__RequestsPerHour"] = "0",
             ["Limits__MaxActiveJobsPerTenant"] = "0",
             ["Worker__IdlePollSeconds"] = "60",

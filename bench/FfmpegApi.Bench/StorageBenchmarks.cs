@@ -24,6 +24,7 @@ internal static class StorageBenchmarks
         {
             ["Logging__LogLevel__Default"] = "Warning",
             ["Limits__RequestsPerSecond"] = "0",
+            ["Backup__Enabled"] = "false",
             ["Limits__RequestsPerHour"] = "0",
             ["Jobs__MaxInputBytes"] = (size * 2).ToString(CultureInfo.InvariantCulture),
         };

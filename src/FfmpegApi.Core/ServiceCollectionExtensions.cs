@@ -59,6 +59,8 @@ public static class ServiceCollectionExtensions
         services.AddHostedService<UploadSweeper>();
         services.AddSingleton<FfmpegTools>();
         services.AddSingleton<Backup.BackupService>();
+        services.AddSingleton<Backup.BackupRunner>();
+        services.AddOptions<Backup.BackupOptions>().BindConfiguration(Backup.BackupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Processing.Hardware.HardwareService>();
         services.AddSingleton<ProgressHub>();
         services.AddSingleton<RunningJobs>();

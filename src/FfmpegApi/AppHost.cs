@@ -71,6 +71,11 @@ public static partial class AppHost
             services.AddWorkers();
         }
 
+        if (role is HostRole.Serve or HostRole.Api && builder.Configuration.GetValue("Backup:Enabled", true))
+        {
+            services.AddHostedService<Core.Backup.BackupScheduler>();
+        }
+
         services.AddSingleton<Core.Webhooks.IWebhookJobRepresentation, JobViewRepresentation>();
         if (builder.Configuration.GetValue("Webhooks:Enabled", true))
         {

@@ -23,7 +23,7 @@ public sealed class BackupService(IServiceScopeFactory scopes, TimeProvider cloc
     public const string ManifestSuffix = ".json";
 
     /// <summary>The house JSON style, but table names kept as they are (they are dictionary keys).</summary>
-    private static readonly JsonSerializerOptions ManifestJson = new(JsonDefaults.Options) { DictionaryKeyPolicy = null, WriteIndented = true };
+    internal static readonly JsonSerializerOptions ManifestJson = new(JsonDefaults.Options) { DictionaryKeyPolicy = null, WriteIndented = true };
 
     /// <summary>Makes a backup in <paramref name="directory"/>, verifies it, and returns its manifest.</summary>
     public async Task<BackupManifest> CreateAsync(string directory, CancellationToken cancellationToken)

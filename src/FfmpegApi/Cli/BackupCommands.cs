@@ -17,15 +17,16 @@ internal static class BackupCommands
         {
             await using var app = AppHost.Build(CliApp.Rest(result), CliApp.Overrides(result, dataDir, null, null), HostRole.Tool);
             await DatabaseSetup.MigrateAsync(app.Services, ct);
-            var directory = result.GetValue(to) ?? Path.Combine(app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.FullDataDir, "backups");
+            var runner = app.Services.GetRequiredService<BackupRunner>();
+            var directory = result.GetValue(to) ?? runner.Directory;
             try
             {
-                var manifest = await app.Services.GetRequiredService<BackupService>().CreateAsync(directory, ct);
+                var manifest = await runner.RunOnceAsync(directory, ct);
                 await Console.Out.WriteLineAsync($"Backed up and verified: {manifest.Tables.GetValueOrDefault("jobs")} job(s), {manifest.Tables.GetValueOrDefault("api_keys")} key(s), {manifest.SizeBytes} bytes, sha256 {manifest.Sha256}.");
                 await Console.Out.WriteLineAsync(Path.Combine(directory, manifest.File));
                 return 0;
             }
-            catch (BackupException e)
+            catch (Exception e) when (e is BackupException or IOException or InvalidOperationException)
             {
                 await Console.Error.WriteLineAsync("Backup failed: " + e.Message);
                 return 1;

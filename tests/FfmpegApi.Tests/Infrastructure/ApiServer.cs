@@ -41,6 +41,9 @@ public sealed class ApiServer : IAsyncDisposable
 
             // The suites drive one key hard and submit many jobs at once; the limits have tests of their own.
             ["Limits:RequestsPerSecond"] = "0",
+
+            // Scheduled backups have tests of their own (BackupTests).
+            ["Backup:Enabled"] = "false",
             ["Limits:RequestsPerHour"] = "0",
             ["Limits:MaxActiveJobsPerTenant"] = "0",
 

@@ -163,6 +163,7 @@ public sealed class ServerProcess : IDisposable
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["Jobs__ProgressPersistMilliseconds"] = "200";
         psi.Environment["Limits__RequestsPerSecond"] = "0";
+        psi.Environment["Backup__Enabled"] = "false";
         psi.Environment["Limits__MaxActiveJobsPerTenant"] = "0";
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
