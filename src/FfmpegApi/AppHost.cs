@@ -71,6 +71,11 @@ public static partial class AppHost
             services.AddWorkers();
         }
 
+        if (role is HostRole.Serve or HostRole.Api)
+        {
+            services.AddHostedService<Core.Observability.ClusterGauges>();
+        }
+
         if (role is HostRole.Serve or HostRole.Api && builder.Configuration.GetValue("Backup:Enabled", true))
         {
             services.AddHostedService<Core.Backup.BackupScheduler>();

@@ -1,0 +1,53 @@
+using System.Text.RegularExpressions;
+using FfmpegApi.Tests.Infrastructure;
+
+namespace FfmpegApi.Tests;
+
+/// <summary>
+/// Every metric that deploy/prometheus (alert rules) and deploy/grafana (dashboards) reference is exported by a
+/// running server at /metrics — a renamed metric cannot silently blind an alert.
+/// </summary>
+public sealed partial class MonitoringAssetsTests
+{
+    [GeneratedRegex(@"\b(ffmpegapi_[a-z0-9_]+|http_server_[a-z0-9_]+)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex MetricName();
+
+    [Fact]
+    public async Task Every_metric_the_alerts_and_dashboards_use_is_exported()
+    {
+        // Backups scheduled (their gauge), a GPU assumed (the per-device session gauge exists only where devices do).
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Backup:Enabled"] = "true",
+            ["Backup:FirstDelaySeconds"] = "3600",
+            ["Hardware:Assume:0"] = "nvidia",
+        });
+        await TestMedia.GenerateAsync(Path.Combine(server.StorageRoot, "input", "in.mp4"), 1);
+        using var client = server.Client(await server.CreateKeyAsync("monitor"));
+        var id = await client.SubmitAsync("""{"input":"/storage/input/in.mp4","output":"mp3"}""");
+        (await client.WaitForEndAsync(id))["status"]!.GetValue<string>().ShouldBe("completed");
+        (await client.PostJsonAsync("/api/v1/convert", """{"input":"/storage/input/missing.mp4","output":"mp3"}""")).Status.ShouldBe(System.Net.HttpStatusCode.UnprocessableEntity);
+
+        using var anonymous = server.Client();
+        var exported = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < 40 && !exported.Contains("ffmpegapi_workers_alive"); i++)
+        {
+            await Task.Delay(250, TestContext.Current.CancellationToken);
+            var text = await anonymous.GetStringAsync(new Uri("/metrics", UriKind.Relative), TestContext.Current.CancellationToken);
+            exported = [.. text.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split('{', ' ')[0])];
+        }
+
+        var root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+        var assets = Directory.GetFiles(Path.Combine(root, "deploy", "prometheus"), "*.yml").Concat(Directory.GetFiles(Path.Combine(root, "deploy", "grafana"), "*.json")).ToList();
+        assets.Count.ShouldBeGreaterThanOrEqualTo(4);
+        var referenced = new List<(string File, string Metric)>();
+        foreach (var file in assets)
+        {
+            referenced.AddRange(MetricName().Matches(await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken)).Select(m => (Path.GetFileName(file), m.Value)));
+        }
+
+        referenced.Count.ShouldBeGreaterThan(20);
+        var missing = referenced.Where(r => !exported.Contains(r.Metric)).Distinct().ToList();
+        missing.ShouldBeEmpty($"exported: {string.Join(", ", exported.Order())}");
+    }
+}
