@@ -158,7 +158,7 @@ public static partial class AppHost
         api.MapJobs();
         api.MapWebhooks();
         api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsRead).MapPresets();
-        api.MapGroup("/admin").RequireAuthorization(ApiScopes.Admin).WithTags("Admin").MapAdminKeys().MapAudit().MapAdminWorkers();
+        api.MapGroup("/admin").RequireAuthorization(ApiScopes.Admin).WithTags("Admin").MapAdminKeys().MapAudit().MapAdminWorkers().MapAdminStats();
         api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));
         app.MapTusOptions(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Core.Configuration.JobOptions>>().Value.MaxInputBytes);
         return app;

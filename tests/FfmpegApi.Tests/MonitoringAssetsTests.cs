@@ -50,4 +50,26 @@ public sealed partial class MonitoringAssetsTests
         var missing = referenced.Where(r => !exported.Contains(r.Metric)).Distinct().ToList();
         missing.ShouldBeEmpty($"exported: {string.Join(", ", exported.Order())}");
     }
+
+    [Fact]
+    public async Task Admin_stats_show_the_queue_workers_and_disk_to_admins_only()
+    {
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Worker:Enabled"] = "false" });
+        await TestMedia.GenerateAsync(Path.Combine(server.StorageRoot, "input", "in.mp4"), 1);
+        using var user = server.Client(await server.CreateKeyAsync("user"));
+        await user.SubmitAsync("""{"input":"/storage/input/in.mp4","output":"mp3"}""");
+        await user.SubmitAsync("""{"input":"/storage/input/in.mp4","output":"wav","options":{"priority":"high"}}""");
+        (await user.GetAsync(new Uri("/api/v1/admin/stats", UriKind.Relative), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(System.Net.HttpStatusCode.Forbidden);
+
+        using var admin = server.Client(await server.CreateKeyAsync("admin", admin: true));
+        var stats = (await admin.GetFromJsonAsync<System.Text.Json.Nodes.JsonNode>(new Uri("/api/v1/admin/stats", UriKind.Relative), TestContext.Current.CancellationToken))!;
+        stats["queue"]!["depth"]!["normal"]!.GetValue<long>().ShouldBe(1);
+        stats["queue"]!["depth"]!["high"]!.GetValue<long>().ShouldBe(1);
+        stats["queue"]!["depth"]!["low"]!.GetValue<long>().ShouldBe(0);
+        stats["queue"]!["oldest_age_seconds"]!["high"]!.GetValue<double>().ShouldBeGreaterThanOrEqualTo(0);
+        stats["running_jobs"]!.GetValue<int>().ShouldBe(0);
+        stats["live_workers"]!.GetValue<int>().ShouldBe(0, "this server runs no workers");
+        stats["last_backup"].ShouldBeNull();
+        stats["disk_free_bytes"]!["data"]!.GetValue<long>().ShouldBeGreaterThan(0);
+    }
 }

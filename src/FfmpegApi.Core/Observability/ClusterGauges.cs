@@ -28,7 +28,7 @@ public sealed partial class ClusterGauges : BackgroundService
     private readonly StorageOptions _storage;
     private readonly ILogger<ClusterGauges> _logger;
     private readonly Meter _meter;
-    private volatile Snapshot _last = new([0, 0, 0], [0, 0, 0], 0, 0);
+    private volatile ClusterSnapshot _last = new([0, 0, 0], [0, 0, 0], 0, 0);
 
     public ClusterGauges(IServiceScopeFactory scopes, TimeProvider clock, IOptions<WorkerOptions> workers, IOptions<StorageOptions> storage, IMeterFactory meters, ILogger<ClusterGauges> logger)
     {
@@ -56,7 +56,8 @@ public sealed partial class ClusterGauges : BackgroundService
             {
                 try
                 {
-                    _last = await ReadAsync(stoppingToken);
+                    await using var scope = _scopes.CreateAsyncScope();
+                    _last = await ClusterSnapshot.ReadAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), _clock.GetUtcNow().UtcDateTime, _workers.StaleAfter, stoppingToken);
                 }
                 catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
                 {
@@ -70,11 +71,41 @@ public sealed partial class ClusterGauges : BackgroundService
         }
     }
 
-    private async Task<Snapshot> ReadAsync(CancellationToken cancellationToken)
+    private static IEnumerable<Measurement<double>> ByPriority(double[] values) =>
+        values.Select((v, i) => new Measurement<double>(v, new KeyValuePair<string, object?>("priority", Priorities[i])));
+
+    private IEnumerable<Measurement<long>> DiskFree() =>
+        FreeSpace(_storage).Select(v => new Measurement<long>(v.Value, new KeyValuePair<string, object?>("volume", v.Key)));
+
+    /// <summary>Free bytes on the data and workspace volumes (a volume that cannot be measured is left out).</summary>
+    public static Dictionary<string, long> FreeSpace(StorageOptions storage)
     {
-        await using var scope = _scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var now = _clock.GetUtcNow().UtcDateTime;
+        var free = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (volume, path) in new[] { ("data", storage.FullDataDir), ("workspace", storage.WorkspaceRoot) })
+        {
+            try
+            {
+                free[volume] = new DriveInfo(Directory.Exists(path) ? path : storage.FullDataDir).AvailableFreeSpace;
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+            {
+                // Not measurable here.
+            }
+        }
+
+        return free;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the cluster gauges failed; keeping the last values")]
+    private static partial void LogReadFailed(ILogger logger, Exception exception);
+
+}
+
+/// <summary>The cluster's queue, running jobs and live workers, as read from the database (index = priority: low, normal, high).</summary>
+public sealed record ClusterSnapshot(double[] Depth, double[] OldestAgeSeconds, int Running, int Workers)
+{
+    public static async Task<ClusterSnapshot> ReadAsync(AppDbContext db, DateTime now, TimeSpan staleAfter, CancellationToken cancellationToken)
+    {
         var queued = await db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued)
             .GroupBy(j => j.Priority)
             .Select(g => new { Priority = g.Key, Count = g.Count(), Oldest = g.Where(j => j.RunAfter == null || j.RunAfter <= now).Min(j => (DateTime?)j.CreatedAt) })
@@ -88,38 +119,8 @@ public sealed partial class ClusterGauges : BackgroundService
         }
 
         var running = await db.Jobs.CountAsync(j => j.Status == JobStatus.Running, cancellationToken);
-        var since = now - _workers.StaleAfter;
+        var since = now - staleAfter;
         var workers = await db.Workers.CountAsync(w => w.StoppedAt == null && w.HeartbeatAt >= since, cancellationToken);
-        return new Snapshot(depth, age, running, workers);
+        return new ClusterSnapshot(depth, age, running, workers);
     }
-
-    private static IEnumerable<Measurement<double>> ByPriority(double[] values) =>
-        values.Select((v, i) => new Measurement<double>(v, new KeyValuePair<string, object?>("priority", Priorities[i])));
-
-    private IEnumerable<Measurement<long>> DiskFree()
-    {
-        foreach (var (volume, path) in new[] { ("data", _storage.FullDataDir), ("workspace", _storage.WorkspaceRoot) })
-        {
-            long? free = null;
-            try
-            {
-                var existing = Directory.Exists(path) ? path : _storage.FullDataDir;
-                free = new DriveInfo(existing).AvailableFreeSpace;
-            }
-            catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
-            {
-                // Not measurable here: left out of the scrape.
-            }
-
-            if (free is { } bytes)
-            {
-                yield return new Measurement<long>(bytes, new KeyValuePair<string, object?>("volume", volume));
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the cluster gauges failed; keeping the last values")]
-    private static partial void LogReadFailed(ILogger logger, Exception exception);
-
-    private sealed record Snapshot(double[] Depth, double[] OldestAgeSeconds, int Running, int Workers);
 }
