@@ -57,10 +57,11 @@ public sealed partial class WorkerService(
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
         HashSet<string> running;
+        bool shared;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            var shared = db.Database.IsNpgsql();
+            shared = db.Database.IsNpgsql();
             var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
             var recovered = await queue.ReapAsync(allRunningExcept: shared ? null : identity.InstanceId, cancellationToken);
             if (recovered > 0)
@@ -76,7 +77,10 @@ public sealed partial class WorkerService(
         var root = storage.Value.WorkspaceRoot;
         if (Directory.Exists(root))
         {
-            foreach (var dir in Directory.EnumerateDirectories(root).Where(d => !running.Contains(Path.GetFileName(d))))
+            // On a shared database another worker may claim a job (and create its workspace) after the running jobs were
+            // read: only directories untouched for two lease periods are left over from dead processes.
+            var settled = TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(-2 * options.Value.LeaseSeconds);
+            foreach (var dir in Directory.EnumerateDirectories(root).Where(d => !running.Contains(Path.GetFileName(d)) && (!shared || Directory.GetLastWriteTimeUtc(d) < settled)))
             {
                 try
                 {

@@ -11,6 +11,25 @@ public static class AuditRecorder
     // cannot turn into a flood of inserts (the rate limiter only sees requests after authentication).
     private static readonly ConcurrentDictionary<string, DateTime> LastFailure = new(StringComparer.Ordinal);
 
+    private static readonly Action<Microsoft.Extensions.Logging.ILogger, string, string?, Exception?> AuditLost =
+        Microsoft.Extensions.Logging.LoggerMessage.Define<string, string?>(Microsoft.Extensions.Logging.LogLevel.Warning, new Microsoft.Extensions.Logging.EventId(4100, "AuditLost"), "Audit event {Action} for {Target} was not recorded: the database failed after the change had committed");
+
+    /// <summary>
+    /// Audits a change that has already committed (a job or batch created): a database failure now must not turn the
+    /// client's success into an error (it would retry and create the job twice); the lost audit row is logged instead.
+    /// </summary>
+    public static async Task AuditCommittedAsync(this HttpContext context, string action, string? target, string? targetTenant = null, string? detail = null)
+    {
+        try
+        {
+            await context.AuditAsync(action, target, targetTenant, detail);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or InvalidOperationException or TimeoutException)
+        {
+            AuditLost(context.RequestServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("FfmpegApi.Audit"), action, target, e);
+        }
+    }
+
     public static Task AuditAsync(this HttpContext context, string action, string? target, string? targetTenant = null, string? detail = null)
     {
         var user = context.User;

@@ -116,7 +116,7 @@ public static class BatchEndpoints
             return replayed;
         }
 
-        await context.AuditAsync(AuditActions.BatchCreate, batch.Id, detail: $"{jobs.Count} jobs, {plan.Rejected.Count} rejected, mode {plan.Mode}");
+        await context.AuditCommittedAsync(AuditActions.BatchCreate, batch.Id, detail: $"{jobs.Count} jobs, {plan.Rejected.Count} rejected, mode {plan.Mode}");
         return TypedResults.Accepted(view.Links.Self, response);
     }
 

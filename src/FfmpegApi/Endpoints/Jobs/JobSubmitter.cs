@@ -76,7 +76,7 @@ public sealed class JobSubmitter(
             return replayed;
         }
 
-        await context.AuditAsync(Core.Audit.AuditActions.JobCreate, id, detail: context.Request.Path);
+        await context.AuditCommittedAsync(Core.Audit.AuditActions.JobCreate, id, detail: context.Request.Path);
         return TypedResults.Accepted(view.Links.Self, response);
     }
 
