@@ -39,17 +39,8 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
             throw new InvalidDataException($"The output could not be read back: {error}");
         }
 
-        if (!blobs.TryResolve(address, out var target, out var store, out var problem))
-        {
-            throw new InvalidOperationException(problem);
-        }
-
         var sha256 = await OutputMetadata.Sha256Of(workspaceFile, cancellationToken);
-        await using (var content = new FileStream(workspaceFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
-        {
-            await store!.UploadAsync(target!.Container, target.Key, content, ContentTypeOf(workspaceFile), cancellationToken);
-        }
-
+        await UploadFileAsync(workspaceFile, address, ContentTypeOf(workspaceFile), cancellationToken);
         var size = new FileInfo(workspaceFile).Length;
         File.Delete(workspaceFile);
         return OutputMetadata.From(address, size, info) with { Sha256 = sha256 };
@@ -84,15 +75,7 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
         long size;
         if (destination.Mount == ObjectMount)
         {
-            if (!blobs.TryResolve(destination.VirtualPath, out var target, out var store, out var problem))
-            {
-                throw new InvalidOperationException(problem);
-            }
-
-            await using (var content = new FileStream(workspaceFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
-            {
-                size = (await store!.UploadAsync(target!.Container, target.Key, content, "application/json", cancellationToken)).Size;
-            }
+            size = (await UploadFileAsync(workspaceFile, destination.VirtualPath, "application/json", cancellationToken)).Size;
         }
         else
         {
@@ -153,6 +136,18 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
 
         Directory.Move(workspaceDirectory, destinationDirectory);
         return new DirectoryInfo(destinationDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+    }
+
+    /// <summary>One workspace file to the object at <paramref name="address"/> (streamed; the object appears whole).</summary>
+    private async Task<BlobInfo> UploadFileAsync(string workspaceFile, string address, string contentType, CancellationToken cancellationToken)
+    {
+        if (!blobs.TryResolve(address, out var target, out var store, out var problem))
+        {
+            throw new InvalidOperationException(problem);
+        }
+
+        await using var content = new FileStream(workspaceFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        return await store!.UploadAsync(target!.Container, target.Key, content, contentType, cancellationToken);
     }
 
     private static long Move(string workspaceFile, ResolvedPath destination)

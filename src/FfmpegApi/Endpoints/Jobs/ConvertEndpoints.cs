@@ -29,7 +29,17 @@ public static class ConvertEndpoints
 
     /// <summary>A convert body → spec (also used for <c>type: convert</c> in a batch).</summary>
     public static readonly JobBodyMapper Mapper = async (m, body, id) =>
-        new ConvertRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), m.Remote) { HardwareProblem = await m.Cluster.HardwareCheckAsync() }.Map(body, id);
+        new ConvertRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), m.Remote)
+        {
+            // The cluster is asked only when the body names a vendor: no extra query on ordinary submits.
+            HardwareProblem = NamesHardware(body) ? await m.Cluster.HardwareCheckAsync() : null,
+        }.Map(body, id);
+
+    /// <summary>Whether <c>options.hardware_acceleration</c> is a string other than auto/none (then the cluster must offer it).</summary>
+    private static bool NamesHardware(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("options", out var options) && options.ValueKind == JsonValueKind.Object
+        && options.TryGetProperty("hardware_acceleration", out var mode) && mode.ValueKind == JsonValueKind.String
+        && mode.GetString()!.Trim().ToLowerInvariant() is not ("auto" or "none" or "software");
 
     /// <summary>
     /// A job-creating POST: the body is read as raw JSON and mapped by <paramref name="map"/> (so every mistake is named),
