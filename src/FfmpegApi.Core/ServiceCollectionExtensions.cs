@@ -51,6 +51,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StorageMounts>();
         services.AddOptions<Storage.Http.RemoteInputOptions>().BindConfiguration(Storage.Http.RemoteInputOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Storage.Http.RemoteInputFetcher>();
+        services.AddSingleton<Storage.Blobs.StorageMetrics>();
         services.AddSingleton<Storage.Blobs.BlobStores>();
         services.AddSingleton<InputSources>();
         services.AddSingleton<Storage.Blobs.InlineCredentials>();
@@ -75,12 +76,20 @@ public static class ServiceCollectionExtensions
         services.AddScoped<JobQueue>();
         services.AddScoped<ApiKeyService>();
         services.AddScoped<Idempotency.IdempotencyStore>();
-        services.AddHybridCache();
+        AddCaching(services, configuration);
         services.AddSingleton<KeyCache>();
         services.AddScoped<Audit.AuditLog>();
         services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         AddWebhookOutbox(services, configuration);
         return services;
+    }
+
+    /// <summary>HybridCache in memory; Redis as its second level only when <c>Cache:Redis</c> is set.</summary>
+    private static void AddCaching(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<Caching.CacheOptions>().BindConfiguration(Caching.CacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Caching.CacheMetrics>();
+        services.AddHybridCache();
     }
 
     /// <summary>The webhook outbox and secrets (every process writes events); the dispatcher is <see cref="AddWebhookDispatcher"/>.</summary>

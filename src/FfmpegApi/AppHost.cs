@@ -19,7 +19,6 @@ using FfmpegApi.Errors;
 using FfmpegApi.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
-using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
 
 namespace FfmpegApi;
@@ -64,6 +63,10 @@ public static partial class AppHost
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
 
+        // Every log line inside a traced request or job run carries its TraceId/SpanId (joins logs to traces).
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        AddTelemetry(builder, role);
+
         var services = builder.Services;
         services.AddFfmpegApiCore(builder.Configuration);
         if (workers && builder.Configuration.GetValue("Worker:Enabled", true))
@@ -96,10 +99,6 @@ public static partial class AppHost
         services.AddScoped<IdempotencyGate>();
         var network = builder.Configuration.GetSection(NetworkAccessOptions.Section).Get<NetworkAccessOptions>() ?? new NetworkAccessOptions();
         services.AddSingleton(new IpAllowlist(network.AllowedNetworks, network.TrustedProxies));
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(JobMetrics.MeterName, KeyCache.MeterName, Core.Webhooks.WebhookMetrics.MeterName, Core.Storage.Http.RemoteInputFetcher.MeterName)
-            .AddAspNetCoreInstrumentation()
-            .AddPrometheusExporter());
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(ScopePolicies.Add);

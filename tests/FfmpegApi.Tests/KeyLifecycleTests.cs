@@ -207,9 +207,9 @@ public sealed class KeyLifecycleTests(ServerFixture fixture)
         var metrics = await server.Client().GetStringAsync(Url("/metrics"), TestContext.Current.CancellationToken);
         // Summed over series: OpenTelemetry listens to meters by name, so a server started beside this one in the same
         // test process (tests run in parallel) can add a series of its own.
-        var hits = metrics.Split('\n').Where(l => l.StartsWith("ffmpegapi_auth_key_cache_hits_total", StringComparison.Ordinal))
+        var hits = metrics.Split('\n').Where(l => l.StartsWith("ffmpegapi_cache_hits_total{", StringComparison.Ordinal) && l.Contains("cache=\"api_keys\"", StringComparison.Ordinal))
             .Sum(l => double.Parse(l.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture));
         hits.ShouldBeGreaterThanOrEqualTo(4);
-        metrics.ShouldContain("ffmpegapi_auth_key_cache_misses_total");
+        metrics.Split('\n').ShouldContain(l => l.StartsWith("ffmpegapi_cache_misses_total{", StringComparison.Ordinal) && l.Contains("cache=\"api_keys\"", StringComparison.Ordinal));
     }
 }

@@ -66,6 +66,7 @@ public sealed class ObjectStorageJobTests : IAsyncLifetime
     [Fact]
     public async Task An_object_output_appears_when_the_job_succeeds_and_downloads_through_a_presigned_redirect()
     {
+        using var counts = new MeterCounts(_server.Service<System.Diagnostics.Metrics.IMeterFactory>());
         var id = await _client.SubmitAsync("""{"input":"s3://media/in/clip.mp4","output":{"path":"s3://other/out/result.mp4","video":{"codec":"h264"}}}""");
         var done = await _client.WaitForEndAsync(id);
         done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
@@ -73,6 +74,13 @@ public sealed class ObjectStorageJobTests : IAsyncLifetime
         using var store = new S3BlobStore(_s3!.Profile, TimeProvider.System);
         var stored = (await store.StatAsync("other", "out/result.mp4", CancellationToken.None)).ShouldNotBeNull();
         done["output"]!["metadata"]!["size_bytes"]!.GetValue<long>().ShouldBe(stored.Size);
+
+        // Storage metrics by backend: the staged input read and the output written, byte for byte.
+        var input = (await store.StatAsync("media", "in/clip.mp4", CancellationToken.None))!.Size;
+        counts.Sum("ffmpegapi.storage.bytes", ("backend", "s3"), ("direction", "read")).ShouldBe(input);
+        counts.Sum("ffmpegapi.storage.bytes", ("backend", "s3"), ("direction", "write")).ShouldBe(stored.Size);
+        counts.Sum("ffmpegapi.storage.operations", ("backend", "s3"), ("operation", "write"), ("outcome", "ok")).ShouldBe(1);
+        counts.Sum("ffmpegapi.storage.errors", ("backend", "s3")).ShouldBe(0);
 
         using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _server.BaseAddress };
         noRedirects.DefaultRequestHeaders.Add("X-API-Key", _client.DefaultRequestHeaders.GetValues("X-API-Key").Single());
@@ -250,11 +258,16 @@ public sealed class ObjectStorageJobTests : IAsyncLifetime
     [Fact]
     public async Task A_missing_object_fails_and_a_malformed_address_is_refused_at_submit()
     {
+        using var counts = new MeterCounts(_server.Service<System.Diagnostics.Metrics.IMeterFactory>());
         var id = await _client.SubmitAsync("""{"input":"s3://media/in/nothing.mp4","output":"mp4"}""");
         var failed = await _client.WaitForEndAsync(id);
         failed["status"]!.GetValue<string>().ShouldBe("failed");
         failed["error"]!["code"]!.GetValue<string>().ShouldBe("INVALID_INPUT");
         failed["error"]!["message"]!.GetValue<string>().ShouldContain("not found");
+
+        // A missing object is an outcome of its own, not a storage error.
+        counts.Sum("ffmpegapi.storage.operations", ("backend", "s3"), ("outcome", "not_found")).ShouldBeGreaterThan(0);
+        counts.Sum("ffmpegapi.storage.errors", ("backend", "s3")).ShouldBe(0);
 
         foreach (var bad in new[] { "s3://media/../etc/passwd", "s3://media/", "s3://bad bucket/x.mp4" })
         {

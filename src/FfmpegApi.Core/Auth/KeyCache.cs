@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using FfmpegApi.Core.Configuration;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
@@ -46,12 +45,10 @@ public sealed record CachedKey(
 /// the change within that bound. Unknown prefixes are not kept (random guesses cannot fill the cache). Also decides
 /// when a key's last use is worth writing (once a minute, or when the address changes).
 /// </summary>
-public sealed class KeyCache(HybridCache cache, IMeterFactory meters, TimeProvider clock, IOptions<KeyOptions> options)
+public sealed class KeyCache(HybridCache cache, Caching.CacheMetrics metrics, TimeProvider clock, IOptions<KeyOptions> options)
 {
-    public const string MeterName = "FfmpegApi.Auth";
+    private const string CacheName = "api_keys";
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
-    private readonly Counter<long> _hits = meters.Create(MeterName).CreateCounter<long>("ffmpegapi.auth.key_cache.hits", description: "API key validations answered from the cache");
-    private readonly Counter<long> _misses = meters.Create(MeterName).CreateCounter<long>("ffmpegapi.auth.key_cache.misses", description: "API key validations that read the database");
     private readonly ConcurrentDictionary<string, (DateTime At, string? Ip)> _lastWritten = new(StringComparer.Ordinal);
 
     public async Task<CachedKey?> GetAsync(string prefix, Func<CancellationToken, Task<CachedKey?>> load, CancellationToken cancellationToken)
@@ -59,7 +56,7 @@ public sealed class KeyCache(HybridCache cache, IMeterFactory meters, TimeProvid
         var lifetime = TimeSpan.FromSeconds(options.Value.CacheSeconds);
         if (lifetime == TimeSpan.Zero)
         {
-            _misses.Add(1);
+            metrics.Miss(CacheName);
             return await load(cancellationToken);
         }
 
@@ -74,7 +71,7 @@ public sealed class KeyCache(HybridCache cache, IMeterFactory meters, TimeProvid
             },
             entry,
             cancellationToken: cancellationToken);
-        (missed ? _misses : _hits).Add(1);
+        metrics.Record(CacheName, missed);
         if (key is null)
         {
             await cache.RemoveAsync(CacheKey(prefix), cancellationToken);

@@ -57,6 +57,7 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
             job.Property(j => j.Stage).HasMaxLength(32);
             job.Property(j => j.LeaseOwner).HasMaxLength(100);
             job.Property(j => j.Hardware).HasMaxLength(40);
+            job.Property(j => j.TraceParent).HasMaxLength(55);
             job.Property(j => j.ErrorCode).HasMaxLength(64);
             // The claim query: next queued job by priority, then age.
             job.HasIndex(j => new { j.Status, j.Priority, j.CreatedAt });

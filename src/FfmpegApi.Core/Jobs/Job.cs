@@ -51,6 +51,9 @@ public sealed class Job
     /// </summary>
     public string? Hardware { get; set; }
 
+    /// <summary>The submit request's W3C traceparent, so the run continues its trace (null when tracing is off).</summary>
+    public string? TraceParent { get; init; }
+
     public string? LeaseOwner { get; set; }
 
     public DateTime? LeaseExpiresAt { get; set; }

@@ -1,23 +1,25 @@
+using FfmpegApi.Core.Caching;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Probe;
 using FfmpegApi.Media.Process;
+using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 
 namespace FfmpegApi.Core.Processing;
 
-/// <summary>The installed ffmpeg: its capabilities (read once) and ffprobe.</summary>
-public sealed class FfmpegTools(IOptions<FfmpegOptions> options)
+/// <summary>
+/// The installed ffmpeg: its capabilities and ffprobe, both cached (see <see cref="CacheOptions"/>) when a cache is
+/// given — capabilities by the binary's identity, probes by the file's path, size and modification time.
+/// </summary>
+public sealed partial class FfmpegTools(IOptions<FfmpegOptions> options, HybridCache? cache = null, CacheMetrics? cacheMetrics = null, IOptions<CacheOptions>? cacheOptions = null)
 {
-    private readonly Lazy<Task<FfmpegCapabilities>> _capabilities = new(() => LoadAsync(options.Value));
     private readonly Lazy<Task<string?>> _vmaf = new(() => FindVmafAsync(options.Value));
+    private readonly CacheOptions _cacheOptions = cacheOptions?.Value ?? new CacheOptions();
 
     public string FfmpegPath => options.Value.FfmpegPath;
 
     public string FfprobePath => options.Value.FfprobePath;
-
-    /// <summary>Capabilities of the installed ffmpeg; <see cref="FfmpegCapabilities.Empty"/> when it cannot run.</summary>
-    public Task<FfmpegCapabilities> GetCapabilitiesAsync() => _capabilities.Value;
 
     /// <summary>An ffmpeg that has the libvmaf filter (checked by running it once), or null: VMAF is unavailable.</summary>
     public Task<string?> GetVmafFfmpegAsync() => _vmaf.Value;
@@ -40,8 +42,8 @@ public sealed class FfmpegTools(IOptions<FfmpegOptions> options)
         }
     }
 
-    /// <summary>Probes a file; returns null with the reason when it is not readable media.</summary>
-    public async Task<(MediaInfo? Info, string? Error)> ProbeAsync(string physicalPath, CancellationToken cancellationToken)
+    /// <summary>Probes a file without the cache; returns null with the reason when it is not readable media.</summary>
+    private async Task<(MediaInfo? Info, string? Error)> ProbeUncachedAsync(string physicalPath, CancellationToken cancellationToken)
     {
         var result = await FfmpegProcess.CaptureAsync(FfprobePath, FfprobeParser.Arguments(physicalPath), TimeSpan.FromSeconds(options.Value.ProbeTimeoutSeconds), cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();

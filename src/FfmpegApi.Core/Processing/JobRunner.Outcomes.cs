@@ -53,6 +53,8 @@ public sealed partial class JobRunner
             return;
         }
 
+        Observability.Tracing.EndJobRun(status, code);
+
         var final = status == JobStatus.Completed ? last with { Stage = "completed", Percent = 100, EtaSeconds = 0 } : last with { Stage = JobStateMachine.ToWire(status), EtaSeconds = null };
         hub.Publish(job.Id, status, final, clock.GetUtcNow().UtcDateTime, code, message);
         metrics.Finished.Add(1, new KeyValuePair<string, object?>("status", JobStateMachine.ToWire(status)));
@@ -72,6 +74,7 @@ public sealed partial class JobRunner
             return;
         }
 
+        Observability.Tracing.EndJobRun(status, code);
         var now = clock.GetUtcNow().UtcDateTime;
         hub.Publish(job.Id, status, new JobProgress(status == JobStatus.Dead ? "dead" : "retry_scheduled", null, null, null, null, null, null, null), now, code, message);
         metrics.Finished.Add(1, new KeyValuePair<string, object?>("status", status == JobStatus.Dead ? "dead" : "retried"));

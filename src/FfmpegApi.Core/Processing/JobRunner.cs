@@ -51,6 +51,7 @@ public sealed partial class JobRunner(
     public async Task RunAsync(Job job, string workerId, CancellationToken hostStopping)
     {
         using var scope = logger.BeginScope(new LogScope("job_id", job.Id));
+        using var activity = Observability.Tracing.StartJobRun(job, workerId);
         using var run = running.Register(job.Id, hostStopping);
         var workspace = Path.Combine(storageOptions.Value.WorkspaceRoot, job.Id);
         var started = clock.GetTimestamp();

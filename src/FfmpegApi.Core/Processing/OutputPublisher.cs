@@ -8,7 +8,7 @@ namespace FfmpegApi.Core.Processing;
 /// Moves a finished output from the job's workspace to its final path so that readers only ever see a whole
 /// file: move to a hidden temp name beside the destination (a copy when on another volume), then rename.
 /// </summary>
-public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
+public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs, StorageMetrics metrics)
 {
     /// <summary>The <see cref="ResolvedPath.Mount"/> of an output that goes to an object store.</summary>
     public const string ObjectMount = "(object)";
@@ -20,7 +20,7 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
             return await UploadAsync(workspaceFile, destination.VirtualPath, cancellationToken);
         }
 
-        var size = Move(workspaceFile, destination);
+        var size = MoveMetered(workspaceFile, destination);
         var (info, error) = await tools.ProbeAsync(destination.PhysicalPath, cancellationToken);
         return info is null
             ? throw new InvalidDataException($"The output could not be read back: {error}")
@@ -79,7 +79,7 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
         }
         else
         {
-            size = Move(workspaceFile, destination);
+            size = MoveMetered(workspaceFile, destination);
         }
 
         return new(destination.VirtualPath, size, null, "json", null, null, null, null, null, null, null) { Sha256 = sha256 };
@@ -148,6 +148,15 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs)
 
         await using var content = new FileStream(workspaceFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         return await store!.UploadAsync(target!.Container, target.Key, content, contentType, cancellationToken);
+    }
+
+    private long MoveMetered(string workspaceFile, ResolvedPath destination)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var size = Move(workspaceFile, destination);
+        metrics.Record("local", "write", "ok", System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        metrics.Transferred("local", "write", size);
+        return size;
     }
 
     private static long Move(string workspaceFile, ResolvedPath destination)

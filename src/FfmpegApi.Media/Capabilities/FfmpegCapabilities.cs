@@ -1,6 +1,8 @@
 namespace FfmpegApi.Media.Capabilities;
 
-/// <summary>What the installed ffmpeg can do, read once at start from its own listings.</summary>
+/// <summary>What the installed ffmpeg can do, read from its own listings.</summary>
+/// <remarks>Immutable: caches hand out the same instance.</remarks>
+[System.ComponentModel.ImmutableObject(true)]
 public sealed record FfmpegCapabilities(
     string Version,
     IReadOnlyList<CodecEntry> Encoders,

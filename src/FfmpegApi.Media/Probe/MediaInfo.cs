@@ -1,6 +1,8 @@
 namespace FfmpegApi.Media.Probe;
 
 /// <summary>What ffprobe says about a file, reduced to what planning and the API need.</summary>
+/// <remarks>Immutable: caches hand out the same instance.</remarks>
+[System.ComponentModel.ImmutableObject(true)]
 public sealed record MediaInfo(
     string FormatName,
     double? DurationSeconds,

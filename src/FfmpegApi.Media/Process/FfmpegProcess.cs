@@ -38,8 +38,10 @@ public static class FfmpegProcess
             psi.ArgumentList.Add(arg);
         }
 
+        using var activity = MediaTracing.StartProcess(options);
         using var process = new System.Diagnostics.Process { StartInfo = psi };
         process.Start();
+        activity?.SetTag("process.pid", process.Id);
         process.StandardInput.Close();
         options.OnStarted?.Invoke(process.Id);
 
@@ -91,7 +93,9 @@ public static class FfmpegProcess
             lines = [.. tail];
         }
 
-        return new ProcessRunResult(process.ExitCode, stopped, lines, stdout.ToString());
+        var result = new ProcessRunResult(process.ExitCode, stopped, lines, stdout.ToString());
+        MediaTracing.End(activity, result);
+        return result;
     }
 
     /// <summary>Runs a short command and captures its output, bounded by <paramref name="timeout"/>.</summary>

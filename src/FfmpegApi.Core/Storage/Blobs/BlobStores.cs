@@ -9,13 +9,15 @@ public sealed class BlobStores : IDisposable
     private static readonly AsyncLocal<CredentialScope?> Scope = new();
     private readonly List<(StorageProfile Profile, IBlobStore Store)> _stores = [];
     private readonly TimeProvider _clock;
+    private readonly StorageMetrics? _metrics;
 
-    public BlobStores(IOptions<StorageOptions> options, TimeProvider clock)
+    public BlobStores(IOptions<StorageOptions> options, TimeProvider clock, StorageMetrics? metrics = null)
     {
         _clock = clock;
+        _metrics = metrics;
         foreach (var profile in options.Value.Profiles.Values)
         {
-            _stores.Add((profile, Create(profile, clock)));
+            _stores.Add((profile, CreateMetered(profile)));
         }
     }
 
@@ -61,7 +63,7 @@ public sealed class BlobStores : IDisposable
         var candidates = _stores.Where(s => s.Profile.Scheme == scheme).ToList();
         var routed = candidates.FirstOrDefault(s => s.Profile.Buckets.Contains(bucket, StringComparer.Ordinal));
         routed = routed.Store is null ? candidates.FirstOrDefault(s => s.Profile.Buckets.Count == 0) : routed;
-        store = routed.Store is null ? null : Scope.Value?.StoreFor(address.ToString(), routed.Profile, _clock) ?? routed.Store;
+        store = routed.Store is null ? null : Scope.Value?.StoreFor(address.ToString(), routed.Profile, CreateMetered) ?? routed.Store;
         if (store is null)
         {
             error = $"No storage profile serves {scheme}://{bucket} (Storage:Profiles).";
@@ -69,6 +71,12 @@ public sealed class BlobStores : IDisposable
         }
 
         return true;
+    }
+
+    private IBlobStore CreateMetered(StorageProfile profile)
+    {
+        var store = Create(profile, _clock);
+        return _metrics is null ? store : new MeteredBlobStore(store, _metrics);
     }
 
     private sealed class EmptyScope : IDisposable

@@ -39,9 +39,9 @@ internal sealed class CredentialScope(IReadOnlyDictionary<string, ObjectCredenti
 {
     private readonly ConcurrentDictionary<string, IBlobStore> _stores = new(StringComparer.Ordinal);
 
-    public IBlobStore? StoreFor(string address, StorageProfile profile, TimeProvider clock) =>
+    public IBlobStore? StoreFor(string address, StorageProfile profile, Func<StorageProfile, IBlobStore> create) =>
         byAddress.TryGetValue(address, out var keys)
-            ? _stores.GetOrAdd(address, _ => BlobStores.Create(profile.WithKeys(keys.AccessKey, keys.SecretKey), clock))
+            ? _stores.GetOrAdd(address, _ => create(profile.WithKeys(keys.AccessKey, keys.SecretKey)))
             : null;
 
     public void Dispose()

@@ -136,6 +136,7 @@ public sealed class JobSubmitter(
         OutputPath = spec.Output.Path,
         MaxAttempts = spec.MaxAttempts ?? workerOptions.Value.MaxAttempts,
         Requires = (int)JobRequirements.Needs(spec),
+        TraceParent = Core.Observability.Tracing.CurrentParent(),
     };
 
     /// <summary>Checks that need the operator's settings: frame sizes, the per-job webhook target (422 naming the field).</summary>
