@@ -46,11 +46,35 @@ public static class CliApp
     /// </summary>
     private static async Task<int> RunHostAsync(ParseResult result, Option<string?> dataDir, Option<string?> urls, Option<int?>? concurrency, HostRole role, CancellationToken ct)
     {
-        var app = AppHost.Build(Rest(result), Overrides(result, dataDir, urls, concurrency), role);
-        await AppHost.InitializeAsync(app, announceAdminKey: role != HostRole.Worker, ct);
-        await app.RunAsync();
+        WebApplication app;
+        try
+        {
+            app = AppHost.Build(Rest(result), Overrides(result, dataDir, urls, concurrency), role);
+            ConfigurationReport.Log(app, role);
+            await AppHost.InitializeAsync(app, announceAdminKey: role != HostRole.Worker, ct);
+            await app.StartAsync(ct);
+        }
+        catch (Exception ex) when (InvalidSetting(ex) is { } problem)
+        {
+            // Refuse to start, naming the setting, without a stack trace.
+            await Console.Error.WriteLineAsync($"Invalid configuration: {problem}");
+            return 2;
+        }
+
+        await app.WaitForShutdownAsync(CancellationToken.None);
+        await app.DisposeAsync();
         return 0;
     }
+
+    /// <summary>The message of a configuration error (failed validation, or a value of the wrong type), else null.</summary>
+    private static string? InvalidSetting(Exception ex) => ex switch
+    {
+        Microsoft.Extensions.Options.OptionsValidationException validation =>
+            (validation.OptionsType.GetField("Section")?.GetRawConstantValue() is string section ? $"[{section}] " : string.Empty) + string.Join(" ", validation.Failures),
+        InvalidOperationException { Message: var m } when m.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => m,
+        InvalidOperationException { InnerException: { } inner } => InvalidSetting(inner),
+        _ => null,
+    };
 
     private static Command KeysCommand(Option<string?> dataDir)
     {

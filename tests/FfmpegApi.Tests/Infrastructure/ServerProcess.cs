@@ -40,13 +40,19 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Runs a CLI command with extra environment variables (configuration such as <c>Database__Provider</c>).</summary>
     public static async Task<(int ExitCode, string Stdout)> RunCliAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
+        var (exitCode, stdout, _) = await RunCliWithErrorsAsync(environment, args);
+        return (exitCode, stdout);
+    }
+
+    /// <summary>Runs a CLI command to completion and returns (exit code, stdout, stderr).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunCliWithErrorsAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    {
         using var process = Process.Start(StartInfo(args, environment))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(cts.Token);
-        await stderr;
-        return (process.ExitCode, await stdout);
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>Starts <c>serve</c> (or <c>api</c> / <c>worker</c>) and waits until <c>/health/live</c> answers.</summary>
