@@ -23,6 +23,8 @@ if (( want_test )); then
   command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
   # The API/queue suite runs a second time on a real PostgreSQL server that scripts/pg-test.sh starts on loopback.
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
+  # The optional Redis second cache level is tested against a real redis-server the tests start on loopback.
+  command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)
 fi
 
 if (( ${#apt_packages[@]} )); then

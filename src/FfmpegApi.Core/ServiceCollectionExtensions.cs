@@ -85,10 +85,21 @@ public static class ServiceCollectionExtensions
     }
 
     /// <summary>HybridCache in memory; Redis as its second level only when <c>Cache:Redis</c> is set.</summary>
-    private static void AddCaching(IServiceCollection services, IConfiguration configuration)
+    public static void AddCaching(IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<Caching.CacheOptions>().BindConfiguration(Caching.CacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Caching.CacheMetrics>();
+        var redis = configuration.GetSection(Caching.CacheOptions.Section).Get<Caching.CacheOptions>()?.Redis;
+        if (!string.IsNullOrWhiteSpace(redis))
+        {
+            // HybridCache uses any registered IDistributedCache as its second level, shared by every process.
+            services.AddStackExchangeRedisCache(o =>
+            {
+                o.Configuration = redis;
+                o.InstanceName = "ffmpeg-api:";
+            });
+        }
+
         services.AddHybridCache();
     }
 

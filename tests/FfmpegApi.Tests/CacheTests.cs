@@ -3,6 +3,7 @@ using FfmpegApi.Core.Caching;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -94,21 +95,53 @@ public sealed class CacheTests : IDisposable
         Runs("ffprobe").ShouldBe(2);
     }
 
+    [Fact]
+    public async Task With_redis_configured_a_probe_made_by_one_process_is_a_hit_in_another()
+    {
+        using var redis = await RedisServer.StartAsync();
+        Assert.SkipWhen(redis is null, "redis-server is not installed (scripts/install-deps.sh --test installs it)");
+        var media = Path.Combine(_dir, "shared.mp4");
+        await TestMedia.GenerateAsync(media, 1);
+
+        // Two service providers configured as production does (Cache:Redis): two processes' caches, one Redis.
+        var (first, _) = Build(redis: redis!.ConnectionString);
+        var (second, secondCounts) = Build(redis: redis.ConnectionString);
+        (await first.ProbeAsync(media, TestContext.Current.CancellationToken)).Info.ShouldNotBeNull();
+        await redis.WaitForKeysAsync(1);
+        var shared = await second.ProbeAsync(media, TestContext.Current.CancellationToken);
+        shared.Info!.DurationSeconds!.Value.ShouldBe(1.0, 0.1);
+        shared.Info.FirstVideo!.Width.ShouldBe(320);
+        Runs("ffprobe").ShouldBe(1);
+        secondCounts.Sum("ffmpegapi.cache.hits", ("cache", "probe")).ShouldBe(1);
+
+        // Redis going away is a miss, not an error: the probe runs.
+        redis.Stop();
+        var (third, _) = Build(redis: redis.ConnectionString);
+        (await third.ProbeAsync(media, TestContext.Current.CancellationToken)).Info.ShouldNotBeNull();
+        Runs("ffprobe").ShouldBe(2);
+    }
+
     private int Runs(string program) =>
         File.Exists(Path.Combine(_dir, program + ".runs")) ? File.ReadAllLines(Path.Combine(_dir, program + ".runs")).Length : 0;
 
-    private (FfmpegTools Tools, MeterCounts Counts) Build(CacheOptions? cacheOptions = null)
+    private (FfmpegTools Tools, MeterCounts Counts) Build(CacheOptions? cacheOptions = null, string? redis = null)
     {
         foreach (var program in new[] { "ffmpeg", "ffprobe" })
         {
             var script = Path.Combine(_dir, program);
+            if (File.Exists(script))
+            {
+                continue;
+            }
+
             File.WriteAllText(script, $"#!/bin/sh\necho run >> '{script}.runs'\nexec {program} \"$@\"\n");
             File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        var services = new ServiceCollection().AddMetrics();
-        services.AddHybridCache();
-        services.AddSingleton<CacheMetrics>();
+        var services = new ServiceCollection().AddMetrics().AddLogging();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Cache:Redis"] = redis }).Build();
+        Core.ServiceCollectionExtensions.AddCaching(services, configuration);
         var provider = services.BuildServiceProvider();
         var counts = new MeterCounts(provider.GetRequiredService<IMeterFactory>());
         _owned.Add(counts);
