@@ -102,6 +102,7 @@ internal static class Benchmarks
             catalog.AddRange(await QueueBenchmarks.RunAsync(quick));
             catalog.AddRange(await ScaleOutBenchmarks.RunAsync(quick));
             catalog.AddRange(await StorageBenchmarks.RunAsync(quick));
+            catalog.AddRange(await CacheBenchmarks.RunAsync(quick));
             return Report(bare, job, longRun, Median(probeSpawn), shortStarts, sseLatencies, shortJobs, catalog);
         }
         finally
@@ -246,7 +247,7 @@ internal static class Benchmarks
         return sorted[lo] + ((sorted[hi] - sorted[lo]) * (rank - lo));
     }
 
-    private static async Task Ffmpeg(params string[] args)
+    internal static async Task Ffmpeg(params string[] args)
     {
         var result = await FfmpegProcess.CaptureAsync("ffmpeg", ["-hide_banner", "-nostdin", "-y", .. args], TimeSpan.FromMinutes(2), CancellationToken.None);
         if (!result.Succeeded)
