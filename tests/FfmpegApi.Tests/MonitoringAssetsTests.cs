@@ -24,13 +24,21 @@ public sealed partial class MonitoringAssetsTests
         });
         await TestMedia.GenerateAsync(Path.Combine(server.StorageRoot, "input", "in.mp4"), 1);
         using var client = server.Client(await server.CreateKeyAsync("monitor"));
-        var id = await client.SubmitAsync("""{"input":"/storage/input/in.mp4","output":"mp3"}""");
+        // A webhook delivery (its attempt counter), a cached probe and key (the cache counters), a local write (storage).
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var id = await client.SubmitAsync($$"""{"input":"/storage/input/in.mp4","output":"mp3","webhook_url":"{{receiver.Url("/done")}}"}""");
         (await client.WaitForEndAsync(id))["status"]!.GetValue<string>().ShouldBe("completed");
+        for (var i = 0; i < 100 && receiver.Received.IsEmpty; i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        receiver.Received.ShouldNotBeEmpty();
         (await client.PostJsonAsync("/api/v1/convert", """{"input":"/storage/input/missing.mp4","output":"mp3"}""")).Status.ShouldBe(System.Net.HttpStatusCode.UnprocessableEntity);
 
         using var anonymous = server.Client();
         var exported = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < 40 && !exported.Contains("ffmpegapi_workers_alive"); i++)
+        for (var i = 0; i < 40 && !(exported.Contains("ffmpegapi_workers_alive") && exported.Contains("ffmpegapi_webhooks_attempts_total")); i++)
         {
             await Task.Delay(250, TestContext.Current.CancellationToken);
             var text = await anonymous.GetStringAsync(new Uri("/metrics", UriKind.Relative), TestContext.Current.CancellationToken);

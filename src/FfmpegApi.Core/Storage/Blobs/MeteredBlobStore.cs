@@ -4,9 +4,23 @@ using System.Runtime.CompilerServices;
 namespace FfmpegApi.Core.Storage.Blobs;
 
 /// <summary>Counts every operation of the store it wraps (see <see cref="StorageMetrics"/>); behaviour is unchanged.</summary>
-internal sealed class MeteredBlobStore(IBlobStore inner, StorageMetrics metrics) : IBlobStore, IDisposable
+internal sealed class MeteredBlobStore : IBlobStore, IDisposable
 {
-    private readonly string _backend = inner.Scheme;
+    private readonly IBlobStore inner;
+    private readonly StorageMetrics metrics;
+    private readonly string _backend;
+
+    public MeteredBlobStore(IBlobStore inner, StorageMetrics metrics)
+    {
+        this.inner = inner;
+        this.metrics = metrics;
+        _backend = inner.Scheme;
+        foreach (var operation in new[] { "read", "write" })
+        {
+            // Error series start at 0 for each configured backend (an alert's rate() then sees 0, not "no data").
+            metrics.Errors.Add(0, new System.Diagnostics.TagList { { "backend", _backend }, { "operation", operation } });
+        }
+    }
 
     public string Scheme => inner.Scheme;
 
