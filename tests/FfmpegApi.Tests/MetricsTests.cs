@@ -28,6 +28,9 @@ public sealed class MetricsTests(ServerFixture fixture)
         text.ShouldContain("ffmpegapi_jobs_submitted_total");
         text.ShouldContain("ffmpegapi_jobs_finished_total{");
         text.ShouldContain("status=\"completed\"");
+        var lines = text.Split('\n');
+        lines.ShouldContain(l => l.StartsWith("ffmpegapi_jobs_finished_total{", StringComparison.Ordinal) && l.Contains("kind=\"convert\"", StringComparison.Ordinal) && l.Contains("codec=", StringComparison.Ordinal) && l.Contains("status=\"completed\"", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.StartsWith("ffmpegapi_jobs_submitted_total{", StringComparison.Ordinal) && l.Contains("kind=\"convert\"", StringComparison.Ordinal) && l.Contains("format=\"mp3\"", StringComparison.Ordinal));
         text.ShouldContain("ffmpegapi_jobs_start_latency_milliseconds_bucket");
         text.ShouldContain("http_server_request_duration_seconds");
         text.ShouldNotContain(fixture.UserKey);

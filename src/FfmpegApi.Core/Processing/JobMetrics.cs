@@ -12,8 +12,8 @@ public sealed class JobMetrics : IDisposable
     public JobMetrics(IMeterFactory meterFactory)
     {
         _meter = meterFactory.Create(MeterName);
-        Submitted = _meter.CreateCounter<long>("ffmpegapi.jobs.submitted", description: "Jobs accepted");
-        Finished = _meter.CreateCounter<long>("ffmpegapi.jobs.finished", description: "Jobs ended, tagged by status");
+        Submitted = _meter.CreateCounter<long>("ffmpegapi.jobs.submitted", description: "Jobs accepted, by kind, codec and output format");
+        Finished = _meter.CreateCounter<long>("ffmpegapi.jobs.finished", description: "Jobs ended, by status, kind and codec");
         StartLatency = _meter.CreateHistogram<double>("ffmpegapi.jobs.start_latency", "ms", "Submit to ffmpeg process start");
         Duration = _meter.CreateHistogram<double>("ffmpegapi.jobs.duration", "s", "Run time of a job (claim to end)");
         EncodeSpeed = _meter.CreateHistogram<double>("ffmpegapi.jobs.encode_speed", "x", "Encode speed in x realtime");
@@ -34,6 +34,21 @@ public sealed class JobMetrics : IDisposable
     public Histogram<double> Duration { get; }
 
     public Histogram<double> EncodeSpeed { get; }
+
+    /// <summary>The <c>kind</c> (convert, stream, thumbnails, analyze) and <c>codec</c> tags of a job's counters.</summary>
+    public static (string Kind, string Codec) Describe(Media.Specs.JobSpec spec)
+    {
+        var kind = spec.Streaming is not null ? "stream" : spec.Thumbnails is not null ? "thumbnails" : spec.Analysis is not null ? "analyze" : "convert";
+        var codec = kind == "convert" ? spec.Output.Video?.Codec ?? spec.Output.Audio?.Codec ?? "default" : "-";
+        return (kind, codec);
+    }
+
+    /// <summary>Counts a job that ended (or went back to the queue) with <paramref name="status"/>.</summary>
+    public void Ended(string status, (string Kind, string Codec)? job)
+    {
+        var tags = new System.Diagnostics.TagList { { "status", status }, { "kind", job?.Kind ?? "unknown" }, { "codec", job?.Codec ?? "unknown" } };
+        Finished.Add(1, tags);
+    }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -57,7 +57,7 @@ public sealed partial class JobRunner
 
         var final = status == JobStatus.Completed ? last with { Stage = "completed", Percent = 100, EtaSeconds = 0 } : last with { Stage = JobStateMachine.ToWire(status), EtaSeconds = null };
         hub.Publish(job.Id, status, final, clock.GetUtcNow().UtcDateTime, code, message);
-        metrics.Finished.Add(1, new KeyValuePair<string, object?>("status", JobStateMachine.ToWire(status)));
+        metrics.Ended(JobStateMachine.ToWire(status), run.Described);
         LogFinished(logger, job.Id, status, code);
     }
 
@@ -77,7 +77,7 @@ public sealed partial class JobRunner
         Observability.Tracing.EndJobRun(status, code);
         var now = clock.GetUtcNow().UtcDateTime;
         hub.Publish(job.Id, status, new JobProgress(status == JobStatus.Dead ? "dead" : "retry_scheduled", null, null, null, null, null, null, null), now, code, message);
-        metrics.Finished.Add(1, new KeyValuePair<string, object?>("status", status == JobStatus.Dead ? "dead" : "retried"));
+        metrics.Ended(status == JobStatus.Dead ? "dead" : "retried", run.Described);
         LogFinished(logger, job.Id, status, code);
     }
 

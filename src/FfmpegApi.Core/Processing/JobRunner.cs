@@ -65,6 +65,7 @@ public sealed partial class JobRunner(
             run.Log.Add(Line($"attempt {job.Attempts} started on {workerId}"));
             var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)
                 ?? throw new JobFailure("INVALID_SPEC", "The stored job spec is unreadable.");
+            run.Described = JobMetrics.Describe(spec);
             var timeout = TimeSpan.FromSeconds(Math.Min(spec.TimeoutSeconds ?? jobOptions.Value.DefaultTimeoutSeconds, jobOptions.Value.MaxTimeoutSeconds));
             state.StreamFor = spec.StreamInput ? timeout + TimeSpan.FromMinutes(10) : null;
             using var keys = OpenCredentials(spec);

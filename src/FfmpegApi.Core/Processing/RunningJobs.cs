@@ -65,6 +65,9 @@ public sealed class RunContext : IDisposable
 
     public JobLog Log { get; } = new();
 
+    /// <summary>The job's kind and codec for metrics, once its spec is read (<see cref="JobMetrics.Describe"/>).</summary>
+    public (string Kind, string Codec)? Described { get; set; }
+
     public void Stop(StopReason reason)
     {
         Interlocked.CompareExchange(ref _reason, (int)reason, (int)StopReason.None);

@@ -126,7 +126,7 @@ public sealed partial class JobQueue
             if (applied)
             {
                 moved++;
-                metrics.Finished.Add(1, new KeyValuePair<string, object?>("status", outcome));
+                metrics.Ended(outcome, null);
             }
         }
 

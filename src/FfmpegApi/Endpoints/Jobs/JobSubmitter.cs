@@ -113,7 +113,8 @@ public sealed class JobSubmitter(
 
         foreach (var (_, spec) in jobs)
         {
-            metrics.Submitted.Add(1, new KeyValuePair<string, object?>("format", spec.Output.Format));
+            var (kind, codec) = JobMetrics.Describe(spec);
+            metrics.Submitted.Add(1, new System.Diagnostics.TagList { { "format", spec.Output.Format }, { "kind", kind }, { "codec", codec } });
         }
 
         return null;

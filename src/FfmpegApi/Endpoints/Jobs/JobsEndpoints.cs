@@ -105,7 +105,7 @@ public static class JobsEndpoints
     }
 
     internal static async Task<Results<Ok<JobCancelResponse>, ProblemHttpResult>> CancelAsync(
-        HttpContext context, AppDbContext db, JobQueue queue, ProgressHub hub, TimeProvider clock, string id, CancellationToken cancellationToken)
+        HttpContext context, AppDbContext db, JobQueue queue, ProgressHub hub, JobMetrics metrics, TimeProvider clock, string id, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         var job = await db.FindVisibleAsync(caller, id, cancellationToken);
@@ -123,6 +123,9 @@ public static class JobsEndpoints
 
         if (job.Status is JobStatus.Queued or JobStatus.Waiting && await queue.CancelQueuedAsync(id, cancellationToken))
         {
+            // A running job's cancel is counted by its worker when the run ends; a queued one ends here.
+            var spec = System.Text.Json.JsonSerializer.Deserialize<Media.Specs.JobSpec>(job.SpecJson, JsonDefaults.Options);
+            metrics.Ended("cancelled", spec is null ? null : JobMetrics.Describe(spec));
             return TypedResults.Ok(new JobCancelResponse(id, "cancelled", "Job cancelled before it started."));
         }
 
