@@ -35,6 +35,11 @@ public static class CliApp
         });
 
         var root = new RootCommand("FFmpeg API: media processing jobs over REST") { serve, api, worker, migrate, KeysCommand(dataDir), BackupCommands.Backup(dataDir), BackupCommands.Restore(dataDir) };
+        foreach (var client in Client.ClientCommands.All())
+        {
+            root.Subcommands.Add(client);
+        }
+
         // The host handles SIGTERM/Ctrl+C itself (graceful drain, Worker:DrainSeconds); System.CommandLine's own handler
         // would end the process after two seconds with 143, cutting the drain short.
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
