@@ -25,6 +25,8 @@ if (( want_test )); then
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
   # The optional Redis second cache level is tested against a real redis-server the tests start on loopback.
   command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)
+  # The dashboard tests drive Debian's headless Chromium through its chromedriver (Selenium).
+  { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || apt_packages+=(chromium chromium-driver)
 fi
 
 if (( ${#apt_packages[@]} )); then

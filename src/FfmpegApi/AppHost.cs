@@ -141,6 +141,11 @@ public static partial class AppHost
         }
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        if (app.Configuration.GetValue("Dashboard:Enabled", true))
+        {
+            Dashboard.DashboardEndpoints.MapDashboard(app);
+        }
+
         app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
 
         var api = app.MapGroup("/api/v1").RequireAuthorization().WithTags("Jobs").ProducesProblem(StatusCodes.Status401Unauthorized);

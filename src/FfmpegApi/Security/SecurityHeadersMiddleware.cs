@@ -15,7 +15,11 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             headers.XFrameOptions = "DENY";
-            headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+            if (!headers.ContainsKey("Content-Security-Policy"))
+            {
+                // Pages set their own full policy (the dashboard); everything else may at least never be framed.
+                headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+            }
             return Task.CompletedTask;
         });
         return next(context);

@@ -1,0 +1,142 @@
+using System.Net;
+using FfmpegApi.Tests.Infrastructure;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+using OpenQA.Selenium.Support.UI;
+
+namespace FfmpegApi.Tests;
+
+/// <summary>
+/// The web dashboard in real headless Chromium (Debian's chromium + chromedriver, via Selenium) against a live server:
+/// sign in, submit a real job from the form, watch it reach 100 % on screen, open the output, cancel another job.
+/// Screenshots go to artifacts/screenshots.
+/// </summary>
+public sealed class DashboardTests : IAsyncLifetime
+{
+    private static readonly string Screenshots = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "artifacts", "screenshots"));
+    private ApiServer _server = null!;
+    private string _key = null!;
+    private string _profile = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _server = await ApiServer.StartAsync();
+        _key = await _server.CreateKeyAsync("dashboard");
+        _profile = Directory.CreateTempSubdirectory("fa-chromium-").FullName;
+        await TestMedia.GenerateAsync(Path.Combine(_server.StorageRoot, "input", "clip.mp4"), 2);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        Directory.Delete(_profile, recursive: true);
+    }
+
+    [Fact]
+    public async Task The_page_and_its_modules_are_served_with_a_strict_policy_and_no_inline_code()
+    {
+        using var client = _server.Client();
+        using var page = await client.GetAsync(new Uri("/", UriKind.Relative), TestContext.Current.CancellationToken);
+        page.StatusCode.ShouldBe(HttpStatusCode.OK);
+        page.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+        var policy = page.Headers.GetValues("Content-Security-Policy").Single();
+        policy.ShouldContain("script-src 'self'");
+        policy.ShouldNotContain("unsafe-inline");
+        var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        System.Text.RegularExpressions.Regex.IsMatch(html, @"<script(?![^>]*\bsrc=)").ShouldBeFalse("no inline scripts");
+        System.Text.RegularExpressions.Regex.IsMatch(html, @"\son[a-z]+=").ShouldBeFalse("no inline event handlers");
+        foreach (var module in new[] { "app.js", "api.js", "jobs.js", "submit.js", "dom.js", "app.css" })
+        {
+            using var file = await client.GetAsync(new Uri("/ui/" + module, UriKind.Relative), TestContext.Current.CancellationToken);
+            file.StatusCode.ShouldBe(HttpStatusCode.OK, module);
+            (await file.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldNotContain("innerHTML", Case.Sensitive, module);
+        }
+
+        (await client.GetAsync(new Uri("/ui/../appsettings.json", UriKind.Relative), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Sign_in_submit_watch_progress_to_100_open_the_output_and_cancel_another_job()
+    {
+        Assert.SkipWhen(!File.Exists("/usr/bin/chromium") || !File.Exists("/usr/bin/chromedriver"), "chromium and chromium-driver are not installed (scripts/install-deps.sh --test installs them)");
+        using var driver = Start();
+        var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(60));
+        driver.Navigate().GoToUrl(_server.BaseAddress);
+
+        // A wrong key is refused on the page; the right one signs in and is kept out of the URL.
+        wait.Until(d => d.FindElement(By.Id("key")).Displayed);
+        driver.FindElement(By.Id("key")).SendKeys("fa_wrong");
+        driver.FindElement(By.CssSelector("#sign-in-form button")).Click();
+        wait.Until(d => d.FindElement(By.Id("sign-in-error")).Text.Contains("not valid", StringComparison.Ordinal));
+        driver.FindElement(By.Id("key")).Clear();
+        driver.FindElement(By.Id("key")).SendKeys(_key);
+        driver.FindElement(By.CssSelector("#sign-in-form button")).Click();
+        wait.Until(d => d.FindElement(By.Id("nav")).Displayed);
+        driver.Url.ShouldNotContain(_key);
+        ((IJavaScriptExecutor)driver).ExecuteScript("return sessionStorage.getItem('ffmpeg-api-key')").ShouldBe(_key);
+
+        // The form shows the JSON it will post, then submits it.
+        driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, "/#/submit"));
+        wait.Until(d => d.FindElement(By.Id("input")).Displayed);
+        driver.FindElement(By.Id("input")).SendKeys("/storage/input/clip.mp4");
+        driver.FindElement(By.CssSelector("#format option[value=webm]")).Click();
+        driver.FindElement(By.Id("trim-end")).SendKeys("1.5");
+        wait.Until(d => d.FindElement(By.Id("preview")).Text.Contains("\"end\": 1.5", StringComparison.Ordinal));
+        var preview = driver.FindElement(By.Id("preview")).Text;
+        preview.ShouldStartWith("POST /api/v1/convert");
+        preview.ShouldContain("\"input\": \"/storage/input/clip.mp4\"");
+        preview.ShouldContain("\"format\": \"webm\"");
+        Shoot(driver, "submit-form");
+        driver.FindElement(By.Id("submit")).Click();
+
+        // The job page follows it live to 100 %, then offers the output.
+        wait.Until(d => d.Url.Contains("#/jobs/", StringComparison.Ordinal));
+        var id = driver.Url.Split("#/jobs/")[1];
+        wait.Until(d => d.FindElement(By.Id("job-status")).Text == "completed");
+        driver.FindElement(By.Id("job-progress")).Text.ShouldBe("100%");
+        wait.Until(d => d.FindElement(By.Id("open-output")).Displayed);
+        driver.FindElement(By.Id("logs")).Text.ShouldContain("completed");
+        driver.FindElement(By.Id("timeline")).Text.ShouldContain("attempt 1");
+        Shoot(driver, "job-completed");
+        driver.FindElement(By.Id("open-output")).Click();
+        wait.Until(d => d.FindElement(By.Id("player")).TagName == "video");
+        wait.Until(d => Convert.ToDouble(((IJavaScriptExecutor)d).ExecuteScript("return document.getElementById('player').duration || 0"), System.Globalization.CultureInfo.InvariantCulture) > 1.4);
+        using var api = _server.Client(_key);
+        var done = await api.GetJobAsync(id);
+        done["output"]!["metadata"]!["video_codec"]!.GetValue<string>().ShouldBe("vp9");
+        done["output"]!["metadata"]!["duration_seconds"]!.GetValue<double>().ShouldBe(1.5, 0.1);
+
+        // The jobs table lists it; another job (long and slow) is cancelled from its page.
+        driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, "/#/jobs"));
+        wait.Until(d => d.FindElements(By.CssSelector($"tr[data-job='{id}'] .status.completed")).Count == 1);
+        Shoot(driver, "jobs-table");
+        var slow = await api.SubmitAsync("""{"input":"/storage/input/clip.mp4","output":{"format":"mp4","video":{"codec":"h265","preset":"veryslow"}},"operations":[{"type":"scale","width":1920,"height":1080,"allow_upscale":true}]}""");
+        driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/#/jobs/{slow}"));
+        wait.Until(d => d.FindElement(By.Id("cancel")).Displayed);
+        driver.FindElement(By.Id("cancel")).Click();
+        wait.Until(d => d.FindElement(By.Id("job-status")).Text == "cancelled");
+        (await api.GetJobAsync(slow))["status"]!.GetValue<string>().ShouldBe("cancelled");
+        Shoot(driver, "job-cancelled");
+
+        // Signing out forgets the key.
+        driver.FindElement(By.Id("sign-out")).Click();
+        wait.Until(d => d.FindElement(By.Id("key")).Displayed);
+        ((IJavaScriptExecutor)driver).ExecuteScript("return sessionStorage.getItem('ffmpeg-api-key')").ShouldBeNull();
+    }
+
+    private ChromeDriver Start()
+    {
+        var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
+        options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--window-size=1280,900", $"--user-data-dir={_profile}");
+        var service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
+        service.SuppressInitialDiagnosticInformation = true;
+        service.HideCommandPromptWindow = true;
+        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+    }
+
+    private static void Shoot(ChromeDriver driver, string name)
+    {
+        Directory.CreateDirectory(Screenshots);
+        driver.GetScreenshot().SaveAsFile(Path.Combine(Screenshots, $"dashboard-{name}.png"));
+    }
+}
