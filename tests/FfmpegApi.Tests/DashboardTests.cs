@@ -124,6 +124,75 @@ public sealed class DashboardTests : IAsyncLifetime
         ((IJavaScriptExecutor)driver).ExecuteScript("return sessionStorage.getItem('ffmpeg-api-key')").ShouldBeNull();
     }
 
+    [Fact]
+    public async Task Admins_manage_keys_see_workers_stats_and_audit_and_jobs_show_charts_and_ladders()
+    {
+        Assert.SkipWhen(!File.Exists("/usr/bin/chromium") || !File.Exists("/usr/bin/chromedriver"), "chromium and chromium-driver are not installed (scripts/install-deps.sh --test installs them)");
+        using var api = _server.Client(_key);
+        var analysis = await api.SubmitToAsync("/api/v1/analyze", """{"input":"/storage/input/clip.mp4","reference":"/storage/input/clip.mp4","metrics":["psnr"],"per_frame":true}""");
+        var ladder = await api.SubmitToAsync("/api/v1/stream", """{"input":"/storage/input/clip.mp4","type":"hls","variants":[{"resolution":"240p","bitrate":"300k"},{"resolution":"160x120","bitrate":"150k"}]}""");
+        (await api.WaitForEndAsync(analysis))["status"]!.GetValue<string>().ShouldBe("completed");
+        (await api.WaitForEndAsync(ladder))["status"]!.GetValue<string>().ShouldBe("completed");
+
+        using var driver = Start();
+        var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(60));
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException)); // the admin page redraws every 5 s
+
+        // A tenant key gets no admin link; an admin key does.
+        driver.Navigate().GoToUrl(_server.BaseAddress);
+        SignIn(driver, wait, _key);
+        driver.FindElement(By.Id("admin-link")).Displayed.ShouldBeFalse();
+        driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/#/jobs/{analysis}"));
+        wait.Until(d => d.FindElements(By.CssSelector("figure[data-metric='psnr'] svg polyline")).Count == 1);
+        driver.FindElement(By.CssSelector("figure[data-metric='psnr'] figcaption")).Text.ShouldStartWith("PSNR: mean");
+        Shoot(driver, "analysis-chart");
+        driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/#/jobs/{ladder}"));
+        wait.Until(d => d.FindElements(By.CssSelector("#ladder tbody tr")).Count == 2);
+        driver.FindElement(By.Id("ladder")).Text.ShouldContain("300 kb/s");
+        driver.FindElement(By.Id("sign-out")).Click();
+
+        var adminKey = await _server.CreateKeyAsync("root", admin: true);
+        SignIn(driver, wait, adminKey);
+        wait.Until(d => d.FindElement(By.Id("admin-link")).Displayed);
+        driver.FindElement(By.Id("admin-link")).Click();
+        wait.Until(d => d.FindElements(By.CssSelector("#workers tbody tr")).Count >= 1);
+        driver.FindElement(By.Id("stat-workers")).Text.ShouldBe("1");
+        driver.FindElement(By.CssSelector("#workers tbody tr .status")).Text.ShouldBe("alive");
+
+        // Create a key: the secret is shown once and works; revoke it (two clicks): it stops working.
+        driver.FindElement(By.Id("new-key-name")).SendKeys("made-in-the-browser");
+        driver.FindElement(By.CssSelector("#new-key-form button")).Click();
+        wait.Until(d => d.FindElements(By.Id("secret-value")).Count == 1);
+        var secret = driver.FindElement(By.Id("secret-value")).Text;
+        using (var created = _server.Client(secret))
+        {
+            (await created.GetAsync(new Uri("/api/v1/jobs", UriKind.Relative), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        Shoot(driver, "admin");
+        var row = By.CssSelector("tr[data-name='made-in-the-browser']");
+        driver.FindElement(row).FindElement(By.CssSelector("button.revoke")).Click();
+        driver.FindElement(row).FindElement(By.CssSelector("button.revoke")).Text.ShouldBe("Confirm revoke");
+        driver.FindElement(row).FindElement(By.CssSelector("button.revoke")).Click();
+        wait.Until(d => d.FindElement(row).FindElement(By.CssSelector(".key-state")).Text.StartsWith("revoked", StringComparison.Ordinal));
+        using (var revoked = _server.Client(secret))
+        {
+            (await revoked.GetAsync(new Uri("/api/v1/jobs", UriKind.Relative), TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        }
+
+        wait.Until(d => d.FindElement(By.Id("audit")).Text.Contains("key.revoke", StringComparison.Ordinal));
+        driver.FindElement(By.Id("audit")).Text.ShouldContain("key.create");
+    }
+
+    private static void SignIn(ChromeDriver driver, WebDriverWait wait, string key)
+    {
+        wait.Until(d => d.FindElement(By.Id("key")).Displayed);
+        driver.FindElement(By.Id("key")).Clear();
+        driver.FindElement(By.Id("key")).SendKeys(key);
+        driver.FindElement(By.CssSelector("#sign-in-form button")).Click();
+        wait.Until(d => d.FindElement(By.Id("nav")).Displayed);
+    }
+
     private ChromeDriver Start()
     {
         var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };

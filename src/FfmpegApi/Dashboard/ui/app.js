@@ -2,6 +2,7 @@
 import { key, request } from './api.js';
 import { jobsView, jobView } from './jobs.js';
 import { submitView } from './submit.js';
+import { adminView } from './admin.js';
 
 const view = document.getElementById('view');
 const signIn = document.getElementById('sign-in');
@@ -14,6 +15,7 @@ async function route() {
   const signedIn = !!key.get();
   signIn.hidden = signedIn;
   nav.hidden = !signedIn;
+  document.getElementById('admin-link').hidden = sessionStorage.getItem('ffmpeg-api-admin') !== 'yes';
   view.replaceChildren();
   if (!signedIn) {
     document.getElementById('key').focus();
@@ -22,6 +24,7 @@ async function route() {
   const [, page, id] = (location.hash || '#/jobs').split('/');
   try {
     if (page === 'submit') await submitView(view, leave.signal);
+    else if (page === 'admin') await adminView(view, leave.signal);
     else if (page === 'jobs' && id) await jobView(view, decodeURIComponent(id), leave.signal);
     else await jobsView(view, leave.signal);
   } catch (error) {
@@ -38,6 +41,9 @@ document.getElementById('sign-in-form').addEventListener('submit', async (event)
   key.set(input.value.trim());
   try {
     await request('/api/v1/jobs?per_page=1');
+    // Admin pages are offered to admin keys only (the API enforces it either way).
+    const admin = await request('/api/v1/admin/stats').then(() => 'yes', () => 'no');
+    sessionStorage.setItem('ffmpeg-api-admin', admin);
     input.value = '';
     error.textContent = '';
     if (!location.hash || location.hash === '#/') location.hash = '#/jobs'; else route();
@@ -48,6 +54,6 @@ document.getElementById('sign-in-form').addEventListener('submit', async (event)
   }
 });
 
-document.getElementById('sign-out').addEventListener('click', () => { key.clear(); location.hash = '#/jobs'; route(); });
+document.getElementById('sign-out').addEventListener('click', () => { key.clear(); sessionStorage.removeItem('ffmpeg-api-admin'); location.hash = '#/jobs'; route(); });
 window.addEventListener('hashchange', route);
 route();

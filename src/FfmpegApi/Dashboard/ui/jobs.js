@@ -2,6 +2,7 @@
 // six connections per server); the rest of the table refreshes every few seconds.
 import { request, follow } from './api.js';
 import { h, percent, seconds, time, terminal, progressBar } from './dom.js';
+import { qualityCharts, ladderTable } from './charts.js';
 
 const STATUSES = ['', 'queued', 'processing', 'completed', 'failed', 'dead', 'cancelled', 'waiting'];
 const LIVE_STREAMS = 4;
@@ -104,7 +105,12 @@ export async function jobView(root, id, signal) {
 
   const showOutput = async (current) => {
     const meta = current.output?.metadata;
-    output.replaceChildren(meta
+    let perFrame = {};
+    if (current.analysis && current.status === 'completed') {
+      perFrame = await request(`/api/v1/jobs/${encodeURIComponent(id)}/output`).then((report) => report.per_frame ?? {}, () => ({}));
+    }
+    const extras = [current.analysis ? qualityCharts(current.analysis, perFrame) : '', current.streaming ? ladderTable(current.streaming) : ''];
+    output.replaceChildren(...extras, meta
       ? h('dl', {}, Object.entries(meta).filter(([, v]) => v !== null && typeof v !== 'object').flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))]))
       : h('p', {}, current.status === 'completed' ? 'No metadata.' : 'Not yet.'));
     if (current.status === 'completed' && meta && meta.size_bytes <= 200 * 1024 * 1024) {
