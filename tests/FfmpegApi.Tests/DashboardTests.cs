@@ -118,6 +118,14 @@ public sealed class DashboardTests : IAsyncLifetime
         (await api.GetJobAsync(slow))["status"]!.GetValue<string>().ShouldBe("cancelled");
         Shoot(driver, "job-cancelled");
 
+        // Retry makes a new job of the same request and opens it; it is cancelled through the API (it is slow).
+        wait.Until(d => d.FindElement(By.Id("retry")).Displayed);
+        driver.FindElement(By.Id("retry")).Click();
+        wait.Until(d => d.Url.Contains("#/jobs/", StringComparison.Ordinal) && !d.Url.EndsWith(slow, StringComparison.Ordinal));
+        var again = driver.Url.Split("#/jobs/")[1];
+        (await api.GetJobAsync(again))["output"]!["path"]!.GetValue<string>().ShouldBe((await api.GetJobAsync(slow))["output"]!["path"]!.GetValue<string>());
+        (await api.DeleteAsync(new Uri($"/api/v1/jobs/{again}", UriKind.Relative), TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+
         // Signing out forgets the key.
         driver.FindElement(By.Id("sign-out")).Click();
         wait.Until(d => d.FindElement(By.Id("key")).Displayed);

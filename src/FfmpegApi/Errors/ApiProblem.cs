@@ -15,6 +15,7 @@ public static class ErrorCodes
     public const string QuotaExceeded = "QUOTA_EXCEEDED";
     public const string JobNotFound = "JOB_NOT_FOUND";
     public const string JobNotCancellable = "JOB_NOT_CANCELLABLE";
+    public const string JobNotRetryable = "JOB_NOT_RETRYABLE";
     public const string OutputNotReady = "OUTPUT_NOT_READY";
     public const string AccessDenied = "ACCESS_DENIED";
     public const string Unauthorized = "UNAUTHORIZED";

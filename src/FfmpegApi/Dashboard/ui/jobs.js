@@ -80,6 +80,12 @@ export async function jobView(root, id, signal) {
   const label = h('span', { id: 'job-progress' }, percent(job.progress));
   const details = h('span', { id: 'job-details' }, '');
   const cancel = h('button', { type: 'button', id: 'cancel', hidden: terminal(job.status) }, 'Cancel job');
+  const retryable = (s) => ['failed', 'dead', 'cancelled'].includes(s);
+  const retry = h('button', { type: 'button', id: 'retry', hidden: !retryable(job.status) }, 'Retry as a new job');
+  retry.addEventListener('click', async () => {
+    retry.disabled = true;
+    try { const created = await request(`/api/v1/jobs/${encodeURIComponent(id)}/retry`, { method: 'POST' }); location.hash = `#/jobs/${encodeURIComponent(created.job.id)}`; } catch (e) { message.textContent = e.message; retry.disabled = false; }
+  });
   const message = h('p', { id: 'job-message', role: 'status' }, job.error ? `${job.error.code}: ${job.error.message}` : '');
   const output = h('section', { id: 'output', 'aria-label': 'Output' });
   const logs = h('pre', { id: 'logs', class: 'logs', tabindex: 0 });
@@ -96,7 +102,7 @@ export async function jobView(root, id, signal) {
   });
   root.append(
     h('h1', {}, `Job ${id}`),
-    h('p', { class: 'summary' }, 'Status: ', status, ' ', bar, ' ', label, ' ', details, ' ', cancel),
+    h('p', { class: 'summary' }, 'Status: ', status, ' ', bar, ' ', label, ' ', details, ' ', cancel, retry),
     message,
     h('h2', {}, 'Timeline'), timeline,
     h('h2', {}, 'Output'), output,
@@ -149,6 +155,7 @@ export async function jobView(root, id, signal) {
     if (terminal(now)) {
       clearInterval(timer);
       cancel.hidden = true;
+      retry.hidden = !retryable(now);
       if (data.error) message.textContent = `${data.error.code}: ${data.error.message}`;
       const final = await request(`/api/v1/jobs/${encodeURIComponent(id)}`);
       showTimeline(final);

@@ -26,6 +26,7 @@ public static class JobsEndpoints
         group.MapDelete("/{id}", CancelAsync).WithName("CancelJob").WithSummary("Cancel a job")
             .RequireAuthorization(Core.Auth.ApiScopes.JobsWrite)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapJobRetry();
         jobs.MapGet("/{id}/logs", LogsAsync).WithName("GetJobLogs").WithSummary("The job's log, including the ffmpeg stderr tail")
             .ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapGet("/{id}/output", OutputAsync).WithName("DownloadJobOutput").WithSummary("Download a completed job's output (Range supported)")
