@@ -55,6 +55,13 @@ if (( want_test )) && { [[ ! -x .tools/emulators/node_modules/.bin/s3rver ]] || 
   npm install --prefix .tools/emulators --no-audit --no-fund --silent s3rver@3.7.1 azurite@3.37.0 >/dev/null
 fi
 
+# The dashboard tests run the axe-core accessibility engine (npm) inside the headless Chromium page.
+if (( want_test )) && [[ ! -f .tools/axe/node_modules/axe-core/axe.min.js ]]; then
+  echo "==> npm install axe-core@4.14.1 (accessibility checks of the dashboard)"
+  mkdir -p .tools/axe
+  npm install --prefix .tools/axe --no-audit --no-fund --silent axe-core@4.14.1 >/dev/null
+fi
+
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "error: the .NET SDK 10 is required (dotnet not on PATH). See https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
   exit 1

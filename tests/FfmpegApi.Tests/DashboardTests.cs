@@ -65,6 +65,7 @@ public sealed class DashboardTests : IAsyncLifetime
 
         // A wrong key is refused on the page; the right one signs in and is kept out of the URL.
         wait.Until(d => d.FindElement(By.Id("key")).Displayed);
+        Accessibility(driver).ShouldBeEmpty("the sign-in page");
         driver.FindElement(By.Id("key")).SendKeys("fa_wrong");
         driver.FindElement(By.CssSelector("#sign-in-form button")).Click();
         wait.Until(d => d.FindElement(By.Id("sign-in-error")).Text.Contains("not valid", StringComparison.Ordinal));
@@ -87,6 +88,7 @@ public sealed class DashboardTests : IAsyncLifetime
         preview.ShouldContain("\"input\": \"/storage/input/clip.mp4\"");
         preview.ShouldContain("\"format\": \"webm\"");
         Shoot(driver, "submit-form");
+        Accessibility(driver).ShouldBeEmpty("the submit form");
         driver.FindElement(By.Id("submit")).Click();
 
         // The job page follows it live to 100 %, then offers the output.
@@ -98,6 +100,7 @@ public sealed class DashboardTests : IAsyncLifetime
         driver.FindElement(By.Id("logs")).Text.ShouldContain("completed");
         driver.FindElement(By.Id("timeline")).Text.ShouldContain("attempt 1");
         Shoot(driver, "job-completed");
+        Accessibility(driver).ShouldBeEmpty("the job page");
         driver.FindElement(By.Id("open-output")).Click();
         wait.Until(d => d.FindElement(By.Id("player")).TagName == "video");
         wait.Until(d => Convert.ToDouble(((IJavaScriptExecutor)d).ExecuteScript("return document.getElementById('player').duration || 0"), System.Globalization.CultureInfo.InvariantCulture) > 1.4);
@@ -110,6 +113,7 @@ public sealed class DashboardTests : IAsyncLifetime
         driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, "/#/jobs"));
         wait.Until(d => d.FindElements(By.CssSelector($"tr[data-job='{id}'] .status.completed")).Count == 1);
         Shoot(driver, "jobs-table");
+        Accessibility(driver).ShouldBeEmpty("the jobs table");
         var slow = await api.SubmitAsync("""{"input":"/storage/input/clip.mp4","output":{"format":"mp4","video":{"codec":"h265","preset":"veryslow"}},"operations":[{"type":"scale","width":1920,"height":1080,"allow_upscale":true}]}""");
         driver.Navigate().GoToUrl(new Uri(_server.BaseAddress, $"/#/jobs/{slow}"));
         wait.Until(d => d.FindElement(By.Id("cancel")).Displayed);
@@ -178,6 +182,7 @@ public sealed class DashboardTests : IAsyncLifetime
         }
 
         Shoot(driver, "admin");
+        Accessibility(driver).ShouldBeEmpty("the admin page");
         var row = By.CssSelector("tr[data-name='made-in-the-browser']");
         driver.FindElement(row).FindElement(By.CssSelector("button.revoke")).Click();
         driver.FindElement(row).FindElement(By.CssSelector("button.revoke")).Text.ShouldBe("Confirm revoke");
@@ -190,6 +195,10 @@ public sealed class DashboardTests : IAsyncLifetime
 
         wait.Until(d => d.FindElement(By.Id("audit")).Text.Contains("key.revoke", StringComparison.Ordinal));
         driver.FindElement(By.Id("audit")).Text.ShouldContain("key.create");
+
+        // The accessibility check has teeth: an unlabeled input on a bare page is reported.
+        driver.Navigate().GoToUrl("data:text/html,<html lang=en><title>t</title><body><main><input type=text></main></body></html>");
+        Accessibility(driver).ShouldContain(v => v.StartsWith("label (critical)", StringComparison.Ordinal));
     }
 
     private static void SignIn(ChromeDriver driver, WebDriverWait wait, string key)
@@ -209,6 +218,21 @@ public sealed class DashboardTests : IAsyncLifetime
         service.SuppressInitialDiagnosticInformation = true;
         service.HideCommandPromptWindow = true;
         return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Runs axe-core (npm, installed by install-deps --test) in the page; returns serious and critical violations.</summary>
+    private static List<string> Accessibility(ChromeDriver driver)
+    {
+        var axe = Enumerable.Range(0, 8).Select(up => Path.Combine(AppContext.BaseDirectory, string.Concat(Enumerable.Repeat("../", up)), ".tools/axe/node_modules/axe-core/axe.min.js"))
+            .Select(Path.GetFullPath).FirstOrDefault(File.Exists) ?? throw new FileNotFoundException("axe-core is not installed (scripts/install-deps.sh --test installs it)");
+        driver.ExecuteScript(File.ReadAllText(axe));
+        var found = (IReadOnlyCollection<object>?)driver.ExecuteAsyncScript("""
+            const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations
+              .filter(v => v.impact === 'serious' || v.impact === 'critical')
+              .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)));
+            """);
+        return [.. (found ?? []).Select(v => (string)v)];
     }
 
     private static void Shoot(ChromeDriver driver, string name)
