@@ -10,7 +10,7 @@ public static partial class ConfigurationReport
 {
     /// <summary>The sections this service reads (environment noise such as PATH stays out of the report).</summary>
     public static readonly string[] Sections =
-        ["urls", "Api", "Backup", "Cache", "Database", "Ffmpeg", "Hardware", "Health", "Jobs", "Keys", "Limits", "Network", "RemoteInputs", "Security", "Storage", "Telemetry", "Uploads", "Webhooks", "Worker"];
+        ["urls", "Api", "Backup", "Cache", "Dashboard", "Database", "Ffmpeg", "Hardware", "Health", "Jobs", "Keys", "Limits", "Network", "RemoteInputs", "Security", "Storage", "Telemetry", "Uploads", "Webhooks", "Worker"];
 
     public const string Redacted = "***";
 
