@@ -38,17 +38,6 @@ public static class JobRetryEndpoint
         }
 
         var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)!;
-        if (await submitter.CheckAsync(context, spec, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
-
-        var now = clock.GetUtcNow();
-        if (await submitter.QuotaProblemAsync(context, job.TenantId, 1, now, cancellationToken) is { } overQuota)
-        {
-            return overQuota;
-        }
-
         var gate = await idempotency.BeginAsync(context, job.TenantId, Encoding.UTF8.GetBytes("retry:" + id), cancellationToken);
         if (gate.Answer is { } early)
         {
@@ -56,15 +45,7 @@ public static class JobRetryEndpoint
         }
 
         // The new job belongs to the old one's tenant (an admin may retry any tenant's job).
-        var fresh = submitter.NewJob(spec, Guid.CreateVersion7(now).ToString(), caller with { TenantId = job.TenantId }, now);
-        var view = JobView.From(fresh);
-        var response = new JobCreatedResponse(view, null, [$"retry of job {id}"]);
-        if (await submitter.CommitAsync(context, gate, [(fresh, spec)], response, view.Links.Self, null, cancellationToken) is { } replayed)
-        {
-            return replayed;
-        }
-
-        await context.AuditCommittedAsync(Core.Audit.AuditActions.JobCreate, fresh.Id, detail: $"retry of {id}");
-        return TypedResults.Accepted(view.Links.Self, response);
+        var now = clock.GetUtcNow();
+        return await submitter.AcceptAsync(context, gate, spec, Guid.CreateVersion7(now).ToString(), caller with { TenantId = job.TenantId }, now, [$"retry of job {id}"], $"retry of {id}", cancellationToken);
     }
 }

@@ -53,30 +53,45 @@ public sealed class JobSubmitter(
         }
 
         var (spec, problem) = await MapAsync(context, body, json => map(json, id));
-        if (spec is null)
-        {
-            return problem!;
-        }
+        return spec is null
+            ? problem!
+            : await AcceptAsync(context, gate, spec, id, caller, now, [], context.Request.Path, cancellationToken);
+    }
 
+    /// <summary>
+    /// The tail of every single-job submit (a new request, or a retry): operator checks and quota (4xx naming why),
+    /// insert the queued row with the idempotent answer, audit, 202 with the job.
+    /// </summary>
+    public async Task<IResult> AcceptAsync(
+        HttpContext context,
+        IdempotencyTicket gate,
+        JobSpec spec,
+        string id,
+        Caller owner,
+        DateTimeOffset now,
+        IReadOnlyList<string> warnings,
+        string auditDetail,
+        CancellationToken cancellationToken)
+    {
         if (await CheckAsync(context, spec, cancellationToken) is { } refused)
         {
             return refused;
         }
 
-        if (await QuotaProblemAsync(context, caller.TenantId, 1, now, cancellationToken) is { } overQuota)
+        if (await QuotaProblemAsync(context, owner.TenantId, 1, now, cancellationToken) is { } overQuota)
         {
             return overQuota;
         }
 
-        var job = NewJob(spec, id, caller, now);
+        var job = NewJob(spec, id, owner, now);
         var view = JobView.From(job);
-        var response = new JobCreatedResponse(view, null, []);
+        var response = new JobCreatedResponse(view, null, warnings);
         if (await CommitAsync(context, gate, [(job, spec)], response, view.Links.Self, null, cancellationToken) is { } replayed)
         {
             return replayed;
         }
 
-        await context.AuditCommittedAsync(Core.Audit.AuditActions.JobCreate, id, detail: context.Request.Path);
+        await context.AuditCommittedAsync(Core.Audit.AuditActions.JobCreate, id, detail: auditDetail);
         return TypedResults.Accepted(view.Links.Self, response);
     }
 
