@@ -37,29 +37,14 @@ internal static class Benchmarks
         });
         listener.Start();
 
-        var app = AppHost.Build([], new Dictionary<string, string?>
+        var (app, key) = await StartServerAsync(dataDir, new Dictionary<string, string?>
         {
-            ["urls"] = "http://127.0.0.1:0",
-            ["Storage:DataDir"] = dataDir,
             ["Worker:Concurrency"] = "1",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Limits:RequestsPerSecond"] = "0",
-            ["Backup:Enabled"] = "false",
-            ["Limits:RequestsPerHour"] = "0",
-            ["Limits:MaxActiveJobsPerTenant"] = "0",
             ["Webhooks:AllowHttp"] = "true",
             ["Webhooks:AllowedTargets:0"] = "127.0.0.1/32",
         });
-        await AppHost.InitializeAsync(app, announceAdminKey: false, CancellationToken.None);
-        await app.StartAsync();
         try
         {
-            string key;
-            await using (var scope = app.Services.CreateAsyncScope())
-            {
-                key = (await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync("bench", false, null, CancellationToken.None)).Plaintext;
-            }
-
             using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromMinutes(5) };
             http.DefaultRequestHeaders.Add("X-API-Key", key);
             var input = Path.Combine(dataDir, "storage", "input");
@@ -229,6 +214,32 @@ internal static class Benchmarks
             + "`ffmpeg started` log line minus the job's `created_at` (an idle worker woken by LISTEN/NOTIFY for each job; its poll is 60 s), SSE latency "
             + "is the api process's SSE client receive time minus the worker's `observed_at`.");
         return sb.ToString();
+    }
+
+    /// <summary>An in-process server on a free loopback port with no limits or scheduled backups, and a key for it.</summary>
+    internal static async Task<(WebApplication App, string Key)> StartServerAsync(string dataDir, IReadOnlyDictionary<string, string?> settings)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Storage:DataDir"] = dataDir,
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Limits:RequestsPerSecond"] = "0",
+            ["Limits:RequestsPerHour"] = "0",
+            ["Limits:MaxActiveJobsPerTenant"] = "0",
+            ["Backup:Enabled"] = "false",
+        };
+        foreach (var (name, value) in settings)
+        {
+            config[name] = value;
+        }
+
+        var app = AppHost.Build([], config);
+        await AppHost.InitializeAsync(app, announceAdminKey: false, CancellationToken.None);
+        await app.StartAsync();
+        await using var scope = app.Services.CreateAsyncScope();
+        var key = (await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync("bench", false, null, CancellationToken.None)).Plaintext;
+        return (app, key);
     }
 
     internal static double Median(List<double> values) => Percentile(values, 50);

@@ -30,17 +30,7 @@ internal static class CacheBenchmarks
     private static async Task<List<(string Name, double P50)>> MeasureAsync(bool cached, bool quick)
     {
         var dataDir = Directory.CreateTempSubdirectory("fa-bench-cache-").FullName;
-        var settings = new Dictionary<string, string?>
-        {
-            ["urls"] = "http://127.0.0.1:0",
-            ["Storage:DataDir"] = dataDir,
-            ["Worker:Enabled"] = "false",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Limits:RequestsPerSecond"] = "0",
-            ["Limits:RequestsPerHour"] = "0",
-            ["Limits:MaxActiveJobsPerTenant"] = "0",
-            ["Backup:Enabled"] = "false",
-        };
+        var settings = new Dictionary<string, string?> { ["Worker:Enabled"] = "false" };
         if (!cached)
         {
             settings["Keys:CacheSeconds"] = "0";
@@ -48,17 +38,9 @@ internal static class CacheBenchmarks
             settings["Cache:CapabilitiesSeconds"] = "0";
         }
 
-        var app = AppHost.Build([], settings);
-        await AppHost.InitializeAsync(app, announceAdminKey: false, CancellationToken.None);
-        await app.StartAsync();
+        var (app, key) = await Benchmarks.StartServerAsync(dataDir, settings);
         try
         {
-            string key;
-            await using (var scope = app.Services.CreateAsyncScope())
-            {
-                key = (await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync("bench", false, null, CancellationToken.None)).Plaintext;
-            }
-
             using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
             http.DefaultRequestHeaders.Add("X-API-Key", key);
             await Benchmarks.Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=5", "-f", "lavfi", "-i", "sine=duration=5", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", Path.Combine(dataDir, "storage", "input", "in.mp4"));

@@ -70,7 +70,7 @@ public sealed partial class FfmpegTools
                 Activity.Current ??= span;
                 missed = true;
                 var probed = await ProbeUncachedAsync(physicalPath, ct);
-                error = probed.Error ?? (probed.Info is null ? "ffprobe failed." : null);
+                error = probed.Error;
                 return probed.Info;
             },
             new HybridCacheEntryOptions { Expiration = lifetime, LocalCacheExpiration = lifetime },

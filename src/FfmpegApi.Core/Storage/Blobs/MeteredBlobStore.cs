@@ -6,44 +6,38 @@ namespace FfmpegApi.Core.Storage.Blobs;
 /// <summary>Counts every operation of the store it wraps (see <see cref="StorageMetrics"/>); behaviour is unchanged.</summary>
 internal sealed class MeteredBlobStore : IBlobStore, IDisposable
 {
-    private readonly IBlobStore inner;
-    private readonly StorageMetrics metrics;
+    private readonly IBlobStore _inner;
+    private readonly StorageMetrics _metrics;
     private readonly string _backend;
 
     public MeteredBlobStore(IBlobStore inner, StorageMetrics metrics)
     {
-        this.inner = inner;
-        this.metrics = metrics;
-        _backend = inner.Scheme;
-        foreach (var operation in new[] { "read", "write" })
-        {
-            // Error series start at 0 for each configured backend (an alert's rate() then sees 0, not "no data").
-            metrics.Errors.Add(0, new System.Diagnostics.TagList { { "backend", _backend }, { "operation", operation } });
-        }
+        (_inner, _metrics, _backend) = (inner, metrics, inner.Scheme);
+        metrics.StartSeries(_backend, "read", "write");
     }
 
-    public string Scheme => inner.Scheme;
+    public string Scheme => _inner.Scheme;
 
     public Task<BlobInfo?> StatAsync(string container, string key, CancellationToken cancellationToken) =>
-        MeasureAsync("stat", () => inner.StatAsync(container, key, cancellationToken), info => info is null ? "not_found" : "ok");
+        MeasureAsync("stat", () => _inner.StatAsync(container, key, cancellationToken), info => info is null ? "not_found" : "ok");
 
     public async Task<Stream> OpenReadAsync(string container, string key, CancellationToken cancellationToken)
     {
-        var stream = await MeasureAsync("read", () => inner.OpenReadAsync(container, key, cancellationToken), _ => "ok");
-        return new CountingReadStream(stream, bytes => metrics.Transferred(_backend, "read", bytes));
+        var stream = await MeasureAsync("read", () => _inner.OpenReadAsync(container, key, cancellationToken), _ => "ok");
+        return new CountingReadStream(stream, bytes => _metrics.Transferred(_backend, "read", bytes));
     }
 
     public async Task<BlobInfo> UploadAsync(string container, string key, Stream content, string? contentType, CancellationToken cancellationToken)
     {
-        var info = await MeasureAsync("write", () => inner.UploadAsync(container, key, content, contentType, cancellationToken), _ => "ok");
-        metrics.Transferred(_backend, "write", info.Size);
+        var info = await MeasureAsync("write", () => _inner.UploadAsync(container, key, content, contentType, cancellationToken), _ => "ok");
+        _metrics.Transferred(_backend, "write", info.Size);
         return info;
     }
 
     public Task DeleteAsync(string container, string key, CancellationToken cancellationToken) =>
         MeasureAsync("delete", async () =>
         {
-            await inner.DeleteAsync(container, key, cancellationToken);
+            await _inner.DeleteAsync(container, key, cancellationToken);
             return true;
         }, _ => "ok");
 
@@ -53,7 +47,7 @@ internal sealed class MeteredBlobStore : IBlobStore, IDisposable
         var outcome = "error";
         try
         {
-            await foreach (var item in inner.ListAsync(container, prefix, cancellationToken))
+            await foreach (var item in _inner.ListAsync(container, prefix, cancellationToken))
             {
                 yield return item;
             }
@@ -62,14 +56,14 @@ internal sealed class MeteredBlobStore : IBlobStore, IDisposable
         }
         finally
         {
-            metrics.Record(_backend, "list", outcome, Stopwatch.GetElapsedTime(started));
+            _metrics.Record(_backend, "list", outcome, Stopwatch.GetElapsedTime(started));
         }
     }
 
     public Task<Uri?> PresignReadAsync(string container, string key, TimeSpan validFor, CancellationToken cancellationToken) =>
-        MeasureAsync("presign", () => inner.PresignReadAsync(container, key, validFor, cancellationToken), _ => "ok");
+        MeasureAsync("presign", () => _inner.PresignReadAsync(container, key, validFor, cancellationToken), _ => "ok");
 
-    public void Dispose() => (inner as IDisposable)?.Dispose();
+    public void Dispose() => (_inner as IDisposable)?.Dispose();
 
     private async Task<T> MeasureAsync<T>(string operation, Func<Task<T>> call, Func<T, string> outcomeOf)
     {
@@ -77,22 +71,22 @@ internal sealed class MeteredBlobStore : IBlobStore, IDisposable
         try
         {
             var result = await call();
-            metrics.Record(_backend, operation, outcomeOf(result), Stopwatch.GetElapsedTime(started));
+            _metrics.Record(_backend, operation, outcomeOf(result), Stopwatch.GetElapsedTime(started));
             return result;
         }
         catch (BlobNotFoundException)
         {
-            metrics.Record(_backend, operation, "not_found", Stopwatch.GetElapsedTime(started));
+            _metrics.Record(_backend, operation, "not_found", Stopwatch.GetElapsedTime(started));
             throw;
         }
         catch (OperationCanceledException)
         {
-            metrics.Record(_backend, operation, "cancelled", Stopwatch.GetElapsedTime(started));
+            _metrics.Record(_backend, operation, "cancelled", Stopwatch.GetElapsedTime(started));
             throw;
         }
         catch
         {
-            metrics.Record(_backend, operation, "error", Stopwatch.GetElapsedTime(started));
+            _metrics.Record(_backend, operation, "error", Stopwatch.GetElapsedTime(started));
             throw;
         }
     }

@@ -17,8 +17,8 @@ public sealed class StorageMetrics
         Operations = meter.CreateCounter<long>("ffmpegapi.storage.operations", description: "Storage operations by backend, operation and outcome (ok, not_found, error)");
         Bytes = meter.CreateCounter<long>("ffmpegapi.storage.bytes", unit: "By", description: "Bytes read from and written to storage, by backend and direction");
         Errors = meter.CreateCounter<long>("ffmpegapi.storage.errors", description: "Failed storage operations by backend and operation");
-        // The local backend always exists: its error series starts at 0, so a rate() over it is never "no data".
-        Errors.Add(0, new TagList { { "backend", "local" }, { "operation", "write" } });
+        // The local backend always exists (outputs are published to it).
+        StartSeries("local", "write");
         Duration = meter.CreateHistogram("ffmpegapi.storage.duration", unit: "s", description: "Storage operation time by backend and operation (reads: until the stream is open)", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] });
     }
 
@@ -40,6 +40,15 @@ public sealed class StorageMetrics
         if (outcome == "error")
         {
             Errors.Add(1, new TagList { { "backend", backend }, { "operation", operation } });
+        }
+    }
+
+    /// <summary>Starts a backend's error series at 0, so an alert's rate() over it reads 0, not "no data".</summary>
+    public void StartSeries(string backend, params string[] operations)
+    {
+        foreach (var operation in operations)
+        {
+            Errors.Add(0, new TagList { { "backend", backend }, { "operation", operation } });
         }
     }
 

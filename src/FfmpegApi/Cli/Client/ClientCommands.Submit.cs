@@ -38,7 +38,6 @@ public static partial class ClientCommands
             var (id, exitCode, job) = await SubmitAndFollowAsync(api, "/api/v1/convert", body, result.GetValue(wait), json, silent, token);
             if (!result.GetValue(wait))
             {
-                await (json ? WriteJsonAsync(job) : Console.Out.WriteLineAsync(id));
                 return exitCode;
             }
 
@@ -83,7 +82,6 @@ public static partial class ClientCommands
             var (id, exitCode, job) = await SubmitAndFollowAsync(api, "/api/v1/analyze", body, result.GetValue(wait), json, silent, token);
             if (!result.GetValue(wait))
             {
-                await (json ? WriteJsonAsync(job) : Console.Out.WriteLineAsync(id));
                 return exitCode;
             }
 
@@ -122,7 +120,6 @@ public static partial class ClientCommands
             var (id, exitCode, job) = await SubmitAndFollowAsync(api, "/api/v1/stream", body, result.GetValue(wait), json, silent, token);
             if (!result.GetValue(wait))
             {
-                await (json ? WriteJsonAsync(job) : Console.Out.WriteLineAsync(id));
                 return exitCode;
             }
 

@@ -107,13 +107,17 @@ public static partial class ClientCommands
         return await api.UploadAsync(source, cancellationToken);
     }
 
-    /// <summary>Submits, then with <paramref name="wait"/> follows the job to its end; returns the job id and exit code.</summary>
+    /// <summary>
+    /// Submits, then with <paramref name="wait"/> follows the job to its end; returns the job id and exit code. Without
+    /// it the submitted job is printed here (its id, or the job as JSON) and the caller is done.
+    /// </summary>
     private static async Task<(string Id, int ExitCode, JsonNode Job)> SubmitAndFollowAsync(ApiClient api, string path, JsonObject body, bool wait, bool json, bool quiet, CancellationToken cancellationToken)
     {
         var created = await api.PostAsync(path, body, cancellationToken);
         var id = created["job"]?["id"]?.GetValue<string>() ?? throw new ApiException(HttpStatusCode.OK, "The answer names no job.");
         if (!wait)
         {
+            await (json ? WriteJsonAsync(created["job"]!) : Console.Out.WriteLineAsync(id));
             return (id, ExitCodes.Completed, created["job"]!);
         }
 
