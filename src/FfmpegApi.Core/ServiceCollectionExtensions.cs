@@ -59,6 +59,9 @@ public static class ServiceCollectionExtensions
         services.AddScoped<UploadStore>();
         services.AddHostedService<UploadSweeper>();
         services.AddSingleton<FfmpegTools>();
+        services.AddOptions<Upscaling.UpscaleOptions>().BindConfiguration(Upscaling.UpscaleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Upscaling.UpscaleOptions>, Upscaling.UpscaleOptionsValidator>();
+        services.AddSingleton<Upscaling.UpscaleModels>();
         services.AddSingleton<Backup.BackupService>();
         services.AddSingleton<Backup.BackupRunner>();
         services.AddOptions<Backup.BackupOptions>().BindConfiguration(Backup.BackupOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -19,7 +19,13 @@ public sealed class JobMetrics : IDisposable
         EncodeSpeed = _meter.CreateHistogram<double>("ffmpegapi.jobs.encode_speed", "x", "Encode speed in x realtime");
         Accelerated = _meter.CreateCounter<long>("ffmpegapi.jobs.accelerated", description: "Conversion runs by how they used video hardware (acceleration: software, nvidia, intel, vaapi, fallback)");
         HardwareFallbacks = _meter.CreateCounter<long>("ffmpegapi.hardware.fallbacks", description: "Runs whose hardware path failed and were repeated in software, by vendor");
+        UpscaledFrames = _meter.CreateCounter<long>("ffmpegapi.upscale.frames", description: "Frames upscaled by a model, by model and execution provider");
+        UpscaleInference = _meter.CreateHistogram<double>("ffmpegapi.upscale.inference_duration", "s", "Time of one model call (a batch of tiles), by model and execution provider");
     }
+
+    public Counter<long> UpscaledFrames { get; }
+
+    public Histogram<double> UpscaleInference { get; }
 
     public Counter<long> Accelerated { get; }
 

@@ -38,6 +38,7 @@ public sealed partial class JobRunner(
     StorageMounts mounts,
     InputSources inputSources,
     OutputPublisher publisher,
+    Upscaling.UpscaleModels upscaleModels,
     ProgressHub hub,
     RunningJobs running,
     JobMetrics metrics,
@@ -154,8 +155,13 @@ public sealed partial class JobRunner(
     }
 
     /// <summary>Runs one ffmpeg pass with progress mapped onto the job's bar; throws when it did not succeed.</summary>
-    private async Task<ProcessRunResult> RunPassAsync(RunState state, PlannedPass pass, double baseWeight, Task<ProbeOutcome>? probeBeside)
+    private async Task<ProcessRunResult> RunPassAsync(RunState state, PlannedPass pass, double baseWeight, Task<ProbeOutcome>? probeBeside, Func<Stream, Task>? stdin = null)
     {
+        if (pass.Upscale is not null && stdin is null)
+        {
+            return await RunUpscalePassAsync(state, pass, baseWeight, probeBeside);
+        }
+
         var (job, run) = (state.Job, state.Run);
         var args = pass.Arguments();
         run.Log.Add(Line("ffmpeg " + state.Clean(string.Join(' ', args))));
@@ -174,6 +180,7 @@ public sealed partial class JobRunner(
                 },
                 OnProgress = update => Publish(state, ToProgress(update, state.ExpectedSeconds, pass.Stage, baseWeight, pass.Weight)),
                 StopGracePeriod = TimeSpan.FromSeconds(jobOptions.Value.StopGraceSeconds),
+                StandardInput = stdin,
             },
             run.Token);
         foreach (var line in result.StderrTail)

@@ -26,6 +26,12 @@ public enum WorkerCapability
 
     /// <summary>A working VAAPI device.</summary>
     Vaapi = 8,
+
+    /// <summary>ONNX Runtime with at least one upscale model that loads (jobs with an <c>upscale</c> operation).</summary>
+    Upscale = 16,
+
+    /// <summary>Upscale inference on a GPU (CUDA execution provider; upscale operations with <c>device: gpu</c>).</summary>
+    UpscaleGpu = 32,
 }
 
 public static class JobRequirements
@@ -33,7 +39,8 @@ public static class JobRequirements
     /// <summary>The capabilities a job spec needs.</summary>
     public static WorkerCapability Needs(JobSpec spec) =>
         (spec.Analysis?.Metrics.Contains("vmaf", StringComparer.Ordinal) == true ? WorkerCapability.Vmaf : WorkerCapability.None)
-        | (spec.Hardware?.Vendor is { } vendor ? Hardware.HardwareService.Flag(vendor) : WorkerCapability.None);
+        | (spec.Hardware?.Vendor is { } vendor ? Hardware.HardwareService.Flag(vendor) : WorkerCapability.None)
+        | spec.Operations.OfType<UpscaleOperation>().Aggregate(WorkerCapability.None, (all, u) => all | WorkerCapability.Upscale | (u.Device == UpscaleDevice.Gpu ? WorkerCapability.UpscaleGpu : WorkerCapability.None));
 
     /// <summary>Flags as names for people (<c>["vmaf"]</c>).</summary>
     public static IReadOnlyList<string> Names(WorkerCapability capabilities) =>

@@ -50,4 +50,7 @@ public interface IExtraInputStep : ICommandStep
 
     /// <summary>The demuxers this input may use.</summary>
     string FormatWhitelist => FfmpegCommand.SafeDemuxers;
+
+    /// <summary>True when the input is the worker's own pipe (<c>pipe:0</c>), never a file name.</summary>
+    bool IsPipe => false;
 }

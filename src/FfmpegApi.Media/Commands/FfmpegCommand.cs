@@ -55,7 +55,15 @@ public sealed class FfmpegCommand
             ? new(input, absoluteOutputPattern) { OutputIsPattern = true }
             : throw new ArgumentException("The output pattern must be an absolute path.", nameof(absoluteOutputPattern));
 
+    /// <summary>
+    /// A command writing its only output to stdout (<c>pipe:1</c>), e.g. raw frames for the worker to process. Progress
+    /// then cannot use stdout, so this command reports none (the consuming run does).
+    /// </summary>
+    public static FfmpegCommand ForRawPipe(string input) => new(input, "pipe:1") { OutputIsPipe = true };
+
     private bool OutputIsPattern { get; init; }
+
+    private bool OutputIsPipe { get; init; }
 
     public FfmpegCommand With(ICommandStep step)
     {
@@ -91,7 +99,7 @@ public sealed class FfmpegCommand
 
     private List<string> InputSection()
     {
-        var args = new List<string> { "-hide_banner", "-nostdin", "-y", "-nostats", "-progress", "pipe:1" };
+        List<string> args = OutputIsPipe ? ["-hide_banner", "-nostdin", "-nostats"] : ["-hide_banner", "-nostdin", "-y", "-nostats", "-progress", "pipe:1"];
         foreach (var step in _steps.OfType<IInputOptionStep>())
         {
             args.AddRange(step.InputArguments);
@@ -106,7 +114,7 @@ public sealed class FfmpegCommand
         foreach (var extra in _steps.OfType<IExtraInputStep>())
         {
             args.AddRange(extra.ExtraInputOptions);
-            args.AddRange(["-protocol_whitelist", LocalProtocols, "-format_whitelist", extra.FormatWhitelist, "-i", AsFileUrl(extra.ExtraInput)]);
+            args.AddRange(["-protocol_whitelist", extra.IsPipe ? "pipe" : LocalProtocols, "-format_whitelist", extra.FormatWhitelist, "-i", extra.IsPipe ? "pipe:0" : AsFileUrl(extra.ExtraInput)]);
         }
 
         var overlays = _steps.OfType<IOverlayStep>().ToList();
@@ -150,7 +158,7 @@ public sealed class FfmpegCommand
         else if (overlays.Count > 0 && map is { Video: true })
         {
             // An overlay needs a second input, so the video chain becomes a labelled graph ending in [vout].
-            args.AddRange(["-filter_complex", ComplexVideoGraph($"vout{label}")]);
+            args.AddRange(["-filter_complex", ComplexVideoGraph($"vout{label}", map.VideoSource.TrimEnd('?'))]);
             map = map with { VideoSource = $"[vout{label}]" };
         }
         else
@@ -184,7 +192,7 @@ public sealed class FfmpegCommand
             args.AddRange(step.OutputArguments);
         }
 
-        args.Add(OutputIsPattern ? Output : AsFileUrl(Output));
+        args.Add(OutputIsPattern || OutputIsPipe ? Output : AsFileUrl(Output));
         return args;
     }
 

@@ -19,6 +19,9 @@ public sealed record PlannedPass(string Stage, double Weight, FfmpegCommand Comm
 
     /// <summary>The ffmpeg to run (null: the configured main ffmpeg); e.g. a libvmaf-capable build for VMAF.</summary>
     public string? Executable { get; init; }
+
+    /// <summary>Set when this run's video comes from the worker's upscaler (on stdin), fed by this decoder.</summary>
+    public UpscaleStage? Upscale { get; init; }
 }
 
 /// <summary>The ffmpeg runs for a job, plus what progress needs to turn output time into a percent.</summary>
@@ -87,6 +90,13 @@ public static class JobPlanner
             throw new PlanningException("This job needs the probed input to be planned.");
         }
 
+        var upscale = UpscalePlanner.Split(spec, input, context);
+        if (upscale is not null)
+        {
+            // The encoder sees the spec without the upscale (and the filters that ran before it), video from stdin.
+            (spec, context) = (upscale.Value.Remaining, context with { Hardware = null });
+        }
+
         var trim = spec.Operations.OfType<TrimOperation>().LastOrDefault();
         var expected = input is null ? null : ExpectedDuration(spec, input, context.ConcatInputs);
         var join = JoinStep(spec, input, context);
@@ -153,7 +163,7 @@ public static class JobPlanner
             var (wantVideo, wantAudio) = (WantVideo(output), WantAudio(output));
             var soft = wantVideo ? spec.Operations.OfType<SubtitlesOperation>().LastOrDefault(o => o.Mode == SubtitleMode.Soft) : null;
             var command = Base(spec, context.InputFile, i == 0 ? context.OutputFile : context.ExtraOutputFiles[i - 1], chain.SpeedFactor, join, hardware)
-                .With(new StreamMapStep(wantVideo, wantAudio) { KeepSubtitles = soft is not null });
+                .With(new StreamMapStep(wantVideo, wantAudio) { KeepSubtitles = soft is not null, VideoSource = upscale is null ? "0:v:0?" : $"{(soft is null ? 1 : 2)}:v:0" });
             if (soft is not null)
             {
                 var file = context.ResolveFile(soft.File);
@@ -161,6 +171,11 @@ public static class JobPlanner
                     ? "ass"
                     : FormatCatalog.SoftSubtitleCodecs.GetValueOrDefault(container.Name) ?? throw new PlanningException($"'{container.Name}' cannot carry a subtitle track; burn the subtitles in instead.");
                 command.With(new SubtitleTrackStep(file, spec.Operations.OfType<TrimOperation>().LastOrDefault()?.Start ?? 0, codec, soft.Language));
+            }
+
+            if (upscale?.Stage is { } stage)
+            {
+                command.With(new UpscaledVideoInputStep(stage.OutputWidth, stage.OutputHeight, stage.Fps));
             }
 
             if (wantVideo)
@@ -181,7 +196,7 @@ public static class JobPlanner
 
             return command.With(new MuxerStep(container.Muxer));
         }).ToList();
-        passes.Add(new PlannedPass("processing", twoPass ? 1 - FirstPassWeight : 1, commands[0]) { ExtraOutputs = commands[1..] });
+        passes.Add(new PlannedPass(upscale is null ? "processing" : "upscaling", twoPass ? 1 - FirstPassWeight : 1, commands[0]) { ExtraOutputs = commands[1..], Upscale = upscale?.Stage });
         if (measure)
         {
             // Continuation after the measurement pass: the remaining runs share what is left of the progress bar.
@@ -201,7 +216,7 @@ public static class JobPlanner
     public static bool RequiresProbe(JobSpec spec, bool hardware) =>
         (hardware && spec.AllOutputs.Any(o => o.Video is { Codec: not "copy" }))
         || spec.Output.Video is { TwoPass: true }
-        || spec.Operations.Any(o => o is WatermarkOperation or ConcatOperation
+        || spec.Operations.Any(o => o is WatermarkOperation or ConcatOperation or UpscaleOperation
             or FadeOperation { Direction: FadeDirection.Out, Start: null }
             or NormalizeOperation { TwoPass: true });
 

@@ -15,6 +15,12 @@ public sealed record FfmpegRunOptions(string Executable, IReadOnlyList<string> A
     public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
 
     public int StderrTailLines { get; init; } = 50;
+
+    /// <summary>Writes the process's stdin (closed when it returns); null: stdin is closed at start.</summary>
+    public Func<Stream, Task>? StandardInput { get; init; }
+
+    /// <summary>Reads the process's stdout as bytes (e.g. raw frames); null: stdout carries progress lines.</summary>
+    public Func<Stream, Task>? StandardOutput { get; init; }
 }
 
 /// <summary>Runs ffmpeg (or ffprobe) with progress on stdout, a bounded stderr tail, and a graceful stop.</summary>
@@ -42,12 +48,31 @@ public static class FfmpegProcess
         using var process = new System.Diagnostics.Process { StartInfo = psi };
         process.Start();
         activity?.SetTag("process.pid", process.Id);
-        process.StandardInput.Close();
+        var stdinTask = Task.CompletedTask;
+        if (options.StandardInput is { } writer)
+        {
+            stdinTask = Task.Run(async () =>
+            {
+                try
+                {
+                    await writer(process.StandardInput.BaseStream);
+                }
+                finally
+                {
+                    CloseQuietly(process.StandardInput);
+                }
+            }, CancellationToken.None);
+        }
+        else
+        {
+            process.StandardInput.Close();
+        }
+
         options.OnStarted?.Invoke(process.Id);
 
         var stdout = new System.Text.StringBuilder();
         var parser = new ProgressParser();
-        var stdoutTask = PumpAsync(process.StandardOutput, line =>
+        var stdoutTask = options.StandardOutput is { } reader ? Task.Run(() => reader(process.StandardOutput.BaseStream), CancellationToken.None) : PumpAsync(process.StandardOutput, line =>
         {
             var update = parser.Feed(line);
             if (update is not null)
@@ -86,7 +111,7 @@ public static class FfmpegProcess
             await process.WaitForExitAsync(CancellationToken.None);
         }
 
-        await Task.WhenAll(stdoutTask, stderrTask);
+        await Task.WhenAll(stdoutTask, stderrTask, stdinTask);
         string[] lines;
         lock (tail)
         {
@@ -104,6 +129,18 @@ public static class FfmpegProcess
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         return await RunAsync(new FfmpegRunOptions(executable, arguments) { StderrTailLines = 200, StopGracePeriod = TimeSpan.FromSeconds(1) }, cts.Token);
+    }
+
+    /// <summary>Closing stdin of a process that already exited fails with a broken pipe: nothing is lost then.</summary>
+    private static void CloseQuietly(StreamWriter stdin)
+    {
+        try
+        {
+            stdin.Close();
+        }
+        catch (IOException)
+        {
+        }
     }
 
     private static async Task PumpAsync(StreamReader reader, Action<string> onLine)

@@ -28,6 +28,7 @@ namespace FfmpegApi.Media.Specs;
 [JsonDerivedType(typeof(RemoveAudioOperation), "remove_audio")]
 [JsonDerivedType(typeof(SubtitlesOperation), "subtitles")]
 [JsonDerivedType(typeof(ConcatOperation), "concat")]
+[JsonDerivedType(typeof(UpscaleOperation), "upscale")]
 public abstract record OperationSpec;
 
 /// <summary>Keep <see cref="Duration"/> seconds starting at <see cref="Start"/> (null duration: to the end).</summary>
@@ -168,12 +169,28 @@ public sealed record SubtitlesOperation(string File, SubtitleMode Mode = Subtitl
 /// </summary>
 public sealed record ConcatOperation(IReadOnlyList<string> Inputs) : OperationSpec;
 
+public enum UpscaleDevice
+{
+    /// <summary>The execution provider the worker chose at start (CUDA where present, else CPU).</summary>
+    Auto,
+
+    /// <summary>Only on a worker whose ONNX Runtime runs on a GPU (routed there by the claim).</summary>
+    Gpu,
+}
+
+/// <summary>
+/// Super-resolution with an operator-registered ONNX model (Real-ESRGAN family): frames are decoded, upscaled by
+/// <see cref="Scale"/> and re-encoded. <see cref="Model"/> is resolved at submission (the stored spec names it).
+/// Operations before it in the list run on the source frames (only size-keeping filters may), the rest on the result.
+/// </summary>
+public sealed record UpscaleOperation(int Scale, string Model, UpscaleDevice Device = UpscaleDevice.Auto) : OperationSpec;
+
 /// <summary>Which streams an operation works on (an operation on a stream the output lacks is refused).</summary>
 public static class OperationStreams
 {
     public static bool NeedsVideo(OperationSpec operation) => operation is ScaleOperation or CropOperation or PadOperation or RotateOperation
         or FlipOperation or FpsOperation or WatermarkOperation or TextOperation or DenoiseOperation or SharpenOperation
-        or DeinterlaceOperation or ColorOperation or GrayscaleOperation or SubtitlesOperation;
+        or DeinterlaceOperation or ColorOperation or GrayscaleOperation or SubtitlesOperation or UpscaleOperation;
 
     public static bool NeedsAudio(OperationSpec operation) => operation is VolumeOperation or NormalizeOperation;
 }

@@ -20,10 +20,12 @@ public sealed partial class HardwareService : IDisposable
     private readonly Lock _gate = new();
     private readonly Meter _meter;
     private volatile HardwareInventory? _found;
+    private readonly Upscaling.UpscaleModels? _upscale;
 
-    public HardwareService(FfmpegTools tools, IOptions<HardwareOptions> options, IOptions<StorageOptions> storage, IMeterFactory meters, ILogger<HardwareService> logger, IHardwareTrials? trials = null)
+    public HardwareService(FfmpegTools tools, IOptions<HardwareOptions> options, IOptions<StorageOptions> storage, IMeterFactory meters, ILogger<HardwareService> logger, IHardwareTrials? trials = null, Upscaling.UpscaleModels? upscale = null)
     {
         _tools = tools;
+        _upscale = upscale;
         _options = options.Value;
         var scratch = Path.Combine(storage.Value.FullDataDir, "hardware-trials");
         var runner = trials ?? new FfmpegHardwareTrials(tools.FfmpegPath, TimeSpan.FromSeconds(_options.TrialTimeoutSeconds));
@@ -55,10 +57,10 @@ public sealed partial class HardwareService : IDisposable
 
     public Task<HardwareInventory> GetInventoryAsync() => _inventory.Value;
 
-    /// <summary>Plain ffmpeg's and VMAF's flags plus one flag per vendor with a working device.</summary>
+    /// <summary>Plain ffmpeg's and VMAF's flags, one flag per vendor with a working device, and the upscaler's.</summary>
     public async Task<WorkerCapability> WorkerCapabilitiesAsync()
     {
-        var flags = await _tools.GetWorkerCapabilitiesAsync();
+        var flags = await _tools.GetWorkerCapabilitiesAsync() | (_upscale?.WorkerCapabilities() ?? WorkerCapability.None);
         foreach (var device in (await GetInventoryAsync()).Devices)
         {
             flags |= Flag(device.Vendor);

@@ -65,6 +65,7 @@ public static class BatchEndpoints
         FfmpegTools tools,
         ClusterCapabilities cluster,
         InputSources remote,
+        Core.Upscaling.UpscaleModels upscale,
         IOptions<JobOptions> jobOptions,
         TimeProvider clock,
         CancellationToken cancellationToken)
@@ -83,7 +84,7 @@ public static class BatchEndpoints
             return early;
         }
 
-        var mapper = new BatchRequestMapper(new JobMapping(mounts, jobOptions.Value, tools, cluster, remote), submitter, jobOptions.Value.MaxBatchJobs, () => Guid.CreateVersion7(now).ToString());
+        var mapper = new BatchRequestMapper(new JobMapping(mounts, jobOptions.Value, tools, cluster, remote, upscale), submitter, jobOptions.Value.MaxBatchJobs, () => Guid.CreateVersion7(now).ToString());
         using var document = System.Text.Json.JsonDocument.Parse(body);
         var (plan, errors) = await mapper.MapAsync(document.RootElement, cancellationToken);
         if (plan is null)

@@ -29,7 +29,7 @@ public static class CapabilitiesEndpoints
         return api;
     }
 
-    internal static async Task<CapabilitiesResponse> GetAsync(FfmpegTools tools, Core.Processing.Hardware.HardwareService hardware, IOptions<JobOptions> jobs, IOptions<WorkerOptions> workers)
+    internal static async Task<CapabilitiesResponse> GetAsync(FfmpegTools tools, Core.Processing.Hardware.HardwareService hardware, Core.Upscaling.UpscaleModels upscale, IOptions<JobOptions> jobs, IOptions<WorkerOptions> workers)
     {
         var caps = await tools.GetCapabilitiesAsync();
         var inventory = await hardware.GetInventoryAsync();
@@ -61,7 +61,13 @@ public static class CapabilitiesEndpoints
             },
             caps.Encoders,
             caps.Decoders,
-            caps.HwAccels);
+            caps.HwAccels)
+        {
+            Upscale = new UpscaleView(
+                upscale.ExecutionProvider,
+                upscale.GpuUnavailableReason,
+                [.. upscale.Statuses().Select(m => new UpscaleModelView(m.Name, m.Scale, m.Layout, m.File, m.Available, m.Problem))]),
+        };
     }
 }
 
@@ -77,7 +83,20 @@ public sealed record CapabilitiesResponse(
     HardwareAccelerationView HardwareAcceleration,
     IReadOnlyList<CodecEntry> Encoders,
     IReadOnlyList<CodecEntry> Decoders,
-    IReadOnlyList<string> Hwaccels);
+    IReadOnlyList<string> Hwaccels)
+{
+    /// <summary>AI upscaling on this machine: where inference runs and the configured models.</summary>
+    public UpscaleView? Upscale { get; init; }
+}
+
+/// <summary>
+/// <c>execution_provider</c>: cpu or cuda (chosen at start); <c>gpu_unavailable</c>: why not cuda; <c>models</c>: the
+/// configured models (operation <c>upscale</c>, field <c>model</c>) and whether each loads here.
+/// </summary>
+public sealed record UpscaleView(string ExecutionProvider, string? GpuUnavailable, IReadOnlyList<UpscaleModelView> Models);
+
+/// <summary>A configured model: its scale, tensor layout, file name (not the path), and the reason it cannot be used, if any.</summary>
+public sealed record UpscaleModelView(string Name, int Scale, string Layout, string File, bool Available, string? Problem);
 
 /// <summary><c>max_file_size</c> is null: inputs are read from storage mounts, with no upload size limit yet.</summary>
 public sealed record FeaturesView(string ApiVersion, long? MaxFileSize, int MaxJobDuration, int ConcurrentJobs, int MaxOperations);

@@ -33,6 +33,7 @@ public static class ConvertEndpoints
         {
             // The cluster is asked only when the body names a vendor: no extra query on ordinary submits.
             HardwareProblem = NamesHardware(body) ? await m.Cluster.HardwareCheckAsync() : null,
+            UpscaleModels = m.Upscale.Resolve,
         }.Map(body, id);
 
     /// <summary>Whether <c>options.hardware_acceleration</c> is a string other than auto/none (then the cluster must offer it).</summary>
@@ -47,8 +48,8 @@ public static class ConvertEndpoints
     /// </summary>
     public static RouteHandlerBuilder MapJobSubmission<TRequest>(this RouteGroupBuilder api, string pattern, string name, string summary, JobBodyMapper map)
         where TRequest : notnull =>
-        api.MapPost(pattern, (HttpContext context, JobSubmitter submitter, StorageMounts mounts, FfmpegTools tools, ClusterCapabilities cluster, InputSources remote, IOptions<JobOptions> jobOptions, CancellationToken cancellationToken) =>
-                submitter.SubmitAsync(context, (body, id) => map(new JobMapping(mounts, jobOptions.Value, tools, cluster, remote), body, id), cancellationToken))
+        api.MapPost(pattern, (HttpContext context, JobSubmitter submitter, StorageMounts mounts, FfmpegTools tools, ClusterCapabilities cluster, InputSources remote, Core.Upscaling.UpscaleModels upscale, IOptions<JobOptions> jobOptions, CancellationToken cancellationToken) =>
+                submitter.SubmitAsync(context, (body, id) => map(new JobMapping(mounts, jobOptions.Value, tools, cluster, remote, upscale), body, id), cancellationToken))
             .WithName(name)
             .WithSummary(summary)
             .Accepts<TRequest>("application/json")
@@ -61,8 +62,8 @@ public static class ConvertEndpoints
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
 }
 
-/// <summary>What a job body mapper may use: the storage sandbox, job settings, the installed ffmpeg and what the cluster's workers can run.</summary>
-public sealed record JobMapping(StorageMounts Mounts, JobOptions Jobs, FfmpegTools Tools, ClusterCapabilities Cluster, InputSources Remote);
+/// <summary>What a job body mapper may use: the storage sandbox, job settings, the installed ffmpeg, what the cluster's workers can run and the upscale models.</summary>
+public sealed record JobMapping(StorageMounts Mounts, JobOptions Jobs, FfmpegTools Tools, ClusterCapabilities Cluster, InputSources Remote, Core.Upscaling.UpscaleModels Upscale);
 
 /// <summary>Raw JSON body + the new job's id → a spec, or the field errors.</summary>
 public delegate Task<(JobSpec? Spec, ValidationErrors Errors)> JobBodyMapper(JobMapping mapping, JsonElement body, string jobId);

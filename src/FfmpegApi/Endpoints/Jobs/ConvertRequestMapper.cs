@@ -43,6 +43,9 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
     /// <summary>Why a vendor cannot run jobs in this cluster (null: a worker offers it). Without it, named vendors are refused.</summary>
     public Func<HardwareVendor, string?>? HardwareProblem { get; init; }
 
+    /// <summary>Resolves upscale models (null: upscale operations are refused).</summary>
+    public UpscaleModelCheck? UpscaleModels { get; init; }
+
     public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
     {
         var fields = JsonFields.ForBody(body, TopLevel, out var isObject);
@@ -58,7 +61,7 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
         }
 
         var input = MapInput(body, fields);
-        var operations = new OperationMapper(fields, mounts, jobOptions.MaxInputBytes).Map(body, jobOptions.MaxOperations);
+        var operations = new OperationMapper(fields, mounts, jobOptions.MaxInputBytes) { UpscaleModels = UpscaleModels }.Map(body, jobOptions.MaxOperations);
         var outputs = body.TryGetProperty("outputs", out var many) && many.ValueKind != JsonValueKind.Null
             ? MapOutputs(body, many, jobId, operations, fields)
             : new OutputMapper(mounts, capabilities, fields, blobs: remote?.Blobs) { Sealer = remote?.Credentials, Sealed = Sealed }.Map(body, jobId, operations) is { } single ? [single] : null;
@@ -78,7 +81,20 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
             return (null, errors);
         }
 
-        return (new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { ExtraOutputs = outputs[1..], Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Hardware = options.Hardware, StreamInput = options.StreamInput, SealedCredentials = SealedOrNull }, errors);
+        var spec = new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { ExtraOutputs = outputs[1..], Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Hardware = options.Hardware, StreamInput = options.StreamInput, SealedCredentials = SealedOrNull };
+        if (operations.Any(o => o is UpscaleOperation))
+        {
+            if (Media.Commands.UpscalePlanner.Problem(spec) is { } problem)
+            {
+                errors.Add("operations", problem, InvalidOperation);
+            }
+            else if (spec.Hardware?.Vendor is not null)
+            {
+                errors.Add("options.hardware_acceleration", "Upscaled video is encoded in software; use 'auto' or 'none' with an upscale (the model's device is the operation's 'device').", InvalidRequest);
+            }
+        }
+
+        return errors.Any ? (null, errors) : (spec, errors);
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ internal sealed partial class OperationMapper(JsonFields fields, StorageMounts m
     public static readonly string[] Supported =
     [
         "trim", "scale", "resize", "crop", "pad", "letterbox", "rotate", "flip", "fps", "speed", "watermark", "text",
-        "denoise", "sharpen", "deinterlace", "color", "grayscale", "fade", "volume", "normalize", "remove_audio", "subtitles", "concat",
+        "denoise", "sharpen", "deinterlace", "color", "grayscale", "fade", "volume", "normalize", "remove_audio", "subtitles", "concat", "upscale",
     ];
 
     /// <summary>Files one concat may join after the job's input.</summary>
@@ -84,6 +84,7 @@ internal sealed partial class OperationMapper(JsonFields fields, StorageMounts m
                 "remove_audio" => Only(operation, path, [], () => new RemoveAudioOperation()),
                 "subtitles" => Subtitles(operation, path),
                 "concat" => Concat(operation, path),
+                "upscale" => Upscale(operation, path),
                 null => Missing(path),
                 _ => Unknown(type, path),
             };
