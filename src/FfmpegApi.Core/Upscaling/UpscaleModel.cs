@@ -52,7 +52,9 @@ public sealed class UpscaleModel : IDisposable
         }
         catch (OnnxRuntimeException ex)
         {
-            throw new InvalidDataException($"not a loadable ONNX model ({FirstLine(ex.Message)})", ex);
+            // ONNX Runtime's message names the full path: keep only the file name (it reaches clients).
+            var reason = FirstLine(ex.Message).Replace(options.Path, System.IO.Path.GetFileName(options.Path), StringComparison.Ordinal);
+            throw new InvalidDataException($"not a loadable ONNX model ({reason})", ex);
         }
 
         try

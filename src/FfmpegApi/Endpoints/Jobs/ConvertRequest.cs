@@ -54,7 +54,9 @@ public sealed record OperationRequest(
     double? TargetLufs,
     double? TruePeak,
     double? Lra,
-    bool? TwoPass);
+    bool? TwoPass,
+    string? Model,
+    string? Device);
 
 public sealed record ConvertOptions(string? Priority, int? TimeoutSeconds);
 
