@@ -88,6 +88,7 @@ internal static class Benchmarks
             catalog.AddRange(await ScaleOutBenchmarks.RunAsync(quick));
             catalog.AddRange(await StorageBenchmarks.RunAsync(quick));
             catalog.AddRange(await CacheBenchmarks.RunAsync(quick));
+            catalog.AddRange(await UpscaleBenchmarks.RunAsync(quick));
             return Report(bare, job, longRun, Median(probeSpawn), shortStarts, sseLatencies, shortJobs, catalog);
         }
         finally
@@ -135,7 +136,7 @@ internal static class Benchmarks
     }
 
     /// <summary>Submits a job and follows its SSE stream to the terminal event; returns submit → completed seconds.</summary>
-    private static async Task<double> RunJobAsync(HttpClient http, string body, List<double>? sseLatencies)
+    internal static async Task<double> RunJobAsync(HttpClient http, string body, List<double>? sseLatencies)
     {
         var clock = Stopwatch.StartNew();
         using var content = new StringContent(body, Encoding.UTF8, "application/json");

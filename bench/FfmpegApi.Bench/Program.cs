@@ -1,7 +1,7 @@
 // make bench: measures the service against bare ffmpeg in the same run and writes bench/results/latest.md.
 // Ratios, not absolute times: these machines are shared and noisy.
 // `-- --queue` runs only the queue rows, `-- --scale` only the PostgreSQL multi-process rows, `-- --storage` only the
-// upload and download rows, `-- --cache` only the cache rows; they print them (nothing is written).
+// upload and download rows, `-- --cache` only the cache rows, `-- --upscale` only the AI upscaling rows; they print them (nothing is written).
 using FfmpegApi.Bench;
 
 var quick = args.Contains("--quick");
@@ -28,6 +28,16 @@ if (args.Contains("--storage"))
 if (args.Contains("--cache"))
 {
     foreach (var row in await CacheBenchmarks.RunAsync(quick))
+    {
+        Console.WriteLine(row);
+    }
+
+    return;
+}
+
+if (args.Contains("--upscale"))
+{
+    foreach (var row in await UpscaleBenchmarks.RunAsync(quick))
     {
         Console.WriteLine(row);
     }

@@ -20,7 +20,11 @@ public sealed class JobMetrics : IDisposable
         Accelerated = _meter.CreateCounter<long>("ffmpegapi.jobs.accelerated", description: "Conversion runs by how they used video hardware (acceleration: software, nvidia, intel, vaapi, fallback)");
         HardwareFallbacks = _meter.CreateCounter<long>("ffmpegapi.hardware.fallbacks", description: "Runs whose hardware path failed and were repeated in software, by vendor");
         UpscaledFrames = _meter.CreateCounter<long>("ffmpegapi.upscale.frames", description: "Frames upscaled by a model, by model and execution provider");
-        UpscaleInference = _meter.CreateHistogram<double>("ffmpegapi.upscale.inference_duration", "s", "Time of one model call (a batch of tiles), by model and execution provider");
+        UpscaleInference = _meter.CreateHistogram<double>(
+            "ffmpegapi.upscale.inference_duration",
+            "s",
+            "Time of one model call (a batch of tiles), by model and execution provider",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
     }
 
     public Counter<long> UpscaledFrames { get; }

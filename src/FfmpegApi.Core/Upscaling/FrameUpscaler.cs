@@ -20,8 +20,12 @@ public sealed class FrameUpscaler
     public FrameUpscaler(UpscaleModel model, int width, int height, int tileSize, int overlap, int batchSize)
     {
         (_model, _width, _height) = (model, width, height);
-        _tileWidth = model.FixedWidth ?? Math.Min(tileSize, width);
-        _tileHeight = model.FixedHeight ?? Math.Min(tileSize, height);
+        // A side the model needs in multiples (pixel-unshuffle) is rounded up; the extra pixels repeat the edge.
+        var m = model.SizeMultiple;
+        var largest = Math.Max(m, tileSize / m * m);
+        int Side(int length) => (Math.Min(largest, length) + m - 1) / m * m;
+        _tileWidth = model.FixedWidth ?? Side(width);
+        _tileHeight = model.FixedHeight ?? Side(height);
         _batch = model.FixedBatch ?? batchSize;
         var xs = TileGrid.Axis(width, _tileWidth, overlap);
         _tiles = [.. TileGrid.Axis(height, _tileHeight, overlap).SelectMany(y => xs.Select(x => (y, x)))];

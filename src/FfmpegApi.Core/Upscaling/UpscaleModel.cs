@@ -39,6 +39,9 @@ public sealed class UpscaleModel : IDisposable
 
     public int? FixedWidth { get; }
 
+    /// <summary>Tile sides are a multiple of this (1: any size).</summary>
+    public int SizeMultiple { get; private init; } = 1;
+
     /// <summary>
     /// Loads and checks a model: the tensor types and ranks, and a trial inference whose output must be exactly
     /// <paramref name="scale"/>× its input. Throws <see cref="InvalidDataException"/> with the reason otherwise.
@@ -82,7 +85,7 @@ public sealed class UpscaleModel : IDisposable
             }
 
             int?[] dims = [.. inMeta.Dimensions.Select(d => d > 0 ? (int?)d : null)];
-            var model = new UpscaleModel(name, options.Scale, nhwc, (float)options.MaxValue, session, input, output, dims);
+            var model = new UpscaleModel(name, options.Scale, nhwc, (float)options.MaxValue, session, input, output, dims) { SizeMultiple = options.SizeMultiple };
             model.Trial();
             return model;
         }

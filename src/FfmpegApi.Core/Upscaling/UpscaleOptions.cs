@@ -25,7 +25,7 @@ public sealed class UpscaleOptions
 
     /// <summary>Largest tile side (source pixels) given to the model at once; larger frames are cut into overlapping tiles.</summary>
     [Range(16, 4096)]
-    public int TileSize { get; set; } = 256;
+    public int TileSize { get; set; } = 512;
 
     /// <summary>Source pixels of context on each inner edge of a tile (dropped after inference, so seams do not show).</summary>
     [Range(0, 256)]
@@ -68,9 +68,9 @@ public sealed class UpscaleOptions
                 return $"Upscale:Models:{name}:Path is required.";
             }
 
-            if (model.Scale is < 1 or > 8 || model.Layout.ToLowerInvariant() is not ("nchw" or "nhwc") || model.MaxValue is <= 0 or > 65535)
+            if (model.Scale is < 1 or > 8 || model.Layout.ToLowerInvariant() is not ("nchw" or "nhwc") || model.MaxValue is <= 0 or > 65535 || model.SizeMultiple is < 1 or > 64)
             {
-                return $"Upscale:Models:{name}: Scale is 1 to 8, Layout nchw or nhwc, MaxValue above 0 (1 for Real-ESRGAN).";
+                return $"Upscale:Models:{name}: Scale is 1 to 8, Layout nchw or nhwc, MaxValue above 0 (1 for Real-ESRGAN), SizeMultiple 1 to 64.";
             }
         }
 
@@ -92,6 +92,12 @@ public sealed class UpscaleModelOptions
 
     /// <summary>The model's value for full intensity: 1 for models trained on 0–1 input (Real-ESRGAN), 255 for 0–255.</summary>
     public double MaxValue { get; set; } = 1;
+
+    /// <summary>
+    /// Tile sides must be a multiple of this (RealESRGAN_x2plus pixel-unshuffles its input: 2; x1 models: 4); frames
+    /// are padded by repeating their edge pixels, and the padding is cut off again.
+    /// </summary>
+    public int SizeMultiple { get; set; } = 1;
 }
 
 /// <summary>Fails the start with the exact setting at fault (<see cref="UpscaleOptions.Problem"/>).</summary>

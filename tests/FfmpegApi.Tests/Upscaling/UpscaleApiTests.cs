@@ -89,6 +89,13 @@ public sealed class UpscaleApiTests(UpscaleServerFixture fixture) : IClassFixtur
         var logs = await LogTextAsync(id);
         logs.ShouldContain("upscaling 64x48 → 128x96 with tiny2 on cpu: 12 tile(s) per frame");
         logs.ShouldContain("upscaled 30 frames");
+
+        using var anonymous = _server.Client();
+        var metrics = await anonymous.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var lines = metrics.Split('\n');
+        var frames = lines.Single(l => l.StartsWith("ffmpegapi_upscale_frames_total{", StringComparison.Ordinal) && l.Contains("model=\"tiny2\",provider=\"cpu\"", StringComparison.Ordinal));
+        double.Parse(frames.Split(' ')[^1], CultureInfo.InvariantCulture).ShouldBeGreaterThanOrEqualTo(30);
+        lines.ShouldContain(l => l.StartsWith("ffmpegapi_upscale_inference_duration_seconds_bucket{", StringComparison.Ordinal) && l.Contains("le=\"0.1\"", StringComparison.Ordinal));
     }
 
     [Fact]

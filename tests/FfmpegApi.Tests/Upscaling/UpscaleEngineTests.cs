@@ -47,13 +47,16 @@ public sealed class UpscaleEngineTests : IDisposable
     }
 
     [Theory]
-    [InlineData(2, 40, 30, 16, 4, 3)]
-    [InlineData(4, 37, 23, 16, 2, 4)]
-    [InlineData(2, 20, 12, 256, 16, 4)]
-    public void Tiled_batched_output_matches_the_weights(int scale, int width, int height, int tileSize, int overlap, int batch)
+    [InlineData(2, 40, 30, 16, 4, 3, 1)]
+    [InlineData(4, 37, 23, 16, 2, 4, 1)]
+    [InlineData(2, 20, 12, 256, 16, 4, 1)]
+    [InlineData(2, 37, 23, 18, 3, 2, 4)]
+    [InlineData(2, 21, 13, 512, 16, 4, 8)]
+    public void Tiled_batched_output_matches_the_weights(int scale, int width, int height, int tileSize, int overlap, int batch, int multiple)
     {
         var tiny = TinyUpscaler.Create(scale);
         using var models = Models(("tiny", tiny, scale));
+        models.Options.Models["tiny"].SizeMultiple = multiple;
         var (model, problem) = models.Get("tiny");
         problem.ShouldBeNull();
         var frames = Enumerable.Range(0, 3).Select(seed => RandomFrame(width, height, seed)).ToList();
@@ -63,7 +66,10 @@ public sealed class UpscaleEngineTests : IDisposable
         for (var f = 0; f < frames.Count; f++)
         {
             var expected = tiny.Expected(frames[f], width, height);
-            var worst = expected.Zip(outputs[f], (a, b) => Math.Abs(a - b)).Max();
+
+            // A padded tile repeats the edge where the weights' reference sees zeros: skip the last source column and row then.
+            var (ow, keepW, keepH) = (width * scale, multiple > 1 ? (width - 1) * scale : width * scale, multiple > 1 ? (height - 1) * scale : height * scale);
+            var worst = Enumerable.Range(0, expected.Length).Where(i => (i / 3 % ow) < keepW && (i / 3 / ow) < keepH).Max(i => Math.Abs(expected[i] - outputs[f][i]));
             worst.ShouldBeLessThanOrEqualTo(1, $"frame {f}: float rounding may differ by one step, no more");
         }
     }
