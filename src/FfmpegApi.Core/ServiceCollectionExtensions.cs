@@ -62,6 +62,7 @@ public static class ServiceCollectionExtensions
         services.AddOptions<Upscaling.UpscaleOptions>().BindConfiguration(Upscaling.UpscaleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<Upscaling.UpscaleOptions>, Upscaling.UpscaleOptionsValidator>();
         services.AddSingleton<Upscaling.UpscaleModels>();
+        services.AddOptions<QualityOptions>().BindConfiguration(QualityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Backup.BackupService>();
         services.AddSingleton<Backup.BackupRunner>();
         services.AddOptions<Backup.BackupOptions>().BindConfiguration(Backup.BackupOptions.Section).ValidateDataAnnotations().ValidateOnStart();

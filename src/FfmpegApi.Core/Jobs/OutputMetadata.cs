@@ -49,4 +49,20 @@ public sealed record OutputMetadata(
 }
 
 /// <summary>A job with several outputs: every output's read-back, in request order (the first is also <c>output</c>).</summary>
-public sealed record ConvertResult(IReadOnlyList<OutputMetadata> Outputs);
+public sealed record ConvertResult(IReadOnlyList<OutputMetadata> Outputs)
+{
+    /// <summary>For <c>target_vmaf</c>: the search and the VMAF the output achieved.</summary>
+    public QualityResult? Quality { get; init; }
+}
+
+/// <summary>
+/// A quality-targeted encode: the target, the CRF chosen, the VMAF of the output (<see cref="MeasuredOn"/>: samples or
+/// full), every trial (CRF → VMAF of the samples) and the sample windows (seconds of the trimmed input).
+/// </summary>
+public sealed record QualityResult(
+    double TargetVmaf,
+    double Crf,
+    double? AchievedVmaf,
+    string MeasuredOn,
+    IReadOnlyList<Media.Quality.CrfTrial> Trials,
+    IReadOnlyList<Media.Quality.SampleWindow> Samples);

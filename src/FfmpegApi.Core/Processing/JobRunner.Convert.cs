@@ -37,6 +37,16 @@ public sealed partial class JobRunner
         var capabilities = await tools.GetCapabilitiesAsync();
         var workFiles = outputs.Select((o, i) => Path.Combine(state.Workspace, $"output{(i == 0 ? string.Empty : i.ToString(CultureInfo.InvariantCulture))}{Path.GetExtension(o.PhysicalPath)}")).ToList();
         var context = new PlanContext(input.PhysicalPath, workFiles[0], capabilities.HasEncoder) { ResolveFile = ResolveAsset, ExtraOutputFiles = workFiles[1..], ConcatInputs = joined, Hardware = device };
+        var (start, share) = (0.0, 1.0);
+        var targeted = spec.Output.Video?.TargetVmaf is not null;
+        if (targeted)
+        {
+            // A CRF found in software means nothing to a hardware encoder's quality scale: these jobs stay in software.
+            context = context with { Hardware = null };
+            spec = await SearchQualityAsync(state, spec, info!, context);
+            (start, share) = (SearchShare, 1 - SearchShare - VerifyShare);
+        }
+
         var plan = PlanOrFail(spec, info, context);
         if (plan.Hardware is null)
         {
@@ -46,7 +56,7 @@ public sealed partial class JobRunner
         await RecordHardwareAsync(state, request, plan, notUsed);
         try
         {
-            await RunPlanAsync(state, spec, info, context, plan, probeFirst ? null : probe);
+            await RunPlanAsync(state, spec, info, context, plan, probeFirst ? null : probe, start, share);
         }
         catch (JobFailure failure) when (failure.Code == "FFMPEG_FAILED" && plan.Hardware is { } used)
         {
@@ -61,18 +71,23 @@ public sealed partial class JobRunner
             await RunPlanAsync(state, spec, info, context, plan, probeFirst ? null : probe);
         }
 
+        if (targeted)
+        {
+            await MeasureAchievedAsync(state, spec, info!, context, workFiles[0]);
+        }
+
         return workFiles;
     }
 
     /// <summary>Runs a plan's passes in order; after a loudness measurement the rest is planned again with what it measured.</summary>
-    private async Task RunPlanAsync(RunState state, JobSpec spec, MediaInfo? info, PlanContext context, JobPlan plan, Task<ProbeOutcome>? probe)
+    private async Task RunPlanAsync(RunState state, JobSpec spec, MediaInfo? info, PlanContext context, JobPlan plan, Task<ProbeOutcome>? probe, double start = 0, double share = 1)
     {
         var passes = new Queue<PlannedPass>(plan.Passes);
-        var doneWeight = 0.0;
+        var doneWeight = start;
         while (passes.TryDequeue(out var pass))
         {
-            var result = await RunPassAsync(state, pass, doneWeight, probe);
-            doneWeight += pass.Weight;
+            var result = await RunPassAsync(state, pass with { Weight = pass.Weight * share }, doneWeight, probe);
+            doneWeight += pass.Weight * share;
             if (pass.MeasuresLoudness)
             {
                 var measured = LoudnessMeasurement.Parse(result.StderrTail)

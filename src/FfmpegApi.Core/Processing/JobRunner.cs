@@ -45,6 +45,7 @@ public sealed partial class JobRunner(
     TimeProvider clock,
     IOptions<JobOptions> jobOptions,
     IOptions<WorkerOptions> workerOptions,
+    IOptions<QualityOptions> qualityOptions,
     IOptions<StorageOptions> storageOptions,
     IOptions<Webhooks.WebhookOptions> webhookOptions,
     ILogger<JobRunner> logger)
@@ -112,7 +113,7 @@ public sealed partial class JobRunner(
                 }
 
                 metadata = published[0];
-                resultJson = published.Count > 1 ? JsonSerializer.Serialize(new ConvertResult(published), JsonDefaults.Options) : null;
+                resultJson = published.Count > 1 || state.Quality is not null ? JsonSerializer.Serialize(new ConvertResult(published) { Quality = state.Quality }, JsonDefaults.Options) : null;
             }
 
             run.Log.Add(Line($"output published: {metadata.Path} ({metadata.SizeBytes} bytes)"));
@@ -292,7 +293,7 @@ public sealed partial class JobRunner(
     /// What one run shares between its steps and callbacks: the last progress (written by the progress callback on
     /// another thread) and the expected output duration once the probe knows it.
     /// </summary>
-    private sealed class RunState(Job job, string workerId, RunContext run, RunMonitor monitor, string workspace, Func<string, string> sanitize)
+    private sealed partial class RunState(Job job, string workerId, RunContext run, RunMonitor monitor, string workspace, Func<string, string> sanitize)
     {
         private double _seconds = double.NaN;
 

@@ -13,6 +13,9 @@ public sealed record AnalysisContext(string DistortedFile, string ReferenceFile,
 
     /// <summary>The libvmaf model file (the v0.6.1 .pkl for libvmaf 1.x builds).</summary>
     public string? VmafModel { get; init; }
+
+    /// <summary>Compare only these frames of the distorted file (first frame, count); null: all of it.</summary>
+    public (int Start, int Count)? DistortedFrames { get; init; }
 }
 
 /// <summary>The runs of an analysis job and the log files they write.</summary>
@@ -53,7 +56,8 @@ public static class AnalysisPlanner
         var aligned = scaledFrom is null && fpsFrom is null
             ? null
             : new Alignment(scaledFrom, scaledFrom is null ? null : $"{refVideo.Width}x{refVideo.Height}", fpsFrom, fpsFrom is null ? null : refVideo.FrameRate);
-        var prepareDistorted = string.Join(',', ["setpts=PTS-STARTPTS", .. alignFilters, "format=yuv420p"]);
+        string[] window = context.DistortedFrames is { } frames ? [string.Create(CultureInfo.InvariantCulture, $"trim=start_frame={frames.Start}:end_frame={frames.Start + frames.Count}")] : [];
+        var prepareDistorted = string.Join(',', [.. window, "setpts=PTS-STARTPTS", .. alignFilters, "format=yuv420p"]);
         const string PrepareReference = "setpts=PTS-STARTPTS,format=yuv420p";
 
         var classic = spec.Metrics.Where(m => m is "psnr" or "ssim").ToList();

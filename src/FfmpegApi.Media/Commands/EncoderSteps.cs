@@ -23,6 +23,9 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
 
     public int? Gop { get; init; }
 
+    /// <summary>A fractional CRF (from a quality search); wins over <c>Crf</c>.</summary>
+    public double? FineCrf { get; init; }
+
     public double? KeyframeSeconds { get; init; }
 
     /// <summary>1 or 2 for a two-pass encode (null: single pass); the stats file lives at <see cref="PassLogPrefix"/>.</summary>
@@ -226,13 +229,13 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
     /// <summary>CRF (the request's, else the encoder's default), optionally capped by a bitrate; or average bitrate alone.</summary>
     private void AddQuality(List<string> args, int defaultCrf, bool zeroBitrateForCrf = false)
     {
-        if (BitrateBps is { } b && Crf is null)
+        if (BitrateBps is { } b && Crf is null && FineCrf is null)
         {
             args.AddRange(["-b:v", Bits(b)]);
             return;
         }
 
-        args.AddRange(["-crf", (Crf ?? defaultCrf).ToString(CultureInfo.InvariantCulture)]);
+        args.AddRange(["-crf", FineCrf is { } fine ? fine.ToString("0.##", CultureInfo.InvariantCulture) : (Crf ?? defaultCrf).ToString(CultureInfo.InvariantCulture)]);
         if (BitrateBps is { } bitrate)
         {
             var cap = MaxRateBps ?? bitrate;

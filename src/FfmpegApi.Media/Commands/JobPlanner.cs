@@ -215,7 +215,7 @@ public static class JobPlanner
     /// <summary>As <see cref="RequiresProbe(JobSpec)"/>; a run that may use a device also probes first (decoding on it depends on the input's codec).</summary>
     public static bool RequiresProbe(JobSpec spec, bool hardware) =>
         (hardware && spec.AllOutputs.Any(o => o.Video is { Codec: not "copy" }))
-        || spec.Output.Video is { TwoPass: true }
+        || spec.Output.Video is { TwoPass: true } or { TargetVmaf: not null }
         || spec.Operations.Any(o => o is WatermarkOperation or ConcatOperation or UpscaleOperation
             or FadeOperation { Direction: FadeDirection.Out, Start: null }
             or NormalizeOperation { TwoPass: true });
@@ -360,6 +360,7 @@ public static class JobPlanner
             Level = video.Level,
             PixelFormat = video.PixelFormat,
             Gop = video.Gop,
+            FineCrf = video.FineCrf,
             KeyframeSeconds = video.KeyframeSeconds,
             Pass = how.Pass,
             PassLogPrefix = how.Pass is null ? null : how.PassLog,

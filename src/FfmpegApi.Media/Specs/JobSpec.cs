@@ -84,6 +84,18 @@ public sealed record VideoSpec(
 
     /// <summary>Two passes for a bitrate target: an analysis pass, then the encode (progress weighted across both).</summary>
     public bool TwoPass { get; init; }
+
+    /// <summary>
+    /// Quality-targeted encoding: the worker searches the CRF whose VMAF against the source meets this (trial encodes
+    /// of short samples), then encodes with it. Mutually exclusive with <see cref="Crf"/> and a bitrate target.
+    /// </summary>
+    public double? TargetVmaf { get; init; }
+
+    /// <summary>Where the achieved VMAF is measured: <c>samples</c> (default) or <c>full</c> (the whole output).</summary>
+    public string? VmafMeasure { get; init; }
+
+    /// <summary>A fractional CRF chosen by the quality search (x264/x265 take 27.5); set by the worker, never by clients.</summary>
+    public double? FineCrf { get; init; }
 }
 
 public sealed record AudioSpec(

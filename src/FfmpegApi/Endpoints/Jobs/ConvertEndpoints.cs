@@ -34,6 +34,9 @@ public static class ConvertEndpoints
             // The cluster is asked only when the body names a vendor: no extra query on ordinary submits.
             HardwareProblem = NamesHardware(body) ? await m.Cluster.HardwareCheckAsync() : null,
             UpscaleModels = m.Upscale.Resolve,
+            VmafProblem = body.ValueKind == JsonValueKind.Object && body.GetRawText().Contains("target_vmaf", StringComparison.Ordinal)
+                ? ((await m.Cluster.AvailableAsync()).HasFlag(WorkerCapability.Vmaf) ? null : "no worker has a libvmaf ffmpeg and the VMAF model (Ffmpeg:VmafFfmpegPath, see docs/quality.md)")
+                : null,
         }.Map(body, id);
 
     /// <summary>Whether <c>options.hardware_acceleration</c> is a string other than auto/none (then the cluster must offer it).</summary>

@@ -43,6 +43,9 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
     /// <summary>Why a vendor cannot run jobs in this cluster (null: a worker offers it). Without it, named vendors are refused.</summary>
     public Func<HardwareVendor, string?>? HardwareProblem { get; init; }
 
+    /// <summary>Why VMAF cannot run in this cluster (null: a worker has it), asked only when a body has a VMAF target.</summary>
+    public string? VmafProblem { get; init; } = "VMAF availability was not checked";
+
     /// <summary>Resolves upscale models (null: upscale operations are refused).</summary>
     public UpscaleModelCheck? UpscaleModels { get; init; }
 
@@ -82,6 +85,23 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
         }
 
         var spec = new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { ExtraOutputs = outputs[1..], Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Hardware = options.Hardware, StreamInput = options.StreamInput, SealedCredentials = SealedOrNull };
+        if (spec.AllOutputs.Any(o => o.Video?.TargetVmaf is not null))
+        {
+            var field = outputs.Count == 1 ? "output.video.target_vmaf" : "outputs";
+            if (outputs.Count > 1)
+            {
+                errors.Add(field, "A VMAF target applies to a job with one output.", InvalidOutput);
+            }
+            else if (operations.Any(o => o is UpscaleOperation))
+            {
+                errors.Add(field, "A VMAF target cannot be combined with an upscale.", InvalidOutput);
+            }
+            else if (VmafProblem is { } vmaf)
+            {
+                errors.Add(field, $"A VMAF target needs VMAF, which this server cannot compute: {vmaf}.", InsufficientResources);
+            }
+        }
+
         if (operations.Any(o => o is UpscaleOperation))
         {
             if (Media.Commands.UpscalePlanner.Problem(spec) is { } problem)

@@ -59,6 +59,9 @@ public sealed record JobView(
     /// </summary>
     public string? Hardware { get; init; }
 
+    /// <summary>For an output with <c>target_vmaf</c>: the CRF search (trials), the CRF used and the VMAF achieved.</summary>
+    public QualityResult? Quality { get; init; }
+
     /// <summary>For a job waiting to be retried after a transient failure: when it may start again.</summary>
     public DateTime? RetryAt { get; init; }
 
@@ -74,7 +77,7 @@ public sealed record JobView(
         var analysis = job.ResultJson is null || spec.Analysis is null ? null : JsonSerializer.Deserialize<AnalysisResult>(job.ResultJson, JsonDefaults.Options);
         var streaming = job.ResultJson is null || spec.Streaming is null ? null : JsonSerializer.Deserialize<StreamingResult>(job.ResultJson, JsonDefaults.Options);
         var thumbnails = job.ResultJson is null || spec.Thumbnails is null ? null : JsonSerializer.Deserialize<ThumbnailResult>(job.ResultJson, JsonDefaults.Options);
-        var published = job.ResultJson is null || spec.ExtraOutputs.Count == 0 ? null : JsonSerializer.Deserialize<ConvertResult>(job.ResultJson, JsonDefaults.Options);
+        var published = job.ResultJson is null || spec.Analysis is not null || spec.Streaming is not null || spec.Thumbnails is not null ? null : JsonSerializer.Deserialize<ConvertResult>(job.ResultJson, JsonDefaults.Options);
         IReadOnlyList<JobOutputView>? outputs = spec.ExtraOutputs.Count == 0
             ? null
             : [.. spec.AllOutputs.Select((o, i) => new JobOutputView(o.Path, o.Format, o.Video?.Codec, o.Audio?.Codec, published?.Outputs.ElementAtOrDefault(i)))];
@@ -97,7 +100,7 @@ public sealed record JobView(
             spec.Input,
             new JobOutputView(spec.Output.Path, spec.Output.Format, spec.Output.Video?.Codec, spec.Output.Audio?.Codec, metadata),
             spec.Operations,
-            new ProgressDetailsView(progress, job.Stage, job.Fps, null, null, elapsed is { } e ? Math.Round(Math.Max(0, e), 1) : null, job.EtaSeconds, new QualityView(analysis?.Metrics.GetValueOrDefault("vmaf")?.Mean, analysis?.Metrics.GetValueOrDefault("psnr")?.Mean)),
+            new ProgressDetailsView(progress, job.Stage, job.Fps, null, null, elapsed is { } e ? Math.Round(Math.Max(0, e), 1) : null, job.EtaSeconds, new QualityView(analysis?.Metrics.GetValueOrDefault("vmaf")?.Mean ?? published?.Quality?.AchievedVmaf, analysis?.Metrics.GetValueOrDefault("psnr")?.Mean)),
             links)
         {
             Kind = spec.Analysis is not null ? "analyze" : spec.Streaming is not null ? "stream" : spec.Thumbnails is not null ? "thumbnails" : "convert",
@@ -105,6 +108,7 @@ public sealed record JobView(
             Streaming = streaming,
             Thumbnails = thumbnails,
             Outputs = outputs,
+            Quality = published?.Quality,
             Batch = job.BatchId is null ? null : new JobBatchView(job.BatchId, job.BatchIndex ?? 0, job.DependencyIds, $"/api/v1/batch/{job.BatchId}"),
             MaxAttempts = job.MaxAttempts,
             Hardware = job.Hardware,
