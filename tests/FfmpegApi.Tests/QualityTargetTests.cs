@@ -52,6 +52,36 @@ public sealed class QualityTargetTests(ServerFixture fixture)
         text.ShouldContain("quality: the output scores VMAF");
     }
 
+    [Fact]
+    public async Task Per_title_ladder_searches_each_rung_and_caps_it_with_the_rung_bitrate()
+    {
+        await GenerateAsync("quality-ladder.mp4", "testsrc2=size=320x240:rate=25:duration=12");
+        var (status, created) = await _client.PostJsonAsync("/api/v1/stream", """
+            {"input":"/storage/input/quality-ladder.mp4","type":"hls","segment_duration":2,"target_quality":90,
+             "variants":[{"resolution":"240p","bitrate":"900k"},{"resolution":"240x180","bitrate":"500k"}]}
+            """);
+        status.ShouldBe(HttpStatusCode.Accepted, created?.ToJsonString());
+        var done = await _client.WaitForEndAsync(created!["job"]!["id"]!.GetValue<string>(), 300);
+        done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
+        var variants = done["streaming"]!["variants"]!.AsArray();
+        variants.Count.ShouldBe(2);
+        foreach (var rung in variants)
+        {
+            rung!["crf"]!.GetValue<double>().ShouldBeInRange(8, 45);
+            rung["vmaf"]!.GetValue<double>().ShouldBe(Target, 2, rung.ToJsonString());
+            var playlist = await File.ReadAllTextAsync(_server.Physical(rung["playlist"]!.GetValue<string>()));
+            playlist.ShouldContain("#EXTINF");
+        }
+
+        // The smaller rung needs less detail for the same score against its own size: its CRF is not lower.
+        var logs = await _client.GetFromJsonAsync<JsonNode>(new Uri($"/api/v1/jobs/{done["id"]}/logs?lines=2000", UriKind.Relative));
+        var text = string.Join('\n', logs!["lines"]!.AsArray().Select(l => l!.GetValue<string>()));
+        text.ShouldContain("quality search at 320x240: crf ");
+        text.ShouldContain("quality search at 240x180: crf ");
+        text.ShouldContain("-crf:v:0 ");
+        text.ShouldContain("-crf:v:1 ");
+    }
+
     [Theory]
     [InlineData("""{"codec":"h264","target_vmaf":93,"crf":20}""", "output.video.target_vmaf", "drop 'crf'")]
     [InlineData("""{"codec":"mpeg4","target_vmaf":93}""", "output.video.target_vmaf", "CRF mode")]

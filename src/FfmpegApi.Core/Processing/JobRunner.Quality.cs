@@ -24,17 +24,28 @@ public sealed partial class JobRunner
     private async Task<JobSpec> SearchQualityAsync(RunState state, JobSpec spec, MediaInfo info, PlanContext context)
     {
         var video = spec.Output.Video!;
-        var target = video.TargetVmaf!.Value;
+        var search = await SearchCrfAsync(state, spec, info, context, video, video.TargetVmaf!.Value, 0, SearchShare);
+        state.QualitySamples = search.References;
+        state.Quality = new QualityResult(video.TargetVmaf.Value, search.Crf, null, video.VmafMeasure ?? "samples", search.Trials, [.. search.References.Select(r => r.Window)]);
+        return spec with { Output = spec.Output with { Video = video with { FineCrf = search.Crf } } };
+    }
+
+    /// <summary>
+    /// The search itself for one encoder setting (<paramref name="video"/>, its size included): lossless references of
+    /// the sample windows, then trials until one meets the target, the bracket closes or the trials run out.
+    /// </summary>
+    private async Task<CrfSearchOutcome> SearchCrfAsync(RunState state, JobSpec spec, MediaInfo info, PlanContext context, VideoSpec video, double target, double start, double share)
+    {
         var scale = CrfSearch.ScaleFor(video.Codec) ?? throw new JobFailure("INVALID_OUTPUT", $"'{video.Codec}' has no CRF mode for a quality target.");
         var vmaf = await tools.GetVmafFfmpegAsync() ?? throw new JobFailure("VMAF_UNAVAILABLE", "This worker has no VMAF (a libvmaf ffmpeg and its model).");
         var options = qualityOptions.Value;
         var duration = JobPlanner.ExpectedDuration(info.DurationSeconds, spec.Operations.OfType<TrimOperation>().LastOrDefault())
             ?? throw new JobFailure("INVALID_INPUT", "A quality target needs an input of known duration.");
         var windows = CrfSearch.Windows(duration, options.Samples, options.SampleSeconds, info.FirstVideo?.FrameRate ?? 25);
-        var dir = Path.Combine(state.Workspace, "quality");
+        var dir = Path.Combine(state.Workspace, "quality", Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
-        var unit = SearchShare / (windows.Count * (1 + (2 * options.MaxTrials)));
-        var done = 0.0;
+        var unit = share / (windows.Count * (1 + (2 * options.MaxTrials)));
+        var done = start;
         var references = new List<Sample>();
         for (var i = 0; i < windows.Count; i++)
         {
@@ -45,6 +56,7 @@ public sealed partial class JobRunner
         }
 
         var trials = new List<CrfTrial>();
+        var size = video.Width is { } w && video.Height is { } h ? $" at {w}x{h}" : string.Empty;
         while (trials.Count < options.MaxTrials && CrfSearch.Next(trials, target, scale, options.Tolerance) is { } crf)
         {
             var (sum, frames) = (0.0, 0);
@@ -58,52 +70,59 @@ public sealed partial class JobRunner
             }
 
             trials.Add(new CrfTrial(crf, Math.Round(sum / Math.Max(1, frames), 2)));
-            state.Run.Log.Add(Line(string.Create(CultureInfo.InvariantCulture, $"quality search: crf {crf:0.##} → VMAF {trials[^1].Vmaf:0.##} (target {target:0.##})")));
+            state.Run.Log.Add(Line(string.Create(CultureInfo.InvariantCulture, $"quality search{size}: crf {crf:0.##} → VMAF {trials[^1].Vmaf:0.##} (target {target:0.##})")));
         }
 
         var chosen = CrfSearch.Choose(trials, target, scale, options.Tolerance);
-        state.Run.Log.Add(Line(string.Create(CultureInfo.InvariantCulture, $"quality search: encoding with crf {chosen:0.##} after {trials.Count} trial(s) on {windows.Count} sample(s)")));
-        state.QualitySamples = references;
-        state.Quality = new QualityResult(target, chosen, null, video.VmafMeasure ?? "samples", trials, windows);
-        return spec with { Output = spec.Output with { Video = video with { FineCrf = chosen } } };
+        state.Run.Log.Add(Line(string.Create(CultureInfo.InvariantCulture, $"quality search{size}: encoding with crf {chosen:0.##} after {trials.Count} trial(s) on {windows.Count} sample(s)")));
+        return new CrfSearchOutcome(chosen, trials, references);
     }
 
     /// <summary>Scores the finished output against the references (the same windows, or a lossless render of all of it).</summary>
     private async Task MeasureAchievedAsync(RunState state, JobSpec spec, MediaInfo info, PlanContext context, string output)
     {
         var quality = state.Quality!;
-        var vmaf = (await tools.GetVmafFfmpegAsync())!;
         var base0 = 1 - VerifyShare;
-        List<(Sample Reference, (int, int)? Frames)> pairs;
-        if (quality.MeasuredOn == "full")
+        IReadOnlyList<Sample> references = state.QualitySamples!;
+        var full = quality.MeasuredOn == "full";
+        if (full)
         {
             var whole = new SampleWindow(0, JobPlanner.ExpectedDuration(info.DurationSeconds, spec.Operations.OfType<TrimOperation>().LastOrDefault()) ?? 0);
             var file = Path.Combine(state.Workspace, "quality", "reference-full.mkv");
             await RenderSampleAsync(state, spec, info, context, whole, Lossless(spec.Output.Video!), file, base0, VerifyShare / 2);
-            pairs = [(new Sample(whole, file, await ProbeFileAsync(file, state)), null)];
-        }
-        else
-        {
-            var speed = JobPlanner.SpeedFactor(spec);
-            pairs = [.. state.QualitySamples!.Select(r =>
-            {
-                var fps = r.Info.FirstVideo?.FrameRate ?? 25;
-                var count = (int)Math.Round((r.Info.FirstVideo?.DurationSeconds ?? r.Info.DurationSeconds ?? r.Window.Duration / speed) * fps);
-                return (r, ((int, int)?)((int)Math.Round(r.Window.Start / speed * fps), count));
-            })];
+            references = [new Sample(whole, file, await ProbeFileAsync(file, state))];
         }
 
+        var achieved = await MeasureWindowsAsync(state, output, references, full ? null : JobPlanner.SpeedFactor(spec), base0 + (VerifyShare / 2), VerifyShare / 2);
+        state.Quality = quality with { AchievedVmaf = achieved };
+        state.Run.Log.Add(Line(string.Create(CultureInfo.InvariantCulture, $"quality: the output scores VMAF {achieved:0.##} on {(full ? "the whole file" : $"{references.Count} sample(s)")} (target {quality.TargetVmaf:0.##})")));
+    }
+
+    /// <summary>
+    /// VMAF of an encoded file against reference windows, pooled over their frames. With <paramref name="speed"/> each
+    /// reference is compared with the frames of the file its window became (windows start on frame boundaries);
+    /// without, the whole file is compared with the one reference.
+    /// </summary>
+    private async Task<double> MeasureWindowsAsync(RunState state, string encoded, IReadOnlyList<Sample> references, double? speed, double start, double share)
+    {
+        var vmaf = (await tools.GetVmafFfmpegAsync())!;
         var (sum, frames) = (0.0, 0);
-        var unit = VerifyShare / 2 / pairs.Count;
-        foreach (var (i, (reference, window)) in pairs.Index())
+        var unit = share / references.Count;
+        foreach (var (i, reference) in references.Index())
         {
-            var score = await MeasureVmafAsync(state, output, reference, window, vmaf, base0 + (VerifyShare / 2) + (i * unit), unit);
+            (int, int)? window = null;
+            if (speed is { } factor)
+            {
+                var fps = reference.Info.FirstVideo?.FrameRate ?? 25;
+                var count = (int)Math.Round((reference.Info.FirstVideo?.DurationSeconds ?? reference.Info.DurationSeconds ?? reference.Window.Duration / factor) * fps);
+                window = ((int)Math.Round(reference.Window.Start / factor * fps), count);
+            }
+
+            var score = await MeasureVmafAsync(state, encoded, reference, window, vmaf, start + (i * unit), unit);
             (sum, frames) = (sum + (score.Mean * score.Frames), frames + score.Frames);
         }
 
-        var achieved = Math.Round(sum / Math.Max(1, frames), 2);
-        state.Quality = quality with { AchievedVmaf = achieved };
-        state.Run.Log.Add(Line(string.Create(CultureInfo.InvariantCulture, $"quality: the output scores VMAF {achieved:0.##} on {(quality.MeasuredOn == "full" ? "the whole file" : $"{pairs.Count} sample(s)")} (target {quality.TargetVmaf:0.##})")));
+        return Math.Round(sum / Math.Max(1, frames), 2);
     }
 
     /// <summary>The reference's encoder: lossless H.264 of the same size, rate and pixel format the output gets.</summary>
@@ -118,7 +137,7 @@ public sealed partial class JobRunner
         var trim = spec.Operations.OfType<TrimOperation>().LastOrDefault();
         var windowed = new TrimOperation((trim?.Start ?? 0) + window.Start, window.Duration);
         var operations = trim is null ? [windowed, .. spec.Operations] : spec.Operations.Select(o => o == trim ? windowed : o).ToList();
-        var sample = spec with { Operations = operations, Output = new OutputSpec(file, "mkv", video, null), ExtraOutputs = [] };
+        var sample = spec with { Operations = operations, Output = new OutputSpec(file, "mkv", video, null), ExtraOutputs = [], Streaming = null };
         var plan = PlanOrFail(sample, info, context with { OutputFile = file, ExtraOutputFiles = [], Hardware = null });
         foreach (var pass in plan.Passes)
         {
@@ -155,7 +174,7 @@ public sealed partial class JobRunner
         state.ExpectedSeconds = expectedSeconds;
         try
         {
-            await RunPassAsync(state, pass with { Weight = weight }, baseWeight, null);
+            await RunPassAsync(state, pass with { Weight = weight }, baseWeight, null, quiet: true);
         }
         finally
         {
@@ -171,6 +190,9 @@ public sealed partial class JobRunner
 
     /// <summary>A rendered reference window: where it lies in the input, its file and its probe.</summary>
     private sealed record Sample(SampleWindow Window, string File, MediaInfo Info);
+
+    /// <summary>What a search found: the CRF to use, every trial, and the references (kept to measure the result).</summary>
+    private sealed record CrfSearchOutcome(double Crf, IReadOnlyList<CrfTrial> Trials, IReadOnlyList<Sample> References);
 
     private sealed partial class RunState
     {

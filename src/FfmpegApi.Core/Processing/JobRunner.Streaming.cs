@@ -18,10 +18,12 @@ public sealed partial class JobRunner
     {
         var info = await ProbeOrFailAsync(input, state);
         var package = Path.Combine(state.Workspace, "package");
+        var searches = streaming.TargetVmaf is null ? null : await SearchLadderAsync(state, spec, streaming, info, input.PhysicalPath);
+        var (start, share) = searches is null ? (0.0, 1.0) : (SearchShare, 1 - SearchShare - VerifyShare);
         StreamingPlan plan;
         try
         {
-            plan = StreamingPlanner.Plan(spec, streaming, info, input.PhysicalPath, package);
+            plan = StreamingPlanner.Plan(spec, streaming, info, input.PhysicalPath, package, searches?.ToDictionary(s => s.Key, s => s.Value.Crf, StringComparer.Ordinal));
         }
         catch (PlanningException ex)
         {
@@ -32,7 +34,7 @@ public sealed partial class JobRunner
         state.Run.Log.Add(Line($"ladder: {string.Join(", ", plan.Renditions.Select(r => $"{r.Width}x{r.Height}@{r.BitrateBps / 1000}k"))}{(plan.Dropped.Count > 0 ? $"; dropped above the source: {string.Join(", ", plan.Dropped)}" : string.Empty)}"));
         Directory.CreateDirectory(package);
         var packageWeight = streaming.Thumbnails is null ? 1 : 1 - ThumbnailTrackWeight;
-        await RunPassAsync(state, plan.Pass with { Weight = packageWeight }, 0, null);
+        await RunPassAsync(state, plan.Pass with { Weight = packageWeight * share }, start, null);
         string? storyboard = null;
         if (streaming.Thumbnails is { } track)
         {
@@ -41,11 +43,12 @@ public sealed partial class JobRunner
             Directory.CreateDirectory(thumbs);
             var layout = new SpriteLayout(5, 5);
             var thumbPlan = ThumbnailPlanner.Plan(new ThumbnailSpec(ThumbnailMode.Interval, Interval: track.IntervalSeconds, Width: track.Width, Sprite: layout), info, input.PhysicalPath, thumbs);
-            await RunPassAsync(state, thumbPlan.Pass with { Weight = ThumbnailTrackWeight }, packageWeight, null);
+            await RunPassAsync(state, thumbPlan.Pass with { Weight = ThumbnailTrackWeight * share }, start + (packageWeight * share), null);
             await WriteStoryboardAsync(thumbPlan, layout, [.. Directory.GetFiles(thumbs).Order(StringComparer.Ordinal)], Path.Combine(thumbs, "storyboard.vtt"), info.DurationSeconds, state.Run.Token);
             storyboard = "thumbnails/storyboard.vtt";
         }
 
+        var vmafs = searches is null ? null : await MeasureLadderAsync(state, streaming, plan.Renditions, package, searches);
         var manifestName = Path.GetFileName(output.PhysicalPath);
         var produced = Path.Combine(package, streaming.Format == StreamingFormat.Hls ? PackagingStep.HlsMaster : PackagingStep.DashManifest);
         if (!File.Exists(produced))
@@ -68,7 +71,7 @@ public sealed partial class JobRunner
         var result = new StreamingResult(
             streaming.Format == StreamingFormat.Hls ? "hls" : "dash",
             output.VirtualPath,
-            [.. plan.Renditions.Select(r => new RenditionView(r.Name, r.Width, r.Height, r.BitrateBps, streaming.Format == StreamingFormat.Hls ? $"{virtualDir}/v{r.Name}/index.m3u8" : null))],
+            [.. plan.Renditions.Select(r => new RenditionView(r.Name, r.Width, r.Height, r.BitrateBps, streaming.Format == StreamingFormat.Hls ? $"{virtualDir}/v{r.Name}/index.m3u8" : null) { Crf = r.Crf, Vmaf = vmafs?.GetValueOrDefault(r.Name) })],
             plan.Audio ? streaming.AudioBitrateBps : null,
             streaming.SegmentSeconds,
             streaming.Format == StreamingFormat.Dash || streaming.Segments == SegmentContainer.Fmp4 ? "fmp4" : "ts",

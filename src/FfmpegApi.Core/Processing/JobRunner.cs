@@ -156,7 +156,7 @@ public sealed partial class JobRunner(
     }
 
     /// <summary>Runs one ffmpeg pass with progress mapped onto the job's bar; throws when it did not succeed.</summary>
-    private async Task<ProcessRunResult> RunPassAsync(RunState state, PlannedPass pass, double baseWeight, Task<ProbeOutcome>? probeBeside, Func<Stream, Task>? stdin = null)
+    private async Task<ProcessRunResult> RunPassAsync(RunState state, PlannedPass pass, double baseWeight, Task<ProbeOutcome>? probeBeside, Func<Stream, Task>? stdin = null, bool quiet = false)
     {
         if (pass.Upscale is not null && stdin is null)
         {
@@ -184,7 +184,8 @@ public sealed partial class JobRunner(
                 StandardInput = stdin,
             },
             run.Token);
-        foreach (var line in result.StderrTail)
+        // Quiet passes (quality-search samples, many per job) keep their stderr out of the log unless they fail.
+        foreach (var line in quiet && result.Succeeded ? [] : result.StderrTail)
         {
             run.Log.Add(state.Clean(line));
         }

@@ -38,7 +38,7 @@ public static class JobRequirements
 {
     /// <summary>The capabilities a job spec needs.</summary>
     public static WorkerCapability Needs(JobSpec spec) =>
-        (spec.Analysis?.Metrics.Contains("vmaf", StringComparer.Ordinal) == true || spec.Output.Video?.TargetVmaf is not null ? WorkerCapability.Vmaf : WorkerCapability.None)
+        (spec.Analysis?.Metrics.Contains("vmaf", StringComparer.Ordinal) == true || spec.Output.Video?.TargetVmaf is not null || spec.Streaming?.TargetVmaf is not null ? WorkerCapability.Vmaf : WorkerCapability.None)
         | (spec.Hardware?.Vendor is { } vendor ? Hardware.HardwareService.Flag(vendor) : WorkerCapability.None)
         | spec.Operations.OfType<UpscaleOperation>().Aggregate(WorkerCapability.None, (all, u) => all | WorkerCapability.Upscale | (u.Device == UpscaleDevice.Gpu ? WorkerCapability.UpscaleGpu : WorkerCapability.None));
 

@@ -45,7 +45,9 @@ public sealed record PackagingStep(StreamingSpec Spec, IReadOnlyList<Rendition> 
             for (var i = 0; i < n; i++)
             {
                 var r = Renditions[i];
-                args.AddRange([$"-b:v:{i}", Bits(r.BitrateBps), $"-maxrate:v:{i}", Bits(r.MaxRateBps), $"-bufsize:v:{i}", Bits(r.BufferBps)]);
+                // A searched CRF keeps the rung's bitrate as a cap only (capped CRF, the per-title ladder's usual form).
+                args.AddRange(r.Crf is { } crf ? [$"-crf:v:{i}", crf.ToString("0.##", CultureInfo.InvariantCulture)] : [$"-b:v:{i}", Bits(r.BitrateBps)]);
+                args.AddRange([$"-maxrate:v:{i}", Bits(r.MaxRateBps), $"-bufsize:v:{i}", Bits(r.BufferBps)]);
             }
 
             // A keyframe at every segment boundary, in every rendition, and no scene-cut keyframes in between.

@@ -9,9 +9,11 @@ public sealed record StreamingPlan(PlannedPass Pass, IReadOnlyList<Rendition> Re
 
 public static class StreamingPlanner
 {
-    public static StreamingPlan Plan(JobSpec spec, StreamingSpec streaming, MediaInfo input, string inputFile, string packageDirectory)
+    /// <summary>The package run; <paramref name="crfs"/> (rung name → CRF) turns rungs into capped-CRF encodes.</summary>
+    public static StreamingPlan Plan(JobSpec spec, StreamingSpec streaming, MediaInfo input, string inputFile, string packageDirectory, IReadOnlyDictionary<string, double>? crfs = null)
     {
-        var (renditions, dropped) = LadderPlanner.Plan(streaming.Variants, input);
+        var (planned, dropped) = LadderPlanner.Plan(streaming.Variants, input);
+        IReadOnlyList<Rendition> renditions = crfs is null ? planned : [.. planned.Select(r => r with { Crf = crfs.TryGetValue(r.Name, out var crf) ? crf : null })];
         var audio = input.FirstAudio is not null;
         var step = new PackagingStep(streaming, renditions, audio, packageDirectory);
         var command = FfmpegCommand.ForPattern(inputFile, step.OutputPattern);

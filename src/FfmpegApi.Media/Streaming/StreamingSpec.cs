@@ -31,6 +31,12 @@ public sealed record StreamingSpec(
 {
     /// <summary>An optional thumbnails track: sprite sheets and a WebVTT storyboard in <c>thumbnails/</c> of the package.</summary>
     public ThumbnailTrack? Thumbnails { get; init; }
+
+    /// <summary>
+    /// A per-title ladder: each rung's CRF is searched so its VMAF (against the source at the rung's size) meets this;
+    /// the rung's bitrate becomes a cap (VBV) instead of a target.
+    /// </summary>
+    public double? TargetVmaf { get; init; }
 }
 
 /// <summary>Scrubbing previews for a package: one tile every <see cref="IntervalSeconds"/>, <see cref="Width"/> wide.</summary>
@@ -39,6 +45,9 @@ public sealed record ThumbnailTrack(double IntervalSeconds = 5, int Width = 160)
 /// <summary>A planned rung: even dimensions, a bitrate capped at the source's, and its VBV.</summary>
 public sealed record Rendition(string Name, int Width, int Height, long BitrateBps)
 {
+    /// <summary>A CRF found for a quality target (the bitrate then caps it); null: encode at the bitrate.</summary>
+    public double? Crf { get; init; }
+
     public long MaxRateBps => BitrateBps * 107 / 100;
 
     public long BufferBps => BitrateBps * 3 / 2;
@@ -58,4 +67,11 @@ public sealed record StreamingResult(
     public string? ThumbnailsVtt { get; init; }
 }
 
-public sealed record RenditionView(string Name, int Width, int Height, long Bitrate, string? Playlist);
+public sealed record RenditionView(string Name, int Width, int Height, long Bitrate, string? Playlist)
+{
+    /// <summary>With a quality target: the CRF the rung was encoded with.</summary>
+    public double? Crf { get; init; }
+
+    /// <summary>With a quality target: the VMAF the rung's encode scored on the samples (against the source at its size).</summary>
+    public double? Vmaf { get; init; }
+}

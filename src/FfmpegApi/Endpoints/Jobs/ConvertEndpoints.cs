@@ -34,9 +34,7 @@ public static class ConvertEndpoints
             // The cluster is asked only when the body names a vendor: no extra query on ordinary submits.
             HardwareProblem = NamesHardware(body) ? await m.Cluster.HardwareCheckAsync() : null,
             UpscaleModels = m.Upscale.Resolve,
-            VmafProblem = body.ValueKind == JsonValueKind.Object && body.GetRawText().Contains("target_vmaf", StringComparison.Ordinal)
-                ? ((await m.Cluster.AvailableAsync()).HasFlag(WorkerCapability.Vmaf) ? null : "no worker has a libvmaf ffmpeg and the VMAF model (Ffmpeg:VmafFfmpegPath, see docs/quality.md)")
-                : null,
+            VmafProblem = body.ValueKind == JsonValueKind.Object && body.GetRawText().Contains("target_vmaf", StringComparison.Ordinal) ? await m.VmafProblemAsync() : null,
         }.Map(body, id);
 
     /// <summary>Whether <c>options.hardware_acceleration</c> is a string other than auto/none (then the cluster must offer it).</summary>
@@ -66,7 +64,12 @@ public static class ConvertEndpoints
 }
 
 /// <summary>What a job body mapper may use: the storage sandbox, job settings, the installed ffmpeg, what the cluster's workers can run and the upscale models.</summary>
-public sealed record JobMapping(StorageMounts Mounts, JobOptions Jobs, FfmpegTools Tools, ClusterCapabilities Cluster, InputSources Remote, Core.Upscaling.UpscaleModels Upscale);
+public sealed record JobMapping(StorageMounts Mounts, JobOptions Jobs, FfmpegTools Tools, ClusterCapabilities Cluster, InputSources Remote, Core.Upscaling.UpscaleModels Upscale)
+{
+    /// <summary>Why no process of the cluster can compute VMAF (null: one can), for requests with a quality target.</summary>
+    public async Task<string?> VmafProblemAsync() =>
+        (await Cluster.AvailableAsync()).HasFlag(WorkerCapability.Vmaf) ? null : "no worker has a libvmaf ffmpeg and the VMAF model (Ffmpeg:VmafFfmpegPath; see docs/quality.md)";
+}
 
 /// <summary>Raw JSON body + the new job's id → a spec, or the field errors.</summary>
 public delegate Task<(JobSpec? Spec, ValidationErrors Errors)> JobBodyMapper(JobMapping mapping, JsonElement body, string jobId);

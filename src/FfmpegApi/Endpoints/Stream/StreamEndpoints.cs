@@ -18,7 +18,10 @@ public static class StreamEndpoints
 
     /// <summary>A stream body → spec (also used for <c>type: stream</c> in a batch).</summary>
     public static readonly JobBodyMapper Mapper = async (m, body, id) =>
-        new StreamRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), m.Remote).Map(body, id);
+        new StreamRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), m.Remote)
+        {
+            VmafProblem = body.ValueKind == System.Text.Json.JsonValueKind.Object && body.TryGetProperty("target_quality", out _) ? await m.VmafProblemAsync() : null,
+        }.Map(body, id);
 }
 
 /// <summary>The stream body, for the OpenAPI document (the handler maps raw JSON to name every bad field).</summary>
@@ -31,6 +34,7 @@ public sealed record StreamRequest(
     string? SegmentType,
     string? AudioBitrate,
     System.Text.Json.JsonElement? Thumbnails,
+    double? TargetQuality,
     ConvertOptions? Options,
     string? Priority);
 

@@ -17,9 +17,12 @@ namespace FfmpegApi.Endpoints.Stream;
 public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, InputSources? remote = null)
 {
     public const int MaxVariants = 8;
-    private static readonly string[] TopLevel = ["input", "output", "type", "variants", "segment_duration", "segment_type", "audio_bitrate", "thumbnails", "options", "priority", .. ConvertRequestMapper.WebhookFields];
+    private static readonly string[] TopLevel = ["input", "output", "type", "variants", "segment_duration", "segment_type", "audio_bitrate", "thumbnails", "target_quality", "options", "priority", .. ConvertRequestMapper.WebhookFields];
     private static readonly string[] Types = ["hls", "dash"];
     private static readonly string[] SegmentTypes = ["ts", "fmp4"];
+
+    /// <summary>Why VMAF cannot run in this cluster (null: a worker has it); needed by <c>target_quality</c>.</summary>
+    public string? VmafProblem { get; init; } = "VMAF availability was not checked";
 
     public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
     {
@@ -45,6 +48,11 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
         var variants = MapVariants(body, fields);
         var manifest = MapManifest(body, jobId, format, fields);
         var thumbnails = MapThumbnails(body, fields);
+        var target = fields.Number(body, "target_quality", string.Empty, InvalidRequest, 20, 99);
+        if (target is not null && VmafProblem is { } vmaf)
+        {
+            errors.Add("target_quality", $"A per-title ladder needs VMAF, which this server cannot compute: {vmaf}.", InsufficientResources);
+        }
         var options = shared.MapOptions(body, fields);
         if (capabilities.Encoders.Count > 0 && !capabilities.HasEncoder("libx264"))
         {
@@ -59,6 +67,7 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
         var streaming = new StreamingSpec(format, variants, segment, segmentType == "fmp4" || format == StreamingFormat.Dash ? SegmentContainer.Fmp4 : SegmentContainer.Ts, audioBitrate)
         {
             Thumbnails = thumbnails,
+            TargetVmaf = target,
         };
         return (new JobSpec(input, new OutputSpec(manifest, type, null, null), [], options.Priority, options.Timeout) { Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Streaming = streaming, SealedCredentials = shared.SealedOrNull }, errors);
     }
