@@ -62,7 +62,8 @@ public static class CrfSearch
 
     /// <summary>
     /// Up to <paramref name="count"/> windows of <paramref name="seconds"/> spread evenly over <paramref name="duration"/>,
-    /// starting on frame boundaries; a short input is one window over all of it.
+    /// starting on frame boundaries; a short input is one window over all of it. A start is the frame's time rounded
+    /// down to the millisecond (seeks are written in milliseconds): the seek then lands on exactly that frame.
     /// </summary>
     public static IReadOnlyList<SampleWindow> Windows(double duration, int count, double seconds, double fps)
     {
@@ -76,8 +77,8 @@ public static class CrfSearch
         return [.. Enumerable.Range(0, count).Select(i =>
         {
             var centre = (i + 0.5) / count * duration;
-            var start = Math.Clamp(Math.Round((centre - (length / 2)) / frame) * frame, 0, duration - length);
-            return new SampleWindow(Math.Round(start, 6), Math.Round(length, 6));
+            var first = Math.Round(Math.Clamp(centre - (length / 2), 0, duration - length) / frame);
+            return new SampleWindow(Math.Floor(first * frame * 1000) / 1000, Math.Round(length, 6));
         })];
     }
 
