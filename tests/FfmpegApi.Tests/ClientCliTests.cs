@@ -106,6 +106,16 @@ public sealed class ClientCliTests : IAsyncLifetime
         (await CliAsync("submit", "missing.mp4", "--to", "mp4")).ExitCode.ShouldBe(ClientCommands.ExitCodes.Usage);
         (await CliAsync("submit", Path.Combine(_dir, "missing.mp4"), "--to", "mp4")).ExitCode.ShouldBe(ClientCommands.ExitCodes.Refused);
         (await CliAsync("submit", Path.Combine(_dir, "clip.mp4"), "--to", "mp4", "--trim", "nonsense")).Stderr.ShouldContain("--trim");
+        (await CliAsync("submit", Path.Combine(_dir, "clip.mp4"), "--to", "mp4", "--upscale", "x2")).Stderr.ShouldContain("--upscale");
+
+        // --upscale and --target-vmaf reach the body: this server has no models (422 naming the operation) but has VMAF.
+        var upscaled = await CliAsync("submit", Path.Combine(_dir, "clip.mp4"), "--to", "mp4", "--trim", "0:1", "--upscale", "2:none");
+        upscaled.ExitCode.ShouldBe(ClientCommands.ExitCodes.Refused, upscaled.Stderr);
+        upscaled.Stderr.ShouldContain("operations[1]");
+        var targeted = await CliAsync("submit", Path.Combine(_dir, "clip.mp4"), "--to", "mp4", "--target-vmaf", "91", "--priority", "low", "--quiet");
+        targeted.ExitCode.ShouldBe(0, targeted.Stderr);
+        (await _server.Client(_key).GetJobAsync(targeted.Stdout.Trim()))["status"]!.GetValue<string>().ShouldBeOneOf("queued", "processing");
+        (await CliAsync("jobs", "cancel", targeted.Stdout.Trim())).ExitCode.ShouldBe(0);
         var noKey = await ServerProcess.RunCliWithErrorsAsync(new Dictionary<string, string?> { ["FFMPEG_API_URL"] = _server.BaseAddress.ToString(), ["HOME"] = _dir }, "jobs", "list");
         noKey.ExitCode.ShouldBe(ClientCommands.ExitCodes.Usage);
         noKey.Stderr.ShouldContain("FFMPEG_API_KEY");

@@ -13,19 +13,37 @@ public static partial class ClientCommands
         var preset = new Option<string?>("--preset") { Description = "A server preset (GET /api/v1/presets), e.g. web-720p" };
         var trim = new Option<string?>("--trim") { Description = "START:END in seconds (10:60, 10:, :30) or START,END as timestamps (00:00:10,00:01:00)" };
         var priority = new Option<string?>("--priority") { Description = "low, normal or high" };
+        var upscale = new Option<string?>("--upscale") { Description = "AI upscaling: SCALE or SCALE:MODEL (2, 4:realesrgan-x4plus; models: GET /api/v1/capabilities)" };
+        var targetVmaf = new Option<double?>("--target-vmaf") { Description = "Search the CRF that meets this VMAF (20–99) instead of a fixed quality" };
         var wait = new Option<bool>("--wait") { Description = "Follow the job with a progress bar and download the result" };
         var output = new Option<string?>("--output", "-o") { Description = "Where --wait saves the result (default: the input's name with the new extension, in the current directory)" };
         var noDownload = new Option<bool>("--no-download") { Description = "With --wait: do not download the result" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress output" };
-        var command = new Command("submit", "Convert a file on the server (client of a remote ffmpeg-api; see --server/--key)") { source, to, preset, trim, priority, wait, output, noDownload, quiet };
+        var command = new Command("submit", "Convert a file on the server (client of a remote ffmpeg-api; see --server/--key)") { source, to, preset, trim, priority, upscale, targetVmaf, wait, output, noDownload, quiet };
         common.AddTo(command);
         command.SetAction((result, ct) => RunAsync(result, common, async (api, token) =>
         {
             var (json, silent) = (result.GetValue(common.Json), result.GetValue(quiet));
             var body = new JsonObject { ["output"] = Output(result.GetValue(to), result.GetValue(preset)) };
+            if (result.GetValue(targetVmaf) is { } vmaf)
+            {
+                body["output"]!["video"] = new JsonObject { ["target_vmaf"] = vmaf };
+            }
+
+            var operations = new JsonArray();
             if (result.GetValue(trim) is { } range)
             {
-                body["operations"] = new JsonArray(Trim(range));
+                operations.Add(Trim(range));
+            }
+
+            if (result.GetValue(upscale) is { } up)
+            {
+                operations.Add(Upscale(up));
+            }
+
+            if (operations.Count > 0)
+            {
+                body["operations"] = operations;
             }
 
             if (result.GetValue(priority) is { } p)
@@ -144,6 +162,24 @@ public static partial class ClientCommands
         (null, _) => new JsonObject { ["preset"] = preset },
         _ => new JsonObject { ["preset"] = preset, ["format"] = format },
     };
+
+    /// <summary>--upscale SCALE[:MODEL] as an upscale operation.</summary>
+    private static JsonObject Upscale(string text)
+    {
+        var parts = text.Split(':', 2);
+        if (!int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var scale) || scale is < 2 or > 8)
+        {
+            throw new UsageException($"--upscale '{text}': use SCALE or SCALE:MODEL, e.g. 4 or 4:realesrgan-x4plus.");
+        }
+
+        var operation = new JsonObject { ["type"] = "upscale", ["scale"] = scale };
+        if (parts.Length == 2 && parts[1].Length > 0)
+        {
+            operation["model"] = parts[1];
+        }
+
+        return operation;
+    }
 
     /// <summary>--trim as a trim operation: START:END in seconds, or START,END as timestamps; either side may be empty.</summary>
     public static JsonObject Trim(string range)
