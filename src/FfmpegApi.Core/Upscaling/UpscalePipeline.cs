@@ -113,8 +113,9 @@ public sealed class UpscalePipeline : IDisposable
         catch (OperationCanceledException)
         {
         }
-        catch (Exception ex) when (ex is OnnxRuntimeException or InvalidDataException)
+        catch (Exception ex)
         {
+            // Any failure (the model's, or a bug) must stop the decoder too, or it would block on a full pipe forever.
             Fail(Token.IsCancellationRequested ? null : ex);
         }
         finally
