@@ -35,8 +35,8 @@ public sealed partial class JobRunner
             var video = new VideoSpec("h264", "veryfast", null, null, rung.Width, rung.Height)
             {
                 Profile = "high",
-                MaxRate = Kbps(rung.MaxRateBps),
-                BufferSize = Kbps(rung.BufferBps),
+                MaxRate = rung.MaxRateBps.ToString(CultureInfo.InvariantCulture),
+                BufferSize = rung.BufferBps.ToString(CultureInfo.InvariantCulture),
             };
             found[rung.Name] = await SearchCrfAsync(state, spec, info, context, video, streaming.TargetVmaf!.Value, i * share, share);
         }
@@ -91,6 +91,4 @@ public sealed partial class JobRunner
 
         return file;
     }
-
-    private static string Kbps(long bps) => (bps / 1000).ToString(CultureInfo.InvariantCulture) + "k";
 }

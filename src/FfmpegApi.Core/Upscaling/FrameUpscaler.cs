@@ -17,6 +17,9 @@ public sealed class FrameUpscaler
     private readonly int _batch;
     private readonly List<(TileSpan Y, TileSpan X)> _tiles;
 
+    /// <summary>One batch of tiles in the model's layout, reused by every call (one inference thread per job).</summary>
+    private readonly float[] _input;
+
     public FrameUpscaler(UpscaleModel model, int width, int height, int tileSize, int overlap, int batchSize)
     {
         (_model, _width, _height) = (model, width, height);
@@ -29,6 +32,7 @@ public sealed class FrameUpscaler
         _batch = model.FixedBatch ?? batchSize;
         var xs = TileGrid.Axis(width, _tileWidth, overlap);
         _tiles = [.. TileGrid.Axis(height, _tileHeight, overlap).SelectMany(y => xs.Select(x => (y, x)))];
+        _input = new float[_batch * 3 * _tileWidth * _tileHeight];
     }
 
     public int TilesPerFrame => _tiles.Count;
@@ -42,19 +46,18 @@ public sealed class FrameUpscaler
     {
         var work = frames.SelectMany((_, f) => _tiles.Select(t => (Frame: f, t.Y, t.X))).ToList();
         var plane = _tileWidth * _tileHeight;
-        var input = new float[_batch * 3 * plane];
         for (var first = 0; first < work.Count; first += _batch)
         {
             var count = Math.Min(_batch, work.Count - first);
             var run = _model.FixedBatch is null ? count : _batch;
-            Array.Clear(input);
+            Array.Clear(_input);
             for (var i = 0; i < count; i++)
             {
                 var (frame, y, x) = work[first + i];
-                Gather(frames[frame], y.Start, x.Start, input.AsSpan(i * 3 * plane, 3 * plane));
+                Gather(frames[frame], y.Start, x.Start, _input.AsSpan(i * 3 * plane, 3 * plane));
             }
 
-            var result = _model.Run(run == _batch ? input : input[..(run * 3 * plane)], run, _tileHeight, _tileWidth, options);
+            var result = _model.Run(_input, run, _tileHeight, _tileWidth, options);
             var outPlane = plane * _model.Scale * _model.Scale;
             for (var i = 0; i < count; i++)
             {

@@ -96,11 +96,14 @@ public sealed class UpscaleModel : IDisposable
         }
     }
 
-    /// <summary>Runs the model on <paramref name="count"/> tiles of <paramref name="height"/>×<paramref name="width"/> in <paramref name="input"/>.</summary>
-    public float[] Run(float[] input, int count, int height, int width, RunOptions? options = null)
+    /// <summary>
+    /// Runs the model on <paramref name="count"/> tiles of <paramref name="height"/>×<paramref name="width"/> at the start
+    /// of <paramref name="input"/> (a caller's reusable buffer; only that many values are read).
+    /// </summary>
+    public float[] Run(Memory<float> input, int count, int height, int width, RunOptions? options = null)
     {
         long[] shape = Nhwc ? [count, height, width, 3] : [count, 3, height, width];
-        using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
+        using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input[..(count * 3 * height * width)], shape);
         using var run = options is null ? new RunOptions() : null;
         using var results = _session.Run(options ?? run!, [_input], [value], [_output]);
         var result = results[0];

@@ -47,7 +47,7 @@ public static class UpscalePlanner
 
         if (operations.Take(index).FirstOrDefault(o => !MayPrecede(o)) is { } early)
         {
-            return $"'{Name(early)}' changes the frame size, rate or timing and must come after the upscale.";
+            return $"'{OperationStreams.WireName(early)}' changes the frame size, rate or timing and must come after the upscale.";
         }
 
         if (operations.Any(o => o is ConcatOperation))
@@ -114,10 +114,6 @@ public static class UpscalePlanner
         var rest = spec with { Operations = [.. spec.Operations.Where(o => o is not UpscaleOperation && !before.Contains(o))] };
         return (new UpscaleStage(decoder, width, height, fps, upscale), rest);
     }
-
-    private static string Name(OperationSpec operation) =>
-        string.Concat(operation.GetType().Name.Replace("Operation", string.Empty, StringComparison.Ordinal)
-            .Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString(CultureInfo.InvariantCulture)));
 }
 
 /// <summary>The decoder's output: constant-rate raw RGB frames on stdout.</summary>

@@ -193,4 +193,8 @@ public static class OperationStreams
         or DeinterlaceOperation or ColorOperation or GrayscaleOperation or SubtitlesOperation or UpscaleOperation;
 
     public static bool NeedsAudio(OperationSpec operation) => operation is VolumeOperation or NormalizeOperation;
+
+    /// <summary>The operation's <c>type</c> as clients write it (<c>remove_audio</c>), for messages.</summary>
+    public static string WireName(OperationSpec operation) =>
+        System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(operation.GetType().Name.Replace("Operation", string.Empty, StringComparison.Ordinal));
 }

@@ -46,8 +46,8 @@ public sealed record PackagingStep(StreamingSpec Spec, IReadOnlyList<Rendition> 
             {
                 var r = Renditions[i];
                 // A searched CRF keeps the rung's bitrate as a cap only (capped CRF, the per-title ladder's usual form).
-                args.AddRange(r.Crf is { } crf ? [$"-crf:v:{i}", crf.ToString("0.##", CultureInfo.InvariantCulture)] : [$"-b:v:{i}", Bits(r.BitrateBps)]);
-                args.AddRange([$"-maxrate:v:{i}", Bits(r.MaxRateBps), $"-bufsize:v:{i}", Bits(r.BufferBps)]);
+                args.AddRange(r.Crf is { } crf ? [$"-crf:v:{i}", crf.ToString("0.##", CultureInfo.InvariantCulture)] : [$"-b:v:{i}", VideoEncoderStep.Bits(r.BitrateBps)]);
+                args.AddRange([$"-maxrate:v:{i}", VideoEncoderStep.Bits(r.MaxRateBps), $"-bufsize:v:{i}", VideoEncoderStep.Bits(r.BufferBps)]);
             }
 
             // A keyframe at every segment boundary, in every rendition, and no scene-cut keyframes in between.
@@ -55,7 +55,7 @@ public sealed record PackagingStep(StreamingSpec Spec, IReadOnlyList<Rendition> 
             args.AddRange(["-force_key_frames", $"expr:gte(t,n_forced*{seconds})", "-sc_threshold", "0"]);
             if (Audio)
             {
-                args.AddRange(["-c:a", "aac", "-b:a", Bits(Spec.AudioBitrateBps), "-ac", "2"]);
+                args.AddRange(["-c:a", "aac", "-b:a", VideoEncoderStep.Bits(Spec.AudioBitrateBps), "-ac", "2"]);
             }
 
             args.AddRange(Spec.Format == StreamingFormat.Hls ? HlsArguments(seconds) : DashArguments(seconds));
@@ -92,6 +92,4 @@ public sealed record PackagingStep(StreamingSpec Spec, IReadOnlyList<Rendition> 
             "-init_seg_name", "init-$RepresentationID$.m4s", "-media_seg_name", "chunk-$RepresentationID$-$Number%05d$.m4s",
         ];
     }
-
-    private static string Bits(long bps) => bps % 1000 == 0 ? (bps / 1000).ToString(CultureInfo.InvariantCulture) + "k" : bps.ToString(CultureInfo.InvariantCulture);
 }

@@ -43,7 +43,4 @@ internal sealed partial class OperationMapper
 
         return new UpscaleOperation(resolvedScale, model, device);
     }
-
-    /// <summary>Rules for the whole list once an upscale is in it (order, combinations); <paramref name="spec"/> carries the outputs.</summary>
-    public static string? UpscaleProblem(JobSpec spec) => UpscalePlanner.Problem(spec);
 }

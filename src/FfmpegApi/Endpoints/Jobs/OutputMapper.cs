@@ -263,7 +263,7 @@ internal sealed partial class OutputMapper(StorageMounts mounts, FfmpegCapabilit
         for (var i = 0; i < (operations?.Count ?? 0); i++)
         {
             var operation = operations![i];
-            var name = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(operation.GetType().Name.Replace("Operation", string.Empty, StringComparison.Ordinal));
+            var name = OperationStreams.WireName(operation);
             var path = $"operations[{i}]";
             var changesTime = operation is SpeedOperation or FadeOperation or ConcatOperation;
             if (operation is SubtitlesOperation { Mode: SubtitleMode.Soft })
