@@ -78,6 +78,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RetryPolicy>();
         services.AddSingleton<Processing.ClusterCapabilities>();
         services.AddScoped<JobQueue>();
+        services.AddSingleton<CompletionCommitter>();
         services.AddScoped<ApiKeyService>();
         services.AddScoped<Idempotency.IdempotencyStore>();
         AddCaching(services, configuration);

@@ -25,7 +25,14 @@ public sealed class JobMetrics : IDisposable
             "s",
             "Time of one model call (a batch of tiles), by model and execution provider",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+        var sizes = new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] };
+        ClaimBatch = _meter.CreateHistogram<int>("ffmpegapi.queue.claim_batch", "{job}", "Jobs taken by one claim of a worker (up to its free slots)", advice: sizes);
+        CompletionGroups = _meter.CreateHistogram<int>("ffmpegapi.queue.completion_group", "{job}", "Completions written in one transaction (group commit)", advice: sizes);
     }
+
+    public Histogram<int> ClaimBatch { get; }
+
+    public Histogram<int> CompletionGroups { get; }
 
     public Counter<long> UpscaledFrames { get; }
 
@@ -59,6 +66,9 @@ public sealed class JobMetrics : IDisposable
         var tags = new System.Diagnostics.TagList { { "status", status }, { "kind", job?.Kind ?? "unknown" }, { "codec", job?.Codec ?? "unknown" } };
         Finished.Add(1, tags);
     }
+
+    /// <summary>Records the size of a group of completions written together.</summary>
+    public void CompletionGroup(int size) => CompletionGroups.Record(size);
 
     public void Dispose() => _meter.Dispose();
 }

@@ -44,9 +44,10 @@ public sealed partial class JobRunner
         // Before the outcome is recorded and announced: a client that sees the terminal state finds no workspace left.
         // (The finally block of the run deletes it again for the paths that end without an outcome.)
         DeleteWorkspace(Path.Combine(storageOptions.Value.WorkspaceRoot, job.Id));
-        var result = await WithQueueAsync(queue => status == JobStatus.Completed
-            ? queue.CompleteAsync(job.Id, workerId, last, outputJson!, resultJson, log, CancellationToken.None)
-            : queue.EndAsync(job.Id, workerId, status, code, message, log, CancellationToken.None));
+        // Completions are group-committed with those of the worker's other slots (one transaction for many jobs).
+        var result = status == JobStatus.Completed
+            ? await RecordAsync(() => completions.CompleteAsync(new Completion(job.Id, workerId, last, outputJson!, resultJson, log)))
+            : await WithQueueAsync(queue => queue.EndAsync(job.Id, workerId, status, code, message, log, CancellationToken.None));
         if (result != TransitionResult.Applied)
         {
             LogTransitionLost(logger, job.Id, status);
@@ -100,15 +101,14 @@ public sealed partial class JobRunner
     /// up to a lease: the encode is done, so it is worth waiting for rather than being run again by another worker.
     /// </summary>
     private Task<T> WithQueueAsync<T>(Func<JobQueue, Task<T>> record) =>
-        TransientDb.RetryAsync(
-            async () =>
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                return await record(scope.ServiceProvider.GetRequiredService<JobQueue>());
-            },
-            TimeSpan.FromSeconds(workerOptions.Value.LeaseSeconds),
-            clock,
-            ex => LogRecordRetry(logger, ex));
+        RecordAsync(async () =>
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            return await record(scope.ServiceProvider.GetRequiredService<JobQueue>());
+        });
+
+    private Task<T> RecordAsync<T>(Func<Task<T>> record) =>
+        TransientDb.RetryAsync(record, TimeSpan.FromSeconds(workerOptions.Value.LeaseSeconds), clock, ex => LogRecordRetry(logger, ex));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is no longer leased to this worker; its output is not published")]
     private static partial void LogLeaseLostBeforePublish(ILogger logger, string jobId);

@@ -38,6 +38,7 @@ public sealed partial class JobRunner(
     StorageMounts mounts,
     InputSources inputSources,
     OutputPublisher publisher,
+    CompletionCommitter completions,
     Upscaling.UpscaleModels upscaleModels,
     ProgressHub hub,
     RunningJobs running,

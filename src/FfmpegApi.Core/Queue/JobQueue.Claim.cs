@@ -26,28 +26,57 @@ public sealed partial class JobQueue
     public Task<Job?> ClaimAsync(string workerId, CancellationToken cancellationToken) =>
         ClaimAsync(workerId, Processing.WorkerCapability.None, cancellationToken);
 
+    /// <summary>Claims the next job this worker can run (see <see cref="ClaimManyAsync"/>).</summary>
+    public async Task<Job?> ClaimAsync(string workerId, Processing.WorkerCapability capabilities, CancellationToken cancellationToken) =>
+        await ClaimManyAsync([workerId], capabilities, cancellationToken) is [var job, ..] ? job : null;
+
     /// <summary>
-    /// Claims the next job this worker can run: queued, past its retry time, needing only <paramref name="capabilities"/>
-    /// the worker has, of a tenant under <c>Worker:TenantConcurrency</c>. SQLite: pick, then a guarded UPDATE that
-    /// re-checks state and the tenant's count (a concurrent claimer of the same row gets zero rows and tries again).
-    /// PostgreSQL: one statement with <c>SKIP LOCKED</c>.
+    /// Claims up to one job per lease owner in <paramref name="owners"/> (a worker's free slots): queued, past its retry
+    /// time, needing only <paramref name="capabilities"/> the worker has, of a tenant under <c>Worker:TenantConcurrency</c>.
+    /// The jobs come in the order single claims would take them: by priority, then round-robin between tenants (each
+    /// tenant's oldest job, then each tenant's second, ...), least recently served tenant first. SQLite: one guarded claim
+    /// after another. PostgreSQL: one statement with <c>SKIP LOCKED</c> for the whole batch.
     /// </summary>
-    public async Task<Job?> ClaimAsync(string workerId, Processing.WorkerCapability capabilities, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Job>> ClaimManyAsync(IReadOnlyList<string> owners, Processing.WorkerCapability capabilities, CancellationToken cancellationToken)
     {
         var limit = workerOptions.Value.TenantConcurrency;
         var caps = (int)capabilities;
-        for (var attempt = 0; attempt < 5; attempt++)
+        if (!db.Database.IsNpgsql())
         {
-            var (found, job) = db.Database.IsNpgsql()
-                ? await ClaimSkipLockedAsync(workerId, caps, limit, cancellationToken)
-                : await ClaimGuardedAsync(workerId, caps, limit, cancellationToken);
-            if (!found || job is not null)
+            var claimed = new List<Job>();
+            foreach (var owner in owners)
             {
-                return job;
+                Job? job = null;
+                for (var attempt = 0; attempt < 5; attempt++)
+                {
+                    (var found, job) = await ClaimGuardedAsync(owner, caps, limit, cancellationToken);
+                    if (!found || job is not null)
+                    {
+                        break;
+                    }
+                }
+
+                if (job is null)
+                {
+                    break;
+                }
+
+                claimed.Add(job);
+            }
+
+            return claimed;
+        }
+
+        for (var attempt = 0; attempt < 5 && owners.Count > 0; attempt++)
+        {
+            var (candidates, jobs) = await ClaimSkipLockedAsync(owners, caps, limit, cancellationToken);
+            if (jobs.Count > 0 || candidates == 0)
+            {
+                return jobs;
             }
         }
 
-        return null;
+        return [];
     }
 
     /// <summary>SQLite (one writer at a time): the candidate, then its guarded UPDATE. Found = there was a candidate.</summary>
@@ -98,60 +127,6 @@ public sealed partial class JobQueue
     }
 
     /// <summary>
-    /// PostgreSQL: picks, leases, counts the tenant's run and records its turn in one statement that returns the
-    /// claimed row. <c>FOR UPDATE OF j SKIP LOCKED</c> lets concurrent claimers pass over rows another worker is taking
-    /// instead of queueing behind its lock. The tenant's row is updated with its limit in the WHERE clause: a claimer
-    /// that waited for another's update of that row re-checks the count after it, so the limit holds exactly; when it
-    /// no longer does, nothing is claimed (found, but no job) and the caller picks again. The <c>job.started</c> event
-    /// commits with the claim.
-    /// </summary>
-    private async Task<(bool Found, Job? Job)> ClaimSkipLockedAsync(string workerId, int caps, int limit, CancellationToken cancellationToken)
-    {
-        var now = Now;
-        var expires = now + Lease;
-        Job? job;
-        bool recorded;
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
-        {
-            var rows = await db.Database.SqlQuery<ClaimRow>($"""
-                WITH next AS (
-                    SELECT j.id, j.tenant_id FROM jobs j LEFT JOIN tenant_schedules t ON t.tenant_id = j.tenant_id
-                    WHERE j.status = 'Queued' AND (j.run_after IS NULL OR j.run_after <= {now}) AND (j.requires & ~{caps}) = 0
-                      AND ({limit} = 0 OR t.running IS NULL OR t.running < {limit})
-                    ORDER BY j.priority DESC, t.last_started_at ASC NULLS FIRST, j.created_at
-                    LIMIT 1 FOR UPDATE OF j SKIP LOCKED),
-                turn AS (
-                    INSERT INTO tenant_schedules (tenant_id, last_started_at, running) SELECT tenant_id, {now}, 1 FROM next
-                    ON CONFLICT (tenant_id) DO UPDATE SET last_started_at = EXCLUDED.last_started_at, running = tenant_schedules.running + 1
-                    WHERE {limit} = 0 OR tenant_schedules.running < {limit}
-                    RETURNING tenant_id),
-                claimed AS (
-                    UPDATE jobs SET status = 'Running', lease_owner = {workerId}, lease_expires_at = {expires}, started_at = {now},
-                           updated_at = {now}, stage = 'starting', run_after = NULL, attempts = attempts + 1
-                    FROM next WHERE jobs.id = next.id AND EXISTS (SELECT 1 FROM turn)
-                    RETURNING jobs.id)
-                SELECT (SELECT id FROM next) AS "Next", (SELECT id FROM claimed) AS "Claimed"
-                """).ToListAsync(cancellationToken);
-            var row = rows.Single();
-            if (row.Next is null)
-            {
-                return (false, null);
-            }
-
-            job = row.Claimed is { } id ? await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == id, cancellationToken) : null;
-            recorded = job is not null && await outbox.RecordJobEventAsync(job, WebhookEventTypes.JobStarted, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-
-        if (recorded)
-        {
-            webhookSignal.Notify();
-        }
-
-        return (true, job);
-    }
-
-    /// <summary>
     /// Resets each tenant's running count to the number of its running jobs, where they differ (a safety net run by the
     /// reaper while <c>Worker:TenantConcurrency</c> is set; also what makes the count right after the limit is turned on).
     /// On PostgreSQL the tenant rows are locked first, so claims and ends in flight commit before the count is taken.
@@ -172,6 +147,4 @@ public sealed partial class JobQueue
         return fixedRows;
     }
 
-    /// <summary>What the claim statement saw: the job it picked (or none) and whether it leased it.</summary>
-    private sealed record ClaimRow(string? Next, string? Claimed);
 }

@@ -16,27 +16,6 @@ public sealed record AttemptEnd(int? Number, string? WorkerId, string Outcome, s
 /// </summary>
 public sealed partial class JobQueue
 {
-    public async Task<TransitionResult> CompleteAsync(string jobId, string workerId, JobProgress last, string outputJson, string? resultJson, string log, CancellationToken cancellationToken)
-    {
-        var now = Now;
-        var applied = await TransitionAsync(jobId, new Effects(WebhookEventTypes.JobCompleted, true, new AttemptEnd(null, workerId, AttemptOutcomes.Completed)), () => OwnedBy(jobId, workerId).ExecuteUpdateAsync(
-            s => Unleased(s).SetProperty(j => j.Status, JobStatus.Completed)
-                .SetProperty(j => j.Fps, last.Fps)
-                .SetProperty(j => j.Speed, last.Speed)
-                .SetProperty(j => j.Progress, 100d)
-                .SetProperty(j => j.Stage, "completed")
-                .SetProperty(j => j.EtaSeconds, 0d)
-                .SetProperty(j => j.CompletedAt, now)
-                .SetProperty(j => j.UpdatedAt, now)
-                .SetProperty(j => j.OutputJson, outputJson)
-                .SetProperty(j => j.ResultJson, resultJson)
-                .SetProperty(j => j.ErrorCode, (string?)null)
-                .SetProperty(j => j.ErrorMessage, (string?)null)
-                .SetProperty(j => j.Log, log),
-            cancellationToken), cancellationToken);
-        return applied ? TransitionResult.Applied : TransitionResult.NotInExpectedState;
-    }
-
     /// <summary>Ends a running job as failed, cancelled or dead.</summary>
     public async Task<TransitionResult> EndAsync(string jobId, string workerId, JobStatus status, string? errorCode, string? errorMessage, string log, CancellationToken cancellationToken)
     {
@@ -250,26 +229,31 @@ public sealed partial class JobQueue
             }
         }
 
-        if (recorded || batch.Recorded)
+        Announce(recorded, [batch], effects.LeavesRunning);
+        return true;
+    }
+
+    /// <summary>
+    /// After a transition committed: wakes the webhook dispatcher when events were recorded, tells followers of jobs a
+    /// batch skipped, and wakes workers when a batch queued jobs or a run ended under a tenant concurrency limit.
+    /// </summary>
+    private void Announce(bool recorded, IReadOnlyCollection<BatchOutcome> settled, bool leftRunning)
+    {
+        if (recorded || settled.Any(b => b.Recorded))
         {
             webhookSignal.Notify();
         }
 
-        foreach (var settled in batch.Changes)
+        foreach (var change in settled.SelectMany(b => b.Changes).Where(c => c.Status == JobStatus.Skipped))
         {
-            if (settled.Status == JobStatus.Skipped)
-            {
-                hub.Publish(settled.JobId, JobStatus.Skipped, new JobProgress("skipped", null, null, null, null, null, null, null), Now, BatchTracker.DependencyFailed, settled.Message);
-            }
+            hub.Publish(change.JobId, JobStatus.Skipped, new JobProgress("skipped", null, null, null, null, null, null, null), Now, BatchTracker.DependencyFailed, change.Message);
         }
 
-        if (batch.Changes.Any(c => c.Status == JobStatus.Queued) || (effects.LeavesRunning && workerOptions.Value.TenantConcurrency > 0))
+        if (settled.Any(b => b.Changes.Any(c => c.Status == JobStatus.Queued)) || (leftRunning && workerOptions.Value.TenantConcurrency > 0))
         {
             // A freed slot of a tenant at its concurrency limit lets a worker claim that tenant's next job.
             signal.Notify();
         }
-
-        return true;
     }
 
     /// <summary>What a transition does besides its UPDATE.</summary>

@@ -42,47 +42,76 @@ public sealed class WebhookOutbox(AppDbContext db, TimeProvider clock, IWebhookJ
         && await RecordJobEventAsync(job, eventType, cancellationToken);
 
     /// <summary>The same for a job row the caller already holds in its current state (no second read).</summary>
-    public async Task<bool> RecordJobEventAsync(Job job, string eventType, CancellationToken cancellationToken)
+    public Task<bool> RecordJobEventAsync(Job job, string eventType, CancellationToken cancellationToken) =>
+        RecordJobEventsAsync([job], eventType, cancellationToken);
+
+    /// <summary>
+    /// The same event for several jobs (a batch of claims or completions): one query for the subscriptions of all their
+    /// tenants, one save. True when any row was added.
+    /// </summary>
+    public Task<bool> RecordJobEventsAsync(IReadOnlyCollection<Job> jobs, string eventType, CancellationToken cancellationToken) =>
+        RecordJobEventsAsync(jobs, eventType, true, cancellationToken);
+
+    /// <summary>
+    /// The same, where the caller already knows whether any of the jobs' tenants has an enabled subscription
+    /// (<paramref name="anySubscription"/> false skips that query; the jobs' own webhooks are still honoured).
+    /// </summary>
+    public async Task<bool> RecordJobEventsAsync(IReadOnlyCollection<Job> jobs, string eventType, bool anySubscription, CancellationToken cancellationToken)
     {
-        var subscriptions = await db.WebhookSubscriptions.AsNoTracking()
-            .Where(s => s.TenantId == job.TenantId && s.Enabled)
-            .ToListAsync(cancellationToken);
-        var targets = subscriptions.Where(s => s.Accepts(eventType)).ToList();
-        var perJob = JobWebhookOf(job) is { } hook && WebhookEventTypes.ToRendiff(eventType) is { } name && hook.Events.Contains(name) ? hook : null;
-        if (targets.Count == 0 && perJob is null)
+        if (jobs.Count == 0)
         {
             return false;
         }
 
+        var tenants = jobs.Select(j => j.TenantId).Distinct().ToList();
+        var subscriptions = (anySubscription
+            ? await db.WebhookSubscriptions.AsNoTracking().Where(s => tenants.Contains(s.TenantId) && s.Enabled).ToListAsync(cancellationToken)
+            : []).Where(s => s.Accepts(eventType)).ToLookup(s => s.TenantId, StringComparer.Ordinal);
         var now = clock.GetUtcNow().UtcDateTime;
-        var eventId = NewEventId(now);
-        var data = representation.Represent(job);
-        foreach (var subscription in targets)
+        var added = false;
+        foreach (var job in jobs)
         {
-            var body = new JsonObject
+            var targets = subscriptions[job.TenantId];
+            var perJob = JobWebhookOf(job) is { } hook && WebhookEventTypes.ToRendiff(eventType) is { } name && hook.Events.Contains(name) ? hook : null;
+            if (!targets.Any() && perJob is null)
             {
-                ["id"] = eventId,
-                ["type"] = eventType,
-                ["created_at"] = now,
-                ["data"] = new JsonObject { ["job"] = data.DeepClone() },
-            };
-            Add(eventId, eventType, job.TenantId, job.Id, subscription.Id, subscription.Url, StandardFormat, body, now);
+                continue;
+            }
+
+            added = true;
+            var eventId = NewEventId(now);
+            var data = representation.Represent(job);
+            foreach (var subscription in targets)
+            {
+                var body = new JsonObject
+                {
+                    ["id"] = eventId,
+                    ["type"] = eventType,
+                    ["created_at"] = now,
+                    ["data"] = new JsonObject { ["job"] = data.DeepClone() },
+                };
+                Add(eventId, eventType, job.TenantId, job.Id, subscription.Id, subscription.Url, StandardFormat, body, now);
+            }
+
+            if (perJob is not null)
+            {
+                var body = new JsonObject
+                {
+                    ["event"] = WebhookEventTypes.ToRendiff(eventType),
+                    ["job_id"] = job.Id,
+                    ["timestamp"] = now,
+                    ["data"] = data.DeepClone(),
+                };
+                Add(eventId, eventType, job.TenantId, job.Id, null, perJob.Url, RendiffFormat, body, now);
+            }
         }
 
-        if (perJob is not null)
+        if (added)
         {
-            var body = new JsonObject
-            {
-                ["event"] = WebhookEventTypes.ToRendiff(eventType),
-                ["job_id"] = job.Id,
-                ["timestamp"] = now,
-                ["data"] = data.DeepClone(),
-            };
-            Add(eventId, eventType, job.TenantId, job.Id, null, perJob.Url, RendiffFormat, body, now);
+            await db.SaveChangesAsync(cancellationToken);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        return true;
+        return added;
     }
 
     /// <summary>Adds <c>batch.completed</c> rows for the tenant's subscriptions that accept it; saves; true when any was added.</summary>

@@ -451,6 +451,11 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.HasIndex("Status", "Priority", "CreatedAt")
                         .HasDatabaseName("i_x_jobs_status_priority_created_at");
 
+                    b.HasIndex(new[] { "TenantId", "Priority", "CreatedAt" }, "ix_jobs_queued_by_tenant")
+                        .IsDescending(false, true, false)
+                        .HasDatabaseName("ix_jobs_queued_by_tenant")
+                        .HasFilter("status = 'Queued'");
+
                     b.ToTable("jobs");
                 });
 

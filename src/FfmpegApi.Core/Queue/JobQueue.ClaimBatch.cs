@@ -1,0 +1,164 @@
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Webhooks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using NpgsqlTypes;
+
+namespace FfmpegApi.Core.Queue;
+
+/// <summary>The PostgreSQL batch claim.</summary>
+public sealed partial class JobQueue
+{
+    /// <summary>
+    /// Picks, leases, counts the tenants' runs and records their turns in one statement.
+    /// <list type="bullet">
+    /// <item><c>tenants</c>: the tenants with queued jobs and the priority of each one's best, one index probe per
+    /// tenant (a skip scan of the partial index <c>ix_jobs_queued_by_tenant</c>), so the cost does not grow with the
+    /// length of the queue.</item>
+    /// <item><c>heads</c>: the tenants that come first (best priority, least recently served; those at their
+    /// <c>Worker:TenantConcurrency</c> limit left out), as many as the pool holds: a job of any later tenant would
+    /// come after the first job of each of them.</item>
+    /// <item><c>ranked</c>: each of those tenants' first claimable jobs in its own order (priority, then age), at most
+    /// the batch and at most its free places under the limit; <c>turn</c> numbers them per priority.</item>
+    /// <item><c>pool</c>: the best of them in claim order (priority, turn, least recently served tenant, age), several
+    /// times the batch.</item>
+    /// <item><c>next</c>: the batch, locked from the pool with <c>FOR UPDATE OF j SKIP LOCKED</c>: concurrent claimers
+    /// pass over rows another worker is taking instead of queueing behind its lock, and a row another claimer changed
+    /// meanwhile is re-checked.</item>
+    /// <item><c>turn</c>: each tenant's row, updated with its limit in the WHERE clause: a claimer that waited for
+    /// another's update of that row re-checks the count after it, so the limit holds exactly; a tenant refused there
+    /// has none of its jobs claimed. Tenant rows are locked in tenant order (as by completions and the reconciliation),
+    /// so concurrent batches cannot deadlock.</item>
+    /// <item><c>claimed</c>: each job leased to one of the owners (slots).</item>
+    /// </list>
+    /// In <c>next</c> the state check is written <c>(status = 'Queued') IS TRUE</c> so that it does not match the
+    /// partial index's predicate: with stale statistics (a young table) the planner otherwise scans that whole index
+    /// once per pool row instead of looking each row up by its key.
+    /// The statement returns fixed columns (never <c>jobs.*</c>), so it is prepared once per connection and stays valid
+    /// when a migration adds a column.
+    /// </summary>
+    private const string ClaimBatchSql = """
+        WITH RECURSIVE tenants AS (
+            (SELECT tenant_id, priority FROM jobs WHERE status = 'Queued' ORDER BY tenant_id, priority DESC LIMIT 1)
+            UNION ALL
+            SELECT n.tenant_id, n.priority FROM tenants t CROSS JOIN LATERAL (
+                SELECT j.tenant_id, j.priority FROM jobs j WHERE j.status = 'Queued' AND j.tenant_id > t.tenant_id
+                ORDER BY j.tenant_id, j.priority DESC LIMIT 1) n),
+        heads AS (
+            SELECT t.tenant_id, s.last_started_at, coalesce(s.running, 0) AS running
+            FROM tenants t LEFT JOIN tenant_schedules s ON s.tenant_id = t.tenant_id
+            WHERE $3 = 0 OR coalesce(s.running, 0) < $3
+            ORDER BY t.priority DESC, s.last_started_at ASC NULLS FIRST
+            LIMIT $5),
+        ranked AS (
+            SELECT c.id, c.priority, c.created_at, h.last_started_at,
+                   row_number() OVER (PARTITION BY c.tenant_id, c.priority ORDER BY c.created_at) AS turn
+            FROM heads h CROSS JOIN LATERAL (
+                SELECT j.id, j.tenant_id, j.priority, j.created_at FROM jobs j
+                WHERE j.tenant_id = h.tenant_id AND j.status = 'Queued' AND (j.run_after IS NULL OR j.run_after <= $1) AND (j.requires = 0 OR (j.requires & ~$2) = 0)
+                ORDER BY j.priority DESC, j.created_at
+                LIMIT CASE WHEN $3 = 0 THEN $4 ELSE least($4, $3 - h.running) END) c),
+        pool AS (
+            SELECT * FROM ranked ORDER BY priority DESC, turn, last_started_at ASC NULLS FIRST, created_at LIMIT $5),
+        next AS (
+            SELECT j.id, j.tenant_id FROM pool p JOIN jobs j ON j.id = p.id
+            WHERE (j.status = 'Queued') IS TRUE
+            ORDER BY p.priority DESC, p.turn, p.last_started_at ASC NULLS FIRST, p.created_at
+            LIMIT $4 FOR UPDATE OF j SKIP LOCKED),
+        numbered AS (
+            SELECT id, tenant_id, row_number() OVER () AS slot FROM next),
+        turn AS (
+            INSERT INTO tenant_schedules (tenant_id, last_started_at, running)
+            SELECT tenant_id, $1, count(*) FROM next GROUP BY tenant_id ORDER BY tenant_id
+            ON CONFLICT (tenant_id) DO UPDATE SET last_started_at = EXCLUDED.last_started_at, running = tenant_schedules.running + EXCLUDED.running
+            WHERE $3 = 0 OR tenant_schedules.running + EXCLUDED.running <= $3
+            RETURNING tenant_id),
+        claimed AS (
+            UPDATE jobs SET status = 'Running', lease_owner = o.owner, lease_expires_at = $6, started_at = $1,
+                   updated_at = $1, stage = 'starting', run_after = NULL, attempts = attempts + 1
+            FROM numbered n JOIN unnest($7::text[]) WITH ORDINALITY AS o(owner, slot) ON o.slot = n.slot
+            WHERE jobs.id = n.id AND n.tenant_id IN (SELECT tenant_id FROM turn)
+            RETURNING jobs.id, jobs.tenant_id)
+        SELECT c.id, (SELECT count(*)::int FROM pool),
+               EXISTS (SELECT 1 FROM webhook_subscriptions w WHERE w.tenant_id = c.tenant_id AND w.enabled)
+        FROM claimed c
+        UNION ALL
+        SELECT NULL, (SELECT count(*)::int FROM pool), false WHERE NOT EXISTS (SELECT 1 FROM claimed)
+        """;
+
+    /// <summary>
+    /// PostgreSQL: runs <see cref="ClaimBatchSql"/> and reads the claimed rows. Returns how many candidates the pool
+    /// held (zero: nothing to claim) and the claimed jobs; their <c>job.started</c> events commit with the claim.
+    /// </summary>
+    private async Task<(int Candidates, List<Job> Jobs)> ClaimSkipLockedAsync(IReadOnlyList<string> owners, int caps, int limit, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var batch = owners.Count;
+        var ids = new List<string>(batch);
+        var candidates = 0;
+        var subscribed = false;
+        List<Job> jobs;
+        bool recorded;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await PreparedAsync(
+                ClaimBatchSql,
+                async reader =>
+                {
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        candidates = reader.GetInt32(1);
+                        if (!reader.IsDBNull(0))
+                        {
+                            ids.Add(reader.GetString(0));
+                            subscribed |= reader.GetBoolean(2);
+                        }
+                    }
+                },
+                cancellationToken,
+                (now, NpgsqlDbType.TimestampTz),
+                (caps, NpgsqlDbType.Integer),
+                (limit, NpgsqlDbType.Integer),
+                (batch, NpgsqlDbType.Integer),
+                ((batch * 8) + 32, NpgsqlDbType.Integer),
+                (now + Lease, NpgsqlDbType.TimestampTz),
+                (owners.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text));
+
+            if (ids.Count == 0)
+            {
+                return (candidates, []);
+            }
+
+            metrics.ClaimBatch.Record(ids.Count);
+            jobs = await db.Jobs.AsNoTracking().Where(j => ids.Contains(j.Id)).ToListAsync(cancellationToken);
+            recorded = await outbox.RecordJobEventsAsync(jobs, WebhookEventTypes.JobStarted, subscribed, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        if (recorded)
+        {
+            webhookSignal.Notify();
+        }
+
+        return (jobs.Count, jobs);
+    }
+
+    /// <summary>
+    /// Runs a PostgreSQL statement with positional parameters in the current transaction, prepared: Npgsql keeps a
+    /// prepared statement per physical connection and reuses it for the same text, so the planner's work (several ms for
+    /// the claim) is done once per connection instead of on every call.
+    /// </summary>
+    private async Task PreparedAsync(string sql, Func<Npgsql.NpgsqlDataReader, Task> read, CancellationToken cancellationToken, params (object Value, NpgsqlDbType Type)[] parameters)
+    {
+        var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection, (Npgsql.NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+        foreach (var (value, type) in parameters)
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = value, NpgsqlDbType = type });
+        }
+
+        await command.PrepareAsync(cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await read(reader);
+    }
+}
