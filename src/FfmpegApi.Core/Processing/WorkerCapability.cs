@@ -36,6 +36,9 @@ public enum WorkerCapability
 
 public static class JobRequirements
 {
+    /// <summary>The video hardware flags, whose devices have a limited number of sessions (<c>Hardware:MaxSessions</c>).</summary>
+    public const WorkerCapability Devices = WorkerCapability.Nvidia | WorkerCapability.Intel | WorkerCapability.Vaapi;
+
     /// <summary>The capabilities a job spec needs.</summary>
     public static WorkerCapability Needs(JobSpec spec) =>
         (spec.Analysis?.Metrics.Contains("vmaf", StringComparer.Ordinal) == true || spec.Output.Video?.TargetVmaf is not null || spec.Streaming?.TargetVmaf is not null ? WorkerCapability.Vmaf : WorkerCapability.None)

@@ -18,7 +18,8 @@ public sealed class WorkerIdentity
 
 /// <summary>
 /// The embedded worker: recovers what a crashed predecessor left (orphaned running jobs, workspaces), then runs
-/// <c>Worker:Concurrency</c> claim loops that sleep on the queue signal when idle.
+/// <c>Worker:Concurrency</c> slots fed by one claim loop that claims for all free slots at once and sleeps on the queue
+/// signal when idle.
 /// </summary>
 public sealed partial class WorkerService(
     IServiceScopeFactory scopes,
@@ -45,8 +46,7 @@ public sealed partial class WorkerService(
             LogDraining(logger, grace.TotalSeconds);
             drain.CancelAfter(grace);
         });
-        var loops = Enumerable.Range(0, concurrency).Select(slot => LoopAsync($"{identity.InstanceId}/{slot}", capabilities, stoppingToken, drain.Token));
-        await Task.WhenAll(loops);
+        await DispatchAsync(concurrency, capabilities, stoppingToken, drain.Token);
     }
 
     /// <summary>
@@ -94,39 +94,134 @@ public sealed partial class WorkerService(
         }
     }
 
-    private async Task LoopAsync(string workerId, WorkerCapability capabilities, CancellationToken stoppingToken, CancellationToken drained)
+    /// <summary>
+    /// The claim loop: whenever slots are free it claims up to that many jobs in one claim (a batch on PostgreSQL) and
+    /// starts a run per job in its slot; the lease owner is <c>{instance}/{slot}</c>. Idle, it sleeps on the queue signal
+    /// (or the idle poll); with every slot busy, until a run ends. Stopping ends claiming; the runs in flight finish (or
+    /// are handed back by the drain) before this returns. A worker with hardware devices claims one job at a time, so
+    /// each hardware job is claimed only while a device session is free.
+    /// </summary>
+    private async Task DispatchAsync(int concurrency, WorkerCapability capabilities, CancellationToken stoppingToken, CancellationToken drained)
     {
         var idle = TimeSpan.FromSeconds(options.Value.IdlePollSeconds);
+        var free = new SortedSet<int>(Enumerable.Range(0, concurrency));
+        var runs = new HashSet<Task>();
+        using var slotFreed = new SemaphoreSlim(0);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                Jobs.Job? job;
-                await using (var scope = scopes.CreateAsyncScope())
+                int[] slots;
+                lock (free)
                 {
-                    // A vendor whose devices have no free session is left out until one ends (Hardware:MaxSessions).
-                    job = await scope.ServiceProvider.GetRequiredService<JobQueue>().ClaimAsync(workerId, hardware.Claimable(capabilities), stoppingToken);
+                    slots = [.. free];
                 }
 
-                if (job is null)
+                if (slots.Length == 0)
+                {
+                    await slotFreed.WaitAsync(stoppingToken);
+                    continue;
+                }
+
+                // A vendor whose devices have no free session is left out until one ends (Hardware:MaxSessions).
+                var claimable = hardware.Claimable(capabilities);
+                if ((capabilities & JobRequirements.Devices) != 0)
+                {
+                    slots = slots[..1];
+                }
+
+                var owners = slots.Select(slot => $"{identity.InstanceId}/{slot}").ToList();
+                IReadOnlyList<Jobs.Job> jobs;
+                await using (var scope = scopes.CreateAsyncScope())
+                {
+                    jobs = await scope.ServiceProvider.GetRequiredService<JobQueue>().ClaimManyAsync(owners, claimable, stoppingToken);
+                }
+
+                if (jobs.Count == 0)
                 {
                     await signal.WaitAsync(idle, stoppingToken);
                     continue;
                 }
 
-                await runner.RunAsync(job, workerId, drained);
+                foreach (var job in jobs)
+                {
+                    var owner = job.LeaseOwner!;
+                    var slot = slots[owners.IndexOf(owner)];
+                    lock (free)
+                    {
+                        free.Remove(slot);
+                    }
+
+                    var run = RunInSlotAsync(
+                        job,
+                        owner,
+                        () =>
+                        {
+                            lock (free)
+                            {
+                                free.Add(slot);
+                            }
+
+                            slotFreed.Release();
+                        },
+                        drained);
+                    lock (runs)
+                    {
+                        runs.Add(run);
+                    }
+
+                    _ = run.ContinueWith(
+                        finished =>
+                        {
+                            lock (runs)
+                            {
+                                runs.Remove(finished);
+                            }
+                        },
+                        CancellationToken.None,
+                        TaskContinuationOptions.ExecuteSynchronously,
+                        TaskScheduler.Default);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
-#pragma warning disable CA1031 // A worker loop must survive any single failure (e.g. the database briefly locked).
+#pragma warning disable CA1031 // The claim loop must survive any single failure (e.g. the database briefly unreachable).
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                LogLoopError(logger, ex, workerId);
+                LogLoopError(logger, ex, identity.InstanceId);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
+        }
+
+        Task[] remaining;
+        lock (runs)
+        {
+            remaining = [.. runs];
+        }
+
+        await Task.WhenAll(remaining);
+    }
+
+    /// <summary>Runs one claimed job; whatever happens, the slot is given back afterwards.</summary>
+    private async Task RunInSlotAsync(Jobs.Job job, string owner, Action release, CancellationToken drained)
+    {
+        await Task.Yield();
+        try
+        {
+            await runner.RunAsync(job, owner, drained);
+        }
+#pragma warning disable CA1031 // One failed run must not take the worker down.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogLoopError(logger, ex, owner);
+        }
+        finally
+        {
+            release();
         }
     }
 
@@ -142,7 +237,7 @@ public sealed partial class WorkerService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove stale workspace {Directory}")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception, string directory);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Worker loop {WorkerId} failed; retrying")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Worker {WorkerId} failed; retrying")]
     private static partial void LogLoopError(ILogger logger, Exception exception, string workerId);
 }
 
