@@ -64,7 +64,7 @@ public sealed partial class JobQueue
                 claimed.Add(job);
             }
 
-            return claimed;
+            return Counted(claimed);
         }
 
         for (var attempt = 0; attempt < 5 && owners.Count > 0; attempt++)
@@ -72,11 +72,21 @@ public sealed partial class JobQueue
             var (candidates, jobs) = await ClaimSkipLockedAsync(owners, caps, limit, cancellationToken);
             if (jobs.Count > 0 || candidates == 0)
             {
-                return jobs;
+                return Counted(jobs);
             }
         }
 
         return [];
+    }
+
+    private List<Job> Counted(List<Job> claimed)
+    {
+        if (claimed.Count > 0)
+        {
+            metrics.ClaimBatch.Record(claimed.Count);
+        }
+
+        return claimed;
     }
 
     /// <summary>SQLite (one writer at a time): the candidate, then its guarded UPDATE. Found = there was a candidate.</summary>

@@ -129,7 +129,6 @@ public sealed partial class JobQueue
                 return (candidates, []);
             }
 
-            metrics.ClaimBatch.Record(ids.Count);
             jobs = await db.Jobs.AsNoTracking().Where(j => ids.Contains(j.Id)).ToListAsync(cancellationToken);
             recorded = await outbox.RecordJobEventsAsync(jobs, WebhookEventTypes.JobStarted, subscribed, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
