@@ -74,6 +74,10 @@ public sealed partial class JobQueue
             {
                 return Counted(jobs);
             }
+
+            // Candidates, but other claimers held them (or took a tenant's last place): give their transactions a
+            // moment to commit, then look again.
+            await Task.Delay(TimeSpan.FromMilliseconds(5 + Random.Shared.Next(20)), cancellationToken);
         }
 
         return [];
