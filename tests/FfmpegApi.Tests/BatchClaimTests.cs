@@ -149,7 +149,12 @@ public sealed class BatchClaimTests : IAsyncLifetime
         attempts.Select(a => (a.JobId, a.Number, a.Outcome)).ShouldBe([(hooked, 1, AttemptOutcomes.Completed), (own, 1, AttemptOutcomes.Completed)], ignoreOrder: true);
         attempts.ShouldAllBe(a => a.WorkerId != null && a.WorkerId.StartsWith("w/", StringComparison.Ordinal) && a.StartedAt != null);
         (await EventsAsync(WebhookEventTypes.JobCompleted)).ShouldBe([(hooked, "standard"), (own, "rendiff")], ignoreOrder: true);
+
+        // Without Worker:TenantConcurrency nobody reads the running counts, so claims and completions leave them alone;
+        // the reconciliation (run at once by a process started with a limit) counts the jobs still running.
         (await RunningCountAsync("hooked")).ShouldBe(0);
+        (await RunningCountAsync("plain")).ShouldBe(0);
+        (await _q.Queue(q => q.ReconcileTenantCountsAsync(CancellationToken.None))).ShouldBe(1);
         (await RunningCountAsync("plain")).ShouldBe(1);
     }
 

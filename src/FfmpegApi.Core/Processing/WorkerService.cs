@@ -249,6 +249,12 @@ public sealed partial class LeaseExpiredJobReaper(IServiceScopeFactory scopes, T
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.ReaperIntervalSeconds), clock);
         try
         {
+            // Tenant counts are kept only while a limit is set: a process started with one sets them right at once.
+            if (options.Value.TenantConcurrency > 0)
+            {
+                await ReconcileAsync(stoppingToken);
+            }
+
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 try
@@ -276,6 +282,24 @@ public sealed partial class LeaseExpiredJobReaper(IServiceScopeFactory scopes, T
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    private async Task ReconcileAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            if (await scope.ServiceProvider.GetRequiredService<JobQueue>().ReconcileTenantCountsAsync(stoppingToken) is > 0 and var corrected)
+            {
+                LogCountsCorrected(logger, corrected);
+            }
+        }
+#pragma warning disable CA1031 // The periodic pass tries again; a database not yet reachable must not stop the reaper.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            LogReapFailed(logger, ex);
         }
     }
 

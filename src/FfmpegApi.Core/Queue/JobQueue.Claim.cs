@@ -11,7 +11,11 @@ public sealed class TenantSchedule
 
     public DateTime LastStartedAt { get; set; }
 
-    /// <summary>The tenant's running jobs, kept by the claim and every transition out of running (for <c>Worker:TenantConcurrency</c>).</summary>
+    /// <summary>
+    /// The tenant's running jobs, kept by the claim and every transition out of running while <c>Worker:TenantConcurrency</c>
+    /// is set (nothing reads it otherwise, so nobody pays for it then); the reconciliation sets it right when a limit is
+    /// turned on.
+    /// </summary>
     public int Running { get; set; }
 }
 
@@ -110,6 +114,7 @@ public sealed partial class JobQueue
             return (false, null);
         }
 
+        var counted = limit == 0 ? 0 : 1;
         var claimed = await TransitionAsync(candidate.Id, WebhookEventTypes.JobStarted, async () =>
         {
             // The tenant's count is re-checked inside the UPDATE, which SQLite runs under its write lock.
@@ -127,10 +132,10 @@ public sealed partial class JobQueue
                         .SetProperty(j => j.Attempts, j => j.Attempts + 1),
                     cancellationToken);
             if (rows == 1 && await db.TenantSchedules.Where(t => t.TenantId == candidate.TenantId)
-                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastStartedAt, now).SetProperty(t => t.Running, t => t.Running + 1), cancellationToken) == 0)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastStartedAt, now).SetProperty(t => t.Running, t => t.Running + counted), cancellationToken) == 0)
             {
                 // SQLite serializes writers, so nobody inserts the same tenant between the update and this insert.
-                db.TenantSchedules.Add(new TenantSchedule { TenantId = candidate.TenantId, LastStartedAt = now, Running = 1 });
+                db.TenantSchedules.Add(new TenantSchedule { TenantId = candidate.TenantId, LastStartedAt = now, Running = counted });
                 await db.SaveChangesAsync(cancellationToken);
                 db.ChangeTracker.Clear();
             }

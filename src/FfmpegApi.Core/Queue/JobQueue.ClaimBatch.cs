@@ -25,7 +25,8 @@ public sealed partial class JobQueue
     /// <item><c>next</c>: the batch, locked from the pool with <c>FOR UPDATE OF j SKIP LOCKED</c>: concurrent claimers
     /// pass over rows another worker is taking instead of queueing behind its lock, and a row another claimer changed
     /// meanwhile is re-checked.</item>
-    /// <item><c>turn</c>: each tenant's row, updated with its limit in the WHERE clause: a claimer that waited for
+    /// <item><c>turn</c>: each tenant's row: its turn, and (only while a limit is set) its running count, updated with
+    /// the limit in the WHERE clause: a claimer that waited for
     /// another's update of that row re-checks the count after it, so the limit holds exactly; a tenant refused there
     /// has none of its jobs claimed. Tenant rows are locked in tenant order (as by completions and the reconciliation),
     /// so concurrent batches cannot deadlock.</item>
@@ -69,7 +70,7 @@ public sealed partial class JobQueue
             SELECT id, tenant_id, row_number() OVER () AS slot FROM next),
         turn AS (
             INSERT INTO tenant_schedules (tenant_id, last_started_at, running)
-            SELECT tenant_id, $1, count(*) FROM next GROUP BY tenant_id ORDER BY tenant_id
+            SELECT tenant_id, $1, CASE WHEN $3 = 0 THEN 0 ELSE count(*) END FROM next GROUP BY tenant_id ORDER BY tenant_id
             ON CONFLICT (tenant_id) DO UPDATE SET last_started_at = EXCLUDED.last_started_at, running = tenant_schedules.running + EXCLUDED.running
             WHERE $3 = 0 OR tenant_schedules.running + EXCLUDED.running <= $3
             RETURNING tenant_id),

@@ -73,7 +73,8 @@ public sealed partial class JobQueue
                 (completions.Select(c => c.OutputJson).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text),
                 (completions.Select(c => c.ResultJson).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text),
                 (completions.Select(c => c.Log).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text),
-                (AttemptOutcomes.Completed, NpgsqlDbType.Text));
+                (AttemptOutcomes.Completed, NpgsqlDbType.Text),
+                (workerOptions.Value.TenantConcurrency, NpgsqlDbType.Integer));
 
             // Events need the job as it is now; only jobs someone listens to are read back.
             var listened = announce.Count == 0 ? [] : await db.Jobs.AsNoTracking().Where(j => announce.Contains(j.Id)).ToListAsync(cancellationToken);
@@ -96,8 +97,9 @@ public sealed partial class JobQueue
     }
 
     /// <summary>
-    /// Ends the runs still leased to their workers as completed, writes their attempt rows and lowers their tenants'
-    /// running counts, locking the tenant rows in tenant order like claims. Returns each ended job's id, batch and
+    /// Ends the runs still leased to their workers as completed, writes their attempt rows and, while a tenant limit is
+    /// set ($10), lowers their tenants' running counts, locking the tenant rows in tenant order like claims (without a
+    /// limit no completion touches a tenant row, so completions never wait for claims). Returns each ended job's id, batch and
     /// whether anyone listens for its events (an enabled subscription of its tenant; its own webhook). Fixed result
     /// columns, so the prepared statement survives a migration that adds a column.
     /// </summary>
@@ -113,7 +115,7 @@ public sealed partial class JobQueue
             RETURNING jobs.id, jobs.tenant_id, jobs.batch_id, jobs.attempts, jobs.started_at, d.owner,
                       jsonb_typeof(jobs.spec_json::jsonb -> 'webhook') = 'object' AS own_webhook),
         counts AS (
-            SELECT tenant_id, count(*)::int AS n FROM ended GROUP BY tenant_id),
+            SELECT tenant_id, count(*)::int AS n FROM ended WHERE $10 > 0 GROUP BY tenant_id),
         locked AS (
             SELECT t.tenant_id, c.n FROM tenant_schedules t JOIN counts c ON c.tenant_id = t.tenant_id
             ORDER BY t.tenant_id FOR UPDATE OF t),

@@ -186,7 +186,7 @@ public sealed partial class JobQueue
 
             // Read once, after the change: the event shows the new state, and the row says whether a batch is involved.
             var job = applied ? await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == jobId, cancellationToken) : null;
-            if (job is not null && effects.LeavesRunning)
+            if (job is not null && effects.LeavesRunning && workerOptions.Value.TenantConcurrency > 0)
             {
                 await db.TenantSchedules.Where(t => t.TenantId == job.TenantId && t.Running > 0)
                     .ExecuteUpdateAsync(s => s.SetProperty(t => t.Running, t => t.Running - 1), cancellationToken);
