@@ -159,6 +159,30 @@ public sealed class BatchClaimTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_group_ending_both_dependencies_of_a_batch_job_queues_it_once()
+    {
+        var now = TimeProvider.System.GetUtcNow().UtcDateTime;
+        await _q.Db(async db =>
+        {
+            db.Batches.Add(new Core.Batches.Batch { Id = "b1", TenantId = "t", ApiKeyId = "k", Mode = Core.Batches.Batch.Partial, JobCount = 3, CreatedAt = now, UpdatedAt = now });
+            return await db.SaveChangesAsync();
+        });
+        var first = await AddAsync("t", priority: 1, ageSeconds: 30, batch: ("b1", 0, null));
+        var second = await AddAsync("t", priority: 1, ageSeconds: 20, batch: ("b1", 1, null));
+        var last = await AddAsync("t", priority: 1, ageSeconds: 10, batch: ("b1", 2, $"{first} {second}"));
+
+        var claimed = await ClaimAsync(["w/0", "w/1", "w/2"]);
+        claimed.Select(j => j.Id).ShouldBe([first, second], ignoreOrder: true);
+        (await _q.Queue(q => q.CompleteManyAsync([.. claimed.Select(Completion)], CancellationToken.None))).ShouldBe([TransitionResult.Applied, TransitionResult.Applied]);
+
+        (await _q.LoadAsync(last)).Status.ShouldBe(JobStatus.Queued);
+        var next = await ClaimAsync(["w/0"]);
+        next.Select(j => j.Id).ShouldBe([last]);
+        (await _q.Queue(q => q.CompleteManyAsync([Completion(next[0])], CancellationToken.None))).ShouldBe([TransitionResult.Applied]);
+        (await _q.Db(db => db.Batches.AsNoTracking().SingleAsync(b => b.Id == "b1"))).CompletedAt.ShouldNotBeNull();
+    }
+
+    [Fact]
     public async Task The_committer_groups_concurrent_completions_and_answers_each()
     {
         var ids = new List<string>();
@@ -235,7 +259,7 @@ public sealed class BatchClaimTests : IAsyncLifetime
     private async Task<List<(string JobId, string Format)>> EventsAsync(string type) =>
         [.. (await _q.Db(db => db.WebhookDeliveries.AsNoTracking().Where(d => d.EventType == type).ToListAsync())).Select(d => (d.JobId!, d.Format))];
 
-    private async Task<string> AddAsync(string tenant, int priority, int ageSeconds, WorkerCapability requires = WorkerCapability.None, string spec = "{}")
+    private async Task<string> AddAsync(string tenant, int priority, int ageSeconds, WorkerCapability requires = WorkerCapability.None, string spec = "{}", (string Id, int Index, string? DependsOn)? batch = null)
     {
         var created = TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(-ageSeconds);
         var job = new Job
@@ -243,9 +267,12 @@ public sealed class BatchClaimTests : IAsyncLifetime
             Id = Guid.CreateVersion7().ToString(),
             TenantId = tenant,
             ApiKeyId = "k",
-            Status = JobStatus.Queued,
+            Status = batch?.DependsOn is null ? JobStatus.Queued : JobStatus.Waiting,
             Priority = priority,
             SpecJson = spec,
+            BatchId = batch?.Id,
+            BatchIndex = batch?.Index,
+            DependsOn = batch?.DependsOn,
             CreatedAt = created,
             UpdatedAt = created,
             OutputPath = "/storage/output/x.mp4",

@@ -12,9 +12,9 @@ public sealed record Completion(string JobId, string WorkerId, JobProgress Last,
 /// <summary>
 /// Completing runs. On PostgreSQL several completions commit together (group commit, see
 /// <see cref="CompletionCommitter"/>): one statement ends every run still leased to its worker, writes their attempt
-/// rows and lowers their tenants' running counts (locking the tenant rows in tenant order, like claims, so concurrent
-/// groups cannot deadlock); the <c>job.completed</c> events and batch settlements follow in the
-/// same transaction. SQLite records one completion after another.
+/// rows and, while a tenant limit is set, lowers their tenants' running counts (locking the tenant rows in tenant
+/// order, like claims, so concurrent groups cannot deadlock); the <c>job.completed</c> events and batch settlements
+/// (each batch once, in id order) follow in the same transaction. SQLite records one completion after another.
 /// </summary>
 public sealed partial class JobQueue
 {
@@ -79,7 +79,8 @@ public sealed partial class JobQueue
             // Events need the job as it is now; only jobs someone listens to are read back.
             var listened = announce.Count == 0 ? [] : await db.Jobs.AsNoTracking().Where(j => announce.Contains(j.Id)).ToListAsync(cancellationToken);
             recorded = await outbox.RecordJobEventsAsync(listened, WebhookEventTypes.JobCompleted, subscribed, cancellationToken);
-            foreach (var batchId in batchIds)
+            // Each batch once, in id order: groups ending jobs of the same batches lock their rows in the same order.
+            foreach (var batchId in batchIds.Distinct().Order(StringComparer.Ordinal))
             {
                 settled.Add(await batches.OnJobEndedAsync(batchId, cancellationToken));
             }
