@@ -105,7 +105,9 @@ public sealed partial class WorkerService(
     {
         var idle = TimeSpan.FromSeconds(options.Value.IdlePollSeconds);
         var free = new SortedSet<int>(Enumerable.Range(0, concurrency));
-        var runs = new HashSet<Task>();
+
+        // The latest run of each slot (a slot is reused only after its run gave it back, past its job's outcome).
+        var runs = new Task?[concurrency];
         using var slotFreed = new SemaphoreSlim(0);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -152,7 +154,7 @@ public sealed partial class WorkerService(
                         free.Remove(slot);
                     }
 
-                    var run = RunInSlotAsync(
+                    runs[slot] = RunInSlotAsync(
                         job,
                         owner,
                         () =>
@@ -165,22 +167,6 @@ public sealed partial class WorkerService(
                             slotFreed.Release();
                         },
                         drained);
-                    lock (runs)
-                    {
-                        runs.Add(run);
-                    }
-
-                    _ = run.ContinueWith(
-                        finished =>
-                        {
-                            lock (runs)
-                            {
-                                runs.Remove(finished);
-                            }
-                        },
-                        CancellationToken.None,
-                        TaskContinuationOptions.ExecuteSynchronously,
-                        TaskScheduler.Default);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -196,13 +182,7 @@ public sealed partial class WorkerService(
             }
         }
 
-        Task[] remaining;
-        lock (runs)
-        {
-            remaining = [.. runs];
-        }
-
-        await Task.WhenAll(remaining);
+        await Task.WhenAll(runs.OfType<Task>());
     }
 
     /// <summary>Runs one claimed job; whatever happens, the slot is given back afterwards.</summary>
@@ -252,32 +232,12 @@ public sealed partial class LeaseExpiredJobReaper(IServiceScopeFactory scopes, T
             // Tenant counts are kept only while a limit is set: a process started with one sets them right at once.
             if (options.Value.TenantConcurrency > 0)
             {
-                await ReconcileAsync(stoppingToken);
+                await PassAsync(reap: false, stoppingToken);
             }
 
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                try
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
-                    var reaped = await queue.ReapAsync(null, stoppingToken);
-                    if (reaped > 0)
-                    {
-                        LogReaped(logger, reaped);
-                    }
-
-                    if (options.Value.TenantConcurrency > 0 && await queue.ReconcileTenantCountsAsync(stoppingToken) is > 0 and var corrected)
-                    {
-                        LogCountsCorrected(logger, corrected);
-                    }
-                }
-#pragma warning disable CA1031 // The reaper keeps running through transient database errors.
-                catch (Exception ex) when (ex is not OperationCanceledException)
-#pragma warning restore CA1031
-                {
-                    LogReapFailed(logger, ex);
-                }
+                await PassAsync(reap: true, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -285,17 +245,24 @@ public sealed partial class LeaseExpiredJobReaper(IServiceScopeFactory scopes, T
         }
     }
 
-    private async Task ReconcileAsync(CancellationToken stoppingToken)
+    /// <summary>Reaps expired leases (unless <paramref name="reap"/> is false), then, while a tenant limit is set, reconciles the counts.</summary>
+    private async Task PassAsync(bool reap, CancellationToken stoppingToken)
     {
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            if (await scope.ServiceProvider.GetRequiredService<JobQueue>().ReconcileTenantCountsAsync(stoppingToken) is > 0 and var corrected)
+            var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+            if (reap && await queue.ReapAsync(null, stoppingToken) is > 0 and var reaped)
+            {
+                LogReaped(logger, reaped);
+            }
+
+            if (options.Value.TenantConcurrency > 0 && await queue.ReconcileTenantCountsAsync(stoppingToken) is > 0 and var corrected)
             {
                 LogCountsCorrected(logger, corrected);
             }
         }
-#pragma warning disable CA1031 // The periodic pass tries again; a database not yet reachable must not stop the reaper.
+#pragma warning disable CA1031 // The reaper keeps running through transient database errors.
         catch (Exception ex) when (ex is not OperationCanceledException)
 #pragma warning restore CA1031
         {

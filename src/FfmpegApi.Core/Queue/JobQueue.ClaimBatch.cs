@@ -140,7 +140,7 @@ public sealed partial class JobQueue
             webhookSignal.Notify();
         }
 
-        return (jobs.Count, jobs);
+        return (candidates, jobs);
     }
 
     /// <summary>
