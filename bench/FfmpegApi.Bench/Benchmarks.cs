@@ -105,7 +105,7 @@ internal static class Benchmarks
         var body = EncodeBody.Replace("{INPUT}", inputName, StringComparison.Ordinal);
         var bareArgs = new[]
         {
-            "-hide_banner", "-nostdin", "-y", "-nostats", "-progress", "pipe:1", "-protocol_whitelist", "file,pipe", "-format_whitelist", FfmpegApi.Media.Commands.FfmpegCommand.SafeDemuxers,
+            "-hide_banner", "-nostdin", "-y", "-nostats", "-progress", "pipe:1", "-protocol_whitelist", "file,pipe", "-format_whitelist", FfmpegApi.Media.Capabilities.DemuxerPolicy.Fallback,
             "-i", "file:" + Path.Combine(dataDir, "storage", "input", inputName), "-map", "0:v:0?", "-map", "0:a:0?", "-sn", "-dn",
             "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
             "-movflags", "+faststart", "-f", "mp4", "file:" + Path.Combine(dataDir, "bare.mp4"),

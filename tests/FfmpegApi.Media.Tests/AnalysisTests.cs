@@ -62,7 +62,7 @@ public sealed class AnalysisTests
         var plan = AnalysisPlanner.Plan(new AnalysisSpec("/storage/ref.mp4", ["psnr"]), small, Reference, Context);
         plan.Aligned.ShouldBe(new Alignment("160x120", $"{video.Width}x{video.Height}", 12.5, video.FrameRate));
         string.Join(' ', plan.Passes.ShouldHaveSingleItem().Command.ToArguments())
-            .ShouldContain($"[0:v:0]setpts=PTS-STARTPTS,scale={video.Width}:{video.Height}:flags=bicubic,fps=25,format=yuv420p,split=1[d0]");
+            .ShouldContain($"[0:V:0]setpts=PTS-STARTPTS,scale={video.Width}:{video.Height}:flags=bicubic,fps=25,format=yuv420p,split=1[d0]");
     }
 
     [Fact]

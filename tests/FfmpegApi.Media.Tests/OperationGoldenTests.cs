@@ -181,7 +181,7 @@ public sealed class OperationGoldenTests
         TestFiles.AssertGolden("subtitles-soft", soft.Command.ToArguments());
         var args = soft.Command.ToArguments();
         args.ShouldNotContain("-sn");
-        args.ShouldContain("[2:v:0]format=rgba[wm2];[0:v:0][wm2]overlay=x=W-w-10:y=H-h-10:eof_action=repeat:format=auto[v0];[v0]null[vout]", customMessage: "the watermark is input 2 after the subtitle input");
+        args.ShouldContain("[2:v:0]format=rgba[wm2];[0:V:0][wm2]overlay=x=W-w-10:y=H-h-10:eof_action=repeat:format=auto[v0];[v0]null[vout]", customMessage: "the watermark is input 2 after the subtitle input");
         Should.Throw<PlanningException>(() => JobPlanner.Plan(Spec(new VideoSpec("h264"), null, new SubtitlesOperation("/s.srt", SubtitleMode.Soft)) with { Output = new OutputSpec("/o.ts", "ts", new VideoSpec("h264"), null) }, Input, Context));
     }
 

@@ -19,7 +19,7 @@ public sealed class PlannerEdgeTests
     {
         var plan = JobPlanner.Plan(Spec(new VideoSpec("h264"), new AudioSpec("aac")), null, "/i.mp4", "/o.mp4", _ => true);
         var argv = string.Join(' ', plan.Command.ToArguments());
-        argv.ShouldContain("-map 0:v:0? -map 0:a:0?");
+        argv.ShouldContain("-map 0:V:0? -map 0:a:0?", Case.Sensitive);
         argv.ShouldNotContain("-vn");
         plan.ExpectedDurationSeconds.ShouldBeNull();
 
@@ -60,13 +60,14 @@ public sealed class PlannerEdgeTests
     public void Stream_checks_name_the_missing_stream()
     {
         var none = Both with { Streams = [] };
-        Should.Throw<PlanningException>(() => JobPlanner.CheckStreams(Spec(new VideoSpec("h264"), new AudioSpec("aac")), none)).Message.ShouldBe("The input has no stream that this output can carry.");
+        Should.Throw<PlanningException>(() => JobPlanner.CheckStreams(Spec(new VideoSpec("h264"), new AudioSpec("aac")), none)).Message.ShouldBe("The input has no video or audio stream that this output can carry.");
         Should.Throw<PlanningException>(() => JobPlanner.CheckStreams(Spec(null, new AudioSpec("mp3"), "mp3"), none)).Message.ShouldBe("The input has no audio stream to put in an audio-only output.");
         var videoOnly = Both with { Streams = Both.Streams.Where(s => s.CodecType == "video").ToList() };
         Should.NotThrow(() => JobPlanner.CheckStreams(Spec(new VideoSpec("h264"), new AudioSpec("aac")), videoOnly));
         var audioIn = Both with { Streams = Both.Streams.Where(s => s.CodecType == "audio").ToList() };
         Should.NotThrow(() => JobPlanner.CheckStreams(Spec(new VideoSpec("h264"), new AudioSpec("aac")), audioIn));
-        Should.Throw<PlanningException>(() => JobPlanner.CheckStreams(Spec(new VideoSpec("h264"), null), audioIn));
+        Should.Throw<PlanningException>(() => JobPlanner.CheckStreams(Spec(new VideoSpec("gif"), null, "gif"), audioIn))
+            .Message.ShouldBe("The input has no video stream (a cover image does not count) to put in a video-only output (gif).");
     }
 
     [Fact]
@@ -93,10 +94,11 @@ public sealed class ParserEdgeTests
     [Fact]
     public void Probe_arguments_are_safe()
     {
-        FfprobeParser.Arguments("/x/y.mp4").ShouldBe(["-v", "error", "-protocol_whitelist", "file,pipe", "-format_whitelist", FfmpegCommand.SafeDemuxers, "-print_format", "json", "-show_format", "-show_streams", "file:/x/y.mp4"]);
-        FfmpegCommand.SafeDemuxers.Split(',').ShouldNotContain("hls");
-        FfmpegCommand.SafeDemuxers.Split(',').ShouldNotContain("concat");
-        FfmpegCommand.SafeDemuxers.Split(',').ShouldNotContain("image2");
+        FfprobeParser.Arguments("/x/y.mp4").ShouldBe(["-v", "error", "-protocol_whitelist", "file,pipe", "-format_whitelist", DemuxerPolicy.Fallback, "-print_format", "json", "-show_format", "-show_streams", "file:/x/y.mp4"]);
+        FfprobeParser.Arguments("/x/y.mp4", "nut,dv")[5].ShouldBe("nut,dv");
+        DemuxerPolicy.Fallback.Split(',').ShouldNotContain("hls");
+        DemuxerPolicy.Fallback.Split(',').ShouldNotContain("concat");
+        DemuxerPolicy.Fallback.Split(',').ShouldNotContain("image2");
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task A_job_left_running_by_a_killed_process_is_requeued_and_completed_after_restart()
+    public async Task A_job_left_running_by_a_killed_process_is_requeued_and_completed_after_restart_and_its_ffmpeg_ends_with_it()
     {
         var port = ServerProcess.FreePort();
         await TestMedia.GenerateAsync(Path.Combine(_dir, "storage", "input", "in.mp4"), 20, "640x360");
@@ -72,7 +72,19 @@ public sealed class ProcessTests : IDisposable
             using var client = Client(first, key);
             id = await client.SubmitAsync("""{"input":"/storage/input/in.mp4","output":{"format":"mp4","video":{"preset":"slow"}}}""");
             await WaitForProgressAsync(client, id);
-            first.Kill();
+            var ffmpeg = (await first.ChildrenAsync()).ShouldHaveSingleItem("the encode runs as the server's child");
+            (await File.ReadAllTextAsync($"/proc/{ffmpeg}/comm")).Trim().ShouldBe("ffmpeg");
+
+            // SIGKILL of the server alone: the kernel sends its ffmpeg the parent-death signal (no orphan encodes on).
+            first.KillServerOnly();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (ServerProcess.IsAlive(ffmpeg) && clock.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                await Task.Delay(20);
+            }
+
+            ServerProcess.IsAlive(ffmpeg).ShouldBeFalse("ffmpeg outlived its server");
+            clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(2));
         }
 
         Directory.EnumerateDirectories(Path.Combine(_dir, "work")).ShouldContain(d => d.EndsWith(id, StringComparison.Ordinal), "the dead run left its workspace");

@@ -289,18 +289,14 @@ public sealed class BackupService(IServiceScopeFactory scopes, TimeProvider cloc
 
     private static async Task RunAsync(string tool, IReadOnlyList<string> arguments, string? password, CancellationToken cancellationToken)
     {
-        var start = new System.Diagnostics.ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = new System.Diagnostics.ProcessStartInfo { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         if (!string.IsNullOrEmpty(password))
         {
             start.Environment["PGPASSWORD"] = password;
         }
 
-        using var process = System.Diagnostics.Process.Start(start) ?? throw new BackupException($"{tool} could not be started.");
+        // Started like ffmpeg: a dump or restore never outlives this process.
+        using var process = await Media.Process.ChildLauncher.StartAsync(tool, arguments, start);
         var errors = process.StandardError.ReadToEndAsync(cancellationToken);
         _ = process.StandardOutput.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -4,19 +4,22 @@ using System.Text;
 using FfmpegApi.Core.Caching;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Probe;
+using FfmpegApi.Media.Process;
 using Microsoft.Extensions.Caching.Hybrid;
 
 namespace FfmpegApi.Core.Processing;
 
 public sealed partial class FfmpegTools
 {
+    private (string Identity, Task<FfmpegCapabilities> Load)? _inputCapabilities;
+
     /// <summary>
     /// Capabilities of the installed ffmpeg; <see cref="FfmpegCapabilities.Empty"/> when it cannot run. Cached by the
     /// binary's resolved path, size and modification time: an upgraded ffmpeg is read again at the next lookup.
     /// </summary>
     public async Task<FfmpegCapabilities> GetCapabilitiesAsync()
     {
-        var identity = FileIdentity(ResolveExecutable(FfmpegPath));
+        var identity = FileIdentity(ChildLauncher.Resolve(FfmpegPath));
         if (cache is null || _cacheOptions.CapabilitiesSeconds == 0 || identity is null)
         {
             cacheMetrics?.Miss("capabilities");
@@ -42,6 +45,28 @@ public sealed partial class FfmpegTools
         }
 
         return caps;
+    }
+
+    /// <summary>
+    /// The capabilities that decide which demuxers inputs may use: <see cref="GetCapabilitiesAsync"/>, or, while that
+    /// cache is off, one read per binary identity kept here (every probe needs it; reading costs six spawns).
+    /// </summary>
+    public async Task<FfmpegCapabilities> GetInputCapabilitiesAsync()
+    {
+        if (cache is not null && _cacheOptions.CapabilitiesSeconds > 0)
+        {
+            return await GetCapabilitiesAsync();
+        }
+
+        var identity = FileIdentity(ChildLauncher.Resolve(FfmpegPath)) ?? FfmpegPath;
+        var held = _inputCapabilities;
+        if (held is null || held.Value.Identity != identity || (held.Value.Load.IsCompleted && (await held.Value.Load).Demuxers.Count == 0))
+        {
+            held = (identity, LoadAsync(options.Value));
+            _inputCapabilities = held;
+        }
+
+        return await held.Value.Load;
     }
 
     /// <summary>
@@ -103,23 +128,4 @@ public sealed partial class FfmpegTools
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
-    /// <summary>The file a program name runs: itself when it has a directory part, else the first match on PATH.</summary>
-    private static string? ResolveExecutable(string program)
-    {
-        if (program.Contains('/', StringComparison.Ordinal))
-        {
-            return program;
-        }
-
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, program);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
 }

@@ -45,11 +45,17 @@ public sealed partial class FfmpegTools(IOptions<FfmpegOptions> options, HybridC
     /// <summary>Probes a file without the cache; returns null with the reason when it is not readable media.</summary>
     private async Task<(MediaInfo? Info, string? Error)> ProbeUncachedAsync(string physicalPath, CancellationToken cancellationToken)
     {
-        var result = await FfmpegProcess.CaptureAsync(FfprobePath, FfprobeParser.Arguments(physicalPath), TimeSpan.FromSeconds(options.Value.ProbeTimeoutSeconds), cancellationToken);
+        var capabilities = await GetInputCapabilitiesAsync();
+        var result = await FfmpegProcess.CaptureAsync(FfprobePath, FfprobeParser.Arguments(physicalPath, capabilities.InputFormatWhitelist), TimeSpan.FromSeconds(options.Value.ProbeTimeoutSeconds), cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         if (result.Stopped)
         {
             return (null, "ffprobe timed out.");
+        }
+
+        if (InputRefusal.Find(result.StderrTail, capabilities.Devices ?? []) is { } refused)
+        {
+            return (null, refused);
         }
 
         var info = result.ExitCode == 0 ? FfprobeParser.Parse(result.Stdout) : null;
@@ -76,6 +82,7 @@ public sealed partial class FfmpegTools(IOptions<FfmpegOptions> options, HybridC
             var filters = await RunAsync(options.FfmpegPath, "-filters") ?? string.Empty;
             var hwaccels = await RunAsync(options.FfmpegPath, "-hwaccels") ?? string.Empty;
             var formats = await RunAsync(options.FfmpegPath, "-formats") ?? string.Empty;
+            var devices = await RunAsync(options.FfmpegPath, "-devices") ?? string.Empty;
             var (muxers, demuxers) = CapabilitiesParser.ParseFormats(formats);
             return new FfmpegCapabilities(
                 CapabilitiesParser.ParseVersion(version),
@@ -84,7 +91,8 @@ public sealed partial class FfmpegTools(IOptions<FfmpegOptions> options, HybridC
                 CapabilitiesParser.ParseFilters(filters),
                 CapabilitiesParser.ParseHwAccels(hwaccels),
                 muxers,
-                demuxers);
+                demuxers,
+                CapabilitiesParser.ParseFormats(devices).Demuxers);
         }
         catch (System.ComponentModel.Win32Exception)
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Storage;
 using FfmpegApi.Media.Analysis;
+using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Commands;
 using FfmpegApi.Media.Probe;
 using FfmpegApi.Media.Specs;
@@ -75,7 +76,7 @@ public sealed partial class JobRunner
         var (info, error) = await tools.ProbeAsync(file.PhysicalPath, state.Run.Token);
         if (info is null)
         {
-            throw new JobFailure("INVALID_INPUT", $"{file.VirtualPath} is not a readable media file: {mounts.Sanitize(error ?? "unknown error")}");
+            throw new JobFailure("INVALID_INPUT", mounts.Sanitize(InputRefusal.Explain(file.VirtualPath, error)));
         }
 
         return jobOptions.Value.Frames.Reject(info, file.VirtualPath) is { } tooLarge ? throw new JobFailure("INVALID_INPUT", tooLarge) : info;

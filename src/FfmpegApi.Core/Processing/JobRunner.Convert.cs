@@ -1,8 +1,10 @@
 using System.Globalization;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Commands;
 using FfmpegApi.Media.Commands.Filtergraph;
 using FfmpegApi.Media.Probe;
+using FfmpegApi.Media.Process;
 using FfmpegApi.Media.Specs;
 
 namespace FfmpegApi.Core.Processing;
@@ -58,7 +60,7 @@ public sealed partial class JobRunner
         {
             await RunPlanAsync(state, spec, info, context, plan, probeFirst ? null : probe, start, share);
         }
-        catch (JobFailure failure) when (failure.Code == "FFMPEG_FAILED" && plan.Hardware is { } used)
+        catch (JobFailure failure) when (!failure.Transient && FfmpegDiagnostics.Codes.Contains(failure.Code) && plan.Hardware is { } used)
         {
             // The device path failed (driver error, session limit, unsupported profile): once more, in software.
             held?.Dispose();
@@ -108,7 +110,7 @@ public sealed partial class JobRunner
             JobFailure? failure = null;
             if (info is null)
             {
-                failure = new JobFailure("INVALID_INPUT", $"Input is not a readable media file: {state.Clean(error ?? "unknown error")}");
+                failure = new JobFailure("INVALID_INPUT", state.Clean(InputRefusal.Explain("Input", error)));
             }
             else if (jobOptions.Value.Frames.Reject(info, "The input") is { } tooLarge)
             {

@@ -38,8 +38,9 @@ public sealed partial class JobRunner
             },
         };
         run.Log.Add(Line(string.Create(CultureInfo.InvariantCulture, $"upscaling {stage.Width}x{stage.Height} → {stage.OutputWidth}x{stage.OutputHeight} with {model.Name} on {provider}: {upscaler.TilesPerFrame} tile(s) per frame, {upscaleModels.Threads} thread(s)")));
-        var decoderArgs = stage.Decoder.ToArguments();
-        run.Log.Add(Line("ffmpeg (decoder) " + state.Clean(string.Join(' ', decoderArgs))));
+        var formats = (await tools.GetInputCapabilitiesAsync()).InputFormatWhitelist;
+        var decoderArgs = stage.Decoder.ToArguments(formats);
+        run.Log.Add(Line("ffmpeg (decoder) " + state.Clean(ShortArgv(decoderArgs, formats))));
         var started = Stopwatch.GetTimestamp();
         var decoding = FfmpegProcess.RunAsync(new FfmpegRunOptions(tools.FfmpegPath, decoderArgs) { StandardOutput = pipeline.ReadAsync, StopGracePeriod = TimeSpan.FromSeconds(2) }, pipeline.Token);
         var inference = pipeline.InferAsync();
@@ -76,7 +77,8 @@ public sealed partial class JobRunner
                 run.Log.Add(state.Clean(line));
             }
 
-            throw new JobFailure("FFMPEG_FAILED", $"ffmpeg (decoding) failed: {state.Clean(decoded.LastError ?? $"exit code {decoded.ExitCode}")}");
+            var diagnosis = FfmpegDiagnostics.Diagnose(decoded.StderrTail, decoded.ExitCode);
+            throw new JobFailure(diagnosis.Code, $"ffmpeg (decoding) failed: {state.Clean(diagnosis.Reason)}", diagnosis.Transient);
         }
 
         if (encoderFailure is not null)

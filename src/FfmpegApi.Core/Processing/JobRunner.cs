@@ -165,8 +165,9 @@ public sealed partial class JobRunner(
         }
 
         var (job, run) = (state.Job, state.Run);
-        var args = pass.Arguments();
-        run.Log.Add(Line("ffmpeg " + state.Clean(string.Join(' ', args))));
+        var formats = (await tools.GetInputCapabilitiesAsync()).InputFormatWhitelist;
+        var args = pass.Arguments(formats);
+        run.Log.Add(Line("ffmpeg " + state.Clean(ShortArgv(args, formats))));
         var result = await FfmpegProcess.RunAsync(
             new FfmpegRunOptions(pass.Executable ?? tools.FfmpegPath, args)
             {
@@ -206,9 +207,13 @@ public sealed partial class JobRunner(
             throw new JobFailure("FFMPEG_KILLED", $"ffmpeg was killed (exit code {result.ExitCode}; out of memory?).", transient: true);
         }
 
-        return result.Succeeded
-            ? result
-            : throw new JobFailure("FFMPEG_FAILED", $"ffmpeg failed: {state.Clean(result.LastError ?? $"exit code {result.ExitCode}")}");
+        if (result.Succeeded)
+        {
+            return result;
+        }
+
+        var diagnosis = FfmpegDiagnostics.Diagnose(result.StderrTail, result.ExitCode, state.Last.OutTimeSeconds);
+        throw new JobFailure(diagnosis.Code, $"ffmpeg failed: {state.Clean(diagnosis.Reason)}", diagnosis.Transient);
     }
 
     /// <summary>
@@ -375,6 +380,10 @@ public sealed partial class JobRunner(
             LogWorkspaceCleanupFailed(logger, ex, workspace);
         }
     }
+
+    /// <summary>An argv for the job log: the long list of input formats is written once in the docs, not in every line.</summary>
+    private static string ShortArgv(IReadOnlyList<string> args, string inputFormats) =>
+        string.Join(' ', args.Select(a => a == inputFormats ? "$INPUT_FORMATS" : a));
 
     private string Line(string message) =>
         $"[{clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)}] {message}";

@@ -68,7 +68,7 @@ public static class AnalysisPlanner
         {
             var graph = new List<string>
             {
-                $"[0:v:0]{prepareDistorted},split={classic.Count}{Labels("d", classic.Count)}",
+                $"[0:V:0]{prepareDistorted},split={classic.Count}{Labels("d", classic.Count)}",
                 $"[1:v:0]{PrepareReference},split={classic.Count}{Labels("r", classic.Count)}",
             };
             for (var i = 0; i < classic.Count; i++)
@@ -87,7 +87,7 @@ public static class AnalysisPlanner
             var log = FilterEscaping.UserValue(Path.Combine(context.Workspace, AnalysisPlan.VmafLog));
             var graph = new List<string>
             {
-                $"[0:v:0]{prepareDistorted}[d0]",
+                $"[0:V:0]{prepareDistorted}[d0]",
                 $"[1:v:0]{PrepareReference}[r0]",
                 $"[d0][r0]libvmaf=model_path={model}:log_path={log}:log_fmt=json:n_threads={context.Threads}:n_subsample={spec.Subsample}[o0]",
             };

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FfmpegApi.Media.Capabilities;
 
 /// <summary>What the installed ffmpeg can do, read from its own listings.</summary>
@@ -10,9 +12,18 @@ public sealed record FfmpegCapabilities(
     IReadOnlyList<string> Filters,
     IReadOnlyList<string> HwAccels,
     IReadOnlyList<string> Muxers,
-    IReadOnlyList<string> Demuxers)
+    IReadOnlyList<string> Demuxers,
+    IReadOnlyList<string>? Devices = null)
 {
     private readonly HashSet<string> _encoderNames = Encoders.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The demuxers an input may use (see <see cref="DemuxerPolicy"/>); empty when the build is unknown.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> InputFormats { get; } = DemuxerPolicy.Allowed(Demuxers, Devices ?? []);
+
+    /// <summary>The <c>-format_whitelist</c> of every input: <see cref="InputFormats"/>, or the fallback list when unknown.</summary>
+    [JsonIgnore]
+    public string InputFormatWhitelist => InputFormats.Count > 0 ? string.Join(',', InputFormats) : DemuxerPolicy.Fallback;
 
     public bool HasEncoder(string name) => _encoderNames.Contains(name);
 

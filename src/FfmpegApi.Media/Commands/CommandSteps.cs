@@ -48,8 +48,8 @@ public interface IExtraInputStep : ICommandStep
     /// <summary>Options for this input (before its <c>-i</c>), e.g. a seek matching the main input's.</summary>
     IEnumerable<string> ExtraInputOptions => [];
 
-    /// <summary>The demuxers this input may use.</summary>
-    string FormatWhitelist => FfmpegCommand.SafeDemuxers;
+    /// <summary>The demuxers this input may use; null: those of every media input (the machine's list).</summary>
+    string? FormatWhitelist => null;
 
     /// <summary>True when the input is the worker's own pipe (<c>pipe:0</c>), never a file name.</summary>
     bool IsPipe => false;

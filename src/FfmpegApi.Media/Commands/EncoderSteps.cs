@@ -284,7 +284,13 @@ public sealed record AudioEncoderStep(string Encoder, long? BitrateBps = null, i
             }
 
             var lossless = Encoder is "flac" or "pcm_s16le";
-            if (!lossless)
+            if (Encoder == "libvorbis" && BitrateBps is null)
+            {
+                // Vorbis by quality (≈128 kbit/s for stereo) scales with the channel count; a fixed 128k is below
+                // what libvorbis accepts for 7.1 ("encoder setup failed").
+                args.AddRange(["-q:a", "4"]);
+            }
+            else if (!lossless)
             {
                 args.AddRange(["-b:a", VideoEncoderStep.Bits(BitrateBps ?? DefaultBitrate(Encoder))]);
             }

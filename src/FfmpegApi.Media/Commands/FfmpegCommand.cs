@@ -1,3 +1,5 @@
+using FfmpegApi.Media.Capabilities;
+
 namespace FfmpegApi.Media.Commands;
 
 /// <summary>
@@ -19,15 +21,6 @@ public sealed class FfmpegCommand
     public static bool IsUrl(string input) =>
         (input.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || input.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         && Uri.TryCreate(input, UriKind.Absolute, out _);
-
-    /// <summary>
-    /// Demuxers an input may use. The protocol whitelist alone is not a sandbox: playlist-like demuxers (hls,
-    /// concat/ffconcat, image2 patterns, tty, …) open further files through the allowed <c>file</c> protocol, so an
-    /// .m3u8 inside a mount could read any file on the host. Only self-contained media formats are allowed.
-    /// </summary>
-    public const string SafeDemuxers =
-        "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,flv,asf,mxf,ogg,mp3,wav,flac,aac,ac3,eac3,aiff,caf,w64,wv,amr,au,"
-        + "h264,hevc,ivf,yuv4mpegpipe,gif,png_pipe,jpeg_pipe,webp_pipe,bmp_pipe";
 
     private readonly List<ICommandStep> _steps = [];
 
@@ -71,23 +64,28 @@ public sealed class FfmpegCommand
         return this;
     }
 
-    public IReadOnlyList<string> ToArguments() => [.. InputSection(), .. OutputSection(string.Empty)];
+    /// <summary>
+    /// The argv. <paramref name="inputFormats"/> is every media input's <c>-format_whitelist</c>: the demuxers of the
+    /// machine that runs it (<see cref="Capabilities.FfmpegCapabilities.InputFormatWhitelist"/>); null renders
+    /// <see cref="DemuxerPolicy.Fallback"/>, as golden files do.
+    /// </summary>
+    public IReadOnlyList<string> ToArguments(string? inputFormats = null) => [.. InputSection(inputFormats ?? DemuxerPolicy.Fallback), .. OutputSection(string.Empty)];
 
     /// <summary>
     /// One ffmpeg run writing several outputs: the inputs are read and decoded once and every output gets its own
     /// filters and encoders. The commands must share their inputs (same input, trim and overlay images), which holds
     /// for the outputs of one job since they share its operations.
     /// </summary>
-    public static IReadOnlyList<string> Merge(IReadOnlyList<FfmpegCommand> commands)
+    public static IReadOnlyList<string> Merge(IReadOnlyList<FfmpegCommand> commands, string? inputFormats = null)
     {
         if (commands.Count == 1)
         {
-            return commands[0].ToArguments();
+            return commands[0].ToArguments(inputFormats);
         }
 
         // An audio-only output opens no overlay images, so its inputs are a prefix of a video output's: the longest
         // input list serves all, and input numbers stay the same for every output.
-        var sections = commands.Select(c => c.InputSection()).ToList();
+        var sections = commands.Select(c => c.InputSection(inputFormats ?? DemuxerPolicy.Fallback)).ToList();
         var inputs = sections.MaxBy(s => s.Count)!;
         if (sections.Any(s => !inputs.Take(s.Count).SequenceEqual(s)))
         {
@@ -97,7 +95,7 @@ public sealed class FfmpegCommand
         return [.. inputs, .. commands.SelectMany((c, i) => c.OutputSection(i.ToString(System.Globalization.CultureInfo.InvariantCulture)))];
     }
 
-    private List<string> InputSection()
+    private List<string> InputSection(string inputFormats)
     {
         List<string> args = OutputIsPipe ? ["-hide_banner", "-nostdin", "-nostats"] : ["-hide_banner", "-nostdin", "-y", "-nostats", "-progress", "pipe:1"];
         foreach (var step in _steps.OfType<IInputOptionStep>())
@@ -105,16 +103,16 @@ public sealed class FfmpegCommand
             args.AddRange(step.InputArguments);
         }
 
-        AddInput(args, Input);
+        AddInput(args, Input, inputFormats);
         foreach (var file in _steps.OfType<ConcatStep>().SelectMany(c => c.Files))
         {
-            AddInput(args, file);
+            AddInput(args, file, inputFormats);
         }
 
         foreach (var extra in _steps.OfType<IExtraInputStep>())
         {
             args.AddRange(extra.ExtraInputOptions);
-            args.AddRange(["-protocol_whitelist", extra.IsPipe ? "pipe" : LocalProtocols, "-format_whitelist", extra.FormatWhitelist, "-i", extra.IsPipe ? "pipe:0" : AsFileUrl(extra.ExtraInput)]);
+            args.AddRange(["-protocol_whitelist", extra.IsPipe ? "pipe" : LocalProtocols, "-format_whitelist", extra.FormatWhitelist ?? inputFormats, "-i", extra.IsPipe ? "pipe:0" : AsFileUrl(extra.ExtraInput)]);
         }
 
         var overlays = _steps.OfType<IOverlayStep>().ToList();
@@ -196,11 +194,11 @@ public sealed class FfmpegCommand
         return args;
     }
 
-    private static void AddInput(List<string> args, string file) =>
-        args.AddRange(["-protocol_whitelist", IsUrl(file) ? NetworkProtocols : LocalProtocols, "-format_whitelist", SafeDemuxers, "-i", IsUrl(file) ? file : AsFileUrl(file)]);
+    private static void AddInput(List<string> args, string file, string inputFormats) =>
+        args.AddRange(["-protocol_whitelist", IsUrl(file) ? NetworkProtocols : LocalProtocols, "-format_whitelist", inputFormats, "-i", IsUrl(file) ? file : AsFileUrl(file)]);
 
-    /// <summary>Simple filters are grouped into chains between overlays: [0:v:0]a,b[v0];…overlay…[v1];[v1]c[vout].</summary>
-    private string ComplexVideoGraph(string outputLabel, string source = "0:v:0")
+    /// <summary>Simple filters are grouped into chains between overlays: [0:V:0]a,b[v0];…overlay…[v1];[v1]c[vout].</summary>
+    private string ComplexVideoGraph(string outputLabel, string source = "0:V:0")
     {
         var parts = new List<string>();
         var pending = new List<string>();

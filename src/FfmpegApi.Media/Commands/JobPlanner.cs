@@ -15,7 +15,7 @@ public sealed record PlannedPass(string Stage, double Weight, FfmpegCommand Comm
     public IReadOnlyList<FfmpegCommand> ExtraOutputs { get; init; } = [];
 
     /// <summary>The argv of this run, every output included.</summary>
-    public IReadOnlyList<string> Arguments() => FfmpegCommand.Merge([Command, .. ExtraOutputs]);
+    public IReadOnlyList<string> Arguments(string? inputFormats = null) => FfmpegCommand.Merge([Command, .. ExtraOutputs], inputFormats);
 
     /// <summary>The ffmpeg to run (null: the configured main ffmpeg); e.g. a libvmaf-capable build for VMAF.</summary>
     public string? Executable { get; init; }
@@ -163,7 +163,7 @@ public static class JobPlanner
             var (wantVideo, wantAudio) = (WantVideo(output), WantAudio(output));
             var soft = wantVideo ? spec.Operations.OfType<SubtitlesOperation>().LastOrDefault(o => o.Mode == SubtitleMode.Soft) : null;
             var command = Base(spec, context.InputFile, i == 0 ? context.OutputFile : context.ExtraOutputFiles[i - 1], chain.SpeedFactor, join, hardware)
-                .With(new StreamMapStep(wantVideo, wantAudio) { KeepSubtitles = soft is not null, VideoSource = upscale is null ? "0:v:0?" : $"{(soft is null ? 1 : 2)}:v:0" });
+                .With(new StreamMapStep(wantVideo, wantAudio) { KeepSubtitles = soft is not null, VideoSource = upscale is null ? "0:V:0?" : $"{(soft is null ? 1 : 2)}:v:0" });
             if (soft is not null)
             {
                 var file = context.ResolveFile(soft.File);
@@ -191,7 +191,13 @@ public static class JobPlanner
                 }
 
                 var audio = output.Audio!;
-                command.With(new AudioEncoderStep(PickEncoder(audio.Codec, FormatCatalog.AudioEncoders, context.HasEncoder), ParseBitrate(audio.Bitrate), audio.Channels, audio.SampleRate));
+                var encoder = PickEncoder(audio.Codec, FormatCatalog.AudioEncoders, context.HasEncoder);
+                if (AudioLayoutStep.For(encoder) is { } layouts)
+                {
+                    command.With(layouts);
+                }
+
+                command.With(new AudioEncoderStep(encoder, ParseBitrate(audio.Bitrate), audio.Channels, audio.SampleRate));
             }
 
             return command.With(new MuxerStep(container.Muxer));
@@ -229,9 +235,9 @@ public static class JobPlanner
             var audio = output.Audio is not null && input.FirstAudio is not null;
             if (!video && !audio)
             {
-                throw new PlanningException(output.Video is null
-                    ? "The input has no audio stream to put in an audio-only output."
-                    : "The input has no stream that this output can carry.");
+                throw new PlanningException(output.Video is null ? "The input has no audio stream to put in an audio-only output."
+                    : output.Audio is null ? $"The input has no video stream (a cover image does not count) to put in a video-only output ({output.Format})."
+                    : "The input has no video or audio stream that this output can carry.");
             }
         }
     }

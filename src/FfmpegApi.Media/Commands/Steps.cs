@@ -5,8 +5,8 @@ namespace FfmpegApi.Media.Commands;
 /// <summary>Explicit stream selection: the first video and/or first audio stream, each optional (<c>?</c>).</summary>
 public sealed record StreamMapStep(bool Video, bool Audio) : IOutputOptionStep
 {
-    /// <summary>What <c>-map</c> takes for video: the input's first video stream, or a graph's output label.</summary>
-    public string VideoSource { get; init; } = "0:v:0?";
+    /// <summary>What <c>-map</c> takes for video: the input's first video stream that is not a cover image (<c>V</c>), or a graph's output label.</summary>
+    public string VideoSource { get; init; } = "0:V:0?";
 
     /// <summary>What <c>-map</c> takes for audio: the input's first audio stream, or a graph's output label.</summary>
     public string AudioSource { get; init; } = "0:a:0?";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Commands;
 
 namespace FfmpegApi.Media.Probe;
@@ -8,8 +9,9 @@ namespace FfmpegApi.Media.Probe;
 /// <summary>Parses <c>ffprobe -print_format json -show_format -show_streams</c> output.</summary>
 public static class FfprobeParser
 {
-    public static IReadOnlyList<string> Arguments(string path) =>
-        ["-v", "error", "-protocol_whitelist", FfmpegCommand.IsUrl(path) ? FfmpegCommand.NetworkProtocols : FfmpegCommand.LocalProtocols, "-format_whitelist", FfmpegCommand.SafeDemuxers, "-print_format", "json", "-show_format", "-show_streams", FfmpegCommand.IsUrl(path) ? path : "file:" + path];
+    /// <summary>ffprobe's argv for <paramref name="path"/>; <paramref name="inputFormats"/>: the demuxers it may use (null: the fallback list).</summary>
+    public static IReadOnlyList<string> Arguments(string path, string? inputFormats = null) =>
+        ["-v", "error", "-protocol_whitelist", FfmpegCommand.IsUrl(path) ? FfmpegCommand.NetworkProtocols : FfmpegCommand.LocalProtocols, "-format_whitelist", inputFormats ?? DemuxerPolicy.Fallback, "-print_format", "json", "-show_format", "-show_streams", FfmpegCommand.IsUrl(path) ? path : "file:" + path];
 
     /// <summary>Returns null when the text is not ffprobe JSON or has no format section (not a media file).</summary>
     public static MediaInfo? Parse(string json)

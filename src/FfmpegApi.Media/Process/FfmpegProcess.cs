@@ -32,21 +32,16 @@ public static class FfmpegProcess
     /// </summary>
     public static async Task<ProcessRunResult> RunAsync(FfmpegRunOptions options, CancellationToken stopToken)
     {
-        var psi = new ProcessStartInfo(options.Executable)
+        var psi = new ProcessStartInfo
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in options.Arguments)
-        {
-            psi.ArgumentList.Add(arg);
-        }
 
         using var activity = MediaTracing.StartProcess(options);
-        using var process = new System.Diagnostics.Process { StartInfo = psi };
-        process.Start();
+        using var process = await ChildLauncher.StartAsync(options.Executable, options.Arguments, psi);
         activity?.SetTag("process.pid", process.Id);
         var stdinTask = Task.CompletedTask;
         if (options.StandardInput is { } writer)

@@ -23,7 +23,7 @@ public sealed record PackagingStep(StreamingSpec Spec, IReadOnlyList<Rendition> 
         get
         {
             var n = Renditions.Count;
-            var graph = new List<string> { $"[0:v:0]split={n}{string.Concat(Enumerable.Range(0, n).Select(i => $"[s{i}]"))}" };
+            var graph = new List<string> { $"[0:V:0]split={n}{string.Concat(Enumerable.Range(0, n).Select(i => $"[s{i}]"))}" };
             for (var i = 0; i < n; i++)
             {
                 var r = Renditions[i];

@@ -136,6 +136,37 @@ public sealed class ServerProcess : IDisposable
         await kill.WaitForExitAsync();
     }
 
+    /// <summary>The pids of the server's direct children (its ffmpeg runs), read with pgrep.</summary>
+    public async Task<IReadOnlyList<int>> ChildrenAsync()
+    {
+        using var children = Process.Start(new ProcessStartInfo("pgrep", ["-P", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { RedirectStandardOutput = true })!;
+        var text = await children.StandardOutput.ReadToEndAsync();
+        await children.WaitForExitAsync();
+        return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture))];
+    }
+
+    /// <summary>SIGKILL the server process alone (not its children): what the OOM killer or a crash does.</summary>
+    public void KillServerOnly()
+    {
+        using var kill = Process.Start("kill", ["-KILL", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit(10_000);
+        _process.WaitForExit(10_000);
+    }
+
+    /// <summary>True while <paramref name="pid"/> is a live process (a zombie waiting for its reaper counts as ended).</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>SIGKILL the server and its children (ffmpeg): the machine just died.</summary>
     public void Kill()
     {

@@ -47,7 +47,8 @@ public static class TestMedia
 
     public static async Task<MediaInfo> ProbeAsync(string path)
     {
-        var result = await FfmpegProcess.CaptureAsync("ffprobe", FfprobeParser.Arguments(path), TimeSpan.FromSeconds(30), CancellationToken.None);
+        // Plain ffprobe (any demuxer): tests read their own samples and the service's outputs.
+        var result = await FfmpegProcess.CaptureAsync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path], TimeSpan.FromSeconds(30), CancellationToken.None);
         return FfprobeParser.Parse(result.Stdout).ShouldNotBeNull($"ffprobe could not read {path}");
     }
 }

@@ -123,3 +123,35 @@ public sealed record LoudnessMeasurement(double InputI, double InputTp, double I
             : null;
     }
 }
+
+/// <summary>
+/// The channel layouts an audio encoder takes, as the last audio filter: ffmpeg then remaps or downmixes the source to
+/// the nearest one (5.1(side) from AC-3 → 5.1 for Opus, 7.1 → stereo for MP3) and gives a layout to streams that
+/// have only a channel count (TTA, Speex: "1 channels"), which the AAC and Opus encoders refuse otherwise.
+/// </summary>
+public sealed record AudioLayoutStep(string Layouts) : IAudioFilterStep
+{
+    /// <summary>Encoder → layouts it accepts (from each encoder's source: AAC's and the Vorbis-family lists are not
+    /// declared to ffmpeg, so <c>ffmpeg -h encoder=</c> cannot tell them).</summary>
+    // Stryker disable all : a table, pinned by golden files and the channel-layout conversion tests
+    private static readonly Dictionary<string, string> Accepted = new(StringComparer.Ordinal)
+    {
+        ["aac"] = "mono|stereo|3.0|4.0|5.0|5.1|7.1",
+        ["libfdk_aac"] = "mono|stereo|3.0|4.0|5.0|5.1|7.1",
+        ["libopus"] = "mono|stereo|3.0|quad|5.0|5.1|6.1|7.1",
+        ["libvorbis"] = "mono|stereo|3.0|quad|5.0|5.1|6.1|7.1",
+        ["flac"] = "mono|stereo|3.0|quad|5.0|5.1|6.1|7.1",
+        ["libmp3lame"] = "mono|stereo",
+        ["mp2"] = "mono|stereo",
+        ["mp2fixed"] = "mono|stereo",
+        ["ac3"] = "mono|stereo|3.0|quad|4.0|5.0(side)|5.0|2.1|3.1|4.1|5.1(side)|5.1",
+        ["eac3"] = "mono|stereo|3.0|quad|4.0|5.0(side)|5.0|2.1|3.1|4.1|5.1(side)|5.1",
+        ["alac"] = "mono|stereo|3.0|4.0|5.0|5.1|6.1|7.1(wide)",
+    };
+
+    // Stryker restore all
+    public string Filter => $"aformat=channel_layouts={Layouts}";
+
+    /// <summary>The step for <paramref name="encoder"/>, or null when it takes any layout (PCM, copy).</summary>
+    public static AudioLayoutStep? For(string encoder) => Accepted.TryGetValue(encoder, out var layouts) ? new(layouts) : null;
+}

@@ -12,9 +12,9 @@ public static class CapabilitiesEndpoints
 {
     // Which demuxers read video containers and which read audio-only files. Only those the installed ffmpeg
     // actually lists are reported.
-    private static readonly string[] VideoDemuxers = ["mov", "mp4", "matroska", "webm", "avi", "flv", "mpegts", "mpeg", "mxf", "ogg", "asf", "m4v", "3gp", "gif", "image2", "yuv4mpegpipe", "h264", "hevc", "ivf"];
+    private static readonly string[] VideoDemuxers = ["mov", "mp4", "matroska", "webm", "avi", "flv", "mpegts", "mpeg", "mxf", "ogg", "asf", "m4v", "3gp", "gif", "apng", "nut", "dv", "gxf", "yuv4mpegpipe", "h264", "hevc", "ivf"];
     private static readonly string[] MetricFilters = ["psnr", "ssim", "libvmaf"];
-    private static readonly string[] AudioDemuxers = ["mp3", "aac", "wav", "flac", "ogg", "opus", "m4a", "aiff", "ac3", "eac3", "amr", "au", "caf", "w64", "wv"];
+    private static readonly string[] AudioDemuxers = ["mp3", "aac", "wav", "flac", "ogg", "opus", "m4a", "aiff", "ac3", "eac3", "dts", "tta", "ape", "amr", "au", "caf", "w64", "wv"];
 
     /// <summary>Readable without a key, as in the original API, unless <c>Api:CapabilitiesRequireKey</c> is true.</summary>
     public static RouteGroupBuilder MapCapabilities(this RouteGroupBuilder api, bool requireKey)
@@ -32,11 +32,12 @@ public static class CapabilitiesEndpoints
     internal static async Task<CapabilitiesResponse> GetAsync(FfmpegTools tools, Core.Processing.Hardware.HardwareService hardware, Core.Upscaling.UpscaleModels upscale, IOptions<JobOptions> jobs, IOptions<WorkerOptions> workers)
     {
         var caps = await tools.GetCapabilitiesAsync();
+        var devices = caps.Devices ?? [];
         var inventory = await hardware.GetInventoryAsync();
         static IReadOnlyList<string> Usable(IReadOnlyDictionary<string, string[]> table, FfmpegCapabilities caps) =>
             [.. table.Where(e => e.Value.Any(caps.HasEncoder)).Select(e => e.Key), "copy"];
 
-        var demuxers = caps.Demuxers.ToHashSet(StringComparer.Ordinal);
+        var demuxers = caps.InputFormats.ToHashSet(StringComparer.Ordinal);
         var metrics = MetricFilters.Where(f => f != "libvmaf" && caps.Filters.Contains(f)).ToList();
         if (await tools.HasVmafAsync())
         {
@@ -48,7 +49,11 @@ public static class CapabilitiesEndpoints
             caps.Version,
             new FeaturesView("v1", null, jobs.Value.MaxTimeoutSeconds, workers.Value.EffectiveConcurrency, jobs.Value.MaxOperations),
             new FormatsView(
-                new InputFormatsView([.. VideoDemuxers.Where(demuxers.Contains)], [.. AudioDemuxers.Where(demuxers.Contains)]),
+                new InputFormatsView([.. VideoDemuxers.Where(demuxers.Contains)], [.. AudioDemuxers.Where(demuxers.Contains)])
+                {
+                    Demuxers = caps.InputFormats,
+                    Refused = [.. caps.Demuxers.Except(caps.InputFormats).Distinct().Order(StringComparer.Ordinal).Select(d => new RefusedFormatView(d, DemuxerPolicy.Reason(d, devices)))],
+                },
                 new OutputFormatsView([.. FormatCatalog.Containers.Keys.Where(c => caps.Muxers.Count == 0 || caps.Muxers.Contains(FormatCatalog.Containers[c].Muxer))], Usable(FormatCatalog.VideoEncoders, caps), Usable(FormatCatalog.AudioEncoders, caps))),
             OperationMapper.Supported,
             caps.Filters,
@@ -103,7 +108,20 @@ public sealed record FeaturesView(string ApiVersion, long? MaxFileSize, int MaxJ
 
 public sealed record FormatsView(InputFormatsView Input, OutputFormatsView Output);
 
-public sealed record InputFormatsView(IReadOnlyList<string> Video, IReadOnlyList<string> Audio);
+/// <summary>
+/// <c>video</c>/<c>audio</c>: well-known container names (the original API's keys) this server reads;
+/// <c>demuxers</c>: every demuxer an input may use (the build's, minus the refused); <c>refused</c>: the build's
+/// demuxers inputs may not use, each with the reason (docs/media.md).
+/// </summary>
+public sealed record InputFormatsView(IReadOnlyList<string> Video, IReadOnlyList<string> Audio)
+{
+    public IReadOnlyList<string> Demuxers { get; init; } = [];
+
+    public IReadOnlyList<RefusedFormatView> Refused { get; init; } = [];
+}
+
+/// <summary>A demuxer of the build that inputs may not use, and why.</summary>
+public sealed record RefusedFormatView(string Name, string Reason);
 
 /// <summary>The containers and codecs a job may ask for on this server.</summary>
 public sealed record OutputFormatsView(IReadOnlyList<string> Containers, IReadOnlyList<string> VideoCodecs, IReadOnlyList<string> AudioCodecs);

@@ -6,6 +6,7 @@ using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Storage;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Errors;
+using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Estimation;
 using FfmpegApi.Media.Specs;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -52,7 +53,7 @@ public static class EstimateEndpoints
         var (info, error) = await tools.ProbeAsync(input!.PhysicalPath, cancellationToken);
         if (info is null)
         {
-            return ApiProblem.Create(context, 422, ErrorCodes.InvalidInput, $"input: not a readable media file ({mounts.Sanitize(error ?? "unknown error")}).", new Dictionary<string, string[]> { ["input"] = ["Not a readable media file."] });
+            return ApiProblem.Create(context, 422, ErrorCodes.InvalidInput, "input: " + mounts.Sanitize(InputRefusal.Explain("the file", error)), new Dictionary<string, string[]> { ["input"] = [mounts.Sanitize(InputRefusal.Explain("The file", error))] });
         }
 
         var estimate = Estimator.For(spec, info, await HistoryAsync(db, cancellationToken));

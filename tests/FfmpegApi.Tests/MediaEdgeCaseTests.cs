@@ -1,0 +1,86 @@
+using FfmpegApi.Media.Process;
+using FfmpegApi.Tests.Infrastructure;
+
+namespace FfmpegApi.Tests;
+
+/// <summary>Inputs that break naive pipelines, made by ffmpeg and run as real jobs; outputs read back with ffprobe.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class MediaEdgeCaseTests(ServerFixture fixture)
+{
+    private const string Picture = "testsrc2=size=320x240:rate=25:duration=1";
+    private readonly ApiServer _server = fixture.Server;
+    private readonly HttpClient _client = fixture.Server.Client(fixture.UserKey);
+
+    public static TheoryData<string, string, string, int> Layouts => new()
+    {
+        // AC-3 and DTS carry 5.1 as 5.1(side), which libopus refuses as such: the service writes 5.1.
+        { "5.1(side)", "ac3", "webm", 6 },
+        { "5.1(side)", "ac3", "mp4", 6 },
+        // MP3 has at most two channels: 7.1 is downmixed.
+        { "7.1", "flac", "mp3", 2 },
+        { "7.1", "flac", "ogg", 8 },
+        { "mono", "flac", "opus", 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public async Task Audio_of_any_layout_is_written_in_one_the_target_codec_takes(string layout, string codec, string output, int channels)
+    {
+        var name = $"layout-{layout.Replace('(', '-').Replace(")", string.Empty, StringComparison.Ordinal)}.mka";
+        await MakeAsync(name, "-f", "lavfi", "-i", Picture, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1", "-af", $"aformat=channel_layouts={layout}", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", codec);
+        var done = await _client.WaitForEndAsync(await _client.SubmitAsync(JobClient.Json(new { input = $"/storage/input/edge/{name}", output })));
+        done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
+        var probe = await TestMedia.ProbeAsync(_server.Physical(done["output"]!["path"]!.GetValue<string>()));
+        probe.FirstAudio!.Channels.ShouldBe(channels);
+        probe.FirstAudio.DurationSeconds.GetValueOrDefault(probe.DurationSeconds ?? 0).ShouldBe(1.0, 0.1);
+    }
+
+    [Fact]
+    public async Task A_podcast_mp3_with_cover_art_converts_to_mp4_without_taking_the_cover_for_the_video()
+    {
+        var cover = Path.Combine(_server.StorageRoot, "input", "edge", "cover.jpg");
+        Directory.CreateDirectory(Path.GetDirectoryName(cover)!);
+        (await FfmpegProcess.CaptureAsync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=300x300", "-frames:v", "1", cover], TimeSpan.FromSeconds(30), CancellationToken.None)).Succeeded.ShouldBeTrue();
+        await MakeAsync("podcast.mp3", "-f", "lavfi", "-i", "sine=duration=2", "-i", cover, "-map", "0:a", "-map", "1:v", "-c:a", "libmp3lame", "-c:v", "mjpeg", "-disposition:v", "attached_pic", "-id3v2_version", "3");
+        var source = await TestMedia.ProbeAsync(Path.Combine(_server.StorageRoot, "input", "edge", "podcast.mp3"));
+        source.Streams.ShouldContain(s => s.IsAttachedPicture);
+
+        var done = await _client.WaitForEndAsync(await _client.SubmitAsync("""{"input":"/storage/input/edge/podcast.mp3","output":"mp4"}"""));
+        done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
+        var probe = await TestMedia.ProbeAsync(_server.Physical(done["output"]!["path"]!.GetValue<string>()));
+        probe.FirstAudio!.CodecName.ShouldBe("aac");
+        probe.Streams.ShouldNotContain(s => s.CodecType == "video" && !s.IsAttachedPicture, "a cover image is not a video track");
+        probe.DurationSeconds!.Value.ShouldBe(2.0, 0.1);
+    }
+
+    [Fact]
+    public async Task A_codec_the_container_cannot_hold_fails_with_its_own_code_and_ffmpegs_reason()
+    {
+        await MakeAsync("pcm.mov", "-f", "lavfi", "-i", Picture, "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "mpeg4", "-c:a", "pcm_s16le");
+        var done = await _client.WaitForEndAsync(await _client.SubmitAsync("""{"input":"/storage/input/edge/pcm.mov","output":{"format":"mp4","audio":{"codec":"copy"}}}"""));
+        done["status"]!.GetValue<string>().ShouldBe("failed");
+        done["error"]!["code"]!.GetValue<string>().ShouldBe("UNSUPPORTED_CODEC_FOR_CONTAINER");
+        var message = done["error"]!["message"]!.GetValue<string>();
+        message.ShouldStartWith("ffmpeg failed: the output container cannot hold pcm_s16le (stream #1): [mp4] Could not find tag for codec pcm_s16le");
+        message.ShouldNotContain("Conversion failed!");
+        message.ShouldNotContain(_server.DataDir);
+    }
+
+    [Fact]
+    public async Task A_video_only_output_from_an_audio_only_input_says_there_is_no_video()
+    {
+        await MakeAsync("tone.wav", "-f", "lavfi", "-i", "sine=duration=1");
+        var done = await _client.WaitForEndAsync(await _client.SubmitAsync("""{"input":"/storage/input/edge/tone.wav","output":"gif"}"""));
+        done["status"]!.GetValue<string>().ShouldBe("failed");
+        done["error"]!["code"]!.GetValue<string>().ShouldBeOneOf("INVALID_INPUT", "NO_MATCHING_STREAM");
+        done["error"]!["message"]!.GetValue<string>().ShouldContain("video", Case.Insensitive);
+    }
+
+    private async Task MakeAsync(string name, params string[] args)
+    {
+        var path = Path.Combine(_server.StorageRoot, "input", "edge", name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var result = await FfmpegProcess.CaptureAsync("ffmpeg", ["-hide_banner", "-nostdin", "-y", "-v", "error", .. args, "-t", "2", path], TimeSpan.FromSeconds(60), CancellationToken.None);
+        result.Succeeded.ShouldBeTrue(string.Join('\n', result.StderrTail));
+    }
+}
