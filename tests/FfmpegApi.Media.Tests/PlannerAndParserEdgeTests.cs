@@ -94,8 +94,14 @@ public sealed class ParserEdgeTests
     [Fact]
     public void Probe_arguments_are_safe()
     {
-        FfprobeParser.Arguments("/x/y.mp4").ShouldBe(["-v", "error", "-protocol_whitelist", "file,pipe", "-format_whitelist", DemuxerPolicy.Fallback, "-print_format", "json", "-show_format", "-show_streams", "file:/x/y.mp4"]);
-        FfprobeParser.Arguments("/x/y.mp4", "nut,dv")[5].ShouldBe("nut,dv");
+        FfprobeParser.Arguments("/x/y.mp4").ShouldBe(["-v", "error", "-protocol_whitelist", "file,pipe", "-format_whitelist", DemuxerPolicy.Fallback + ",image2", "-print_format", "json", "-show_format", "-show_streams", "file:/x/y.mp4"]);
+        FfprobeParser.Arguments("/x/y.mp4", "nut,dv")[5].ShouldBe("nut,dv,image2", "one plain image file may be read by image2");
+        FfprobeParser.Arguments("/x/y%03d.png", "nut,dv")[5].ShouldBe("nut,dv", "a name that is a pattern may not");
+        DemuxerPolicy.ForFile("a,image2", "/x/y.png").ShouldBe("a,image2");
+        foreach (var c in "%*?[]{}")
+        {
+            DemuxerPolicy.ForFile("a", $"/x/y{c}.png").ShouldBe("a");
+        }
         DemuxerPolicy.Fallback.Split(',').ShouldNotContain("hls");
         DemuxerPolicy.Fallback.Split(',').ShouldNotContain("concat");
         DemuxerPolicy.Fallback.Split(',').ShouldNotContain("image2");

@@ -9,6 +9,10 @@ public sealed class SpecTests
     [InlineData("640:360", 640, 360)]
     [InlineData("720p", 1280, 720)]
     [InlineData("4K", 3840, 2160)]
+    [InlineData("144p", 256, 144)]
+    [InlineData("180p", 320, 180)]
+    [InlineData("576p", 1024, 576)]
+    [InlineData("1200P", 2134, 1200)]
     public void Resolutions_parse(string text, int w, int h)
     {
         Resolution.TryParse(text, out var width, out var height).ShouldBeTrue();
@@ -23,6 +27,10 @@ public sealed class SpecTests
     [InlineData("99999x10")]
     [InlineData("-2x10")]
     [InlineData("axb")]
+    [InlineData("p")]
+    [InlineData("1p")]
+    [InlineData("9000p")]
+    [InlineData("-5p")]
     public void Bad_resolutions_are_refused(string? text) => Resolution.TryParse(text, out _, out _).ShouldBeFalse();
 
     [Theory]

@@ -37,8 +37,44 @@ public sealed class StreamingTests
         renditions.ShouldHaveSingleItem().ShouldBe(new Rendition("240p", 320, 240, LadderPlanner.DefaultBitrate(240)));
 
         var tooSmall = LadderPlanner.Plan([new(1080, 5_000_000)], Sized(200, 151, 1_000_000));
-        tooSmall.Renditions.ShouldHaveSingleItem().ShouldBe(new Rendition("150p", 198, 150, 1_000_000));
+        tooSmall.Renditions.ShouldHaveSingleItem().ShouldBe(new Rendition("150p", 198, 150, 1_000_000) { Sar = new Ratio(5000, 4983) });
         Should.Throw<PlanningException>(() => LadderPlanner.Plan(null, Source with { Streams = [.. Source.Streams.Where(s => s.CodecType == "audio")] }));
+    }
+
+    /// <summary>Sources of every common shape: storage size, sample aspect, rotation, and the short side as shown.</summary>
+    public static TheoryData<int, int, int, int, int, int> Shapes => new()
+    {
+        { 3840, 2160, 1, 1, 0, 2160 },   // 16:9
+        { 2880, 2160, 1, 1, 0, 2160 },   // 4:3
+        { 5040, 2160, 1, 1, 0, 2160 },   // 21:9
+        { 2160, 3840, 1, 1, 0, 2160 },   // portrait 9:16
+        { 3840, 2160, 1, 1, 90, 2160 },  // a phone's landscape storage turned upright
+        { 720, 576, 16, 15, 0, 576 },    // PAL DV 4:3, anamorphic
+        { 720, 576, 64, 45, 0, 576 },    // PAL 16:9, anamorphic
+        { 720, 480, 32, 27, 0, 480 },    // NTSC 16:9, anamorphic
+        { 1440, 1080, 4, 3, 0, 1080 },   // HDV 16:9
+        { 321, 241, 1, 1, 0, 241 },      // odd sizes
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Every_rung_keeps_the_display_aspect_exactly_with_even_sides(int width, int height, int sarNum, int sarDen, int rotation, int shortSide)
+    {
+        var source = Source with { Streams = [.. Source.Streams.Select(s => s.CodecType == "video" ? s with { Width = width, Height = height, SampleAspectRatio = sarNum == sarDen ? null : new Ratio(sarNum, sarDen), Rotation = rotation } : s)] };
+        var aspect = source.FirstVideo!.DisplayAspect!;
+        int[] rungs = [2160, 1440, 1080, 720, 576, 540, 480, 360, 288, 240, 180, 144];
+        var (renditions, dropped) = LadderPlanner.Plan([.. rungs.Select(r => new RenditionRequest(r, null))], source);
+        dropped.ShouldBe(rungs.Where(r => r > shortSide).Select(r => $"{r}p"));
+        renditions.Count.ShouldBe(rungs.Count(r => r <= shortSide));
+        foreach (var r in renditions)
+        {
+            (r.Width % 2, r.Height % 2).ShouldBe((0, 0), r.ToString());
+            Math.Min(r.Width, r.Height).ShouldBe(int.Parse(r.Name.TrimEnd('p'), System.Globalization.CultureInfo.InvariantCulture));
+            var sar = r.Sar ?? new Ratio(1, 1);
+            Ratio.Reduced(r.Width * sar.Num, r.Height * sar.Den).ShouldBe(aspect, $"{r} shows another aspect than the source's {aspect}");
+            (sar.Value - 1).ShouldBeInRange(-0.01, 0.01, "pixels stay square within 1 %");
+            (r.Width > r.Height).ShouldBe(aspect.Num > aspect.Den);
+        }
     }
 
     [Theory]

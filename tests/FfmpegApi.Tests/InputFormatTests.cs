@@ -55,7 +55,9 @@ public sealed class InputFormatTests(ServerFixture fixture)
         var caps = await _server.Service<FfmpegTools>().GetInputCapabilitiesAsync();
         var denied = caps.Demuxers.Except(caps.InputFormats).Distinct().ToList();
         denied.ShouldContain("hls");
-        var file = Path.Combine(_server.StorageRoot, "input", "short.mp4");
+        // A name with a pattern character: image2 may read a plain single image name (see DemuxerPolicy.ForFile).
+        var file = Path.Combine(_server.StorageRoot, "input", "forced%03d.mp4");
+        File.Copy(Path.Combine(_server.StorageRoot, "input", "short.mp4"), file, overwrite: true);
         var results = await Task.WhenAll(denied.Select(async name =>
         {
             // The service's own ffprobe argv with the format forced: the whitelist check comes before the demuxer opens.

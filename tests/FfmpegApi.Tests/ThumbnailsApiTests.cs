@@ -33,6 +33,37 @@ public sealed class ThumbnailsApiTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task One_image_to_a_file_name_is_written_as_that_file()
+    {
+        var name = $"poster-{Guid.NewGuid():N}";
+        var done = await RunAsync($$"""{"input":"/storage/input/ten.mp4","time":1,"output":"/storage/output/{{name}}.jpeg"}""");
+        var path = $"/storage/output/{name}.jpeg";
+        done["output"]!["path"]!.GetValue<string>().ShouldBe(path);
+        done["thumbnails"]!["images"]!.AsArray().ShouldHaveSingleItem()!["path"]!.GetValue<string>().ShouldBe(path);
+        File.Exists(_server.Physical(path)).ShouldBeTrue("a file, not a folder holding thumb_0001.jpg");
+        (await TestMedia.ImageAsync(_server.Physical(path))).ShouldBe(("mjpeg", 640, 360));
+
+        var (status, problem) = await _client.PostJsonAsync("/api/v1/thumbnails", $$"""{"input":"/storage/input/ten.mp4","output":"/storage/output/{{name}}-b.jpg","format":"png"}""");
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        problem!["errors"]!["format"]![0]!.GetValue<string>().ShouldContain("contradicts");
+    }
+
+    [Theory]
+    [InlineData("anamorphic", "720x576", "setsar=16/15", 0, 768, 576)]
+    [InlineData("rotated", "640x360", "setsar=1", 90, 360, 640)]
+    public async Task Thumbnails_are_sized_as_the_picture_is_shown(string name, string size, string sar, int rotation, int width, int height)
+    {
+        var source = Path.Combine(_server.StorageRoot, "input", "thumbshapes", name + ".mp4");
+        Directory.CreateDirectory(Path.GetDirectoryName(source)!);
+        var made = await Media.Process.FfmpegProcess.CaptureAsync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", $"testsrc2=size={size}:rate=25:duration=1", "-vf", sar, "-c:v", "libx264", "-preset", "ultrafast", source + ".tmp.mp4"], TimeSpan.FromSeconds(60), CancellationToken.None);
+        made.Succeeded.ShouldBeTrue();
+        (await Media.Process.FfmpegProcess.CaptureAsync("ffmpeg", ["-v", "error", "-y", "-i", source + ".tmp.mp4", "-c", "copy", "-metadata:s:v:0", $"rotate={rotation}", source], TimeSpan.FromSeconds(60), CancellationToken.None)).Succeeded.ShouldBeTrue();
+        var done = await RunAsync($$"""{"input":"/storage/input/thumbshapes/{{name}}.mp4","time":0.5,"format":"png"}""");
+        (await TestMedia.ImageAsync(_server.Physical(done["output"]!["path"]!.GetValue<string>()))).ShouldBe(("png", width, height));
+        done["thumbnails"]!["width"]!.GetValue<int>().ShouldBe(width);
+    }
+
+    [Fact]
     public async Task Evenly_spaced_and_interval_series()
     {
         var count = await RunAsync("""{"input":"/storage/input/ten.mp4","mode":"count","count":4,"width":160}""");

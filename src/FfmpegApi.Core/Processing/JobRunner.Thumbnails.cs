@@ -33,6 +33,15 @@ public sealed partial class JobRunner
             throw new JobFailure("FFMPEG_FAILED", "ffmpeg wrote no images (is 'time' inside the video?).");
         }
 
+        if (thumbnails.ToFile)
+        {
+            // One image named by the request (poster.jpg): published as that file, like a conversion's output.
+            await ConfirmLeaseAsync(state);
+            var published = await publisher.PublishAsync(files[0], output, state.Run.Token);
+            var single = new ThumbnailResult(thumbnails.Format, plan.Width, plan.Height, [new ThumbnailImage(output.VirtualPath, plan.Times[0])], null);
+            return (published with { Width = plan.Width, Height = plan.Height }, JsonSerializer.Serialize(single, JsonDefaults.Options));
+        }
+
         var directory = Path.GetDirectoryName(output.PhysicalPath)!;
         var virtualDir = output.VirtualPath[..output.VirtualPath.LastIndexOf('/')];
         string Virtual(string file) => $"{virtualDir}/{Path.GetFileName(file)}";

@@ -383,7 +383,7 @@ public sealed partial class JobRunner(
 
     /// <summary>An argv for the job log: the long list of input formats is written once in the docs, not in every line.</summary>
     private static string ShortArgv(IReadOnlyList<string> args, string inputFormats) =>
-        string.Join(' ', args.Select(a => a == inputFormats ? "$INPUT_FORMATS" : a));
+        string.Join(' ', args.Select(a => a.StartsWith(inputFormats, StringComparison.Ordinal) ? "$INPUT_FORMATS" + a[inputFormats.Length..] : a));
 
     private string Line(string message) =>
         $"[{clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)}] {message}";

@@ -23,7 +23,7 @@ public static class DemuxerPolicy
         ["dvdvideo"] = "a DVD structure: it opens the VIDEO_TS files beside the one given",
         ["vobsub"] = "a VobSub index (.idx): it opens the .sub file beside it",
         ["mlv"] = "a Magic Lantern clip: it opens the sibling chunk files (.M00, .M01, …) beside the one given",
-        ["image2"] = "an image sequence by pattern or glob: it reads every file the name matches",
+        ["image2"] = "an image sequence by pattern or glob (a name with % * ? [ ] { }): it reads every file the name matches",
         ["lavfi"] = "a filtergraph source: its movie/amovie filters open any file or URL",
         ["avisynth"] = "a script that runs code on the machine",
         ["vapoursynth"] = "a script that runs code on the machine",
@@ -71,6 +71,18 @@ public static class DemuxerPolicy
         var deviceNames = devices.ToHashSet(StringComparer.Ordinal);
         return [.. demuxers.Where(d => !Denied.ContainsKey(d) && !deviceNames.Contains(d)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
     }
+
+    /// <summary>
+    /// The whitelist for one input file: <paramref name="whitelist"/>, plus <c>image2</c> when the file's name has no
+    /// pattern or glob character. image2 then reads exactly that one image (ffmpeg detects many single JPEG and PNG
+    /// files as image2, by their extension), and a name that could expand to other files is still refused.
+    /// </summary>
+    public static string ForFile(string whitelist, string path) =>
+        path.AsSpan().IndexOfAny(PatternCharacters) < 0 && !whitelist.Split(',').Contains("image2", StringComparer.Ordinal)
+            ? whitelist + ",image2"
+            : whitelist;
+
+    private static readonly System.Buffers.SearchValues<char> PatternCharacters = System.Buffers.SearchValues.Create("%*?[]{}");
 
     /// <summary>Why <paramref name="demuxer"/> is refused (a device of the build, or an entry of the deny list).</summary>
     /// <remarks>A demuxer with several names (<c>video4linux2,v4l2</c>) is refused for the first of them that is.</remarks>

@@ -112,7 +112,7 @@ public sealed class FfmpegCommand
         foreach (var extra in _steps.OfType<IExtraInputStep>())
         {
             args.AddRange(extra.ExtraInputOptions);
-            args.AddRange(["-protocol_whitelist", extra.IsPipe ? "pipe" : LocalProtocols, "-format_whitelist", extra.FormatWhitelist ?? inputFormats, "-i", extra.IsPipe ? "pipe:0" : AsFileUrl(extra.ExtraInput)]);
+            args.AddRange(["-protocol_whitelist", extra.IsPipe ? "pipe" : LocalProtocols, "-format_whitelist", extra.FormatWhitelist ?? DemuxerPolicy.ForFile(inputFormats, extra.ExtraInput), "-i", extra.IsPipe ? "pipe:0" : AsFileUrl(extra.ExtraInput)]);
         }
 
         var overlays = _steps.OfType<IOverlayStep>().ToList();
@@ -195,7 +195,7 @@ public sealed class FfmpegCommand
     }
 
     private static void AddInput(List<string> args, string file, string inputFormats) =>
-        args.AddRange(["-protocol_whitelist", IsUrl(file) ? NetworkProtocols : LocalProtocols, "-format_whitelist", inputFormats, "-i", IsUrl(file) ? file : AsFileUrl(file)]);
+        args.AddRange(["-protocol_whitelist", IsUrl(file) ? NetworkProtocols : LocalProtocols, "-format_whitelist", DemuxerPolicy.ForFile(inputFormats, file), "-i", IsUrl(file) ? file : AsFileUrl(file)]);
 
     /// <summary>Simple filters are grouped into chains between overlays: [0:V:0]a,b[v0];…overlay…[v1];[v1]c[vout].</summary>
     private string ComplexVideoGraph(string outputLabel, string source = "0:V:0")

@@ -11,7 +11,7 @@ public static class FfprobeParser
 {
     /// <summary>ffprobe's argv for <paramref name="path"/>; <paramref name="inputFormats"/>: the demuxers it may use (null: the fallback list).</summary>
     public static IReadOnlyList<string> Arguments(string path, string? inputFormats = null) =>
-        ["-v", "error", "-protocol_whitelist", FfmpegCommand.IsUrl(path) ? FfmpegCommand.NetworkProtocols : FfmpegCommand.LocalProtocols, "-format_whitelist", inputFormats ?? DemuxerPolicy.Fallback, "-print_format", "json", "-show_format", "-show_streams", FfmpegCommand.IsUrl(path) ? path : "file:" + path];
+        ["-v", "error", "-protocol_whitelist", FfmpegCommand.IsUrl(path) ? FfmpegCommand.NetworkProtocols : FfmpegCommand.LocalProtocols, "-format_whitelist", DemuxerPolicy.ForFile(inputFormats ?? DemuxerPolicy.Fallback, path), "-print_format", "json", "-show_format", "-show_streams", FfmpegCommand.IsUrl(path) ? path : "file:" + path];
 
     /// <summary>Returns null when the text is not ffprobe JSON or has no format section (not a media file).</summary>
     public static MediaInfo? Parse(string json)
@@ -42,7 +42,11 @@ public static class FfprobeParser
             s.Channels,
             ParseDouble(s.Duration),
             s.Disposition?.AttachedPic == 1)
-        { PixelFormat = s.PixFmt }).ToList();
+        {
+            PixelFormat = s.PixFmt,
+            SampleAspectRatio = ParseRatio(s.SampleAspectRatio),
+            Rotation = Rotation(s),
+        }).ToList();
 
         var duration = ParseDouble(format.Duration) ?? streams.Max(s => s.DurationSeconds);
         return new MediaInfo(format.FormatName ?? "unknown", duration, ParseLong(format.Size), ParseLong(format.BitRate), streams);
@@ -62,6 +66,22 @@ public static class FfprobeParser
         }
 
         return parts.Length == 1 ? ParseDouble(rate) : null;
+    }
+
+    /// <summary>"16:15" → 16/15; "0:1", "N/A" and 1:1 → null (square pixels).</summary>
+    internal static Ratio? ParseRatio(string? ratio)
+    {
+        var parts = ratio?.Split(':');
+        return parts is [var n, var d] && ParseInt(n) is > 0 and var num && ParseInt(d) is > 0 and var den && num != den ? Ratio.Reduced(num, den) : null;
+    }
+
+    /// <summary>The display rotation in degrees clockwise, 0/90/180/270 (the display matrix, or the old rotate tag).</summary>
+    private static int Rotation(FfprobeStream stream)
+    {
+        var degrees = stream.SideDataList?.Select(d => d.Rotation).FirstOrDefault(r => r is not null)
+            ?? ParseDouble(stream.Tags?.Rotate) ?? 0;
+        var quarter = (int)Math.Round(degrees / 90.0);
+        return ((quarter % 4) + 4) % 4 * 90;
     }
 
     private static double? ParseDouble(string? s) =>
@@ -90,7 +110,14 @@ internal sealed record FfprobeStream(
     int? Channels,
     string? Duration,
     FfprobeDisposition? Disposition,
-    string? PixFmt = null);
+    string? PixFmt = null,
+    string? SampleAspectRatio = null,
+    List<FfprobeSideData>? SideDataList = null,
+    FfprobeTags? Tags = null);
+
+internal sealed record FfprobeSideData(double? Rotation);
+
+internal sealed record FfprobeTags(string? Rotate);
 
 internal sealed record FfprobeDisposition(int AttachedPic);
 

@@ -18,6 +18,8 @@ public static class Resolution
         ["480p"] = (854, 480),
         ["360p"] = (640, 360),
         ["240p"] = (426, 240),
+        ["144p"] = (256, 144),
+        ["8k"] = (7680, 4320),
     };
 
     // Stryker restore all
@@ -34,6 +36,14 @@ public static class Resolution
         {
             (width, height) = named;
             return true;
+        }
+
+        // Any other "Np" (180p, 540p, 576p, 1200p…): N lines at 16:9.
+        if (value.Length > 1 && value[^1] is 'p' or 'P' && int.TryParse(value[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var lines) && IsValidSide(lines))
+        {
+            height = lines;
+            width = Math.Max(2, (int)Math.Round(lines * 16 / 9.0 / 2) * 2);
+            return IsValidSide(width);
         }
 
         var parts = value.Split('x', ':', 'X');

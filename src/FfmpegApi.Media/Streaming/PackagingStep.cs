@@ -27,7 +27,7 @@ public sealed record PackagingStep(StreamingSpec Spec, IReadOnlyList<Rendition> 
             for (var i = 0; i < n; i++)
             {
                 var r = Renditions[i];
-                graph.Add($"[s{i}]scale=w={r.Width}:h={r.Height}:flags=lanczos,setsar=1[v{i}]");
+                graph.Add($"[s{i}]scale=w={r.Width}:h={r.Height}:flags=lanczos,setsar={(r.Sar is { } sar ? $"r={sar.Num}/{sar.Den}:max={Math.Max(sar.Num, sar.Den)}" : "1")}[v{i}]");
             }
 
             var args = new List<string> { "-filter_complex", string.Join(';', graph) };

@@ -48,6 +48,9 @@ public sealed record Rendition(string Name, int Width, int Height, long BitrateB
     /// <summary>A CRF found for a quality target (the bitrate then caps it); null: encode at the bitrate.</summary>
     public double? Crf { get; init; }
 
+    /// <summary>The sample aspect that makes this size show the source's display aspect exactly; null: square pixels.</summary>
+    public Probe.Ratio? Sar { get; init; }
+
     public long MaxRateBps => BitrateBps * 107 / 100;
 
     public long BufferBps => BitrateBps * 3 / 2;

@@ -18,14 +18,12 @@ public static class ThumbnailPlanner
     public static ThumbnailPlan Plan(ThumbnailSpec spec, MediaInfo input, string inputFile, string directory)
     {
         var video = input.FirstVideo ?? throw new PlanningException("The input has no video stream to take thumbnails from.");
-        if (video.Width is not > 0 || video.Height is not > 0)
-        {
-            throw new PlanningException("The input's video size is unknown.");
-        }
+        var shown = video.DisplaySize ?? throw new PlanningException("The input's video size is unknown.");
 
-        var width = Math.Min(spec.Width ?? video.Width.Value, video.Width.Value);
+        // Sized as the picture is shown: upright (ffmpeg turns rotated frames first) and in square pixels.
+        var width = Math.Min(spec.Width ?? shown.Width, shown.Width);
         width = Math.Max(2, width - (width % 2));
-        var height = Math.Max(2, (int)Math.Round(width * (double)video.Height.Value / video.Width.Value / 2) * 2);
+        var height = Math.Max(2, (int)Math.Round(width * (double)shown.Height / shown.Width / 2) * 2);
         var duration = input.DurationSeconds ?? video.DurationSeconds;
         var (times, spacing) = Times(spec, input, duration);
         var prefix = spec.Sprite is not null ? "sprite" : spec.Mode == ThumbnailMode.Sequence ? "frame" : "thumb";
@@ -52,7 +50,7 @@ public static class ThumbnailPlanner
             filters.Add($"select='isnan(prev_selected_t)+gte(t-prev_selected_t,{gap})'");
         }
 
-        filters.Add($"scale={width}:{height}:flags=lanczos");
+        filters.Add($"scale={width}:{height}:flags=lanczos,setsar=1");
         if (spec.Sprite is { } sprite)
         {
             filters.Add($"tile={sprite.Columns}x{sprite.Rows}");

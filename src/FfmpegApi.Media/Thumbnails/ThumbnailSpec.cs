@@ -39,6 +39,16 @@ public sealed record ThumbnailSpec(
     public const int MaxSequenceFrames = 10_000;
 
     public static readonly string[] Formats = ["jpg", "png", "webp"];
+
+    /// <summary>A single image written to the output path itself (<c>/storage/output/poster.jpg</c>), not into a directory.</summary>
+    public bool ToFile { get; init; }
+
+    /// <summary>The format an output file name asks for (<c>poster.jpeg</c> → jpg), or null when it names none of <see cref="Formats"/>.</summary>
+    public static string? FormatOfFile(string path)
+    {
+        var extension = System.IO.Path.GetExtension(path).TrimStart('.').ToLowerInvariant().Replace("jpeg", "jpg", StringComparison.Ordinal);
+        return Array.IndexOf(Formats, extension) >= 0 ? extension : null;
+    }
 }
 
 /// <summary>What a thumbnail job produced.</summary>

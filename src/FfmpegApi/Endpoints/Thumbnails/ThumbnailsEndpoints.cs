@@ -30,7 +30,7 @@ public static class ThumbnailsEndpoints
         new ThumbnailsRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), m.Remote).Map(body, id);
 }
 
-/// <summary>Maps a thumbnails body; the output is a new directory (nothing stored is overwritten).</summary>
+/// <summary>Maps a thumbnails body; the output is a new directory, or a new file for one image (nothing stored is overwritten).</summary>
 public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, InputSources? remote = null)
 {
     private static readonly string[] TopLevel = ["input", "mode", "time", "count", "interval", "fps", "width", "format", "sprite", "output", "options", "priority", .. ConvertRequestMapper.WebhookFields];
@@ -73,21 +73,31 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
         }
 
         var width = fields.Int(body, "width", string.Empty, InvalidRequest, 16, 3840);
-        var format = fields.String(body, "format", string.Empty, InvalidRequest)?.Trim().ToLowerInvariant().Replace("jpeg", "jpg", StringComparison.Ordinal) ?? "jpg";
+
+        // One image to a file name (poster.jpg) is written as that file; anything else names a new directory.
+        var outputText = body.TryGetProperty("output", out var outputValue) && outputValue.ValueKind == JsonValueKind.String ? outputValue.GetString()?.Trim() : null;
+        var fileFormat = mode == ThumbnailMode.One && outputText is not null && !outputText.EndsWith('/') ? ThumbnailSpec.FormatOfFile(outputText) : null;
+        var format = fields.String(body, "format", string.Empty, InvalidRequest)?.Trim().ToLowerInvariant().Replace("jpeg", "jpg", StringComparison.Ordinal) ?? fileFormat ?? "jpg";
+        if (fileFormat is not null && format != fileFormat)
+        {
+            errors.Add("format", $"'{format}' contradicts the output file's extension ({fileFormat}).", InvalidRequest, format, [fileFormat]);
+        }
         if (Array.IndexOf(ThumbnailSpec.Formats, format) < 0)
         {
             errors.Add("format", $"Must be one of: {string.Join(", ", ThumbnailSpec.Formats)}.", InvalidRequest, format, ThumbnailSpec.Formats);
         }
 
         var sprite = MapSprite(body, mode, fields);
-        var output = MapDirectory(body, jobId, sprite is not null ? "storyboard.vtt" : mode == ThumbnailMode.Sequence ? $"frame_0001.{format}" : $"thumb_0001.{format}", fields);
+        var output = fileFormat is not null
+            ? MapFile(outputText!, fields)
+            : MapDirectory(body, jobId, sprite is not null ? "storyboard.vtt" : mode == ThumbnailMode.Sequence ? $"frame_0001.{format}" : $"thumb_0001.{format}", fields);
         var options = shared.MapOptions(body, fields);
         if (errors.Any || input is null || output is null)
         {
             return (null, errors);
         }
 
-        var spec = new ThumbnailSpec(mode, time, count, interval, width, format, sprite, fps);
+        var spec = new ThumbnailSpec(mode, time, count, interval, width, format, sprite, fps) { ToFile = fileFormat is not null };
         return (new JobSpec(input, new OutputSpec(output, format, null, null), [], options.Priority, options.Timeout) { Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Thumbnails = spec, SealedCredentials = shared.SealedOrNull }, errors);
     }
 
@@ -114,6 +124,29 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
         }
 
         return new SpriteLayout(columns, rows);
+    }
+
+    /// <summary>One image's own file: a path in a mount (not a directory) or an object address.</summary>
+    private string? MapFile(string path, JsonFields fields)
+    {
+        if (Core.Storage.Blobs.BlobAddress.LooksLikeOne(path))
+        {
+            return Jobs.OutputMapper.ObjectOutput(path, "output", remote?.Blobs, fields.Errors);
+        }
+
+        if (!mounts.TryResolve(path, out var resolved, out var error))
+        {
+            fields.Errors.Add("output", error, InvalidOutput);
+            return null;
+        }
+
+        if (Directory.Exists(resolved!.PhysicalPath))
+        {
+            fields.Errors.Add("output", "Names a directory; give a file name, or end the path with '/' for a directory of images.", InvalidOutput);
+            return null;
+        }
+
+        return resolved.VirtualPath;
     }
 
     private string? MapDirectory(JsonElement body, string jobId, string fileName, JsonFields fields)
