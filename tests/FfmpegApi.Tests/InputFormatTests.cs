@@ -122,54 +122,65 @@ public sealed class InputFormatTests(ServerFixture fixture)
     /// ffmpeg: name, file name, the encode that makes it (after a 1 s 320x240 test picture and a 48 kHz tone), and
     /// whether it has video.
     /// </summary>
-    public static TheoryData<string, string, string, bool> Samples => new()
+    internal static readonly (string Format, string File, string Encode, bool Video)[] SampleList =
+    [
+        ("nut", "a.nut", "-f nut", true),
+        ("dv", "a.dv", "-s 720x576 -r 25 -pix_fmt yuv420p -c:v dvvideo -c:a pcm_s16le -ac 2 -f dv", true),
+        ("gxf", "a.gxf", "-s 720x576 -r 25 -c:v mpeg2video -c:a pcm_s16le -ac 1 -f gxf", true),
+        ("m4v", "a.m4v", "-an -c:v mpeg4 -f m4v", true),
+        ("apng", "a.png", "-an -f apng -plays 0", true),
+        ("dts", "a.dts", "-vn -c:a dca -strict -2 -f dts", false),
+        ("tta", "a.tta", "-vn -c:a tta -f tta", false),
+        ("avi", "a.avi", "-c:v mpeg4 -c:a mp3 -f avi", true),
+        ("mov", "a.mov", "-c:v mpeg4 -c:a pcm_s16le -f mov", true),
+        ("mkv", "a.mkv", "-c:v libx264 -preset ultrafast -c:a flac -f matroska", true),
+        ("webm", "a.webm", "-c:v libvpx -deadline realtime -c:a libvorbis -f webm", true),
+        ("flv", "a.flv", "-c:v flv -c:a mp3 -ar 44100 -f flv", true),
+        ("wmv", "a.wmv", "-c:v wmv2 -c:a wmav2 -f asf", true),
+        ("mpg", "a.mpg", "-c:v mpeg1video -c:a mp2 -f mpeg", true),
+        ("vob", "a.vob", "-c:v mpeg2video -c:a ac3 -f vob", true),
+        ("3gp", "a.3gp", "-s 176x144 -c:v h263 -c:a aac -ar 8000 -ac 1 -f 3gp", true),
+        ("3g2", "a.3g2", "-s 176x144 -c:v h263 -c:a aac -ar 8000 -ac 1 -f 3g2", true),
+        ("mxf", "a.mxf", "-s 720x576 -r 25 -c:v mpeg2video -c:a pcm_s16le -f mxf", true),
+        ("ts", "a.ts", "-c:v libx264 -preset ultrafast -c:a aac -f mpegts", true),
+        ("m2ts", "a.m2ts", "-c:v libx264 -preset ultrafast -c:a ac3 -mpegts_m2ts_mode 1 -f mpegts", true),
+        ("ogv", "a.ogv", "-c:v libtheora -c:a libvorbis -f ogg", true),
+        ("y4m", "a.y4m", "-an -pix_fmt yuv420p -f yuv4mpegpipe", true),
+        ("ivf", "a.ivf", "-an -c:v libvpx -deadline realtime -f ivf", true),
+        ("h264", "a.h264", "-an -c:v libx264 -preset ultrafast -f h264", true),
+        ("mjpeg", "a.mjpeg", "-an -c:v mjpeg -f mjpeg", true),
+        ("mp3", "a.mp3", "-vn -c:a libmp3lame -f mp3", false),
+        ("wav", "a.wav", "-vn -c:a pcm_s16le -f wav", false),
+        ("flac", "a.flac", "-vn -c:a flac -f flac", false),
+        ("aac", "a.aac", "-vn -c:a aac -f adts", false),
+        ("ogg", "a.ogg", "-vn -c:a libvorbis -f ogg", false),
+        ("opus", "a.opus", "-vn -c:a libopus -f opus", false),
+        ("wma", "a.wma", "-vn -c:a wmav2 -f asf", false),
+        ("m4a", "a.m4a", "-vn -c:a aac -f ipod", false),
+        ("alac", "b.m4a", "-vn -c:a alac -f ipod", false),
+        ("aiff", "a.aiff", "-vn -c:a pcm_s16be -f aiff", false),
+        ("ac3", "a.ac3", "-vn -c:a ac3 -f ac3", false),
+        ("eac3", "a.eac3", "-vn -c:a eac3 -f eac3", false),
+        ("mp2", "a.mp2", "-vn -c:a mp2 -f mp2", false),
+        ("mka", "a.mka", "-vn -c:a flac -f matroska", false),
+        ("wv", "a.wv", "-vn -c:a wavpack -f wv", false),
+        ("caf", "a.caf", "-vn -c:a pcm_s16le -f caf", false),
+        ("au", "a.au", "-vn -c:a pcm_s16be -f au", false),
+        ("w64", "a.w64", "-vn -c:a pcm_s16le -f w64", false),
+        ("spx", "a.spx", "-vn -ar 16000 -c:a libspeex -f ogg", false),
+        ("truehd", "a.thd", "-vn -c:a truehd -strict -2 -f truehd", false),
+    ];
+
+    public static TheoryData<string, string, string, bool> Samples()
     {
-        { "nut", "a.nut", "-f nut", true },
-        { "dv", "a.dv", "-s 720x576 -r 25 -pix_fmt yuv420p -c:v dvvideo -c:a pcm_s16le -ac 2 -f dv", true },
-        { "gxf", "a.gxf", "-s 720x576 -r 25 -c:v mpeg2video -c:a pcm_s16le -ac 1 -f gxf", true },
-        { "m4v", "a.m4v", "-an -c:v mpeg4 -f m4v", true },
-        { "apng", "a.png", "-an -f apng -plays 0", true },
-        { "dts", "a.dts", "-vn -c:a dca -strict -2 -f dts", false },
-        { "tta", "a.tta", "-vn -c:a tta -f tta", false },
-        { "avi", "a.avi", "-c:v mpeg4 -c:a mp3 -f avi", true },
-        { "mov", "a.mov", "-c:v mpeg4 -c:a pcm_s16le -f mov", true },
-        { "mkv", "a.mkv", "-c:v libx264 -preset ultrafast -c:a flac -f matroska", true },
-        { "webm", "a.webm", "-c:v libvpx -deadline realtime -c:a libvorbis -f webm", true },
-        { "flv", "a.flv", "-c:v flv -c:a mp3 -ar 44100 -f flv", true },
-        { "wmv", "a.wmv", "-c:v wmv2 -c:a wmav2 -f asf", true },
-        { "mpg", "a.mpg", "-c:v mpeg1video -c:a mp2 -f mpeg", true },
-        { "vob", "a.vob", "-c:v mpeg2video -c:a ac3 -f vob", true },
-        { "3gp", "a.3gp", "-s 176x144 -c:v h263 -c:a aac -ar 8000 -ac 1 -f 3gp", true },
-        { "3g2", "a.3g2", "-s 176x144 -c:v h263 -c:a aac -ar 8000 -ac 1 -f 3g2", true },
-        { "mxf", "a.mxf", "-s 720x576 -r 25 -c:v mpeg2video -c:a pcm_s16le -f mxf", true },
-        { "ts", "a.ts", "-c:v libx264 -preset ultrafast -c:a aac -f mpegts", true },
-        { "m2ts", "a.m2ts", "-c:v libx264 -preset ultrafast -c:a ac3 -mpegts_m2ts_mode 1 -f mpegts", true },
-        { "ogv", "a.ogv", "-c:v libtheora -c:a libvorbis -f ogg", true },
-        { "y4m", "a.y4m", "-an -pix_fmt yuv420p -f yuv4mpegpipe", true },
-        { "ivf", "a.ivf", "-an -c:v libvpx -deadline realtime -f ivf", true },
-        { "h264", "a.h264", "-an -c:v libx264 -preset ultrafast -f h264", true },
-        { "mjpeg", "a.mjpeg", "-an -c:v mjpeg -f mjpeg", true },
-        { "mp3", "a.mp3", "-vn -c:a libmp3lame -f mp3", false },
-        { "wav", "a.wav", "-vn -c:a pcm_s16le -f wav", false },
-        { "flac", "a.flac", "-vn -c:a flac -f flac", false },
-        { "aac", "a.aac", "-vn -c:a aac -f adts", false },
-        { "ogg", "a.ogg", "-vn -c:a libvorbis -f ogg", false },
-        { "opus", "a.opus", "-vn -c:a libopus -f opus", false },
-        { "wma", "a.wma", "-vn -c:a wmav2 -f asf", false },
-        { "m4a", "a.m4a", "-vn -c:a aac -f ipod", false },
-        { "alac", "b.m4a", "-vn -c:a alac -f ipod", false },
-        { "aiff", "a.aiff", "-vn -c:a pcm_s16be -f aiff", false },
-        { "ac3", "a.ac3", "-vn -c:a ac3 -f ac3", false },
-        { "eac3", "a.eac3", "-vn -c:a eac3 -f eac3", false },
-        { "mp2", "a.mp2", "-vn -c:a mp2 -f mp2", false },
-        { "mka", "a.mka", "-vn -c:a flac -f matroska", false },
-        { "wv", "a.wv", "-vn -c:a wavpack -f wv", false },
-        { "caf", "a.caf", "-vn -c:a pcm_s16le -f caf", false },
-        { "au", "a.au", "-vn -c:a pcm_s16be -f au", false },
-        { "w64", "a.w64", "-vn -c:a pcm_s16le -f w64", false },
-        { "spx", "a.spx", "-vn -ar 16000 -c:a libspeex -f ogg", false },
-        { "truehd", "a.thd", "-vn -c:a truehd -strict -2 -f truehd", false },
-    };
+        var data = new TheoryData<string, string, string, bool>();
+        foreach (var (format, file, encode, video) in SampleList)
+        {
+            data.Add(format, file, encode, video);
+        }
+
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Samples))]

@@ -28,6 +28,15 @@ public sealed partial class JobRunner
         await RunPassAsync(state, plan.Pass, 0, null);
 
         var files = Directory.GetFiles(images).Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0 && thumbnails.Mode == ThumbnailMode.One)
+        {
+            // The fast seek found no frame (MPEG-TS with a late start, a cut file): decode from the start instead.
+            state.Run.Log.Add(Line("the fast seek wrote no image; decoding from the start"));
+            plan = ThumbnailPlanner.Plan(thumbnails, info, input.PhysicalPath, images, decodeFromStart: true);
+            await RunPassAsync(state, plan.Pass, 0, null);
+            files = [.. Directory.GetFiles(images).Order(StringComparer.Ordinal)];
+        }
+
         if (files.Count == 0)
         {
             throw new JobFailure("FFMPEG_FAILED", "ffmpeg wrote no images (is 'time' inside the video?).");

@@ -15,7 +15,11 @@ public sealed record ThumbnailPlan(PlannedPass Pass, IReadOnlyList<double> Times
 /// </summary>
 public static class ThumbnailPlanner
 {
-    public static ThumbnailPlan Plan(ThumbnailSpec spec, MediaInfo input, string inputFile, string directory)
+    /// <param name="decodeFromStart">
+    /// For one image: seek by decoding from the start (<c>-ss</c> on the output) instead of jumping (<c>-ss</c> on the
+    /// input). The jump is fast but finds nothing in some files (MPEG-TS with a late start, a cut file).
+    /// </param>
+    public static ThumbnailPlan Plan(ThumbnailSpec spec, MediaInfo input, string inputFile, string directory, bool decodeFromStart = false)
     {
         var video = input.FirstVideo ?? throw new PlanningException("The input has no video stream to take thumbnails from.");
         var shown = video.DisplaySize ?? throw new PlanningException("The input's video size is unknown.");
@@ -31,7 +35,7 @@ public static class ThumbnailPlanner
         var command = FfmpegCommand.For(inputFile, pattern);
         if (spec.Mode == ThumbnailMode.One)
         {
-            command.With(new TrimStep(times[0], null));
+            command.With(new TrimStep(times[0], null) { SeekOnOutput = decodeFromStart });
         }
 
         var filters = new List<string>();
