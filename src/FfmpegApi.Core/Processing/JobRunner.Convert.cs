@@ -132,6 +132,9 @@ public sealed partial class JobRunner
 
             if (failure is not null)
             {
+                // Recorded before the stop: a cached probe answers before ffmpeg even starts, and the run may end on
+                // the cancellation (not on the probe's result), which must still report this failure.
+                state.Rejection = failure;
                 run.Stop(StopReason.InputRejected);
             }
 

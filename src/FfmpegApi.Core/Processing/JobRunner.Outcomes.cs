@@ -9,10 +9,15 @@ namespace FfmpegApi.Core.Processing;
 /// <summary>How a run's outcome is recorded: completed, failed, cancelled, retried, dead or handed back.</summary>
 public sealed partial class JobRunner
 {
-    private async Task EndStoppedRunAsync(Job job, string workerId, RunContext run, JobProgress last)
+    private async Task EndStoppedRunAsync(Job job, string workerId, RunContext run, JobProgress last, JobFailure? rejection)
     {
         switch (run.Reason)
         {
+            case StopReason.InputRejected:
+                // The probe beside ffmpeg stopped the run: its reason is the job's failure (before, such a run ended
+                // as if its lease were lost, and the job sat in processing until the reaper gave it back).
+                await FinishAsync(job, workerId, run, JobStatus.Failed, last, rejection?.Code ?? "INVALID_INPUT", rejection?.Message ?? "The input is not usable.", null);
+                break;
             case StopReason.Cancelled:
                 await FinishAsync(job, workerId, run, JobStatus.Cancelled, last, null, "Cancelled by request.", null);
                 break;

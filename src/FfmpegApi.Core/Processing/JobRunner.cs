@@ -134,7 +134,7 @@ public sealed partial class JobRunner(
         }
         catch (OperationCanceledException) when (run.Reason != StopReason.None)
         {
-            await EndStoppedRunAsync(job, workerId, run, state.Last);
+            await EndStoppedRunAsync(job, workerId, run, state.Last, state.Rejection);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -326,6 +326,9 @@ public sealed partial class JobRunner(
             get => Volatile.Read(ref _last);
             set => Volatile.Write(ref _last, value);
         }
+
+        /// <summary>Why the probe beside ffmpeg rejected the input (set before it stops the run).</summary>
+        public JobFailure? Rejection { get; set; }
 
         /// <summary>Set for <c>input_access: stream</c>: how long presigned input URLs must stay valid (the job's time limit and a margin).</summary>
         public TimeSpan? StreamFor { get; set; }

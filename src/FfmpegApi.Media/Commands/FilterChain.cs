@@ -58,6 +58,9 @@ internal sealed record FilterChain(IReadOnlyList<ICommandStep> Video, IReadOnlyL
                 case DeinterlaceOperation:
                     video.Add(new DeinterlaceStep());
                     break;
+                case TonemapOperation t:
+                    video.Add(new TonemapStep(t.Curve));
+                    break;
                 case ColorOperation c:
                     video.Add(new ColorStep(c.Brightness, c.Contrast, c.Saturation, c.Gamma));
                     break;

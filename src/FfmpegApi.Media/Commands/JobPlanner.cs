@@ -163,7 +163,7 @@ public static class JobPlanner
             var (wantVideo, wantAudio) = (WantVideo(output), WantAudio(output));
             var soft = wantVideo ? spec.Operations.OfType<SubtitlesOperation>().LastOrDefault(o => o.Mode == SubtitleMode.Soft) : null;
             var command = Base(spec, context.InputFile, i == 0 ? context.OutputFile : context.ExtraOutputFiles[i - 1], chain.SpeedFactor, join, hardware)
-                .With(new StreamMapStep(wantVideo, wantAudio) { KeepSubtitles = soft is not null, VideoSource = upscale is null ? "0:V:0?" : $"{(soft is null ? 1 : 2)}:v:0" });
+                .With(new StreamMapStep(wantVideo, wantAudio) { KeepSubtitles = soft is not null, VideoSource = upscale is null ? "0:V:0?" : $"{(soft is null ? 1 : 2)}:v:0", AudioSource = spec.AudioTrack is { } track ? $"0:a:{track}" : "0:a:0?" });
             if (soft is not null)
             {
                 var file = context.ResolveFile(soft.File);
@@ -229,6 +229,7 @@ public static class JobPlanner
     /// <summary>Throws when the input has no stream that one of the requested outputs can carry.</summary>
     public static void CheckStreams(JobSpec spec, MediaInfo input)
     {
+        CheckAudioTrack(spec, input);
         foreach (var output in spec.AllOutputs)
         {
             var video = output.Video is not null && input.FirstVideo is not null;
@@ -239,6 +240,16 @@ public static class JobPlanner
                     : output.Audio is null ? $"The input has no video stream (a cover image does not count) to put in a video-only output ({output.Format})."
                     : "The input has no video or audio stream that this output can carry.");
             }
+        }
+    }
+
+    /// <summary>Refuses an <c>input.audio_track</c> the input does not have, naming how many it has.</summary>
+    public static void CheckAudioTrack(JobSpec spec, MediaInfo input)
+    {
+        var tracks = input.Streams.Count(s => s.CodecType == "audio");
+        if (spec.AudioTrack is { } track && track >= tracks)
+        {
+            throw new PlanningException($"input.audio_track is {track}, but the input has {tracks} audio track{(tracks == 1 ? string.Empty : "s")} (numbered from 0).");
         }
     }
 

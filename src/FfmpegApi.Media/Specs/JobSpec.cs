@@ -29,6 +29,9 @@ public sealed record JobSpec(
     /// <summary><c>options.input_access: stream</c>: ffmpeg reads object inputs through presigned URLs instead of staged copies.</summary>
     public bool StreamInput { get; init; }
 
+    /// <summary><c>input.audio_track</c>: which of the input's audio streams to use, from 0; null: the first (optional).</summary>
+    public int? AudioTrack { get; init; }
+
     /// <summary><c>options.hardware_acceleration</c> (+ <c>hardware_device</c>); null: auto.</summary>
     public Hardware.HardwareRequest? Hardware { get; init; }
 

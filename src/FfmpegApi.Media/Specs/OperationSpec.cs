@@ -20,6 +20,7 @@ namespace FfmpegApi.Media.Specs;
 [JsonDerivedType(typeof(DenoiseOperation), "denoise")]
 [JsonDerivedType(typeof(SharpenOperation), "sharpen")]
 [JsonDerivedType(typeof(DeinterlaceOperation), "deinterlace")]
+[JsonDerivedType(typeof(TonemapOperation), "tonemap")]
 [JsonDerivedType(typeof(ColorOperation), "color")]
 [JsonDerivedType(typeof(GrayscaleOperation), "grayscale")]
 [JsonDerivedType(typeof(FadeOperation), "fade")]
@@ -122,6 +123,18 @@ public sealed record SharpenOperation(double Amount = 1) : OperationSpec;
 
 public sealed record DeinterlaceOperation : OperationSpec;
 
+/// <summary>The curve that maps HDR light levels into SDR's range (ffmpeg's tonemap filter).</summary>
+public enum TonemapCurve
+{
+    Hable,
+    Mobius,
+    Reinhard,
+    Clip,
+}
+
+/// <summary>HDR (PQ or HLG, BT.2020) to SDR BT.709, 8-bit: linear light, the curve, BT.709 primaries and transfer.</summary>
+public sealed record TonemapOperation(TonemapCurve Curve = TonemapCurve.Hable) : OperationSpec;
+
 /// <summary>Brightness −1…1 (0 = unchanged), contrast/saturation 0…3 (1), gamma 0.1…10 (1).</summary>
 public sealed record ColorOperation(double Brightness = 0, double Contrast = 1, double Saturation = 1, double Gamma = 1) : OperationSpec;
 
@@ -190,7 +203,7 @@ public static class OperationStreams
 {
     public static bool NeedsVideo(OperationSpec operation) => operation is ScaleOperation or CropOperation or PadOperation or RotateOperation
         or FlipOperation or FpsOperation or WatermarkOperation or TextOperation or DenoiseOperation or SharpenOperation
-        or DeinterlaceOperation or ColorOperation or GrayscaleOperation or SubtitlesOperation or UpscaleOperation;
+        or DeinterlaceOperation or TonemapOperation or ColorOperation or GrayscaleOperation or SubtitlesOperation or UpscaleOperation;
 
     public static bool NeedsAudio(OperationSpec operation) => operation is VolumeOperation or NormalizeOperation;
 

@@ -13,6 +13,9 @@ public sealed record PackagingStep(StreamingSpec Spec, IReadOnlyList<Rendition> 
     public const string HlsMaster = "master.m3u8";
     public const string DashManifest = "manifest.mpd";
 
+    /// <summary>Which of the input's audio streams the audio rendition is made from (<c>input.audio_track</c>).</summary>
+    public int AudioTrack { get; init; }
+
     /// <summary>The muxer's output: the variant playlist pattern (HLS) or the manifest (DASH), an absolute path.</summary>
     public string OutputPattern => Spec.Format == StreamingFormat.Hls
         ? Path.Combine(PackageDirectory, "v%v", "index.m3u8")
@@ -38,7 +41,7 @@ public sealed record PackagingStep(StreamingSpec Spec, IReadOnlyList<Rendition> 
 
             if (Audio)
             {
-                args.AddRange(["-map", "0:a:0"]);
+                args.AddRange(["-map", $"0:a:{AudioTrack.ToString(CultureInfo.InvariantCulture)}"]);
             }
 
             args.AddRange(["-sn", "-dn", "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p"]);

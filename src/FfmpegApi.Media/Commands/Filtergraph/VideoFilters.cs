@@ -97,6 +97,17 @@ public sealed record DeinterlaceStep : IVideoFilterStep
     public string Filter => "bwdif=mode=send_frame:parity=auto:deint=interlaced";
 }
 
+/// <summary>
+/// HDR to SDR with zscale (zimg) and tonemap: to linear light (100 nits as reference white), BT.709 primaries, the
+/// curve, then BT.709 transfer and matrix in limited range, 8-bit 4:2:0. zscale tags the frames, so the output says
+/// BT.709. PQ and HLG sources both work (zscale reads their transfer from the stream).
+/// </summary>
+public sealed record TonemapStep(Specs.TonemapCurve Curve) : IVideoFilterStep
+{
+    public string Filter =>
+        $"zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap={Curve.ToString().ToLowerInvariant()}:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p";
+}
+
 public sealed record ColorStep(double Brightness, double Contrast, double Saturation, double Gamma) : IVideoFilterStep
 {
     public string Filter => $"eq=brightness={Number(Brightness)}:contrast={Number(Contrast)}:saturation={Number(Saturation)}:gamma={Number(Gamma)}";

@@ -64,6 +64,7 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
         }
 
         var input = MapInput(body, fields);
+        var audioTrack = MapAudioTrack(body, fields);
         var operations = new OperationMapper(fields, mounts, jobOptions.MaxInputBytes) { UpscaleModels = UpscaleModels }.Map(body, jobOptions.MaxOperations);
         var outputs = body.TryGetProperty("outputs", out var many) && many.ValueKind != JsonValueKind.Null
             ? MapOutputs(body, many, jobId, operations, fields)
@@ -84,7 +85,7 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
             return (null, errors);
         }
 
-        var spec = new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { ExtraOutputs = outputs[1..], Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Hardware = options.Hardware, StreamInput = options.StreamInput, SealedCredentials = SealedOrNull };
+        var spec = new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { AudioTrack = audioTrack, ExtraOutputs = outputs[1..], Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Hardware = options.Hardware, StreamInput = options.StreamInput, SealedCredentials = SealedOrNull };
         if (spec.AllOutputs.Any(o => o.Video?.TargetVmaf is not null))
         {
             var field = outputs.Count == 1 ? "output.video.target_vmaf" : "outputs";
@@ -230,10 +231,16 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
         return preset;
     }
 
-    private string? MapInput(JsonElement body, JsonFields fields) => MapExistingFile(body, "input", fields);
+    private string? MapInput(JsonElement body, JsonFields fields) => MapExistingFile(body, "input", fields, "audio_track");
+
+    /// <summary><c>input.audio_track</c> (convert and stream): which audio stream to use, from 0 (checked against the probe at run time).</summary>
+    internal static int? MapAudioTrack(JsonElement body, JsonFields fields) =>
+        body.TryGetProperty("input", out var input) && input.ValueKind == JsonValueKind.Object && input.TryGetProperty("audio_track", out _)
+            ? fields.Int(input, "audio_track", "input", InvalidInput, 0, 63)
+            : null;
 
     /// <summary>An existing, non-empty media file inside a mount, given as a path string or <c>{ "path": … }</c>.</summary>
-    internal string? MapExistingFile(JsonElement body, string name, JsonFields fields)
+    internal string? MapExistingFile(JsonElement body, string name, JsonFields fields, params string[] alsoAllowed)
     {
         if (!body.TryGetProperty(name, out var input) || input.ValueKind == JsonValueKind.Null)
         {
@@ -245,7 +252,7 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
         var field = name;
         if (input.ValueKind == JsonValueKind.Object)
         {
-            fields.RejectUnknown(input, name, InvalidInput, "path", "credentials");
+            fields.RejectUnknown(input, name, InvalidInput, ["path", "credentials", .. alsoAllowed]);
             path = fields.String(input, "path", name, InvalidInput);
             field = $"{name}.path";
         }

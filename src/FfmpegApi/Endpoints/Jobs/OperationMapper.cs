@@ -15,7 +15,7 @@ internal sealed partial class OperationMapper(JsonFields fields, StorageMounts m
     public static readonly string[] Supported =
     [
         "trim", "scale", "resize", "crop", "pad", "letterbox", "rotate", "flip", "fps", "speed", "watermark", "text",
-        "denoise", "sharpen", "deinterlace", "color", "grayscale", "fade", "volume", "normalize", "remove_audio", "subtitles", "concat", "upscale",
+        "denoise", "sharpen", "deinterlace", "tonemap", "color", "grayscale", "fade", "volume", "normalize", "remove_audio", "subtitles", "concat", "upscale",
     ];
 
     /// <summary>Files one concat may join after the job's input.</summary>
@@ -27,6 +27,7 @@ internal sealed partial class OperationMapper(JsonFields fields, StorageMounts m
     private static readonly string[] Positions = ["top_left", "top_right", "bottom_left", "bottom_right", "center", "top", "bottom"];
     private static readonly string[] Directions = ["horizontal", "vertical", "both"];
     private static readonly string[] Strengths = ["light", "medium", "strong"];
+    private static readonly string[] Curves = ["hable", "mobius", "reinhard", "clip"];
 
     private ValidationErrors Errors => fields.Errors;
 
@@ -76,6 +77,7 @@ internal sealed partial class OperationMapper(JsonFields fields, StorageMounts m
                 "denoise" => Only(operation, path, ["strength"], () => new DenoiseOperation(Enum<FilterStrength>(operation, "strength", path, Strengths) ?? FilterStrength.Medium)),
                 "sharpen" => Only(operation, path, ["amount"], () => new SharpenOperation(Number(operation, "amount", path, -2, 3) ?? 1)),
                 "deinterlace" => Only(operation, path, [], () => new DeinterlaceOperation()),
+                "tonemap" => Only(operation, path, ["curve"], () => new TonemapOperation(Enum<TonemapCurve>(operation, "curve", path, Curves) ?? TonemapCurve.Hable)),
                 "grayscale" => Only(operation, path, [], () => new GrayscaleOperation()),
                 "color" => Color(operation, path),
                 "fade" => Fade(operation, path),

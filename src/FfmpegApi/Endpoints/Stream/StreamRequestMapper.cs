@@ -34,7 +34,8 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
         }
 
         var shared = new ConvertRequestMapper(mounts, jobOptions, capabilities, remote);
-        var input = shared.MapExistingFile(body, "input", fields);
+        var input = shared.MapExistingFile(body, "input", fields, "audio_track");
+        var audioTrack = ConvertRequestMapper.MapAudioTrack(body, fields);
         var type = Choice(body, "type", Types, fields) ?? "hls";
         var format = type == "dash" ? StreamingFormat.Dash : StreamingFormat.Hls;
         var segmentType = Choice(body, "segment_type", SegmentTypes, fields);
@@ -69,7 +70,7 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
             Thumbnails = thumbnails,
             TargetVmaf = target,
         };
-        return (new JobSpec(input, new OutputSpec(manifest, type, null, null), [], options.Priority, options.Timeout) { Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Streaming = streaming, SealedCredentials = shared.SealedOrNull }, errors);
+        return (new JobSpec(input, new OutputSpec(manifest, type, null, null), [], options.Priority, options.Timeout) { Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Streaming = streaming, SealedCredentials = shared.SealedOrNull, AudioTrack = audioTrack }, errors);
     }
 
     private static List<RenditionRequest>? MapVariants(JsonElement body, JsonFields fields)
