@@ -60,13 +60,13 @@ public sealed class PlannerEdgeTests
     public void Stream_checks_name_the_missing_stream()
     {
         var none = Both with { Streams = [] };
-        Should.Throw<PlanningException>(() => JobPlanner.CheckStreams(Spec(new VideoSpec("h264"), new AudioSpec("aac")), none)).Message.ShouldBe("The input has no video or audio stream that this output can carry.");
-        Should.Throw<PlanningException>(() => JobPlanner.CheckStreams(Spec(null, new AudioSpec("mp3"), "mp3"), none)).Message.ShouldBe("The input has no audio stream to put in an audio-only output.");
+        Should.Throw<PlanningException>(() => StreamChecks.CheckStreams(Spec(new VideoSpec("h264"), new AudioSpec("aac")), none)).Message.ShouldBe("The input has no video or audio stream that this output can carry.");
+        Should.Throw<PlanningException>(() => StreamChecks.CheckStreams(Spec(null, new AudioSpec("mp3"), "mp3"), none)).Message.ShouldBe("The input has no audio stream to put in an audio-only output.");
         var videoOnly = Both with { Streams = Both.Streams.Where(s => s.CodecType == "video").ToList() };
-        Should.NotThrow(() => JobPlanner.CheckStreams(Spec(new VideoSpec("h264"), new AudioSpec("aac")), videoOnly));
+        Should.NotThrow(() => StreamChecks.CheckStreams(Spec(new VideoSpec("h264"), new AudioSpec("aac")), videoOnly));
         var audioIn = Both with { Streams = Both.Streams.Where(s => s.CodecType == "audio").ToList() };
-        Should.NotThrow(() => JobPlanner.CheckStreams(Spec(new VideoSpec("h264"), new AudioSpec("aac")), audioIn));
-        Should.Throw<PlanningException>(() => JobPlanner.CheckStreams(Spec(new VideoSpec("gif"), null, "gif"), audioIn))
+        Should.NotThrow(() => StreamChecks.CheckStreams(Spec(new VideoSpec("h264"), new AudioSpec("aac")), audioIn));
+        Should.Throw<PlanningException>(() => StreamChecks.CheckStreams(Spec(new VideoSpec("gif"), null, "gif"), audioIn))
             .Message.ShouldBe("The input has no video stream (a cover image does not count) to put in a video-only output (gif).");
     }
 

@@ -120,7 +120,7 @@ public sealed partial class JobRunner
             {
                 try
                 {
-                    JobPlanner.CheckStreams(spec, info);
+                    StreamChecks.CheckStreams(spec, info);
                     state.ExpectedSeconds = JobPlanner.ExpectedDuration(spec, info);
                     run.Log.Add(Line($"input: {info.FormatName}, {info.DurationSeconds?.ToString("0.###", CultureInfo.InvariantCulture) ?? "unknown"} s, video {info.FirstVideo?.CodecName ?? "none"}, audio {info.FirstAudio?.CodecName ?? "none"}"));
                 }

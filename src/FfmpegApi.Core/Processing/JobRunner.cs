@@ -17,17 +17,6 @@ using Microsoft.Extensions.Options;
 namespace FfmpegApi.Core.Processing;
 
 /// <summary>
-/// A run that ends the job with an error code and a client-safe message. A transient failure (the machine's fault, not
-/// the input's) sends the job back to the queue while it has attempts left; any other fails it at once.
-/// </summary>
-internal sealed class JobFailure(string code, string message, bool transient = false) : Exception(message)
-{
-    public string Code { get; } = code;
-
-    public bool Transient { get; } = transient;
-}
-
-/// <summary>
 /// Runs one claimed job: resolve and probe the input, plan, run ffmpeg with progress, publish the output
 /// atomically, record the outcome. The workspace is removed whatever happens.
 /// </summary>
@@ -167,7 +156,7 @@ public sealed partial class JobRunner(
         var (job, run) = (state.Job, state.Run);
         var formats = (await tools.GetInputCapabilitiesAsync()).InputFormatWhitelist;
         var args = pass.Arguments(formats);
-        run.Log.Add(Line("ffmpeg " + state.Clean(ShortArgv(args, formats))));
+        run.Log.Add(Line("ffmpeg " + state.Clean(FfmpegCommand.ForLog(args, formats))));
         var result = await FfmpegProcess.RunAsync(
             new FfmpegRunOptions(pass.Executable ?? tools.FfmpegPath, args)
             {
@@ -383,10 +372,6 @@ public sealed partial class JobRunner(
             LogWorkspaceCleanupFailed(logger, ex, workspace);
         }
     }
-
-    /// <summary>An argv for the job log: the long list of input formats is written once in the docs, not in every line.</summary>
-    private static string ShortArgv(IReadOnlyList<string> args, string inputFormats) =>
-        string.Join(' ', args.Select(a => a.StartsWith(inputFormats, StringComparison.Ordinal) ? "$INPUT_FORMATS" + a[inputFormats.Length..] : a));
 
     private string Line(string message) =>
         $"[{clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)}] {message}";

@@ -71,6 +71,10 @@ public sealed class FfmpegCommand
     /// </summary>
     public IReadOnlyList<string> ToArguments(string? inputFormats = null) => [.. InputSection(inputFormats ?? DemuxerPolicy.Fallback), .. OutputSection(string.Empty)];
 
+    /// <summary>An argv for a job log: the long list of input formats is written as <c>$INPUT_FORMATS</c> (docs/media.md).</summary>
+    public static string ForLog(IReadOnlyList<string> args, string inputFormats) =>
+        string.Join(' ', args.Select(a => a.StartsWith(inputFormats, StringComparison.Ordinal) ? "$INPUT_FORMATS" + a[inputFormats.Length..] : a));
+
     /// <summary>
     /// One ffmpeg run writing several outputs: the inputs are read and decoded once and every output gets its own
     /// filters and encoders. The commands must share their inputs (same input, trim and overlay images), which holds

@@ -71,7 +71,7 @@ public static class JobPlanner
     /// <summary>
     /// Plans the runs. With <paramref name="input"/> null (the probe still running; only allowed when
     /// <see cref="RequiresProbe"/> is false) every requested stream is mapped as optional and the expected duration
-    /// is unknown; <see cref="CheckStreams"/> runs once it is known.
+    /// is unknown; <see cref="StreamChecks.CheckStreams"/> runs once it is known.
     /// </summary>
     public static JobPlan Plan(JobSpec spec, MediaInfo? input, PlanContext context)
     {
@@ -83,7 +83,7 @@ public static class JobPlanner
 
         if (input is not null)
         {
-            CheckStreams(spec, input);
+            StreamChecks.CheckStreams(spec, input);
         }
         else if (RequiresProbe(spec))
         {
@@ -225,33 +225,6 @@ public static class JobPlanner
         || spec.Operations.Any(o => o is WatermarkOperation or ConcatOperation or UpscaleOperation
             or FadeOperation { Direction: FadeDirection.Out, Start: null }
             or NormalizeOperation { TwoPass: true });
-
-    /// <summary>Throws when the input has no stream that one of the requested outputs can carry.</summary>
-    public static void CheckStreams(JobSpec spec, MediaInfo input)
-    {
-        CheckAudioTrack(spec, input);
-        foreach (var output in spec.AllOutputs)
-        {
-            var video = output.Video is not null && input.FirstVideo is not null;
-            var audio = output.Audio is not null && input.FirstAudio is not null;
-            if (!video && !audio)
-            {
-                throw new PlanningException(output.Video is null ? "The input has no audio stream to put in an audio-only output."
-                    : output.Audio is null ? $"The input has no video stream (a cover image does not count) to put in a video-only output ({output.Format})."
-                    : "The input has no video or audio stream that this output can carry.");
-            }
-        }
-    }
-
-    /// <summary>Refuses an <c>input.audio_track</c> the input does not have, naming how many it has.</summary>
-    public static void CheckAudioTrack(JobSpec spec, MediaInfo input)
-    {
-        var tracks = input.Streams.Count(s => s.CodecType == "audio");
-        if (spec.AudioTrack is { } track && track >= tracks)
-        {
-            throw new PlanningException($"input.audio_track is {track}, but the input has {tracks} audio track{(tracks == 1 ? string.Empty : "s")} (numbered from 0).");
-        }
-    }
 
     /// <summary>The output duration for a spec, given the probed input (trim first, then speed changes).</summary>
     public static double? ExpectedDuration(JobSpec spec, MediaInfo input) => ExpectedDuration(spec, input, []);

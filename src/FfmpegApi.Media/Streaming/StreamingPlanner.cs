@@ -14,7 +14,7 @@ public static class StreamingPlanner
     {
         var (planned, dropped) = LadderPlanner.Plan(streaming.Variants, input);
         IReadOnlyList<Rendition> renditions = crfs is null ? planned : [.. planned.Select(r => r with { Crf = crfs.TryGetValue(r.Name, out var crf) ? crf : null })];
-        JobPlanner.CheckAudioTrack(spec, input);
+        StreamChecks.CheckAudioTrack(spec, input);
         var audio = input.FirstAudio is not null;
         var step = new PackagingStep(streaming, renditions, audio, packageDirectory) { AudioTrack = spec.AudioTrack ?? 0 };
         var command = FfmpegCommand.ForPattern(inputFile, step.OutputPattern);

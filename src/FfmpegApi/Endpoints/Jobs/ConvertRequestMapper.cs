@@ -64,7 +64,7 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
         }
 
         var input = MapInput(body, fields);
-        var audioTrack = MapAudioTrack(body, fields);
+        var audioTrack = InputFields.AudioTrack(body, fields);
         var operations = new OperationMapper(fields, mounts, jobOptions.MaxInputBytes) { UpscaleModels = UpscaleModels }.Map(body, jobOptions.MaxOperations);
         var outputs = body.TryGetProperty("outputs", out var many) && many.ValueKind != JsonValueKind.Null
             ? MapOutputs(body, many, jobId, operations, fields)
@@ -232,12 +232,6 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
     }
 
     private string? MapInput(JsonElement body, JsonFields fields) => MapExistingFile(body, "input", fields, "audio_track");
-
-    /// <summary><c>input.audio_track</c> (convert and stream): which audio stream to use, from 0 (checked against the probe at run time).</summary>
-    internal static int? MapAudioTrack(JsonElement body, JsonFields fields) =>
-        body.TryGetProperty("input", out var input) && input.ValueKind == JsonValueKind.Object && input.TryGetProperty("audio_track", out _)
-            ? fields.Int(input, "audio_track", "input", InvalidInput, 0, 63)
-            : null;
 
     /// <summary>An existing, non-empty media file inside a mount, given as a path string or <c>{ "path": … }</c>.</summary>
     internal string? MapExistingFile(JsonElement body, string name, JsonFields fields, params string[] alsoAllowed)

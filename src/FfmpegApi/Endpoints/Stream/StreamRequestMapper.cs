@@ -35,7 +35,7 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
 
         var shared = new ConvertRequestMapper(mounts, jobOptions, capabilities, remote);
         var input = shared.MapExistingFile(body, "input", fields, "audio_track");
-        var audioTrack = ConvertRequestMapper.MapAudioTrack(body, fields);
+        var audioTrack = InputFields.AudioTrack(body, fields);
         var type = Choice(body, "type", Types, fields) ?? "hls";
         var format = type == "dash" ? StreamingFormat.Dash : StreamingFormat.Hls;
         var segmentType = Choice(body, "segment_type", SegmentTypes, fields);
