@@ -10,7 +10,7 @@ namespace FfmpegApi.Tests;
 /// through convert (MP4), DASH, a thumbnail and an analysis; what completes is read back with ffprobe, what fails must
 /// fail with INVALID_INPUT and a message that says why.
 /// </summary>
-[Collection(ServerCollection.Name)]
+[Collection(MediaCollection.Name)]
 public sealed class EdgeCaseMatrixTests(ServerFixture fixture)
 {
     private const string Picture = "testsrc2=size=320x240:rate=25:duration=1";

@@ -13,7 +13,7 @@ namespace FfmpegApi.Tests;
 /// own listings, every denied demuxer forced on ffprobe, crafted files that would read outside the mount, and the
 /// formats users bring run as real jobs.
 /// </summary>
-[Collection(ServerCollection.Name)]
+[Collection(MediaCollection.Name)]
 public sealed class InputFormatTests(ServerFixture fixture)
 {
     private readonly ApiServer _server = fixture.Server;

@@ -10,7 +10,7 @@ namespace FfmpegApi.Tests;
 /// HLS and DASH ladders from sources of every common shape: each rung, read back from its first segment with ffprobe,
 /// has even sides and shows the source's display aspect exactly, so a DASH adaptation set never conflicts.
 /// </summary>
-[Collection(ServerCollection.Name)]
+[Collection(MediaCollection.Name)]
 public sealed class LadderGeometryTests(ServerFixture fixture)
 {
     private readonly ApiServer _server = fixture.Server;

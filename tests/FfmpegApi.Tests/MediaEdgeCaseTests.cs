@@ -4,7 +4,7 @@ using FfmpegApi.Tests.Infrastructure;
 namespace FfmpegApi.Tests;
 
 /// <summary>Inputs that break naive pipelines, made by ffmpeg and run as real jobs; outputs read back with ffprobe.</summary>
-[Collection(ServerCollection.Name)]
+[Collection(MediaCollection.Name)]
 public sealed class MediaEdgeCaseTests(ServerFixture fixture)
 {
     private const string Picture = "testsrc2=size=320x240:rate=25:duration=1";

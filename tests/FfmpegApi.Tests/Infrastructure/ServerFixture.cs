@@ -29,3 +29,13 @@ public sealed class ServerCollection : ICollectionFixture<ServerFixture>
 {
     public const string Name = "server";
 }
+
+/// <summary>
+/// The media matrices (formats, edge cases, ladder geometry) on a server of their own, so they run beside the API
+/// collection instead of after it (both fixtures generate the same inputs).
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class MediaCollection : ICollectionFixture<ServerFixture>
+{
+    public const string Name = "media";
+}
