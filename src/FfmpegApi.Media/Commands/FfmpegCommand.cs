@@ -199,7 +199,17 @@ public sealed class FfmpegCommand
     }
 
     private static void AddInput(List<string> args, string file, string inputFormats) =>
-        args.AddRange(["-protocol_whitelist", IsUrl(file) ? NetworkProtocols : LocalProtocols, "-format_whitelist", DemuxerPolicy.ForFile(inputFormats, file), "-i", IsUrl(file) ? file : AsFileUrl(file)]);
+        args.AddRange([.. InputOptions(file, inputFormats), "-i", InputUrl(file)]);
+
+    /// <summary>
+    /// What may open a media input, for ffmpeg and ffprobe alike: its protocols (network ones only for a URL the worker
+    /// made) and its demuxers (<paramref name="inputFormats"/>, as <see cref="DemuxerPolicy.ForFile"/> adjusts it).
+    /// </summary>
+    public static IReadOnlyList<string> InputOptions(string file, string inputFormats) =>
+        ["-protocol_whitelist", IsUrl(file) ? NetworkProtocols : LocalProtocols, "-format_whitelist", DemuxerPolicy.ForFile(inputFormats, file)];
+
+    /// <summary>A media input as ffmpeg and ffprobe open it: a URL as is, a path as a <c>file:</c> URL.</summary>
+    public static string InputUrl(string file) => IsUrl(file) ? file : AsFileUrl(file);
 
     /// <summary>Simple filters are grouped into chains between overlays: [0:V:0]a,b[v0];…overlay…[v1];[v1]c[vout].</summary>
     private string ComplexVideoGraph(string outputLabel, string source = "0:V:0")

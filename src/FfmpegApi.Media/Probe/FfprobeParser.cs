@@ -11,7 +11,7 @@ public static class FfprobeParser
 {
     /// <summary>ffprobe's argv for <paramref name="path"/>; <paramref name="inputFormats"/>: the demuxers it may use (null: the fallback list).</summary>
     public static IReadOnlyList<string> Arguments(string path, string? inputFormats = null) =>
-        ["-v", "error", "-protocol_whitelist", FfmpegCommand.IsUrl(path) ? FfmpegCommand.NetworkProtocols : FfmpegCommand.LocalProtocols, "-format_whitelist", DemuxerPolicy.ForFile(inputFormats ?? DemuxerPolicy.Fallback, path), "-print_format", "json", "-show_format", "-show_streams", FfmpegCommand.IsUrl(path) ? path : "file:" + path];
+        ["-v", "error", .. FfmpegCommand.InputOptions(path, inputFormats ?? DemuxerPolicy.Fallback), "-print_format", "json", "-show_format", "-show_streams", FfmpegCommand.InputUrl(path)];
 
     /// <summary>Returns null when the text is not ffprobe JSON or has no format section (not a media file).</summary>
     public static MediaInfo? Parse(string json)
