@@ -38,9 +38,8 @@ public sealed partial class JobRunner
             },
         };
         run.Log.Add(Line(string.Create(CultureInfo.InvariantCulture, $"upscaling {stage.Width}x{stage.Height} → {stage.OutputWidth}x{stage.OutputHeight} with {model.Name} on {provider}: {upscaler.TilesPerFrame} tile(s) per frame, {upscaleModels.Threads} thread(s)")));
-        var formats = (await tools.GetInputCapabilitiesAsync()).InputFormatWhitelist;
-        var decoderArgs = stage.Decoder.ToArguments(formats);
-        run.Log.Add(Line("ffmpeg (decoder) " + state.Clean(FfmpegCommand.ForLog(decoderArgs, formats))));
+        var decoderArgs = stage.Decoder.ToArguments(state.InputFormats);
+        run.Log.Add(Line("ffmpeg (decoder) " + state.Clean(FfmpegCommand.ForLog(decoderArgs, state.InputFormats))));
         var started = Stopwatch.GetTimestamp();
         var decoding = FfmpegProcess.RunAsync(new FfmpegRunOptions(tools.FfmpegPath, decoderArgs) { StandardOutput = pipeline.ReadAsync, StopGracePeriod = TimeSpan.FromSeconds(2) }, pipeline.Token);
         var inference = pipeline.InferAsync();

@@ -48,7 +48,8 @@ public sealed partial class JobRunner(
         var workspace = Path.Combine(storageOptions.Value.WorkspaceRoot, job.Id);
         var started = clock.GetTimestamp();
         var monitor = new RunMonitor(scopes, clock, jobOptions.Value, workerOptions.Value, TimeSpan.FromSeconds(webhookOptions.Value.ProgressIntervalSeconds), logger);
-        var state = new RunState(job, workerId, run, monitor, workspace, mounts.Sanitize);
+        var inputFormats = (await tools.GetInputCapabilitiesAsync()).InputFormatWhitelist;
+        var state = new RunState(job, workerId, run, monitor, workspace, mounts.Sanitize, inputFormats);
         using var stopMonitor = new CancellationTokenSource();
         var monitorTask = Task.CompletedTask;
         try
@@ -154,9 +155,8 @@ public sealed partial class JobRunner(
         }
 
         var (job, run) = (state.Job, state.Run);
-        var formats = (await tools.GetInputCapabilitiesAsync()).InputFormatWhitelist;
-        var args = pass.Arguments(formats);
-        run.Log.Add(Line("ffmpeg " + state.Clean(FfmpegCommand.ForLog(args, formats))));
+        var args = pass.Arguments(state.InputFormats);
+        run.Log.Add(Line("ffmpeg " + state.Clean(FfmpegCommand.ForLog(args, state.InputFormats))));
         var result = await FfmpegProcess.RunAsync(
             new FfmpegRunOptions(pass.Executable ?? tools.FfmpegPath, args)
             {
@@ -289,7 +289,7 @@ public sealed partial class JobRunner(
     /// What one run shares between its steps and callbacks: the last progress (written by the progress callback on
     /// another thread) and the expected output duration once the probe knows it.
     /// </summary>
-    private sealed partial class RunState(Job job, string workerId, RunContext run, RunMonitor monitor, string workspace, Func<string, string> sanitize)
+    private sealed partial class RunState(Job job, string workerId, RunContext run, RunMonitor monitor, string workspace, Func<string, string> sanitize, string inputFormats)
     {
         private double _seconds = double.NaN;
 
@@ -309,6 +309,9 @@ public sealed partial class JobRunner(
         public RunMonitor Monitor => monitor;
 
         public string Workspace => workspace;
+
+        /// <summary>Every media input's <c>-format_whitelist</c> on this machine, read once for the run.</summary>
+        public string InputFormats => inputFormats;
 
         public JobProgress Last
         {

@@ -15,6 +15,8 @@ public sealed record FfmpegCapabilities(
     IReadOnlyList<string> Demuxers,
     IReadOnlyList<string>? Devices = null)
 {
+    private string? _inputFormatWhitelist;
+
     private readonly HashSet<string> _encoderNames = Encoders.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The demuxers an input may use (see <see cref="DemuxerPolicy"/>); empty when the build is unknown.</summary>
@@ -22,8 +24,9 @@ public sealed record FfmpegCapabilities(
     public IReadOnlyList<string> InputFormats { get; } = DemuxerPolicy.Allowed(Demuxers, Devices ?? []);
 
     /// <summary>The <c>-format_whitelist</c> of every input: <see cref="InputFormats"/>, or the fallback list when unknown.</summary>
+    /// <remarks>Joined once (some 3 KB) and kept: every probe and every ffmpeg run of a job reads it.</remarks>
     [JsonIgnore]
-    public string InputFormatWhitelist => InputFormats.Count > 0 ? string.Join(',', InputFormats) : DemuxerPolicy.Fallback;
+    public string InputFormatWhitelist => _inputFormatWhitelist ??= InputFormats.Count > 0 ? string.Join(',', InputFormats) : DemuxerPolicy.Fallback;
 
     public bool HasEncoder(string name) => _encoderNames.Contains(name);
 
