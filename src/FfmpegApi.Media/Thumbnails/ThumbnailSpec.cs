@@ -46,9 +46,12 @@ public sealed record ThumbnailSpec(
     /// <summary>The format an output file name asks for (<c>poster.jpeg</c> → jpg), or null when it names none of <see cref="Formats"/>.</summary>
     public static string? FormatOfFile(string path)
     {
-        var extension = System.IO.Path.GetExtension(path).TrimStart('.').ToLowerInvariant().Replace("jpeg", "jpg", StringComparison.Ordinal);
+        var extension = NormalizeFormat(System.IO.Path.GetExtension(path).TrimStart('.'));
         return Array.IndexOf(Formats, extension) >= 0 ? extension : null;
     }
+
+    /// <summary>A format as a request or a file name writes it (<c>JPEG</c>, <c>jpeg</c>) in the form of <see cref="Formats"/>.</summary>
+    public static string NormalizeFormat(string format) => format.Trim().ToLowerInvariant().Replace("jpeg", "jpg", StringComparison.Ordinal);
 }
 
 /// <summary>What a thumbnail job produced.</summary>

@@ -29,22 +29,28 @@ internal sealed partial class OutputMapper
         return address!.ToString();
     }
 
-    private string? ResolvePath(string path)
+    private string? ResolvePath(string path) => ResolveFile(path, $"{Root}.path", mounts, blobs, Errors);
+
+    /// <summary>
+    /// An output file, or an error naming <paramref name="field"/>: an object address routed to its store, or a path in a
+    /// mount that is not a directory (<paramref name="directoryAdvice"/> follows "Names a directory; " then).
+    /// </summary>
+    internal static string? ResolveFile(string path, string field, StorageMounts mounts, BlobStores? blobs, ValidationErrors errors, string directoryAdvice = "give a file name.")
     {
         if (BlobAddress.LooksLikeOne(path))
         {
-            return ObjectOutput(path, $"{Root}.path", blobs, Errors);
+            return ObjectOutput(path, field, blobs, errors);
         }
 
         if (!mounts.TryResolve(path, out var resolved, out var error))
         {
-            Errors.Add($"{Root}.path", error, InvalidOutput);
+            errors.Add(field, error, InvalidOutput);
             return null;
         }
 
         if (Directory.Exists(resolved!.PhysicalPath))
         {
-            Errors.Add($"{Root}.path", "Names a directory; give a file name.", InvalidOutput);
+            errors.Add(field, "Names a directory; " + directoryAdvice, InvalidOutput);
             return null;
         }
 

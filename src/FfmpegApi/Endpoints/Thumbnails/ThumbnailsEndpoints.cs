@@ -77,7 +77,7 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
         // One image to a file name (poster.jpg) is written as that file; anything else names a new directory.
         var outputText = body.TryGetProperty("output", out var outputValue) && outputValue.ValueKind == JsonValueKind.String ? outputValue.GetString()?.Trim() : null;
         var fileFormat = mode == ThumbnailMode.One && outputText is not null && !outputText.EndsWith('/') ? ThumbnailSpec.FormatOfFile(outputText) : null;
-        var format = fields.String(body, "format", string.Empty, InvalidRequest)?.Trim().ToLowerInvariant().Replace("jpeg", "jpg", StringComparison.Ordinal) ?? fileFormat ?? "jpg";
+        var format = (fields.String(body, "format", string.Empty, InvalidRequest) is { } asked ? ThumbnailSpec.NormalizeFormat(asked) : null) ?? fileFormat ?? "jpg";
         if (fileFormat is not null && format != fileFormat)
         {
             errors.Add("format", $"'{format}' contradicts the output file's extension ({fileFormat}).", InvalidRequest, format, [fileFormat]);
@@ -89,7 +89,7 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
 
         var sprite = MapSprite(body, mode, fields);
         var output = fileFormat is not null
-            ? MapFile(outputText!, fields)
+            ? Jobs.OutputMapper.ResolveFile(outputText!, "output", mounts, remote?.Blobs, fields.Errors, "give a file name, or end the path with '/' for a directory of images.")
             : MapDirectory(body, jobId, sprite is not null ? "storyboard.vtt" : mode == ThumbnailMode.Sequence ? $"frame_0001.{format}" : $"thumb_0001.{format}", fields);
         var options = shared.MapOptions(body, fields);
         if (errors.Any || input is null || output is null)
@@ -124,29 +124,6 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
         }
 
         return new SpriteLayout(columns, rows);
-    }
-
-    /// <summary>One image's own file: a path in a mount (not a directory) or an object address.</summary>
-    private string? MapFile(string path, JsonFields fields)
-    {
-        if (Core.Storage.Blobs.BlobAddress.LooksLikeOne(path))
-        {
-            return Jobs.OutputMapper.ObjectOutput(path, "output", remote?.Blobs, fields.Errors);
-        }
-
-        if (!mounts.TryResolve(path, out var resolved, out var error))
-        {
-            fields.Errors.Add("output", error, InvalidOutput);
-            return null;
-        }
-
-        if (Directory.Exists(resolved!.PhysicalPath))
-        {
-            fields.Errors.Add("output", "Names a directory; give a file name, or end the path with '/' for a directory of images.", InvalidOutput);
-            return null;
-        }
-
-        return resolved.VirtualPath;
     }
 
     private string? MapDirectory(JsonElement body, string jobId, string fileName, JsonFields fields)
