@@ -39,10 +39,6 @@ public sealed record StreamInfo(
     public int Rotation { get; init; }
 
     /// <summary>
-    /// The picture as shown, as an exact ratio width:height (pixels × sample aspect, turned by the rotation), reduced;
-    /// null when the size is unknown. ffmpeg's autorotation turns the frames the same way before any filter runs.
-    /// </summary>
-    /// <summary>
     /// The picture's size as shown, in square pixels: turned by the rotation, the width stretched or narrowed by the
     /// sample aspect (DV 720x480 at 8:9 shows as 640x480); null when the size is unknown.
     /// </summary>
@@ -61,6 +57,10 @@ public sealed record StreamInfo(
         }
     }
 
+    /// <summary>
+    /// The picture as shown, as an exact ratio width:height (pixels × sample aspect, turned by the rotation), reduced;
+    /// null when the size is unknown. ffmpeg's autorotation turns the frames the same way before any filter runs.
+    /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public Ratio? DisplayAspect
     {
