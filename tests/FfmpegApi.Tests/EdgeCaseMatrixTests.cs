@@ -154,27 +154,23 @@ public sealed class EdgeCaseMatrixTests(ServerFixture fixture)
         {
             if (!File.Exists(path))
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 var srt = Path.Combine(_server.StorageRoot, "input", "subs.srt");
-                var made = await FfmpegProcess.CaptureAsync("ffmpeg", ["-hide_banner", "-nostdin", "-v", "error", "-y", .. args.Select(a => a.Replace("{SRT}", srt, StringComparison.Ordinal)), path + ".part" + Path.GetExtension(file)], TimeSpan.FromSeconds(60), CancellationToken.None);
-                made.Succeeded.ShouldBeTrue(string.Join('\n', made.StderrTail));
+                var part = path + ".part" + Path.GetExtension(file);
+                await TestMedia.FfmpegAsync([.. args.Select(a => a.Replace("{SRT}", srt, StringComparison.Ordinal)), part]);
                 if (name == "rotated")
                 {
-                    // A phone's rotation is a display matrix; ffmpeg sets one from the rotate tag when remuxing.
-                    var part = path + ".part" + Path.GetExtension(file);
-                    var turned = await FfmpegProcess.CaptureAsync("ffmpeg", ["-v", "error", "-y", "-i", part, "-c", "copy", "-metadata:s:v:0", "rotate=90", path + ".turned.mp4"], TimeSpan.FromSeconds(60), CancellationToken.None);
-                    turned.Succeeded.ShouldBeTrue(string.Join('\n', turned.StderrTail));
+                    await TestMedia.RotatedCopyAsync(part, path + ".turned.mp4", 90);
                     File.Move(path + ".turned.mp4", part, overwrite: true);
                 }
 
                 if (name == "truncated")
                 {
                     // Cut mid-stream: what decodes is used.
-                    await using var stream = new FileStream(path + ".part" + Path.GetExtension(file), FileMode.Open);
+                    await using var stream = new FileStream(part, FileMode.Open);
                     stream.SetLength(stream.Length * 6 / 10 / 188 * 188 + 100);
                 }
 
-                File.Move(path + ".part" + Path.GetExtension(file), path);
+                File.Move(part, path);
             }
         }
         finally

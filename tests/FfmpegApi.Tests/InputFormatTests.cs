@@ -188,12 +188,7 @@ public sealed class InputFormatTests(ServerFixture fixture)
     {
         Assert.SkipWhen(TestDatabase.IsPostgres, "media formats do not depend on the database: the SQLite pass runs them");
         var path = Path.Combine(_server.StorageRoot, "input", "formats", format, file);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        List<string> args = ["-hide_banner", "-nostdin", "-y", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1", "-shortest"];
-        args.AddRange(encode.Split(' '));
-        args.Add(path);
-        var made = await FfmpegProcess.CaptureAsync("ffmpeg", args, TimeSpan.FromSeconds(60), CancellationToken.None);
-        made.Succeeded.ShouldBeTrue(string.Join('\n', made.StderrTail));
+        await TestMedia.FfmpegAsync(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1", "-shortest", .. encode.Split(' '), path]);
 
         var source = await TestMedia.ProbeAsync(path);
         var output = video ? "mp4" : "m4a";

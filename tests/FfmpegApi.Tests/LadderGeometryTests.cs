@@ -61,15 +61,9 @@ public sealed class LadderGeometryTests(ServerFixture fixture)
 
     private async Task<string> SourceAsync(string name, string size, string sar, int rotation)
     {
-        var dir = Path.Combine(_server.StorageRoot, "input", "shapes");
-        Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, name + ".mp4");
-        var made = await FfmpegProcess.CaptureAsync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", $"testsrc2=size={size}:rate=25:duration=1", "-f", "lavfi", "-i", "sine=duration=1", "-vf", sar, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", path + ".tmp.mp4"], TimeSpan.FromSeconds(60), CancellationToken.None);
-        made.Succeeded.ShouldBeTrue(string.Join('\n', made.StderrTail));
-
-        // A phone's rotation is a display matrix on the stream, set here from the classic rotate tag.
-        var tagged = await FfmpegProcess.CaptureAsync("ffmpeg", ["-v", "error", "-y", "-i", path + ".tmp.mp4", "-c", "copy", "-metadata:s:v:0", $"rotate={rotation}", path], TimeSpan.FromSeconds(60), CancellationToken.None);
-        tagged.Succeeded.ShouldBeTrue(string.Join('\n', tagged.StderrTail));
+        var path = Path.Combine(_server.StorageRoot, "input", "shapes", name + ".mp4");
+        await TestMedia.FfmpegAsync("-f", "lavfi", "-i", $"testsrc2=size={size}:rate=25:duration=1", "-f", "lavfi", "-i", "sine=duration=1", "-vf", sar, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", path + ".tmp.mp4");
+        await TestMedia.RotatedCopyAsync(path + ".tmp.mp4", path, rotation);
         File.Delete(path + ".tmp.mp4");
         (await TestMedia.ProbeAsync(path)).FirstVideo!.Rotation.ShouldBe(rotation);
         return $"/storage/input/shapes/{name}.mp4";

@@ -39,8 +39,7 @@ public sealed class MediaEdgeCaseTests(ServerFixture fixture)
     public async Task A_podcast_mp3_with_cover_art_converts_to_mp4_without_taking_the_cover_for_the_video()
     {
         var cover = Path.Combine(_server.StorageRoot, "input", "edge", "cover.jpg");
-        Directory.CreateDirectory(Path.GetDirectoryName(cover)!);
-        (await FfmpegProcess.CaptureAsync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=300x300", "-frames:v", "1", cover], TimeSpan.FromSeconds(30), CancellationToken.None)).Succeeded.ShouldBeTrue();
+        await TestMedia.FfmpegAsync("-f", "lavfi", "-i", "color=c=red:s=300x300", "-frames:v", "1", cover);
         await MakeAsync("podcast.mp3", "-f", "lavfi", "-i", "sine=duration=2", "-i", cover, "-map", "0:a", "-map", "1:v", "-c:a", "libmp3lame", "-c:v", "mjpeg", "-disposition:v", "attached_pic", "-id3v2_version", "3");
         var source = await TestMedia.ProbeAsync(Path.Combine(_server.StorageRoot, "input", "edge", "podcast.mp3"));
         source.Streams.ShouldContain(s => s.IsAttachedPicture);
@@ -127,11 +126,6 @@ public sealed class MediaEdgeCaseTests(ServerFixture fixture)
         problem!["errors"]!["operations[0].curve"].ShouldNotBeNull();
     }
 
-    private async Task MakeAsync(string name, params string[] args)
-    {
-        var path = Path.Combine(_server.StorageRoot, "input", "edge", name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var result = await FfmpegProcess.CaptureAsync("ffmpeg", ["-hide_banner", "-nostdin", "-y", "-v", "error", .. args, "-t", "2", path], TimeSpan.FromSeconds(60), CancellationToken.None);
-        result.Succeeded.ShouldBeTrue(string.Join('\n', result.StderrTail));
-    }
+    private Task MakeAsync(string name, params string[] args) =>
+        TestMedia.FfmpegAsync([.. args, "-t", "2", Path.Combine(_server.StorageRoot, "input", "edge", name)]);
 }

@@ -54,10 +54,8 @@ public sealed class ThumbnailsApiTests(ServerFixture fixture)
     public async Task Thumbnails_are_sized_as_the_picture_is_shown(string name, string size, string sar, int rotation, int width, int height)
     {
         var source = Path.Combine(_server.StorageRoot, "input", "thumbshapes", name + ".mp4");
-        Directory.CreateDirectory(Path.GetDirectoryName(source)!);
-        var made = await Media.Process.FfmpegProcess.CaptureAsync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", $"testsrc2=size={size}:rate=25:duration=1", "-vf", sar, "-c:v", "libx264", "-preset", "ultrafast", source + ".tmp.mp4"], TimeSpan.FromSeconds(60), CancellationToken.None);
-        made.Succeeded.ShouldBeTrue();
-        (await Media.Process.FfmpegProcess.CaptureAsync("ffmpeg", ["-v", "error", "-y", "-i", source + ".tmp.mp4", "-c", "copy", "-metadata:s:v:0", $"rotate={rotation}", source], TimeSpan.FromSeconds(60), CancellationToken.None)).Succeeded.ShouldBeTrue();
+        await TestMedia.FfmpegAsync("-f", "lavfi", "-i", $"testsrc2=size={size}:rate=25:duration=1", "-vf", sar, "-c:v", "libx264", "-preset", "ultrafast", source + ".tmp.mp4");
+        await TestMedia.RotatedCopyAsync(source + ".tmp.mp4", source, rotation);
         var done = await RunAsync($$"""{"input":"/storage/input/thumbshapes/{{name}}.mp4","time":0.5,"format":"png"}""");
         (await TestMedia.ImageAsync(_server.Physical(done["output"]!["path"]!.GetValue<string>()))).ShouldBe(("png", width, height));
         done["thumbnails"]!["width"]!.GetValue<int>().ShouldBe(width);

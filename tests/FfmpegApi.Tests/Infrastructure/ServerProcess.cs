@@ -126,24 +126,15 @@ public sealed class ServerProcess : IDisposable
         var pids = new List<int> { _process.Id };
         for (var i = 0; i < pids.Count; i++)
         {
-            using var children = Process.Start(new ProcessStartInfo("pgrep", ["-P", pids[i].ToString(System.Globalization.CultureInfo.InvariantCulture)]) { RedirectStandardOutput = true })!;
-            var text = await children.StandardOutput.ReadToEndAsync();
-            await children.WaitForExitAsync();
-            pids.AddRange(text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)));
+            pids.AddRange(await ChildrenOfAsync(pids[i]));
         }
 
         using var kill = Process.Start("kill", [$"-{signal}", .. pids.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         await kill.WaitForExitAsync();
     }
 
-    /// <summary>The pids of the server's direct children (its ffmpeg runs), read with pgrep.</summary>
-    public async Task<IReadOnlyList<int>> ChildrenAsync()
-    {
-        using var children = Process.Start(new ProcessStartInfo("pgrep", ["-P", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { RedirectStandardOutput = true })!;
-        var text = await children.StandardOutput.ReadToEndAsync();
-        await children.WaitForExitAsync();
-        return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture))];
-    }
+    /// <summary>The pids of the server's direct children (its ffmpeg runs).</summary>
+    public Task<IReadOnlyList<int>> ChildrenAsync() => ChildrenOfAsync(_process.Id);
 
     /// <summary>SIGKILL the server process alone (not its children): what the OOM killer or a crash does.</summary>
     public void KillServerOnly()
@@ -181,6 +172,15 @@ public sealed class ServerProcess : IDisposable
     {
         Kill();
         _process.Dispose();
+    }
+
+    /// <summary>The direct children of <paramref name="pid"/>, read with pgrep.</summary>
+    private static async Task<IReadOnlyList<int>> ChildrenOfAsync(int pid)
+    {
+        using var children = Process.Start(new ProcessStartInfo("pgrep", ["-P", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { RedirectStandardOutput = true })!;
+        var text = await children.StandardOutput.ReadToEndAsync();
+        await children.WaitForExitAsync();
+        return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture))];
     }
 
     private static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)

@@ -22,6 +22,24 @@ public static class TestMedia
         result.Succeeded.ShouldBeTrue(string.Join('\n', result.StderrTail));
     }
 
+    /// <summary>
+    /// Runs ffmpeg quietly with <paramref name="args"/>, whose last entry is the output file (its folder is created),
+    /// and asserts it succeeded (stderr in the message).
+    /// </summary>
+    public static async Task FfmpegAsync(params string[] args)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(args[^1])!);
+        var result = await FfmpegProcess.CaptureAsync("ffmpeg", ["-hide_banner", "-nostdin", "-y", "-v", "error", .. args], TimeSpan.FromSeconds(60), CancellationToken.None);
+        result.Succeeded.ShouldBeTrue(string.Join('\n', result.StderrTail));
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="source"/> at <paramref name="target"/> that players turn by <paramref name="degrees"/>:
+    /// a phone's rotation is a display matrix, which ffmpeg sets from the rotate tag when it remuxes.
+    /// </summary>
+    public static Task RotatedCopyAsync(string source, string target, int degrees) =>
+        FfmpegAsync("-i", source, "-c", "copy", "-metadata:s:v:0", $"rotate={degrees}", target);
+
     /// <summary>A one-colour PNG (a watermark for tests).</summary>
     public static async Task ImageAsync(string path, string color, int width, int height)
     {
