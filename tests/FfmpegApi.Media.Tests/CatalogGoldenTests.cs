@@ -18,7 +18,7 @@ public sealed class CatalogGoldenTests
     public void Container_table()
     {
         var lines = FormatCatalog.Containers.Values.Select(c =>
-            $"{c.Name} muxer={c.Muxer} ext={c.Extension} audio_only={c.IsAudioOnly} default_video={c.DefaultVideoCodec ?? "-"} default_audio={c.DefaultAudioCodec} video=[{string.Join(',', c.VideoCodecs)}] audio=[{string.Join(',', c.AudioCodecs)}]");
+            $"{c.Name} muxer={c.Muxer} ext={c.Extension} audio_only={c.IsAudioOnly} image={c.Image} default_video={c.DefaultVideoCodec ?? "-"} default_audio={c.DefaultAudioCodec ?? "-"} options=[{string.Join(' ', c.MuxerOptions)}] sample_rate={Show(c.AudioSampleRate)}");
         TestFiles.AssertGolden("catalog-containers", [.. lines]);
     }
 
@@ -26,9 +26,11 @@ public sealed class CatalogGoldenTests
     public void Codec_and_container_names()
     {
         string[] names = ["h264", "H264", "avc", "x264", "libx264", "h265", "hevc", "x265", "libx265", "vp9", "libvpx-vp9", "av1", "libsvtav1", "libaom-av1",
-            "mpeg4", "prores", "prores_ks", "copy", "aac", "opus", "libopus", "mp3", "libmp3lame", "flac", "vorbis", "libvorbis", "pcm", "pcm_s16le", "wmv", " h264 "];
+            "mpeg4", "prores", "prores_ks", "copy", "aac", "opus", "libopus", "mp3", "libmp3lame", "flac", "vorbis", "libvorbis", "pcm", "pcm_s16le", "wmv", " h264 ",
+            "mpeg2", "mpeg2video", "dnxhd", "dnxhr", "ffv1", "vp8", "libvpx", "theora", "mjpeg", "flv", "ac3", "eac3", "e-ac-3", "alac", "mp2", "libtwolame", "wma",
+            "pcm_s24", "pcm_s24le", "pcm_s24be", "pcm_s32le", "pcm_f32", "pcm_f32be"];
         var lines = names.Select(n => $"'{n}' video={FormatCatalog.NormalizeVideoCodec(n) ?? "-"} audio={FormatCatalog.NormalizeAudioCodec(n) ?? "-"}").ToList();
-        string[] containers = ["mp4", ".MP4", "matroska", "mpegts", "m2ts", "oga", "m4v", "mkv", "webm", "gif"];
+        string[] containers = ["mp4", ".MP4", "matroska", "mpegts", "m2ts", "mts", "oga", "m4v", "mkv", "webm", "gif", "mpeg", "asf", "aif", "mxf", "nut", "weba"];
         lines.AddRange(containers.Select(n => $"container '{n}' -> {FormatCatalog.FindContainer(n)?.Name ?? "-"}"));
         lines.AddRange(FormatCatalog.VideoEncoders.Select(e => $"video {e.Key} -> {string.Join(',', e.Value)}"));
         lines.AddRange(FormatCatalog.AudioEncoders.Select(e => $"audio {e.Key} -> {string.Join(',', e.Value)}"));
@@ -41,7 +43,7 @@ public sealed class CatalogGoldenTests
     [Fact]
     public void Video_encoder_options()
     {
-        string[] encoders = ["libx264", "libx265", "libvpx-vp9", "libsvtav1", "libaom-av1", "prores_ks", "mpeg4", "copy"];
+        string[] encoders = ["libx264", "libx265", "libvpx-vp9", "libsvtav1", "libaom-av1", "prores_ks", "mpeg4", "copy", "mpeg2video", "dnxhd", "ffv1", "libvpx", "libtheora", "mjpeg", "wmv2", "flv"];
         (int? Crf, long? Bitrate)[] qualities = [(null, null), (20, null), (null, 2_000_000), (20, 2_500_000), (null, 1_234_567)];
         var lines = new List<string>();
         foreach (var encoder in encoders)
@@ -56,13 +58,16 @@ public sealed class CatalogGoldenTests
             }
         }
 
+        lines.AddRange(EncoderOptions.Profiles["dnxhd"].Select(p => $"dnxhd profile={p} => {string.Join(' ', new VideoEncoderStep("dnxhd") { Profile = p }.OutputArguments)}"));
+        lines.Add($"ffv1 gop=25 => {string.Join(' ', new VideoEncoderStep("ffv1") { Gop = 25 }.OutputArguments)}");
+        lines.Add($"mpeg2video profile=422 pix=yuv422p => {string.Join(' ', new VideoEncoderStep("mpeg2video", null, null, 50_000_000) { Profile = "422", PixelFormat = "yuv422p" }.OutputArguments)}");
         TestFiles.AssertGolden("encoder-video-options", lines);
     }
 
     [Fact]
     public void Audio_encoder_options()
     {
-        string[] encoders = ["aac", "libopus", "libmp3lame", "libvorbis", "flac", "pcm_s16le", "copy", "ac3"];
+        string[] encoders = ["aac", "libopus", "libmp3lame", "libvorbis", "flac", "pcm_s16le", "copy", "ac3", "eac3", "alac", "mp2", "wmav2", "pcm_s24be", "pcm_f32le"];
         (long? Bitrate, int? Channels, int? Rate)[] settings = [(null, null, null), (96_000, 2, 48_000), (128_500, 1, null), (null, null, 44_100)];
         var lines = encoders.SelectMany(e => settings.Select(s =>
             $"{e} bitrate={Show(s.Bitrate)} channels={Show(s.Channels)} rate={Show(s.Rate)} => {string.Join(' ', new AudioEncoderStep(e, s.Bitrate, s.Channels, s.Rate).OutputArguments)}")).ToList();
@@ -84,6 +89,7 @@ public sealed class CatalogGoldenTests
             "map(a): " + string.Join(' ', new StreamMapStep(false, true).OutputArguments),
         ];
         lines.AddRange(new[] { "mp4", "mov", "ipod", "matroska", "webm", "mpegts", "mp3" }.Select(m => $"muxer {m}: {string.Join(' ', new MuxerStep(m).OutputArguments)}"));
+        lines.Add($"muxer mpegts (m2ts): {string.Join(' ', new MuxerStep("mpegts") { Options = FormatCatalog.Containers["m2ts"].MuxerOptions }.OutputArguments)}");
         lines.Add("command file: prefix kept: " + string.Join(' ', FfmpegCommand.For("file:/a b.mp4", "/out.mp4").ToArguments()));
         TestFiles.AssertGolden("steps", lines);
     }

@@ -84,7 +84,7 @@ public sealed partial class FfmpegTools(IOptions<FfmpegOptions> options, HybridC
             var formats = await RunAsync(options.FfmpegPath, "-formats") ?? string.Empty;
             var devices = await RunAsync(options.FfmpegPath, "-devices") ?? string.Empty;
             var (muxers, demuxers) = CapabilitiesParser.ParseFormats(formats);
-            return new FfmpegCapabilities(
+            var capabilities = new FfmpegCapabilities(
                 CapabilitiesParser.ParseVersion(version),
                 CapabilitiesParser.ParseCodecs(encoders),
                 CapabilitiesParser.ParseCodecs(decoders),
@@ -93,6 +93,7 @@ public sealed partial class FfmpegTools(IOptions<FfmpegOptions> options, HybridC
                 muxers,
                 demuxers,
                 CapabilitiesParser.ParseFormats(devices).Demuxers);
+            return capabilities with { Outputs = await OutputTrialRunner.GetAsync(options.FfmpegPath, capabilities) };
         }
         catch (System.ComponentModel.Win32Exception)
         {

@@ -38,7 +38,7 @@ public sealed partial class JobRunner
 
         var capabilities = await tools.GetCapabilitiesAsync();
         var workFiles = outputs.Select((o, i) => Path.Combine(state.Workspace, $"output{(i == 0 ? string.Empty : i.ToString(CultureInfo.InvariantCulture))}{Path.GetExtension(o.PhysicalPath)}")).ToList();
-        var context = new PlanContext(input.PhysicalPath, workFiles[0], capabilities.HasEncoder) { ResolveFile = ResolveAsset, ExtraOutputFiles = workFiles[1..], ConcatInputs = joined, Hardware = device };
+        var context = new PlanContext(input.PhysicalPath, workFiles[0], capabilities.HasEncoder) { EncoderFor = capabilities.EncoderFor, ResolveFile = ResolveAsset, ExtraOutputFiles = workFiles[1..], ConcatInputs = joined, Hardware = device };
         var (start, share) = (0.0, 1.0);
         var targeted = spec.Output.Video?.TargetVmaf is not null;
         if (targeted)

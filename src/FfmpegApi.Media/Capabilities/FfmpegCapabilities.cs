@@ -28,7 +28,34 @@ public sealed record FfmpegCapabilities(
     [JsonIgnore]
     public string InputFormatWhitelist => _inputFormatWhitelist ??= InputFormats.Count > 0 ? string.Join(',', InputFormats) : DemuxerPolicy.Fallback;
 
+    /// <summary>Which codec each output container takes with this build (<see cref="OutputTrial"/>); null when not tried (ffmpeg missing).</summary>
+    public OutputSupport? Outputs { get; init; }
+
     public bool HasEncoder(string name) => _encoderNames.Contains(name);
+
+    /// <summary>
+    /// The encoder of friendly <paramref name="codec"/> for <paramref name="container"/>: the first of the codec's encoders
+    /// that this ffmpeg has and the container takes, preferring the byte order most of the container's PCM encoders use
+    /// (AIFF takes little-endian PCM as AIFF-C, but big-endian is AIFF). Null when none is known.
+    /// </summary>
+    public string? EncoderFor(string container, string codec)
+    {
+        var candidates = Specs.FormatCatalog.VideoEncoders.GetValueOrDefault(codec) ?? Specs.FormatCatalog.AudioEncoders.GetValueOrDefault(codec) ?? [];
+        var taken = candidates.Where(e => HasEncoder(e) && (Outputs?.Accepts(container, e) ?? true)).ToList();
+        var accepted = Outputs?.Containers.GetValueOrDefault(container)?.Encoders ?? [];
+        int SameOrder(string encoder) => encoder.EndsWith("le", StringComparison.Ordinal) || encoder.EndsWith("be", StringComparison.Ordinal)
+            ? accepted.Count(a => a.StartsWith("pcm_", StringComparison.Ordinal) && a.EndsWith(encoder[^2..], StringComparison.Ordinal))
+            : 0;
+        return taken.OrderByDescending(SameOrder).FirstOrDefault();
+    }
+
+    /// <summary>The friendly video codecs <paramref name="container"/> takes here (every known one while unknown, ffmpeg then decides).</summary>
+    public IReadOnlyList<string> VideoCodecs(Specs.ContainerFormat container) =>
+        container.IsAudioOnly ? [] : Outputs?.VideoCodecs(container, HasEncoder) ?? (container.Image ? [container.DefaultVideoCodec!] : [.. Specs.FormatCatalog.VideoEncoders.Keys, "copy"]);
+
+    /// <summary>The friendly audio codecs <paramref name="container"/> takes here (as <see cref="VideoCodecs"/>).</summary>
+    public IReadOnlyList<string> AudioCodecs(Specs.ContainerFormat container) =>
+        container.DefaultAudioCodec is null ? [] : Outputs?.AudioCodecs(container, HasEncoder) ?? [.. Specs.FormatCatalog.AudioEncoders.Keys, "copy"];
 
     public static FfmpegCapabilities Empty { get; } = new("unknown", [], [], [], [], [], []);
 }

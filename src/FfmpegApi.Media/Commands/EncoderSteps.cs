@@ -94,7 +94,7 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
                 // The palette is made per frame in the filter graph (GifPaletteStep); the encoder takes no quality.
                 break;
             case "libwebp_anim" or "libwebp":
-                args.AddRange(["-lossless", "0", "-q:v", (Crf is { } q ? Math.Clamp(100 - q, 0, 100) : 75).ToString(CultureInfo.InvariantCulture), "-loop", "0", "-pix_fmt", "yuv420p"]);
+                args.AddRange(["-lossless", "0", "-q:v", (Crf is { } q ? Math.Clamp(100 - q, 0, 100) : 75).ToString(CultureInfo.InvariantCulture), "-pix_fmt", "yuv420p"]);
                 break;
             case var hw when Hardware.HardwareCatalog.IsHardwareEncoder(hw):
                 args.AddRange(HardwareEncoderArguments());
@@ -102,25 +102,53 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
             case "prores_ks":
                 args.AddRange(["-profile:v", Profile ?? "2", "-pix_fmt", PixelFormat ?? "yuv422p10le"]);
                 break;
+            case "dnxhd":
+                // DNxHR: any size from 256x120; the profile fixes the bit depth and sampling (DnxhrPixelFormat).
+                args.AddRange(["-profile:v", Profile ?? "dnxhr_hq", "-pix_fmt", PixelFormat ?? Specs.EncoderOptions.DnxhrPixelFormat(Profile)]);
+                break;
+            case "ffv1":
+                // Archival FFV1 (as the FFV1 archiving guides advise): version 3, every frame a keyframe, 16 slices with
+                // CRCs so damage stays local and is detected.
+                args.AddRange(["-level", "3", "-slices", "16", "-slicecrc", "1"]);
+                if (Gop is null)
+                {
+                    args.AddRange(["-g", "1"]);
+                }
+
+                AddPixelFormat(args, null);
+                break;
+            case "libvpx":
+                // VP8 takes CRF as a quality floor under a bitrate ceiling; both are needed.
+                args.AddRange(["-deadline", "good", "-cpu-used", VpxCpuUsed(Preset), "-crf", (Crf ?? 10).ToString(CultureInfo.InvariantCulture), "-b:v", Bits(BitrateBps ?? 2_000_000)]);
+                AddPixelFormat(args, "yuv420p");
+                break;
+            case "libtheora":
+                AddBitrateOrQuality(args, "7");
+                AddPixelFormat(args, "yuv420p");
+                break;
+            case "mjpeg":
+                AddBitrateOrQuality(args, "3");
+                AddPixelFormat(args, "yuvj420p");
+                break;
             default:
-                if (BitrateBps is { } b)
-                {
-                    args.AddRange(["-b:v", Bits(b)]);
-                }
-                else
-                {
-                    args.AddRange(["-q:v", "4"]);
-                }
-
-                if (PixelFormat is not null)
-                {
-                    args.AddRange(["-pix_fmt", PixelFormat]);
-                }
-
+                // mpeg4, mpeg2video, wmv2, flv: a bitrate, or a fixed quantizer (VBR) that looks good at any size.
+                AddBitrateOrQuality(args, "4");
+                AddPixelFormat(args, null);
                 break;
         }
 
         return args;
+    }
+
+    private void AddBitrateOrQuality(List<string> args, string quality) =>
+        args.AddRange(BitrateBps is { } b ? ["-b:v", Bits(b)] : ["-q:v", quality]);
+
+    private void AddPixelFormat(List<string> args, string? fallback)
+    {
+        if ((PixelFormat ?? fallback) is { } format)
+        {
+            args.AddRange(["-pix_fmt", format]);
+        }
     }
 
     /// <summary>
@@ -199,7 +227,7 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
             args.AddRange(["-tune", Tune]);
         }
 
-        if (Profile is not null && Encoder != "prores_ks")
+        if (Profile is not null && Encoder is not ("prores_ks" or "dnxhd"))
         {
             args.AddRange(["-profile:v", Profile]);
         }
@@ -283,12 +311,16 @@ public sealed record AudioEncoderStep(string Encoder, long? BitrateBps = null, i
                 return args;
             }
 
-            var lossless = Encoder is "flac" or "pcm_s16le";
+            var lossless = Encoder is "flac" or "alac" || Encoder.StartsWith("pcm_", StringComparison.Ordinal);
             if (Encoder == "libvorbis" && BitrateBps is null)
             {
                 // Vorbis by quality (≈128 kbit/s for stereo) scales with the channel count; a fixed 128k is below
                 // what libvorbis accepts for 7.1 ("encoder setup failed").
                 args.AddRange(["-q:a", "4"]);
+            }
+            else if (Encoder is "ac3" or "ac3_fixed" or "eac3" && BitrateBps is null)
+            {
+                // The AC-3 encoders pick the broadcast rate for the channel count (192k stereo, 448k 5.1).
             }
             else if (!lossless)
             {
@@ -313,7 +345,7 @@ public sealed record AudioEncoderStep(string Encoder, long? BitrateBps = null, i
     private static long DefaultBitrate(string encoder) => encoder switch
     {
         "libopus" => 96_000,
-        "libmp3lame" => 192_000,
+        "libmp3lame" or "mp2" or "mp2fixed" or "libtwolame" => 192_000,
         _ => 128_000,
     };
 }

@@ -51,6 +51,13 @@ public sealed record PlanContext(string InputFile, string OutputFile, Func<strin
 
     /// <summary>The device this run may use (null: software); the plan uses it only where it has a form of a step.</summary>
     public HardwareDevice? Hardware { get; init; }
+
+    /// <summary>
+    /// The encoder for a friendly codec in a container (by name), from the build's trial
+    /// (<see cref="Capabilities.FfmpegCapabilities.EncoderFor"/>): it picks among a codec's encoders, e.g. PCM's byte
+    /// order. Null, or a null answer: the codec's first encoder this ffmpeg has.
+    /// </summary>
+    public Func<string, string, string?>? EncoderFor { get; init; }
 }
 
 /// <summary>The plan could not be made from this spec and this input (a job failure, not a server error).</summary>
@@ -151,7 +158,7 @@ public static class JobPlanner
         if (twoPass)
         {
             var first = Base(spec, context.InputFile, NullOutput(context), chain.SpeedFactor, join, hardware).With(new StreamMapStep(true, false));
-            AddVideo(first, chain, video!, context, new VideoPass(1, passLog, hardware, outputs.Count));
+            AddVideo(first, chain, video!, context, new VideoPass(1, passLog, hardware, outputs.Count, spec.Output.Format));
             first.With(new MuxerStep("null"));
             passes.Add(new PlannedPass("analyzing", FirstPassWeight, first));
         }
@@ -180,7 +187,7 @@ public static class JobPlanner
 
             if (wantVideo)
             {
-                AddVideo(command, chain, output.Video!, context, new VideoPass(twoPass ? 2 : null, passLog, hardware, outputs.Count));
+                AddVideo(command, chain, output.Video!, context, new VideoPass(twoPass ? 2 : null, passLog, hardware, outputs.Count, container.Name));
             }
 
             if (wantAudio)
@@ -191,16 +198,16 @@ public static class JobPlanner
                 }
 
                 var audio = output.Audio!;
-                var encoder = PickEncoder(audio.Codec, FormatCatalog.AudioEncoders, context.HasEncoder);
+                var encoder = PickEncoder(audio.Codec, FormatCatalog.AudioEncoders, context, container.Name);
                 if (AudioLayoutStep.For(encoder) is { } layouts)
                 {
                     command.With(layouts);
                 }
 
-                command.With(new AudioEncoderStep(encoder, ParseBitrate(audio.Bitrate), audio.Channels, audio.SampleRate));
+                command.With(new AudioEncoderStep(encoder, ParseBitrate(audio.Bitrate), audio.Channels, audio.SampleRate ?? (encoder == "copy" ? null : container.AudioSampleRate)));
             }
 
-            return command.With(new MuxerStep(container.Muxer));
+            return command.With(new MuxerStep(container.Muxer) { Options = container.MuxerOptions });
         }).ToList();
         passes.Add(new PlannedPass(upscale is null ? "processing" : "upscaling", twoPass ? 1 - FirstPassWeight : 1, commands[0]) { ExtraOutputs = commands[1..], Upscale = upscale?.Stage });
         if (measure)
@@ -301,7 +308,7 @@ public static class JobPlanner
         joined.Aggregate(input.DurationSeconds, (total, next) => total + next.DurationSeconds);
 
     /// <summary>Which pass of a two-pass encode (null: single pass), and the device the job uses (null: software).</summary>
-    private sealed record VideoPass(int? Pass, string PassLog, HardwareUse? Hardware, int Outputs);
+    private sealed record VideoPass(int? Pass, string PassLog, HardwareUse? Hardware, int Outputs, string? Container);
 
     private static void AddVideo(FfmpegCommand command, FilterChain chain, VideoSpec video, PlanContext context, VideoPass how)
     {
@@ -341,7 +348,7 @@ public static class JobPlanner
             command.With(step);
         }
 
-        command.With(new VideoEncoderStep(deviceEncoder ?? PickEncoder(video.Codec, FormatCatalog.VideoEncoders, context.HasEncoder), video.Preset, video.Crf, ParseBitrate(video.Bitrate))
+        command.With(new VideoEncoderStep(deviceEncoder ?? PickEncoder(video.Codec, FormatCatalog.VideoEncoders, context, how.Container), video.Preset, video.Crf, ParseBitrate(video.Bitrate))
         {
             MaxRateBps = ParseBitrate(video.MaxRate),
             BufferSizeBps = ParseBitrate(video.BufferSize),
@@ -365,7 +372,8 @@ public static class JobPlanner
     /// <summary>Analysis passes write nothing: the null muxer never opens its file.</summary>
     private static string NullOutput(PlanContext context) => Path.Combine(Path.GetDirectoryName(context.OutputFile) ?? ".", "pass.null");
 
-    private static string PickEncoder(string codec, IReadOnlyDictionary<string, string[]> table, Func<string, bool> hasEncoder)
+    /// <summary>The codec's encoder for the container (<see cref="PlanContext.EncoderFor"/>), else its first encoder this ffmpeg has.</summary>
+    private static string PickEncoder(string codec, IReadOnlyDictionary<string, string[]> table, PlanContext context, string? container)
     {
         if (codec == "copy")
         {
@@ -373,7 +381,8 @@ public static class JobPlanner
         }
 
         var candidates = table.GetValueOrDefault(codec) ?? throw new PlanningException($"Unknown codec '{codec}'.");
-        return candidates.FirstOrDefault(hasEncoder)
+        return (container is null ? null : context.EncoderFor?.Invoke(container, codec))
+            ?? candidates.FirstOrDefault(context.HasEncoder)
             ?? throw new PlanningException($"This ffmpeg has no encoder for '{codec}' (tried {string.Join(", ", candidates)}).");
     }
 

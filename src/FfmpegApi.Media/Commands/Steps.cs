@@ -74,16 +74,19 @@ public sealed record FrameRateStep(double Fps) : IOutputOptionStep
 /// <summary>The muxer and its options (<c>-f</c>; <c>+faststart</c> for progressive MP4/MOV playback).</summary>
 public sealed record MuxerStep(string Muxer) : IOutputOptionStep
 {
+    /// <summary>The container's own muxer options, as argv pairs (<see cref="Specs.ContainerFormat.MuxerOptions"/>).</summary>
+    public IReadOnlyList<string> Options { get; init; } = [];
+
     public IEnumerable<string> OutputArguments
     {
         get
         {
             if (Muxer is "mp4" or "mov" or "ipod")
             {
-                return ["-movflags", "+faststart", "-f", Muxer];
+                return ["-movflags", "+faststart", .. Options, "-f", Muxer];
             }
 
-            return ["-f", Muxer];
+            return [.. Options, "-f", Muxer];
         }
     }
 }

@@ -21,6 +21,8 @@ public static class EncoderOptions
         ["vp9"] = ["0", "1", "2", "3"],
         ["av1"] = ["main", "high", "professional"],
         ["prores"] = ["0", "1", "2", "3", "4", "5"],
+        ["dnxhd"] = ["dnxhr_lb", "dnxhr_sq", "dnxhr_hq", "dnxhr_hqx", "dnxhr_444"],
+        ["mpeg2"] = ["422", "high", "main", "simple"],
     };
 
     public static IReadOnlyDictionary<string, string[]> PixelFormats { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
@@ -31,6 +33,19 @@ public static class EncoderOptions
         ["av1"] = ["yuv420p", "yuv420p10le"],
         ["prores"] = ["yuv422p10le", "yuv444p10le", "yuva444p10le"],
         ["mpeg4"] = ["yuv420p"],
+        ["mpeg2"] = ["yuv420p", "yuv422p"],
+        ["vp8"] = ["yuv420p", "yuva420p"],
+        ["theora"] = ["yuv420p", "yuv422p", "yuv444p"],
+        ["mjpeg"] = ["yuvj420p", "yuvj422p", "yuvj444p"],
+        ["ffv1"] = ["yuv420p", "yuv422p", "yuv444p", "yuv420p10le", "yuv422p10le", "yuv444p10le", "yuv444p16le", "gbrp10le", "gray"],
+    };
+
+    /// <summary>The pixel format a DNxHR profile encodes: 8-bit 4:2:2 (LB, SQ, HQ), 10-bit 4:2:2 (HQX), 10-bit 4:4:4.</summary>
+    public static string DnxhrPixelFormat(string? profile) => profile switch
+    {
+        "dnxhr_hqx" => "yuv422p10le",
+        "dnxhr_444" => "yuv444p10le",
+        _ => "yuv422p",
     };
 
     /// <summary>Codecs whose encoders run a statistics pass for two-pass bitrate targets.</summary>

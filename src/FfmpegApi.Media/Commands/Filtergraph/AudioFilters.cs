@@ -147,6 +147,9 @@ public sealed record AudioLayoutStep(string Layouts) : IAudioFilterStep
         ["ac3"] = "mono|stereo|3.0|quad|4.0|5.0(side)|5.0|2.1|3.1|4.1|5.1(side)|5.1",
         ["eac3"] = "mono|stereo|3.0|quad|4.0|5.0(side)|5.0|2.1|3.1|4.1|5.1(side)|5.1",
         ["alac"] = "mono|stereo|3.0|4.0|5.0|5.1|6.1|7.1(wide)",
+        ["wmav2"] = "mono|stereo",
+        ["libtwolame"] = "mono|stereo",
+        ["ac3_fixed"] = "mono|stereo|3.0|quad|4.0|5.0(side)|5.0|2.1|3.1|4.1|5.1(side)|5.1",
     };
 
     // Stryker restore all

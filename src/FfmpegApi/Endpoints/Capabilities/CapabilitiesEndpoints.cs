@@ -34,9 +34,6 @@ public static class CapabilitiesEndpoints
         var caps = await tools.GetCapabilitiesAsync();
         var devices = caps.Devices ?? [];
         var inventory = await hardware.GetInventoryAsync();
-        static IReadOnlyList<string> Usable(IReadOnlyDictionary<string, string[]> table, FfmpegCapabilities caps) =>
-            [.. table.Where(e => e.Value.Any(caps.HasEncoder)).Select(e => e.Key), "copy"];
-
         var demuxers = caps.InputFormats.ToHashSet(StringComparer.Ordinal);
         var metrics = MetricFilters.Where(f => f != "libvmaf" && caps.Filters.Contains(f)).ToList();
         if (await tools.HasVmafAsync())
@@ -54,7 +51,7 @@ public static class CapabilitiesEndpoints
                     Demuxers = caps.InputFormats,
                     Refused = [.. caps.Demuxers.Except(caps.InputFormats).Distinct().Order(StringComparer.Ordinal).Select(d => new RefusedFormatView(d, DemuxerPolicy.Reason(d, devices)))],
                 },
-                new OutputFormatsView([.. FormatCatalog.Containers.Keys.Where(c => caps.Muxers.Count == 0 || caps.Muxers.Contains(FormatCatalog.Containers[c].Muxer))], Usable(FormatCatalog.VideoEncoders, caps), Usable(FormatCatalog.AudioEncoders, caps))),
+                OutputFormats.View(caps)),
             OperationMapper.Supported,
             caps.Filters,
             new AnalysisView(metrics, Probing: true),
@@ -123,8 +120,38 @@ public sealed record InputFormatsView(IReadOnlyList<string> Video, IReadOnlyList
 /// <summary>A demuxer of the build that inputs may not use, and why.</summary>
 public sealed record RefusedFormatView(string Name, string Reason);
 
-/// <summary>The containers and codecs a job may ask for on this server.</summary>
-public sealed record OutputFormatsView(IReadOnlyList<string> Containers, IReadOnlyList<string> VideoCodecs, IReadOnlyList<string> AudioCodecs);
+/// <summary>
+/// The containers and codecs a job may ask for on this server: the names (the original API's keys), and per container
+/// what this ffmpeg writes into it (<c>formats</c>, found by a trial mux and read-back at start-up; <c>tried</c> is
+/// false when that could not run and ffmpeg then decides per job).
+/// </summary>
+public sealed record OutputFormatsView(IReadOnlyList<string> Containers, IReadOnlyList<string> VideoCodecs, IReadOnlyList<string> AudioCodecs)
+{
+    public bool Tried { get; init; }
+
+    public IReadOnlyList<OutputContainerView> Formats { get; init; } = [];
+
+    public IReadOnlyList<OutputCodecView> Codecs { get; init; } = [];
+}
+
+/// <summary>
+/// One output container: its names, the ffmpeg muxer, its defaults and the codecs it takes here.
+/// <c>audio_alone</c>: whether it may hold audio with no video (MXF may not).
+/// </summary>
+public sealed record OutputContainerView(
+    string Name,
+    IReadOnlyList<string> Aliases,
+    string Extension,
+    string Muxer,
+    bool AudioOnly,
+    bool AudioAlone,
+    string? DefaultVideoCodec,
+    string? DefaultAudioCodec,
+    IReadOnlyList<string> VideoCodecs,
+    IReadOnlyList<string> AudioCodecs);
+
+/// <summary>One output codec name: video or audio, the other names it is asked for by, and this ffmpeg's encoders for it.</summary>
+public sealed record OutputCodecView(string Name, string Type, IReadOnlyList<string> Aliases, IReadOnlyList<string> Encoders);
 
 public sealed record AnalysisView(IReadOnlyList<string> Metrics, bool Probing);
 

@@ -99,6 +99,10 @@ internal sealed partial class OutputMapper(StorageMounts mounts, FfmpegCapabilit
         {
             Errors.Add(Root, "The output would have neither video nor audio.", InvalidOutput);
         }
+        else if (videoSpec is null && audioSpec is not null && !Errors.Any && capabilities.Outputs?.AudioAlone(container) == false)
+        {
+            Errors.Add($"{Root}.video", $"'{container.Name}' needs a video stream (this ffmpeg writes no audio-only {container.Name}); pick an audio format such as wav or m4a.", CodecMismatch);
+        }
 
         return resolved is null || Errors.Any ? null : new OutputSpec(resolved, container.Name, videoSpec, audioSpec);
     }
@@ -120,7 +124,7 @@ internal sealed partial class OutputMapper(StorageMounts mounts, FfmpegCapabilit
             return null;
         }
 
-        var codec = CheckCodec(codecText ?? container.DefaultVideoCodec!, $"{Root}.video.codec", container.VideoCodecs, FormatCatalog.NormalizeVideoCodec, FormatCatalog.VideoEncoders, container);
+        var codec = CheckCodec(codecText ?? container.DefaultVideoCodec!, $"{Root}.video.codec", capabilities.VideoCodecs(container), FormatCatalog.NormalizeVideoCodec, FormatCatalog.VideoEncoders, container);
         if (codec is null || video is not { } el)
         {
             return codec is null ? null : new VideoSpec(codec);
@@ -179,6 +183,10 @@ internal sealed partial class OutputMapper(StorageMounts mounts, FfmpegCapabilit
         if (codec == "prores" && profileText is not null && EncoderOptions.ProresProfileNames.TryGetValue(profileText, out var number))
         {
             profileText = number;
+        }
+        else if (codec == "dnxhd" && profileText is not null && !profileText.StartsWith("dnxhr_", StringComparison.Ordinal))
+        {
+            profileText = "dnxhr_" + profileText; // "hq" for "dnxhr_hq"
         }
 
         var profile = profileText is null ? null : CheckChoice("profile", profileText, codec, EncoderOptions.Profiles);
@@ -321,7 +329,7 @@ internal sealed partial class OutputMapper(StorageMounts mounts, FfmpegCapabilit
             return null;
         }
 
-        var codec = CheckCodec(codecText ?? container.DefaultAudioCodec, $"{Root}.audio.codec", container.AudioCodecs, FormatCatalog.NormalizeAudioCodec, FormatCatalog.AudioEncoders, container);
+        var codec = CheckCodec(codecText ?? container.DefaultAudioCodec, $"{Root}.audio.codec", capabilities.AudioCodecs(container), FormatCatalog.NormalizeAudioCodec, FormatCatalog.AudioEncoders, container);
         if (codec is null || audio is not { } el)
         {
             return codec is null ? null : new AudioSpec(codec);
@@ -338,6 +346,10 @@ internal sealed partial class OutputMapper(StorageMounts mounts, FfmpegCapabilit
         if (sampleRate is { } rate && FormatCatalog.AudioSampleRates.TryGetValue(codec, out var rates) && !rates.Contains(rate))
         {
             Errors.Add($"{Root}.audio.sample_rate", $"'{codec}' encodes at {string.Join(", ", rates)} Hz.", InvalidOutput);
+        }
+        else if (sampleRate is { } other && container.AudioSampleRate is { } only && other != only)
+        {
+            Errors.Add($"{Root}.audio.sample_rate", $"'{container.Name}' holds audio at {only} Hz only.", InvalidOutput);
         }
 
         return new AudioSpec(codec, bitrate, channels, sampleRate);
@@ -372,16 +384,17 @@ internal sealed partial class OutputMapper(StorageMounts mounts, FfmpegCapabilit
             return null;
         }
 
-        if (!allowed.Contains(codec))
-        {
-            Errors.Add(field, $"'{codec}' cannot be stored in '{container.Name}'. Allowed: {string.Join(", ", allowed)}.", CodecMismatch, codec, allowed);
-            return null;
-        }
-
         if (codec != "copy" && capabilities.Encoders.Count > 0 && !encoders[codec].Any(capabilities.HasEncoder))
         {
             var available = encoders.Where(e => e.Value.Any(capabilities.HasEncoder)).Select(e => e.Key);
             Errors.Add(field, $"This server's ffmpeg has no encoder for '{codec}'. Available: {string.Join(", ", available)}.", InvalidOutput);
+            return null;
+        }
+
+        if (!allowed.Contains(codec))
+        {
+            // The build's own answer (a trial mux and read-back, see docs/media.md), not a hand table.
+            Errors.Add(field, $"'{codec}' cannot be stored in '{container.Name}'. Allowed: {string.Join(", ", allowed)}.", CodecMismatch, codec, allowed);
             return null;
         }
 
