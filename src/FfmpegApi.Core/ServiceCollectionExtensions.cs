@@ -25,7 +25,8 @@ public static class ServiceCollectionExtensions
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<FfmpegOptions>().BindConfiguration(FfmpegOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FfmpegOptions>().BindConfiguration(FfmpegOptions.Section).ValidateDataAnnotations().ValidateOnStart()
+            .PostConfigure<IOptions<StorageOptions>>((ffmpeg, storage) => ffmpeg.OutputTrialCache ??= Path.Combine(storage.Value.FullDataDir, "cache"));
         services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Processing.Hardware.HardwareOptions>().BindConfiguration(Processing.Hardware.HardwareOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.Assume.All(v => v.ToLowerInvariant() is "nvidia" or "intel" or "vaapi"), "Hardware:Assume takes nvidia, intel and vaapi.")

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Media.Capabilities;
@@ -224,6 +225,36 @@ public sealed class OutputFormatTests(ServerFixture fixture)
         (status, problem) = await _client.PostJsonAsync("/api/v1/convert", JobClient.Json(new { input = "/storage/input/short.mp4", output = new { format = "mov", video = new { codec = "dnxhd", profile = "dnxhd" } } }));
         status.ShouldBe(HttpStatusCode.UnprocessableEntity);
         problem!["errors"]!.AsObject().Select(e => e.Key).ShouldBe(["output.video.profile"]);
+    }
+
+    [Fact]
+    public async Task The_trial_s_answer_is_kept_on_disk_by_binary_and_release_and_read_at_the_next_start()
+    {
+        var caps = await _server.Service<FfmpegTools>().GetCapabilitiesAsync();
+        var dir = Directory.CreateTempSubdirectory("trial-cache-").FullName;
+        try
+        {
+            var answer = (await OutputTrialRunner.GetAsync("ffmpeg", caps, dir)).ShouldNotBeNull();
+            var file = OutputTrialRunner.CacheFile("ffmpeg", caps, dir).ShouldNotBeNull();
+            var kept = JsonSerializer.Deserialize<OutputSupport>(await File.ReadAllTextAsync(file)).ShouldNotBeNull();
+            kept.Containers.Keys.ShouldBe(answer.Containers.Keys);
+            kept.Containers["mxf"].Encoders.ShouldBe(answer.Containers["mxf"].Encoders);
+            kept.Containers["mxf"].AudioAlone.ShouldBe(answer.Containers["mxf"].AudioAlone);
+
+            // Another binary (a copy: another path) has its own file; an answer found there is used without a trial.
+            var copy = Path.Combine(dir, "ffmpeg-copy");
+            File.Copy(ChildLauncher.Resolve("ffmpeg").ShouldNotBeNull(), copy);
+            File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var other = OutputTrialRunner.CacheFile(copy, caps, dir).ShouldNotBeNull();
+            other.ShouldNotBe(file);
+            await File.WriteAllTextAsync(other, JsonSerializer.Serialize(new OutputSupport(new Dictionary<string, ContainerSupport> { ["mp4"] = new(["libx264"], true) })));
+            (await OutputTrialRunner.GetAsync(copy, caps, dir)).ShouldNotBeNull().Containers.Keys.ShouldBe(["mp4"]);
+            OutputTrialRunner.CacheFile("ffmpeg", caps, null).ShouldBeNull();
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     private async Task<FfmpegApi.Media.Probe.MediaInfo> ProbeJobAsync(object body)

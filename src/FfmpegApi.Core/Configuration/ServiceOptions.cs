@@ -170,6 +170,13 @@ public sealed class FfmpegOptions
 
     /// <summary>The VMAF model; empty: the bundled v0.6.1 model (<c>assets/vmaf/vmaf_v0.6.1.pkl</c>).</summary>
     public string? VmafModelPath { get; set; }
+
+    /// <summary>
+    /// A directory where the output-format trial's answer is kept across restarts, keyed by the ffmpeg binary and this
+    /// release (docs/media.md#output-formats). Unset: <c>{Storage:DataDir}/cache</c>; empty: not kept (the trial runs
+    /// at each start, some seconds of CPU in the background).
+    /// </summary>
+    public string? OutputTrialCache { get; set; }
 }
 
 /// <summary>Section <c>Health</c>.</summary>

@@ -93,7 +93,7 @@ public sealed partial class FfmpegTools(IOptions<FfmpegOptions> options, HybridC
                 muxers,
                 demuxers,
                 CapabilitiesParser.ParseFormats(devices).Demuxers);
-            return capabilities with { Outputs = await OutputTrialRunner.GetAsync(options.FfmpegPath, capabilities) };
+            return capabilities with { Outputs = await OutputTrialRunner.GetAsync(options.FfmpegPath, capabilities, options.OutputTrialCache) };
         }
         catch (System.ComponentModel.Win32Exception)
         {

@@ -24,6 +24,12 @@ public sealed class ApiServer : IAsyncDisposable
 
     public string StorageRoot => Path.Combine(DataDir, "storage");
 
+    /// <summary>
+    /// One output-format trial cache for every server of a test run, in-process and spawned (each would otherwise spend
+    /// seconds of CPU on the same trial). Keyed by the ffmpeg binary and this build, so it is never stale.
+    /// </summary>
+    public static string OutputTrialCache { get; } = Path.Combine(Path.GetTempPath(), "ffmpeg-api-tests-trial");
+
     public string WorkspaceRoot => Path.Combine(DataDir, "work");
 
     public static async Task<ApiServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
@@ -33,6 +39,7 @@ public sealed class ApiServer : IAsyncDisposable
         {
             ["urls"] = "http://127.0.0.1:0",
             ["Storage:DataDir"] = dataDir,
+            ["Ffmpeg:OutputTrialCache"] = OutputTrialCache,
             ["Worker:Concurrency"] = "2",
             ["Worker:DrainSeconds"] = "0",
             ["Jobs:ProgressPersistMilliseconds"] = "200",

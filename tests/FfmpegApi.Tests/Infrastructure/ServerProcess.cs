@@ -202,6 +202,7 @@ public sealed class ServerProcess : IDisposable
         psi.Environment["Limits__RequestsPerSecond"] = "0";
         psi.Environment["Backup__Enabled"] = "false";
         psi.Environment["Limits__MaxActiveJobsPerTenant"] = "0";
+        psi.Environment["Ffmpeg__OutputTrialCache"] = ApiServer.OutputTrialCache;
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             psi.Environment[name.Replace(":", "__", StringComparison.Ordinal)] = value;
