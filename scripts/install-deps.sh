@@ -62,6 +62,13 @@ if (( want_test )) && [[ ! -f .tools/axe/node_modules/axe-core/axe.min.js ]]; th
   npm install --prefix .tools/axe --no-audit --no-fund --silent axe-core@4.14.1 >/dev/null
 fi
 
+# The player tests load real HLS/DASH players (npm) in the headless Chromium page and play the service's ladders.
+if (( want_test )) && [[ ! -f .tools/players/node_modules/shaka-player/dist/shaka-player.compiled.js ]]; then
+  echo "==> npm install hls.js@1.7.4 dashjs@5.2.1 shaka-player@5.2.12 (players for the ladder tests)"
+  mkdir -p .tools/players
+  npm install --prefix .tools/players --no-audit --no-fund --silent hls.js@1.7.4 dashjs@5.2.1 shaka-player@5.2.12 >/dev/null
+fi
+
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "error: the .NET SDK 10 is required (dotnet not on PATH). See https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
   exit 1
