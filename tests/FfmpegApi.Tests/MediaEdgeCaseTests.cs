@@ -126,6 +126,35 @@ public sealed class MediaEdgeCaseTests(ServerFixture fixture)
         problem!["errors"]!["operations[0].curve"].ShouldNotBeNull();
     }
 
+    [Theory]
+    [InlineData("smpte2084", "h265", "mkv")]
+    [InlineData("arib-std-b67", "h265", "mp4")]
+    [InlineData("smpte2084", "av1", "mp4")]
+    [InlineData("arib-std-b67", "vp9", "webm")]
+    public async Task An_hdr_source_stays_10_bit_hdr_where_the_output_codec_can_carry_it(string transfer, string codec, string format)
+    {
+        var name = $"hdr-{transfer}.mkv";
+        if (!File.Exists(Path.Combine(_server.StorageRoot, "input", "edge", name)))
+        {
+            await MakeAsync(name, "-f", "lavfi", "-i", Picture, "-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+                "-color_primaries", "bt2020", "-color_trc", transfer, "-colorspace", "bt2020nc");
+        }
+
+        var body = JobClient.Json(new { input = $"/storage/input/edge/{name}", output = new { path = $"/storage/output/hdr/{transfer}-{codec}.{format}", video = new { codec, preset = "ultrafast" } } });
+        var done = await _client.WaitForEndAsync(await _client.SubmitAsync(body), 120);
+        done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
+        var file = _server.Physical(done["output"]!["path"]!.GetValue<string>());
+        (await TestMedia.StreamFieldAsync(file, "pix_fmt")).ShouldBe("yuv420p10le", $"{codec}: 10-bit kept");
+        (await TestMedia.StreamFieldAsync(file, "color_transfer")).ShouldBe(transfer);
+        (await TestMedia.StreamFieldAsync(file, "color_primaries")).ShouldBe("bt2020");
+        (await TestMedia.StreamFieldAsync(file, "color_space")).ShouldBe("bt2020nc");
+
+        // H.264 stays as asked (8-bit), and so does an explicit pixel format.
+        var sdr = await _client.WaitForEndAsync(await _client.SubmitAsync(JobClient.Json(new { input = $"/storage/input/edge/{name}", output = new { path = $"/storage/output/hdr/{transfer}-{codec}-8bit.{format}", video = new { codec, preset = "ultrafast", pixel_format = "yuv420p" } } })), 120);
+        sdr["status"]!.GetValue<string>().ShouldBe("completed", sdr.ToJsonString());
+        (await TestMedia.StreamFieldAsync(_server.Physical(sdr["output"]!["path"]!.GetValue<string>()), "pix_fmt")).ShouldBe("yuv420p");
+    }
+
     private Task MakeAsync(string name, params string[] args) =>
         TestMedia.FfmpegAsync([.. args, "-t", "2", Path.Combine(_server.StorageRoot, "input", "edge", name)]);
 }

@@ -271,7 +271,7 @@ public sealed class OutputFormatTests(ServerFixture fixture)
         var spec = new JobSpec("/storage/input/x", new OutputSpec("/storage/output/x", container.Name,
             video ? new VideoSpec(codec) : container.DefaultVideoCodec is { } v ? new VideoSpec(v) : null,
             !video ? new AudioSpec(codec) : container.DefaultAudioCodec is { } a ? new AudioSpec(a) : null), []);
-        var plan = JobPlanner.Plan(spec, null, new PlanContext(input, file, caps.HasEncoder) { EncoderFor = caps.EncoderFor });
+        var plan = JobPlanner.Plan(spec, await TestMedia.ProbeAsync(input), new PlanContext(input, file, caps.HasEncoder) { EncoderFor = caps.EncoderFor });
         var run = await FfmpegProcess.CaptureAsync("ffmpeg", plan.Passes[^1].Arguments(caps.InputFormatWhitelist), TimeSpan.FromSeconds(120), CancellationToken.None);
         if (!run.Succeeded)
         {

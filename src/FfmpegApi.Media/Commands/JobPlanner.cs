@@ -187,7 +187,12 @@ public static class JobPlanner
 
             if (wantVideo)
             {
-                AddVideo(command, chain, output.Video!, context, new VideoPass(twoPass ? 2 : null, passLog, hardware, outputs.Count, container.Name));
+                var (video, hdr) = HdrPassThrough.Apply(output.Video!, input, spec.Operations);
+                AddVideo(command, chain, video, context, new VideoPass(twoPass ? 2 : null, passLog, hardware, outputs.Count, container.Name));
+                if (hdr is not null)
+                {
+                    command.With(hdr);
+                }
             }
 
             if (wantAudio)
@@ -229,6 +234,7 @@ public static class JobPlanner
     public static bool RequiresProbe(JobSpec spec, bool hardware) =>
         (hardware && spec.AllOutputs.Any(o => o.Video is { Codec: not "copy" }))
         || spec.Output.Video is { TwoPass: true } or { TargetVmaf: not null }
+        || spec.AllOutputs.Any(o => o.Video is { } v && HdrPassThrough.Applies(v, spec.Operations))
         || spec.Operations.Any(o => o is WatermarkOperation or ConcatOperation or UpscaleOperation
             or FadeOperation { Direction: FadeDirection.Out, Start: null }
             or NormalizeOperation { TwoPass: true });

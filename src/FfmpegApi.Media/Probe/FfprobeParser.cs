@@ -46,6 +46,9 @@ public static class FfprobeParser
             PixelFormat = s.PixFmt,
             SampleAspectRatio = ParseRatio(s.SampleAspectRatio),
             Rotation = Rotation(s),
+            ColorTransfer = s.ColorTransfer,
+            ColorPrimaries = s.ColorPrimaries,
+            ColorSpace = s.ColorSpace,
         }).ToList();
 
         var duration = ParseDouble(format.Duration) ?? streams.Max(s => s.DurationSeconds);
@@ -113,7 +116,10 @@ internal sealed record FfprobeStream(
     string? PixFmt = null,
     string? SampleAspectRatio = null,
     List<FfprobeSideData>? SideDataList = null,
-    FfprobeTags? Tags = null);
+    FfprobeTags? Tags = null,
+    string? ColorTransfer = null,
+    string? ColorPrimaries = null,
+    string? ColorSpace = null);
 
 internal sealed record FfprobeSideData(double? Rotation);
 

@@ -32,6 +32,15 @@ public sealed record StreamInfo(
     /// <summary>ffprobe's <c>pix_fmt</c> (e.g. <c>yuv420p10le</c>); hardware pipelines download 10-bit frames as P010.</summary>
     public string? PixelFormat { get; init; }
 
+    /// <summary>ffprobe's <c>color_transfer</c>: <c>smpte2084</c> (PQ, HDR10) or <c>arib-std-b67</c> (HLG) for HDR.</summary>
+    public string? ColorTransfer { get; init; }
+
+    /// <summary>ffprobe's <c>color_primaries</c> (<c>bt2020</c> for HDR).</summary>
+    public string? ColorPrimaries { get; init; }
+
+    /// <summary>ffprobe's <c>color_space</c>, the matrix (<c>bt2020nc</c> for HDR).</summary>
+    public string? ColorSpace { get; init; }
+
     /// <summary>Non-square pixels (anamorphic: DV, DVB, HDV), e.g. 16:15; null: square.</summary>
     public Ratio? SampleAspectRatio { get; init; }
 
