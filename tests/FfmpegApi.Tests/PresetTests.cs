@@ -62,6 +62,29 @@ public sealed class PresetTests(ServerFixture fixture)
         probe.FirstAudio.SampleRate.ShouldBe(44100);
     }
 
+    /// <summary>Web and mobile presets deliver stereo whatever the source has: a 5.1 track is downmixed (browsers and phones play stereo).</summary>
+    [Theory]
+    [InlineData("web-1080p")]
+    [InlineData("web-720p")]
+    [InlineData("mobile-480p")]
+    [InlineData("webm-720p")]
+    [InlineData("social-square")]
+    public async Task Web_presets_downmix_surround_to_stereo(string preset)
+    {
+        Assert.SkipWhen(TestDatabase.IsPostgres, "media behaviour does not depend on the database: the SQLite pass runs it");
+        var input = Path.Combine(fixture.Server.StorageRoot, "input", "surround-51.mkv");
+        if (!File.Exists(input))
+        {
+            await TestMedia.FfmpegAsync("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1",
+                "-af", "aformat=channel_layouts=5.1(side)", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "ac3", input + ".part.mkv");
+            File.Move(input + ".part.mkv", input, overwrite: true);
+        }
+
+        var done = await _client.WaitForEndAsync(await _client.SubmitAsync(JobClient.Json(new { input = "/storage/input/surround-51.mkv", output = new { preset, video = new { preset = "ultrafast" } } })));
+        done["status"]!.GetValue<string>().ShouldBe("completed", done["error"]?.ToJsonString());
+        (await TestMedia.ProbeAsync(fixture.Server.Physical(done["output"]!["path"]!.GetValue<string>()))).FirstAudio!.Channels.ShouldBe(2, preset);
+    }
+
     [Fact]
     public async Task Unknown_preset_names_the_field_and_suggests_one()
     {

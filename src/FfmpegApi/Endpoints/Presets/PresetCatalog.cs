@@ -27,8 +27,8 @@ public static class PresetCatalog
             """{"format":"mp4","video":{"codec":"h264","preset":"fast","crf":24,"resolution":"854x480","profile":"main","level":"3.1","max_bitrate":"1200k","buffer_size":"2400k"},"audio":{"codec":"aac","bitrate":"96k","channels":2}}"""),
         Preset(
             "webm-720p",
-            "VP9/Opus WebM up to 1280x720, constant quality (CRF 33).",
-            """{"format":"webm","video":{"codec":"vp9","preset":"medium","crf":33,"resolution":"1280x720"},"audio":{"codec":"opus","bitrate":"96k"}}"""),
+            "VP9/Opus WebM up to 1280x720, constant quality (CRF 33), stereo.",
+            """{"format":"webm","video":{"codec":"vp9","preset":"medium","crf":33,"resolution":"1280x720"},"audio":{"codec":"opus","bitrate":"96k","channels":2}}"""),
         Preset(
             "archive-hevc",
             "Visually lossless H.265 Main 10 in Matroska (CRF 18, slow preset) with lossless FLAC audio, for keeping masters small.",
