@@ -250,6 +250,7 @@ public sealed class OutputFormatTests(ServerFixture fixture)
             await File.WriteAllTextAsync(other, JsonSerializer.Serialize(new OutputSupport(new Dictionary<string, ContainerSupport> { ["mp4"] = new(["libx264"], true) })));
             (await OutputTrialRunner.GetAsync(copy, caps, dir)).ShouldNotBeNull().Containers.Keys.ShouldBe(["mp4"]);
             OutputTrialRunner.CacheFile("ffmpeg", caps, null).ShouldBeNull();
+            (await OutputTrialRunner.GetAsync("ffmpeg", caps, "/dev/null/cache")).ShouldNotBeNull("a cache folder that cannot be written costs nothing but the cache");
         }
         finally
         {

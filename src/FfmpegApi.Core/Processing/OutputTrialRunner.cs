@@ -33,7 +33,14 @@ public static class OutputTrialRunner
         }
         else if (file is not null && !File.Exists(file))
         {
-            await WriteAsync(file, support);
+            try
+            {
+                await WriteAsync(file, support);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The cache is an optimisation: a folder that cannot be written only means the next start tries again.
+            }
         }
 
         return support;
@@ -74,7 +81,15 @@ public static class OutputTrialRunner
             }
         }
 
-        return await RunAsync(ffmpeg, capabilities);
+        try
+        {
+            return await RunAsync(ffmpeg, capabilities);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No scratch space (a full or read-only temp folder): unknown, so ffmpeg decides per job; tried again later.
+            return null;
+        }
     }
 
     /// <summary>Writes the answer whole or not at all (a temporary file renamed over it).</summary>
