@@ -32,6 +32,38 @@ public sealed class HdrPassThroughTests
         JobPlanner.RequiresProbe(new JobSpec("/i", new OutputSpec("/o.mkv", "mkv", new VideoSpec(codec), null), [])).ShouldBeTrue("the plan depends on the source's transfer");
     }
 
+    private const string FirstFrame = """
+        { "frames": [ { "media_type": "video", "side_data_list": [
+            { "side_data_type": "Mastering display metadata", "red_x": "34000/50000", "red_y": "16000/50000", "green_x": "13250/50000", "green_y": "34500/50000",
+              "blue_x": "7500/50000", "blue_y": "3000/50000", "white_point_x": "15635/50000", "white_point_y": "16450/50000", "min_luminance": "1/10000", "max_luminance": "10000000/10000" },
+            { "side_data_type": "Content light level metadata", "max_content": 1000, "max_average": 400 },
+            { "side_data_type": "H.26[45] User Data Unregistered SEI message" } ] } ] }
+        """;
+
+    [Fact]
+    public void Hdr10_static_metadata_is_read_from_the_first_frame_and_written_in_each_encoder_s_units()
+    {
+        var hdr = HdrMetadata.Parse(FirstFrame).ShouldNotBeNull();
+        (hdr.MaxLuminance, hdr.MinLuminance, hdr.MaxCll, hdr.MaxFall).ShouldBe((1000.0, 0.0001, (int?)1000, (int?)400));
+        hdr.X265Params.ShouldBe("hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400");
+        hdr.SvtAv1Params.ShouldBe("mastering-display=G(0.265,0.69)B(0.15,0.06)R(0.68,0.32)WP(0.3127,0.329)L(1000,0.0001):content-light=1000,400");
+        HdrMetadata.Parse("""{ "frames": [ { "side_data_list": [ { "side_data_type": "Content light level metadata", "max_content": 1 } ] } ] }""").ShouldBeNull();
+        HdrMetadata.Parse("""{ "frames": [] }""").ShouldBeNull();
+        HdrMetadata.Parse("not json").ShouldBeNull();
+        HdrMetadata.Arguments("/in.mkv", "mov,matroska").ShouldContain(a => a == "%+#1");
+
+        string Planned(string codec, VideoSpec? video = null)
+        {
+            var spec = new JobSpec("/i", new OutputSpec("/o.mkv", "mkv", video ?? new VideoSpec(codec), null), []);
+            return string.Join(' ', JobPlanner.Plan(spec, Hdr("smpte2084"), new PlanContext("/in.mkv", "/o.mkv", _ => true) { HdrMetadata = hdr }).Command.ToArguments());
+        }
+
+        Planned("h265").ShouldContain("-x265-params log-level=error:hdr10=1:master-display=G(13250,34500)");
+        Planned("av1").ShouldContain("-svtav1-params mastering-display=G(0.265,0.69)");
+        Planned("vp9").ShouldNotContain("master");
+        Planned("h265", new VideoSpec("h265") { PixelFormat = "yuv420p" }).ShouldNotContain("master-display", Case.Sensitive, "8-bit as asked: no HDR10 messages");
+    }
+
     [Fact]
     public void Everything_else_is_written_as_asked()
     {

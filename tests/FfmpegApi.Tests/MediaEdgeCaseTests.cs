@@ -136,7 +136,9 @@ public sealed class MediaEdgeCaseTests(ServerFixture fixture)
         var name = $"hdr-{transfer}.mkv";
         if (!File.Exists(Path.Combine(_server.StorageRoot, "input", "edge", name)))
         {
-            await MakeAsync(name, "-f", "lavfi", "-i", Picture, "-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+            // PQ sources carry HDR10 static metadata, as graded masters do.
+            var x265 = transfer == "smpte2084" ? "log-level=error:hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400" : "log-level=error";
+            await MakeAsync(name, "-f", "lavfi", "-i", Picture, "-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", x265,
                 "-color_primaries", "bt2020", "-color_trc", transfer, "-colorspace", "bt2020nc");
         }
 
@@ -148,6 +150,13 @@ public sealed class MediaEdgeCaseTests(ServerFixture fixture)
         (await TestMedia.StreamFieldAsync(file, "color_transfer")).ShouldBe(transfer);
         (await TestMedia.StreamFieldAsync(file, "color_primaries")).ShouldBe("bt2020");
         (await TestMedia.StreamFieldAsync(file, "color_space")).ShouldBe("bt2020nc");
+        if (transfer == "smpte2084" && codec is "h265" or "av1")
+        {
+            var frame = await FfmpegApi.Media.Process.FfmpegProcess.CaptureAsync("ffprobe", FfmpegApi.Media.Probe.HdrMetadata.Arguments(file, "matroska,mov,mp4"), TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+            var hdr = FfmpegApi.Media.Probe.HdrMetadata.Parse(frame.Stdout).ShouldNotBeNull($"{codec}: the mastering display is carried");
+            (Math.Round(hdr.MaxLuminance), hdr.MaxCll, hdr.MaxFall).ShouldBe((1000.0, (int?)1000, (int?)400));
+            Math.Round(hdr.Green.Y, 3).ShouldBe(0.69);
+        }
 
         // H.264 stays as asked (8-bit), and so does an explicit pixel format.
         var sdr = await _client.WaitForEndAsync(await _client.SubmitAsync(JobClient.Json(new { input = $"/storage/input/edge/{name}", output = new { path = $"/storage/output/hdr/{transfer}-{codec}-8bit.{format}", video = new { codec, preset = "ultrafast", pixel_format = "yuv420p" } } })), 120);

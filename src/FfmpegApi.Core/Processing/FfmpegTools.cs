@@ -67,6 +67,14 @@ public sealed partial class FfmpegTools(IOptions<FfmpegOptions> options, HybridC
         return (info, null);
     }
 
+    /// <summary>The HDR10 static metadata of a file's first video frame (one more ffprobe), or null when it has none.</summary>
+    public async Task<HdrMetadata?> HdrMetadataAsync(string physicalPath, CancellationToken cancellationToken)
+    {
+        var capabilities = await GetInputCapabilitiesAsync();
+        var result = await FfmpegProcess.CaptureAsync(FfprobePath, HdrMetadata.Arguments(physicalPath, capabilities.InputFormatWhitelist), TimeSpan.FromSeconds(options.Value.ProbeTimeoutSeconds), cancellationToken);
+        return result.Succeeded ? HdrMetadata.Parse(result.Stdout) : null;
+    }
+
     private static async Task<FfmpegCapabilities> LoadAsync(FfmpegOptions options)
     {
         try

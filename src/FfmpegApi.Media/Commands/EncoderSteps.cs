@@ -36,6 +36,9 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
     /// <summary>For NVENC reading system-memory frames: the CUDA device index (<c>-gpu</c>).</summary>
     public string? Gpu { get; init; }
 
+    /// <summary>A source's HDR10 static metadata, written as the encoder's SEI/OBUs (x265, SVT-AV1); see <see cref="HdrPassThrough"/>.</summary>
+    public Probe.HdrMetadata? Hdr { get; init; }
+
     public IEnumerable<string> OutputArguments
     {
         get
@@ -71,6 +74,11 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
                         x265 += $":pass={pass}:stats={PassLogPrefix}.x265.log";
                     }
 
+                    if (Hdr is not null)
+                    {
+                        x265 += ":" + Hdr.X265Params;
+                    }
+
                     args.AddRange(["-tag:v", "hvc1", "-x265-params", x265]);
                 }
 
@@ -84,6 +92,11 @@ public sealed record VideoEncoderStep(string Encoder, string? Preset = null, int
                 args.AddRange(["-preset", SvtPreset(Preset)]);
                 AddQuality(args, 35);
                 args.AddRange(["-pix_fmt", PixelFormat ?? "yuv420p"]);
+                if (Hdr is not null)
+                {
+                    args.AddRange(["-svtav1-params", Hdr.SvtAv1Params]);
+                }
+
                 break;
             case "libaom-av1":
                 args.AddRange(["-cpu-used", "8", "-row-mt", "1"]);

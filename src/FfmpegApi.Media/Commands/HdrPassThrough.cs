@@ -6,8 +6,9 @@ namespace FfmpegApi.Media.Commands;
 /// <summary>
 /// HDR stays HDR where the output can carry it: a PQ (HDR10) or HLG source encoded to H.265, AV1 or VP9 without a
 /// pixel format, profile or <c>tonemap</c> of the client's is written in 10-bit 4:2:0 with the source's colour tags
-/// (BT.2020 primaries and matrix, PQ or HLG transfer), instead of the encoders' 8-bit default. Other targets are
-/// written as asked (H.264 8-bit keeps ffmpeg's behaviour; <c>tonemap</c> makes SDR).
+/// (BT.2020 primaries and matrix, PQ or HLG transfer), instead of the encoders' 8-bit default. An HDR10 source's static
+/// metadata (<see cref="PlanContext.HdrMetadata"/>) goes into x265's and SVT-AV1's own HDR10 messages. Other targets
+/// are written as asked (H.264 8-bit keeps ffmpeg's behaviour; <c>tonemap</c> makes SDR).
 /// </summary>
 public static class HdrPassThrough
 {

@@ -58,6 +58,9 @@ public sealed record PlanContext(string InputFile, string OutputFile, Func<strin
     /// order. Null, or a null answer: the codec's first encoder this ffmpeg has.
     /// </summary>
     public Func<string, string, string?>? EncoderFor { get; init; }
+
+    /// <summary>The source's HDR10 static metadata (read from its first frame when HDR passes through), else null.</summary>
+    public HdrMetadata? HdrMetadata { get; init; }
 }
 
 /// <summary>The plan could not be made from this spec and this input (a job failure, not a server error).</summary>
@@ -188,7 +191,7 @@ public static class JobPlanner
             if (wantVideo)
             {
                 var (video, hdr) = HdrPassThrough.Apply(output.Video!, input, spec.Operations);
-                AddVideo(command, chain, video, context, new VideoPass(twoPass ? 2 : null, passLog, hardware, outputs.Count, container.Name));
+                AddVideo(command, chain, video, context, new VideoPass(twoPass ? 2 : null, passLog, hardware, outputs.Count, container.Name, hdr is null ? null : context.HdrMetadata));
                 if (hdr is not null)
                 {
                     command.With(hdr);
@@ -314,7 +317,7 @@ public static class JobPlanner
         joined.Aggregate(input.DurationSeconds, (total, next) => total + next.DurationSeconds);
 
     /// <summary>Which pass of a two-pass encode (null: single pass), and the device the job uses (null: software).</summary>
-    private sealed record VideoPass(int? Pass, string PassLog, HardwareUse? Hardware, int Outputs, string? Container);
+    private sealed record VideoPass(int? Pass, string PassLog, HardwareUse? Hardware, int Outputs, string? Container, HdrMetadata? Hdr = null);
 
     private static void AddVideo(FfmpegCommand command, FilterChain chain, VideoSpec video, PlanContext context, VideoPass how)
     {
@@ -368,6 +371,7 @@ public static class JobPlanner
             Pass = how.Pass,
             PassLogPrefix = how.Pass is null ? null : how.PassLog,
             Gpu = deviceEncoder is not null && hardware!.Device.Vendor == HardwareVendor.Nvidia && !onDevice ? hardware.Device.Node : null,
+            Hdr = deviceEncoder is null ? how.Hdr : null,
         });
         if (video.Fps is { } fps && !copy && video.Codec != "gif")
         {
