@@ -65,6 +65,15 @@ public sealed class HdrPassThroughTests
     }
 
     [Fact]
+    public void Both_passes_of_a_two_pass_encode_see_the_same_bit_depth()
+    {
+        var spec = new JobSpec("/i", new OutputSpec("/o.mkv", "mkv", new VideoSpec("h265", Bitrate: "2M") { TwoPass = true }, null), []);
+        var plan = JobPlanner.Plan(spec, Hdr("smpte2084"), new PlanContext("/in.mkv", "/o.mkv", _ => true));
+        plan.Passes.Count.ShouldBe(2);
+        plan.Passes.ShouldAllBe(p => string.Join(' ', p.Command.ToArguments()).Contains("-pix_fmt yuv420p10le"));
+    }
+
+    [Fact]
     public void Everything_else_is_written_as_asked()
     {
         Args("h264", Hdr("smpte2084")).ShouldNotContain("-color_trc");

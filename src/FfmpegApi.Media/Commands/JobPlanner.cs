@@ -161,7 +161,9 @@ public static class JobPlanner
         if (twoPass)
         {
             var first = Base(spec, context.InputFile, NullOutput(context), chain.SpeedFactor, join, hardware).With(new StreamMapStep(true, false));
-            AddVideo(first, chain, video!, context, new VideoPass(1, passLog, hardware, outputs.Count, spec.Output.Format));
+            // The analysis pass sees what the encode will (the same bit depth for HDR kept HDR), or x265's stats do not match.
+            var (analysed, hdr) = HdrPassThrough.Apply(video!, input, spec.Operations);
+            AddVideo(first, chain, analysed, context, new VideoPass(1, passLog, hardware, outputs.Count, spec.Output.Format, hdr is null ? null : context.HdrMetadata));
             first.With(new MuxerStep("null"));
             passes.Add(new PlannedPass("analyzing", FirstPassWeight, first));
         }
