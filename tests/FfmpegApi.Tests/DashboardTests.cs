@@ -58,7 +58,7 @@ public sealed class DashboardTests : IAsyncLifetime
     [Fact]
     public async Task Sign_in_submit_watch_progress_to_100_open_the_output_and_cancel_another_job()
     {
-        Assert.SkipWhen(!File.Exists("/usr/bin/chromium") || !File.Exists("/usr/bin/chromedriver"), "chromium and chromium-driver are not installed (scripts/install-deps.sh --test installs them)");
+        Assert.SkipWhen(!HeadlessChromium.Installed, "chromium and chromium-driver are not installed (scripts/install-deps.sh --test installs them)");
         using var driver = Start();
         var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(60));
         driver.Navigate().GoToUrl(_server.BaseAddress);
@@ -139,7 +139,7 @@ public sealed class DashboardTests : IAsyncLifetime
     [Fact]
     public async Task Admins_manage_keys_see_workers_stats_and_audit_and_jobs_show_charts_and_ladders()
     {
-        Assert.SkipWhen(!File.Exists("/usr/bin/chromium") || !File.Exists("/usr/bin/chromedriver"), "chromium and chromium-driver are not installed (scripts/install-deps.sh --test installs them)");
+        Assert.SkipWhen(!HeadlessChromium.Installed, "chromium and chromium-driver are not installed (scripts/install-deps.sh --test installs them)");
         using var api = _server.Client(_key);
         var analysis = await api.SubmitToAsync("/api/v1/analyze", """{"input":"/storage/input/clip.mp4","reference":"/storage/input/clip.mp4","metrics":["psnr"],"per_frame":true}""");
         var ladder = await api.SubmitToAsync("/api/v1/stream", """{"input":"/storage/input/clip.mp4","type":"hls","variants":[{"resolution":"240p","bitrate":"300k"},{"resolution":"160x120","bitrate":"150k"}]}""");
@@ -210,21 +210,12 @@ public sealed class DashboardTests : IAsyncLifetime
         wait.Until(d => d.FindElement(By.Id("nav")).Displayed);
     }
 
-    private ChromeDriver Start()
-    {
-        var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--window-size=1280,900", $"--user-data-dir={_profile}");
-        var service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
-        service.SuppressInitialDiagnosticInformation = true;
-        service.HideCommandPromptWindow = true;
-        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
-    }
+    private ChromeDriver Start() => HeadlessChromium.Start(_profile, "--window-size=1280,900");
 
     /// <summary>Runs axe-core (npm, installed by install-deps --test) in the page; returns serious and critical violations.</summary>
     private static List<string> Accessibility(ChromeDriver driver)
     {
-        var axe = Enumerable.Range(0, 8).Select(up => Path.Combine(AppContext.BaseDirectory, string.Concat(Enumerable.Repeat("../", up)), ".tools/axe/node_modules/axe-core/axe.min.js"))
-            .Select(Path.GetFullPath).FirstOrDefault(File.Exists) ?? throw new FileNotFoundException("axe-core is not installed (scripts/install-deps.sh --test installs it)");
+        var axe = HeadlessChromium.Tool("axe/node_modules/axe-core/axe.min.js") ?? throw new FileNotFoundException("axe-core is not installed (scripts/install-deps.sh --test installs it)");
         driver.ExecuteScript(File.ReadAllText(axe));
         var found = (IReadOnlyCollection<object>?)driver.ExecuteAsyncScript("""
             const done = arguments[arguments.length - 1];

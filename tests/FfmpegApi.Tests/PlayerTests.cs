@@ -18,9 +18,7 @@ namespace FfmpegApi.Tests;
 [Collection(MediaCollection.Name)]
 public sealed class PlayerTests(ServerFixture fixture) : IDisposable
 {
-    private static readonly string? Players = Enumerable.Range(0, 8)
-        .Select(up => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, string.Concat(Enumerable.Repeat("../", up)), ".tools/players/node_modules")))
-        .FirstOrDefault(Directory.Exists);
+    private static readonly string? Players = HeadlessChromium.Tool("players/node_modules");
 
     private readonly ApiServer _server = fixture.Server;
     private readonly HttpClient _client = fixture.Server.Client(fixture.UserKey);
@@ -44,7 +42,7 @@ public sealed class PlayerTests(ServerFixture fixture) : IDisposable
     public async Task A_ladder_plays_in_a_real_player(string player, string type, string segments, string shape)
     {
         Assert.SkipWhen(TestDatabase.IsPostgres, "playback does not depend on the database: the SQLite pass runs it");
-        Assert.SkipWhen(!File.Exists("/usr/bin/chromium") || !File.Exists("/usr/bin/chromedriver") || Players is null, "chromium, chromedriver and the npm players are installed by scripts/install-deps.sh --test");
+        Assert.SkipWhen(!HeadlessChromium.Installed || Players is null, "chromium, chromedriver and the npm players are installed by scripts/install-deps.sh --test");
         var size = shape == "portrait" ? "360x640" : "640x360";
         var input = $"/storage/input/players/{shape}.mp4";
         if (!File.Exists(_server.Physical(input)))
@@ -104,15 +102,7 @@ public sealed class PlayerTests(ServerFixture fixture) : IDisposable
         return app;
     }
 
-    private ChromeDriver Start()
-    {
-        var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--autoplay-policy=no-user-gesture-required", $"--user-data-dir={_profile}");
-        var service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
-        service.SuppressInitialDiagnosticInformation = true;
-        service.HideCommandPromptWindow = true;
-        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
-    }
+    private ChromeDriver Start() => HeadlessChromium.Start(_profile, "--autoplay-policy=no-user-gesture-required");
 
     /// <summary>
     /// Loads the named player, plays the source muted, and sets <c>window.__result</c> (and fires <c>result</c>) once the
