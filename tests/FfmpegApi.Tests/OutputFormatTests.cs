@@ -98,6 +98,7 @@ public sealed class OutputFormatTests(ServerFixture fixture)
         var caps = await _server.Service<FfmpegTools>().GetCapabilitiesAsync();
         var container = FormatCatalog.Containers[name];
         var input = _server.Physical(await SampleAsync());
+        var sample = await TestMedia.ProbeAsync(input);
         var dir = Path.Combine(_server.DataDir, "pairs", name);
         Directory.CreateDirectory(dir);
         var pairs = caps.VideoCodecs(container).Where(c => c != "copy").Select(c => (Video: true, Codec: c))
@@ -110,7 +111,7 @@ public sealed class OutputFormatTests(ServerFixture fixture)
             await gate.WaitAsync();
             try
             {
-                return await RunPairAsync(caps, container, input, dir, pair.Video, pair.Codec);
+                return await RunPairAsync(caps, container, input, sample, dir, pair.Video, pair.Codec);
             }
             finally
             {
@@ -266,13 +267,13 @@ public sealed class OutputFormatTests(ServerFixture fixture)
     }
 
     /// <summary>One pair through the planner's argv; null when the output reads back as asked, else what went wrong.</summary>
-    private static async Task<string?> RunPairAsync(FfmpegCapabilities caps, ContainerFormat container, string input, string dir, bool video, string codec)
+    private static async Task<string?> RunPairAsync(FfmpegCapabilities caps, ContainerFormat container, string input, FfmpegApi.Media.Probe.MediaInfo sample, string dir, bool video, string codec)
     {
         var file = Path.Combine(dir, $"{(video ? "v" : "a")}-{codec}.{container.Extension}");
         var spec = new JobSpec("/storage/input/x", new OutputSpec("/storage/output/x", container.Name,
             video ? new VideoSpec(codec) : container.DefaultVideoCodec is { } v ? new VideoSpec(v) : null,
             !video ? new AudioSpec(codec) : container.DefaultAudioCodec is { } a ? new AudioSpec(a) : null), []);
-        var plan = JobPlanner.Plan(spec, await TestMedia.ProbeAsync(input), new PlanContext(input, file, caps.HasEncoder) { EncoderFor = caps.EncoderFor });
+        var plan = JobPlanner.Plan(spec, sample, new PlanContext(input, file, caps.HasEncoder) { EncoderFor = caps.EncoderFor });
         var run = await FfmpegProcess.CaptureAsync("ffmpeg", plan.Passes[^1].Arguments(caps.InputFormatWhitelist), TimeSpan.FromSeconds(120), CancellationToken.None);
         if (!run.Succeeded)
         {
@@ -284,10 +285,10 @@ public sealed class OutputFormatTests(ServerFixture fixture)
             return new FileInfo(file).Length > 0 ? null : "webp: empty";
         }
 
-        var read = await FfmpegProcess.CaptureAsync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file], TimeSpan.FromSeconds(30), CancellationToken.None);
-        if (FfmpegApi.Media.Probe.FfprobeParser.Parse(read.Stdout) is not { } probe)
+        var (read, error) = await TestMedia.TryProbeAsync(file);
+        if (read is not { } probe)
         {
-            return $"{container.Name} + {codec}: ffprobe cannot read it: {string.Join(" | ", read.StderrTail.TakeLast(3))}";
+            return $"{container.Name} + {codec}: ffprobe cannot read it: {error}";
         }
 
         var stream = video ? probe.FirstVideo : probe.FirstAudio;

@@ -39,7 +39,7 @@ public sealed partial class JobRunner
         var capabilities = await tools.GetCapabilitiesAsync();
         var workFiles = outputs.Select((o, i) => Path.Combine(state.Workspace, $"output{(i == 0 ? string.Empty : i.ToString(CultureInfo.InvariantCulture))}{Path.GetExtension(o.PhysicalPath)}")).ToList();
         var context = new PlanContext(input.PhysicalPath, workFiles[0], capabilities.HasEncoder) { EncoderFor = capabilities.EncoderFor, ResolveFile = ResolveAsset, ExtraOutputFiles = workFiles[1..], ConcatInputs = joined, Hardware = device };
-        if (HdrPassThrough.Source(info)?.ColorTransfer == "smpte2084" && spec.AllOutputs.Any(o => o.Video is { } v && HdrPassThrough.Applies(v, spec.Operations)))
+        if (HdrPassThrough.Source(info)?.ColorTransfer == "smpte2084" && HdrPassThrough.Applies(spec))
         {
             // HDR10 passes through: its static metadata (first frame) goes to the encoder, which ffmpeg 5.1 does not do.
             context = context with { HdrMetadata = await tools.HdrMetadataAsync(input.PhysicalPath, state.Run.Token) };

@@ -239,7 +239,7 @@ public static class JobPlanner
     public static bool RequiresProbe(JobSpec spec, bool hardware) =>
         (hardware && spec.AllOutputs.Any(o => o.Video is { Codec: not "copy" }))
         || spec.Output.Video is { TwoPass: true } or { TargetVmaf: not null }
-        || spec.AllOutputs.Any(o => o.Video is { } v && HdrPassThrough.Applies(v, spec.Operations))
+        || HdrPassThrough.Applies(spec)
         || spec.Operations.Any(o => o is WatermarkOperation or ConcatOperation or UpscaleOperation
             or FadeOperation { Direction: FadeDirection.Out, Start: null }
             or NormalizeOperation { TwoPass: true });

@@ -65,8 +65,14 @@ public static class TestMedia
 
     public static async Task<MediaInfo> ProbeAsync(string path)
     {
-        // Plain ffprobe (any demuxer): tests read their own samples and the service's outputs.
+        var (info, error) = await TryProbeAsync(path);
+        return info.ShouldNotBeNull($"ffprobe could not read {path}: {error}");
+    }
+
+    /// <summary>Plain ffprobe (any demuxer): tests read their own samples and the service's outputs. Null with ffprobe's last lines when unreadable.</summary>
+    public static async Task<(MediaInfo? Info, string Error)> TryProbeAsync(string path)
+    {
         var result = await FfmpegProcess.CaptureAsync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path], TimeSpan.FromSeconds(30), CancellationToken.None);
-        return FfprobeParser.Parse(result.Stdout).ShouldNotBeNull($"ffprobe could not read {path}");
+        return (FfprobeParser.Parse(result.Stdout), string.Join(" | ", result.StderrTail.TakeLast(3)));
     }
 }
