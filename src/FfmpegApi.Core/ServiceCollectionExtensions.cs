@@ -135,6 +135,13 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddWorkers(this IServiceCollection services)
     {
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<RunOutcomes>();
+        services.AddSingleton<RunMonitorFactory>();
+        services.AddSingleton<InputResolver>();
+        services.AddSingleton<InputProbe>();
+        services.AddSingleton<PassRunner>();
+        services.AddSingleton<UpscalePassRunner>();
+        services.AddJobKinds();
         // The host waits for the drain (and the hand-back after it) before it gives up on stopping.
         services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
             host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(host.ShutdownTimeout.TotalSeconds, worker.Value.DrainSeconds + 15)));
@@ -142,6 +149,21 @@ public static class ServiceCollectionExtensions
         services.AddHostedService<WorkerHeartbeat>();
         services.AddHostedService<LeaseExpiredJobReaper>();
         return services;
+    }
+
+    /// <summary>
+    /// The job kinds this worker runs: one <see cref="IJobHandler"/> each (the runner picks the one that handles a
+    /// spec) and their collaborators. A new kind registers its handler here.
+    /// </summary>
+    private static void AddJobKinds(this IServiceCollection services)
+    {
+        services.AddSingleton<Processing.Kinds.HardwareRecorder>();
+        services.AddSingleton<Processing.Kinds.CrfSearcher>();
+        services.AddSingleton<Processing.Kinds.LadderQuality>();
+        services.AddSingleton<IJobHandler, Processing.Kinds.ConvertHandler>();
+        services.AddSingleton<IJobHandler, Processing.Kinds.StreamHandler>();
+        services.AddSingleton<IJobHandler, Processing.Kinds.ThumbnailsHandler>();
+        services.AddSingleton<IJobHandler, Processing.Kinds.AnalysisHandler>();
     }
 
     /// <summary>Creates the data directory layout: storage root (with input/output) and workspace root.</summary>

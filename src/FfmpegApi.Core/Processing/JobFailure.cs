@@ -9,4 +9,17 @@ internal sealed class JobFailure(string code, string message, bool transient = f
     public string Code { get; } = code;
 
     public bool Transient { get; } = transient;
+
+    /// <summary>Runs a planner; a plan it refuses (<see cref="Media.Commands.PlanningException"/>) fails the job with <paramref name="code"/>.</summary>
+    public static T Planned<T>(string code, Func<T> plan)
+    {
+        try
+        {
+            return plan();
+        }
+        catch (Media.Commands.PlanningException ex)
+        {
+            throw new JobFailure(code, ex.Message);
+        }
+    }
 }

@@ -118,6 +118,15 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs, Storage
     }
 
     /// <summary>
+    /// Publishes a set of files (a package, a thumbnail set) named by <paramref name="output"/>: uploaded under its
+    /// prefix when it is an object, else renamed into its directory whole.
+    /// </summary>
+    public async Task<long> PublishSetAsync(string workspaceDirectory, ResolvedPath output, CancellationToken cancellationToken) =>
+        output.Mount == ObjectMount
+            ? await PublishPackageAsync(workspaceDirectory, output.VirtualPath, cancellationToken)
+            : PublishDirectory(workspaceDirectory, Path.GetDirectoryName(output.PhysicalPath)!);
+
+    /// <summary>
     /// Publishes a package directory (HLS/DASH): renamed into place whole, so players never see half a package.
     /// Returns the total size. The destination must not exist (checked at submit; re-checked here).
     /// </summary>

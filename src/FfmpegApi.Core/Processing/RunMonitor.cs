@@ -3,6 +3,7 @@ using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Queue;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FfmpegApi.Core.Processing;
 
@@ -154,4 +155,17 @@ internal sealed partial class RunMonitor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} made no progress for {Seconds} s; stopping it")]
     private static partial void LogStalled(ILogger logger, string jobId, double seconds);
+}
+
+/// <summary>Makes the <see cref="RunMonitor"/> of each run, with the options read once.</summary>
+internal sealed class RunMonitorFactory(
+    IServiceScopeFactory scopes,
+    TimeProvider clock,
+    IOptions<JobOptions> jobOptions,
+    IOptions<WorkerOptions> workerOptions,
+    IOptions<Webhooks.WebhookOptions> webhookOptions,
+    ILogger<JobRunner> logger)
+{
+    internal RunMonitor Create() =>
+        new(scopes, clock, jobOptions.Value, workerOptions.Value, TimeSpan.FromSeconds(webhookOptions.Value.ProgressIntervalSeconds), logger);
 }

@@ -21,7 +21,7 @@ public sealed class WorkerIdentity
 /// <c>Worker:Concurrency</c> slots fed by one claim loop that claims for all free slots at once and sleeps on the queue
 /// signal when idle.
 /// </summary>
-public sealed partial class WorkerService(
+internal sealed partial class WorkerService(
     IServiceScopeFactory scopes,
     JobRunner runner,
     QueueSignal signal,

@@ -25,13 +25,15 @@ public sealed class QueueHarness : IAsyncDisposable
 
     public ServiceProvider Services { get; }
 
-    public static async Task<QueueHarness> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    public static async Task<QueueHarness> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? add = null)
     {
         var dir = Directory.CreateTempSubdirectory("fa-queue-").FullName;
         var database = await TestDatabase.CreateAsync();
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDir"] = dir }
             .Concat(settings).Concat(database)).Build();
-        var services = new ServiceCollection().AddSingleton<IConfiguration>(config).AddLogging().AddFfmpegApiCore(config).BuildServiceProvider();
+        var collection = new ServiceCollection().AddSingleton<IConfiguration>(config).AddLogging().AddFfmpegApiCore(config);
+        add?.Invoke(collection);
+        var services = collection.BuildServiceProvider();
         await DatabaseSetup.MigrateAsync(services, CancellationToken.None);
         return new QueueHarness(dir, database, services);
     }

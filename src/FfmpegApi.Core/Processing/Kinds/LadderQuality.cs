@@ -4,31 +4,22 @@ using FfmpegApi.Media.Probe;
 using FfmpegApi.Media.Specs;
 using FfmpegApi.Media.Streaming;
 
-namespace FfmpegApi.Core.Processing;
+namespace FfmpegApi.Core.Processing.Kinds;
 
 /// <summary>
 /// A per-title ladder (<c>target_quality</c> on a stream job): each rung's CRF is searched like a single encode's, at
 /// the rung's size and with its bitrate as the VBV cap; after packaging, each rung's segments are joined and scored on
 /// the same sample windows.
 /// </summary>
-public sealed partial class JobRunner
+internal sealed class LadderQuality(FfmpegTools tools, CrfSearcher searcher)
 {
-    private async Task<Dictionary<string, CrfSearchOutcome>> SearchLadderAsync(RunState state, JobSpec spec, StreamingSpec streaming, MediaInfo info, string inputFile)
+    public async Task<Dictionary<string, CrfSearchOutcome>> SearchAsync(JobRun run, JobSpec spec, StreamingSpec streaming, MediaInfo info, string inputFile, CancellationToken cancellationToken)
     {
-        IReadOnlyList<Rendition> ladder;
-        try
-        {
-            ladder = LadderPlanner.Plan(streaming.Variants, info).Renditions;
-        }
-        catch (PlanningException ex)
-        {
-            throw new JobFailure("INVALID_INPUT", ex.Message);
-        }
-
+        var ladder = JobFailure.Planned("INVALID_INPUT", () => LadderPlanner.Plan(streaming.Variants, info).Renditions);
         var capabilities = await tools.GetCapabilitiesAsync();
-        var context = new PlanContext(inputFile, Path.Combine(state.Workspace, "sample.mkv"), capabilities.HasEncoder);
+        var context = new PlanContext(inputFile, Path.Combine(run.Workspace, "sample.mkv"), capabilities.HasEncoder);
         var found = new Dictionary<string, CrfSearchOutcome>(StringComparer.Ordinal);
-        var share = SearchShare / ladder.Count;
+        var share = CrfSearcher.SearchShare / ladder.Count;
         foreach (var (i, rung) in ladder.Index())
         {
             // What the packaging step runs for this rung, as a convert output: size, preset, profile and the VBV cap.
@@ -38,23 +29,23 @@ public sealed partial class JobRunner
                 MaxRate = rung.MaxRateBps.ToString(CultureInfo.InvariantCulture),
                 BufferSize = rung.BufferBps.ToString(CultureInfo.InvariantCulture),
             };
-            found[rung.Name] = await SearchCrfAsync(state, spec, info, context, video, streaming.TargetVmaf!.Value, i * share, share);
+            found[rung.Name] = await searcher.SearchAsync(run, spec, info, context, video, streaming.TargetVmaf!.Value, i * share, share, cancellationToken);
         }
 
         return found;
     }
 
     /// <summary>Each rung's VMAF on the sample windows: its segments joined into one file, compared frame by frame.</summary>
-    private async Task<Dictionary<string, double>> MeasureLadderAsync(RunState state, StreamingSpec streaming, IReadOnlyList<Rendition> renditions, string package, Dictionary<string, CrfSearchOutcome> searches)
+    public async Task<Dictionary<string, double>> MeasureAsync(JobRun run, StreamingSpec streaming, IReadOnlyList<Rendition> renditions, string package, Dictionary<string, CrfSearchOutcome> searches, CancellationToken cancellationToken)
     {
         var measured = new Dictionary<string, double>(StringComparer.Ordinal);
-        var unit = VerifyShare / renditions.Count;
+        var unit = CrfSearcher.VerifyShare / renditions.Count;
         foreach (var (i, rung) in renditions.Index())
         {
-            var joined = JoinRendition(package, streaming, i, rung.Name, Path.Combine(state.Workspace, "quality", $"rung-{rung.Name}"));
-            measured[rung.Name] = await MeasureWindowsAsync(state, joined, searches[rung.Name].References, 1, 1 - VerifyShare + (i * unit), unit);
+            var joined = JoinRendition(package, streaming, i, rung.Name, Path.Combine(run.Workspace, "quality", $"rung-{rung.Name}"));
+            measured[rung.Name] = await searcher.MeasureWindowsAsync(run, joined, searches[rung.Name].References, 1, 1 - CrfSearcher.VerifyShare + (i * unit), unit, cancellationToken);
             File.Delete(joined);
-            state.Run.Log.Add(Line(string.Create(CultureInfo.InvariantCulture, $"quality: rung {rung.Name} (crf {searches[rung.Name].Crf:0.##}) scores VMAF {measured[rung.Name]:0.##} on the samples (target {streaming.TargetVmaf:0.##})")));
+            run.Log(string.Create(CultureInfo.InvariantCulture, $"quality: rung {rung.Name} (crf {searches[rung.Name].Crf:0.##}) scores VMAF {measured[rung.Name]:0.##} on the samples (target {streaming.TargetVmaf:0.##})"));
         }
 
         return measured;

@@ -8,16 +8,19 @@ using FfmpegApi.Media.Specs;
 namespace FfmpegApi.Core.Processing;
 
 /// <summary>Upscale passes: a decoding ffmpeg, the model and the encoding ffmpeg run at once, joined by pipes.</summary>
-public sealed partial class JobRunner
+internal sealed class UpscalePassRunner(FfmpegTools tools, UpscaleModels upscaleModels, JobMetrics metrics)
 {
-    private async Task<ProcessRunResult> RunUpscalePassAsync(RunState state, PlannedPass pass, double baseWeight, Task<ProbeOutcome>? probe)
+    /// <summary>
+    /// Runs the decoder and the model, and <paramref name="encode"/> (the pass's own ffmpeg, reading raw frames from
+    /// the stream it is given) beside them.
+    /// </summary>
+    public async Task<ProcessRunResult> RunAsync(JobRun run, PlannedPass pass, Func<Func<Stream, Task>, CancellationToken, Task<ProcessRunResult>> encode, CancellationToken cancellationToken)
     {
         var stage = pass.Upscale!;
-        var run = state.Run;
         var (model, problem) = upscaleModels.Get(stage.Operation.Model);
         if (model is null)
         {
-            throw new JobFailure("UPSCALE_MODEL_UNAVAILABLE", $"Upscale model '{stage.Operation.Model}' cannot be used on this worker: {state.Clean(problem ?? "not loaded")}");
+            throw new JobFailure("UPSCALE_MODEL_UNAVAILABLE", $"Upscale model '{stage.Operation.Model}' cannot be used on this worker: {run.Clean(problem ?? "not loaded")}");
         }
 
         var provider = upscaleModels.ExecutionProvider;
@@ -29,7 +32,7 @@ public sealed partial class JobRunner
         var options = upscaleModels.Options;
         var upscaler = new FrameUpscaler(model, stage.Width, stage.Height, options.TileSize, options.TileOverlap, options.BatchSize);
         var tags = new TagList { { "model", model.Name }, { "provider", provider } };
-        using var pipeline = new UpscalePipeline(upscaler, stage.Width, stage.Height, options.BatchSize, options.FramesInFlight, run.Token)
+        using var pipeline = new UpscalePipeline(upscaler, stage.Width, stage.Height, options.BatchSize, options.FramesInFlight, cancellationToken)
         {
             OnInference = (frames, took) =>
             {
@@ -37,9 +40,9 @@ public sealed partial class JobRunner
                 metrics.UpscaleInference.Record(took.TotalSeconds, tags);
             },
         };
-        run.Log.Add(Line(string.Create(CultureInfo.InvariantCulture, $"upscaling {stage.Width}x{stage.Height} → {stage.OutputWidth}x{stage.OutputHeight} with {model.Name} on {provider}: {upscaler.TilesPerFrame} tile(s) per frame, {upscaleModels.Threads} thread(s)")));
-        var decoderArgs = stage.Decoder.ToArguments(state.InputFormats);
-        run.Log.Add(Line("ffmpeg (decoder) " + state.Clean(FfmpegCommand.ForLog(decoderArgs, state.InputFormats))));
+        run.Log(string.Create(CultureInfo.InvariantCulture, $"upscaling {stage.Width}x{stage.Height} → {stage.OutputWidth}x{stage.OutputHeight} with {model.Name} on {provider}: {upscaler.TilesPerFrame} tile(s) per frame, {upscaleModels.Threads} thread(s)"));
+        var decoderArgs = stage.Decoder.ToArguments(run.InputFormats);
+        run.Log("ffmpeg (decoder) " + run.Clean(FfmpegCommand.ForLog(decoderArgs, run.InputFormats)));
         var started = Stopwatch.GetTimestamp();
         var decoding = FfmpegProcess.RunAsync(new FfmpegRunOptions(tools.FfmpegPath, decoderArgs) { StandardOutput = pipeline.ReadAsync, StopGracePeriod = TimeSpan.FromSeconds(2) }, pipeline.Token);
         var inference = pipeline.InferAsync();
@@ -47,7 +50,7 @@ public sealed partial class JobRunner
         JobFailure? encoderFailure = null;
         try
         {
-            encoded = await RunPassAsync(state, pass, baseWeight, probe, pipeline.WriteAsync);
+            encoded = await encode(pipeline.WriteAsync, cancellationToken);
         }
         catch (JobFailure failure)
         {
@@ -66,18 +69,18 @@ public sealed partial class JobRunner
         await inference;
         if (pipeline.Fault is { } fault)
         {
-            throw new JobFailure("UPSCALE_FAILED", $"Upscaling with '{model.Name}' failed: {state.Clean(fault.Message)}");
+            throw new JobFailure("UPSCALE_FAILED", $"Upscaling with '{model.Name}' failed: {run.Clean(fault.Message)}");
         }
 
         if (!decoded.Succeeded && !decoded.Stopped)
         {
             foreach (var line in decoded.StderrTail.TakeLast(5))
             {
-                run.Log.Add(state.Clean(line));
+                run.LogRaw(run.Clean(line));
             }
 
             var diagnosis = FfmpegDiagnostics.Diagnose(decoded.StderrTail, decoded.ExitCode);
-            throw new JobFailure(diagnosis.Code, $"ffmpeg (decoding) failed: {state.Clean(diagnosis.Reason)}", diagnosis.Transient);
+            throw new JobFailure(diagnosis.Code, $"ffmpeg (decoding) failed: {run.Clean(diagnosis.Reason)}", diagnosis.Transient);
         }
 
         if (encoderFailure is not null)
@@ -91,7 +94,7 @@ public sealed partial class JobRunner
         }
 
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        run.Log.Add(Line(string.Create(CultureInfo.InvariantCulture, $"upscaled {pipeline.FramesEncoded} frames in {seconds:0.##} s ({pipeline.FramesEncoded / Math.Max(seconds, 0.001):0.##} frames/s)")));
+        run.Log(string.Create(CultureInfo.InvariantCulture, $"upscaled {pipeline.FramesEncoded} frames in {seconds:0.##} s ({pipeline.FramesEncoded / Math.Max(seconds, 0.001):0.##} frames/s)"));
         return encoded!;
     }
 }

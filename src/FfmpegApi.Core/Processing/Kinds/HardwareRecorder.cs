@@ -5,17 +5,20 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace FfmpegApi.Core.Processing;
+namespace FfmpegApi.Core.Processing.Kinds;
 
-/// <summary>Conversions on video hardware: what the run used, written to the job row, the log and the metrics.</summary>
-public sealed partial class JobRunner
+/// <summary>
+/// A conversion's video hardware: what the run used, written to the job row, the log and the metrics; and the
+/// accounting when a device path fails and the job runs again in software.
+/// </summary>
+internal sealed partial class HardwareRecorder(IServiceScopeFactory scopes, JobMetrics metrics, ILogger<HardwareRecorder> logger)
 {
     /// <summary>
     /// Records how this run uses hardware: the device (<c>nvidia:0</c>), <c>software</c>, or <c>fallback</c> when the job
     /// named a vendor (or a device path failed) and the run is in software. Written to <c>jobs.hardware</c> while the
     /// lease is ours, so <c>GET /jobs/{id}</c> shows it during the run.
     /// </summary>
-    private async Task RecordHardwareAsync(RunState state, HardwareRequest request, JobPlan plan, string? notUsed, bool fellBack = false)
+    public async Task RecordAsync(JobRun run, HardwareRequest request, JobPlan plan, string? notUsed, CancellationToken cancellationToken, bool fellBack = false)
     {
         string value;
         string line;
@@ -30,12 +33,19 @@ public sealed partial class JobRunner
             line = $"hardware: software ({(fellBack ? "after the device path failed" : notUsed ?? "no step of this job has a device form")})";
         }
 
-        state.Run.Log.Add(Line(line));
+        run.Log(line);
         metrics.Accelerated.Add(1, new KeyValuePair<string, object?>("acceleration", plan.Hardware is { } u ? HardwareCatalog.Key(u.Device.Vendor) : value));
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        await db.Jobs.Where(j => j.Id == state.Job.Id && j.LeaseOwner == state.WorkerId)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Hardware, value), state.Run.Token);
+        await db.Jobs.Where(j => j.Id == run.Job.Id && j.LeaseOwner == run.WorkerId)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Hardware, value), cancellationToken);
+    }
+
+    /// <summary>Counts and logs a device path that failed (the run goes on in software).</summary>
+    public void FellBack(JobRun run, HardwareDevice device, string reason)
+    {
+        metrics.HardwareFallbacks.Add(1, new KeyValuePair<string, object?>("vendor", HardwareCatalog.Key(device.Vendor)));
+        LogHardwareFallback(logger, run.Job.Id, device.Name, reason);
     }
 
     private static IEnumerable<string> EncodersOf(JobPlan plan) =>

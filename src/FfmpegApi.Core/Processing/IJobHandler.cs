@@ -1,0 +1,28 @@
+using FfmpegApi.Core.Jobs;
+using FfmpegApi.Core.Storage;
+using FfmpegApi.Media.Specs;
+
+namespace FfmpegApi.Core.Processing;
+
+/// <summary>
+/// The work of one job kind: given the run, the spec and the resolved input and output, it produces files in the
+/// workspace and says how they become the job's output. The runner around it claims, monitors, publishes and records
+/// the outcome; a handler throws <see cref="JobFailure"/> for a failure and lets cancellation surface as
+/// <see cref="OperationCanceledException"/>.
+/// </summary>
+internal interface IJobHandler
+{
+    bool CanRun(JobSpec spec);
+
+    Task<JobProduct> RunAsync(JobRun run, JobSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken);
+}
+
+/// <summary>What a handler made in the workspace, and how it is published (after the lease is confirmed).</summary>
+internal abstract class JobProduct
+{
+    /// <summary>Moves or uploads the product to its destination; returns the output's metadata and the kind's result.</summary>
+    public abstract Task<PublishedOutput> PublishAsync(OutputPublisher publisher, CancellationToken cancellationToken);
+}
+
+/// <summary>A published output: the first output's metadata and the kind's result document (stored as JSON), if any.</summary>
+internal sealed record PublishedOutput(OutputMetadata Metadata, string? ResultJson);
