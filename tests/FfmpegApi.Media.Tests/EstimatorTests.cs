@@ -9,7 +9,7 @@ public sealed class EstimatorTests
 {
     private static readonly MediaInfo Input = FfprobeParser.Parse(TestFiles.Read("ffprobe/h264-aac.json"))!;
 
-    private static JobSpec Spec(VideoSpec? video, AudioSpec? audio, params OperationSpec[] operations) =>
+    private static ConvertSpec Spec(VideoSpec? video, AudioSpec? audio, params OperationSpec[] operations) =>
         new("/i.mp4", new OutputSpec("/o.mp4", "mp4", video, audio), operations);
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class FfmpegProcessTests : IDisposable
         var info = FfprobeParser.Parse(probe.Stdout)!;
 
         var output = Path.Combine(_dir, "out.webm");
-        var spec = new JobSpec(input, new OutputSpec(output, "webm", new VideoSpec("vp9", "ultrafast", Width: 160, Height: 120), new AudioSpec("opus")), [new TrimOperation(0.5, 2)]);
+        var spec = new ConvertSpec(input, new OutputSpec(output, "webm", new VideoSpec("vp9", "ultrafast", Width: 160, Height: 120), new AudioSpec("opus")), [new TrimOperation(0.5, 2)]);
         var plan = JobPlanner.Plan(spec, info, input, output, _ => true);
         var updates = new List<ProgressUpdate>();
         int? pid = null;

@@ -39,13 +39,13 @@ public sealed class HardwareArgvTests
         Scale = true,
     };
 
-    private static JobSpec Spec(string codec = "h264", IReadOnlyList<OperationSpec>? operations = null, string? preset = null, int? crf = null) =>
+    private static ConvertSpec Spec(string codec = "h264", IReadOnlyList<OperationSpec>? operations = null, string? preset = null, int? crf = null) =>
         new("/storage/input/in.mp4", new OutputSpec("/storage/output/o.mp4", "mp4", new VideoSpec(codec, preset, crf, Width: 1280, Height: 720), new AudioSpec("aac")), operations ?? []);
 
-    private static JobPlan Plan(JobSpec spec, HardwareDevice? device, MediaInfo? input = null) =>
+    private static JobPlan Plan(ConvertSpec spec, HardwareDevice? device, MediaInfo? input = null) =>
         JobPlanner.Plan(spec, input ?? H264, new PlanContext("/data/in.mp4", "/data/work/output.mp4", _ => true) { Hardware = device });
 
-    private static IReadOnlyList<string> Argv(JobSpec spec, HardwareDevice? device, MediaInfo? input = null) => Plan(spec, device, input).Passes[^1].Arguments();
+    private static IReadOnlyList<string> Argv(ConvertSpec spec, HardwareDevice? device, MediaInfo? input = null) => Plan(spec, device, input).Passes[^1].Arguments();
 
     [Fact]
     public void Nvidia_full_pipeline_decodes_scales_and_encodes_on_the_gpu() =>
@@ -123,7 +123,7 @@ public sealed class HardwareArgvTests
     {
         // Stream copy, an audio-only output, or overlays with a codec the device cannot encode: software plan, no device options.
         Plan(Spec("copy") with { Operations = [] }, Nvidia).Hardware.ShouldBeNull();
-        Plan(new JobSpec("/in.mp4", new OutputSpec("/o.mp3", "mp3", null, new AudioSpec("mp3")), []), Nvidia).Hardware.ShouldBeNull();
+        Plan(new ConvertSpec("/in.mp4", new OutputSpec("/o.mp3", "mp3", null, new AudioSpec("mp3")), []), Nvidia).Hardware.ShouldBeNull();
         var watermarked = Plan(Spec("vp9", [new WatermarkOperation("/storage/logo.png", OverlayPosition.TopRight, 10, 1, null)]), Nvidia);
         watermarked.Hardware.ShouldBeNull();
         watermarked.Passes[^1].Arguments().ShouldNotContain("-hwaccel");

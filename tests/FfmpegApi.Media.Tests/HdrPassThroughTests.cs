@@ -16,7 +16,7 @@ public sealed class HdrPassThroughTests
 
     private static string Args(string codec, MediaInfo input, string format = "mkv", VideoSpec? video = null, params OperationSpec[] ops)
     {
-        var spec = new JobSpec("/storage/input/in.mkv", new OutputSpec("/storage/output/o." + format, format, video ?? new VideoSpec(codec), new AudioSpec("aac")), ops);
+        var spec = new ConvertSpec("/storage/input/in.mkv", new OutputSpec("/storage/output/o." + format, format, video ?? new VideoSpec(codec), new AudioSpec("aac")), ops);
         return string.Join(' ', JobPlanner.Plan(spec, input, "/in.mkv", "/o." + format, _ => true).Command.ToArguments());
     }
 
@@ -29,7 +29,7 @@ public sealed class HdrPassThroughTests
         var args = Args(codec, Hdr(transfer));
         args.ShouldContain("-pix_fmt yuv420p10le");
         args.ShouldContain($"-color_primaries bt2020 -color_trc {transfer} -colorspace bt2020nc");
-        JobPlanner.RequiresProbe(new JobSpec("/i", new OutputSpec("/o.mkv", "mkv", new VideoSpec(codec), null), [])).ShouldBeTrue("the plan depends on the source's transfer");
+        JobPlanner.RequiresProbe(new ConvertSpec("/i", new OutputSpec("/o.mkv", "mkv", new VideoSpec(codec), null), [])).ShouldBeTrue("the plan depends on the source's transfer");
     }
 
     private const string FirstFrame = """
@@ -54,7 +54,7 @@ public sealed class HdrPassThroughTests
 
         string Planned(string codec, VideoSpec? video = null)
         {
-            var spec = new JobSpec("/i", new OutputSpec("/o.mkv", "mkv", video ?? new VideoSpec(codec), null), []);
+            var spec = new ConvertSpec("/i", new OutputSpec("/o.mkv", "mkv", video ?? new VideoSpec(codec), null), []);
             return string.Join(' ', JobPlanner.Plan(spec, Hdr("smpte2084"), new PlanContext("/in.mkv", "/o.mkv", _ => true) { HdrMetadata = hdr }).Command.ToArguments());
         }
 
@@ -67,7 +67,7 @@ public sealed class HdrPassThroughTests
     [Fact]
     public void Both_passes_of_a_two_pass_encode_see_the_same_bit_depth()
     {
-        var spec = new JobSpec("/i", new OutputSpec("/o.mkv", "mkv", new VideoSpec("h265", Bitrate: "2M") { TwoPass = true }, null), []);
+        var spec = new ConvertSpec("/i", new OutputSpec("/o.mkv", "mkv", new VideoSpec("h265", Bitrate: "2M") { TwoPass = true }, null), []);
         var plan = JobPlanner.Plan(spec, Hdr("smpte2084"), new PlanContext("/in.mkv", "/o.mkv", _ => true));
         plan.Passes.Count.ShouldBe(2);
         plan.Passes.ShouldAllBe(p => string.Join(' ', p.Command.ToArguments()).Contains("-pix_fmt yuv420p10le"));
@@ -82,6 +82,6 @@ public sealed class HdrPassThroughTests
         Args("h265", Hdr("smpte2084"), video: new VideoSpec("h265") { PixelFormat = "yuv420p" }).ShouldNotContain("yuv420p10le");
         Args("h265", Hdr("smpte2084"), video: new VideoSpec("h265") { Profile = "main" }).ShouldNotContain("-color_trc");
         Args("h265", Hdr("smpte2084"), "mkv", null, new TonemapOperation(TonemapCurve.Hable)).ShouldNotContain("-color_trc smpte2084");
-        JobPlanner.RequiresProbe(new JobSpec("/i", new OutputSpec("/o.mp4", "mp4", new VideoSpec("h264"), null), [])).ShouldBeFalse();
+        JobPlanner.RequiresProbe(new ConvertSpec("/i", new OutputSpec("/o.mp4", "mp4", new VideoSpec("h264"), null), [])).ShouldBeFalse();
     }
 }

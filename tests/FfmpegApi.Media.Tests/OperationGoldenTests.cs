@@ -10,7 +10,7 @@ public sealed class OperationGoldenTests
 {
     private static readonly MediaInfo Input = FfprobeParser.Parse(TestFiles.Read("ffprobe/h264-aac.json"))!;
 
-    private static JobSpec Spec(VideoSpec? video, AudioSpec? audio, params OperationSpec[] operations) =>
+    private static ConvertSpec Spec(VideoSpec? video, AudioSpec? audio, params OperationSpec[] operations) =>
         new("/storage/input/in.mp4", new OutputSpec("/storage/output/o.mp4", "mp4", video, audio), operations);
 
     private static PlanContext Context => new("/data/storage/input/in.mp4", "/data/work/job/output.mp4", _ => true)

@@ -67,7 +67,7 @@ public sealed class OperationRunTests(OperationMedia media) : IClassFixture<Oper
     {
         var output = Path.Combine(media.Dir, Guid.NewGuid().ToString("N"), "output." + format);
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        var spec = new JobSpec(media.Clip, new OutputSpec(output, format, video, audio), operations);
+        var spec = new ConvertSpec(media.Clip, new OutputSpec(output, format, video, audio), operations);
         var context = new PlanContext(media.Clip, output, _ => true) { ConcatInputs = joined };
         var plan = JobPlanner.Plan(spec, media.ClipInfo, context);
         var passes = new Queue<PlannedPass>(plan.Passes);
@@ -271,7 +271,7 @@ public sealed class OperationRunTests(OperationMedia media) : IClassFixture<Oper
         var silent = Path.Combine(media.Dir, "silent.mp4");
         await OperationMedia.Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=1", "-c:v", "libx264", "-preset", "ultrafast", silent);
         var silentInfo = await OperationMedia.ProbeAsync(silent);
-        Should.Throw<PlanningException>(() => JobPlanner.Plan(new JobSpec(media.Clip, new OutputSpec("/o.mp4", "mp4", new VideoSpec("h264"), new AudioSpec("aac")), [new ConcatOperation([silent])]), media.ClipInfo, new PlanContext(media.Clip, "/o.mp4", _ => true) { ConcatInputs = [silentInfo] }))
+        Should.Throw<PlanningException>(() => JobPlanner.Plan(new ConvertSpec(media.Clip, new OutputSpec("/o.mp4", "mp4", new VideoSpec("h264"), new AudioSpec("aac")), [new ConcatOperation([silent])]), media.ClipInfo, new PlanContext(media.Clip, "/o.mp4", _ => true) { ConcatInputs = [silentInfo] }))
             .Message.ShouldContain("audio stream");
         var (videoOnly, _, _) = await RunAsync("mp4", new VideoSpec("h264", "ultrafast"), null, [silentInfo], new ConcatOperation([silent]));
         videoOnly.DurationSeconds!.Value.ShouldBe(3, 0.1);

@@ -11,7 +11,7 @@ public sealed class PlannerEdgeTests
 {
     private static readonly MediaInfo Both = FfprobeParser.Parse(TestFiles.Read("ffprobe/h264-aac.json"))!;
 
-    private static JobSpec Spec(VideoSpec? video, AudioSpec? audio, string format = "mp4", params OperationSpec[] ops) =>
+    private static ConvertSpec Spec(VideoSpec? video, AudioSpec? audio, string format = "mp4", params OperationSpec[] ops) =>
         new("/storage/input/in.mp4", new OutputSpec("/storage/output/o." + format, format, video, audio), ops);
 
     [Fact]

@@ -108,16 +108,18 @@ public sealed class SpecTests
     public void A_frame_limit_names_each_field_that_asks_for_too_much()
     {
         var limit = new FrameLimit(640, 360);
-        var spec = new JobSpec(
+        var spec = new ConvertSpec(
             "/storage/in.mp4",
             new OutputSpec("/storage/out.mp4", "mp4", new VideoSpec("h264", Width: 1280, Height: 720), null),
             [new ScaleOperation(1000, null), new PadOperation(640, 360), new CropOperation(2000, 2000)])
         {
             ExtraOutputs = [new OutputSpec("/storage/b.mp4", "mp4", new VideoSpec("h264", Width: 320, Height: 180), null)],
-            Streaming = new Streaming.StreamingSpec(Streaming.StreamingFormat.Hls, [new Streaming.RenditionRequest(360, null), new Streaming.RenditionRequest(720, null)]),
         };
+        var stream = new StreamSpec("/storage/in.mp4", new OutputSpec("/storage/hls/master.m3u8", "hls", null, null), new Streaming.StreamingSpec(Streaming.StreamingFormat.Hls, [new Streaming.RenditionRequest(360, null), new Streaming.RenditionRequest(720, null)]));
 
-        limit.Check(spec).Select(e => e.Field).ShouldBe(["outputs[0].video.resolution", "operations[0]", "variants[1].resolution"]);
+        limit.Check(spec).Select(e => e.Field).ShouldBe(["outputs[0].video.resolution", "operations[0]"]);
+        limit.Check(stream).Select(e => e.Field).ShouldBe(["variants[1].resolution"]);
+        limit.Check(new ThumbnailsSpec("/storage/in.mp4", new OutputSpec("/storage/t/thumb.jpg", "jpg", null, null), new Thumbnails.ThumbnailSpec(Thumbnails.ThumbnailMode.One, Time: 1))).ShouldBeEmpty();
         limit.ToString().ShouldBe("640x360");
         var wide = new Probe.MediaInfo("mov", 1, null, null, [new Probe.StreamInfo(0, "video", "h264", 800, 450, 25, null, null, 1, false)]);
         limit.Reject(wide, "The input").ShouldBe("The input is 800x450; this server processes frames up to 640x360 (Jobs:MaxWidth/Jobs:MaxHeight).");

@@ -83,8 +83,9 @@ public sealed class StreamingTests
     [InlineData(StreamingFormat.Dash, SegmentContainer.Fmp4, "stream-dash")]
     public void Packaging_argv(StreamingFormat format, SegmentContainer segments, string golden)
     {
-        var spec = new JobSpec("/storage/in.mp4", new OutputSpec("/storage/out/master.m3u8", "hls", null, null), [new TrimOperation(1, 30)]);
-        var plan = StreamingPlanner.Plan(spec, new StreamingSpec(format, [new(360, 800_000), new(240, 400_000)], 4, segments, 96_000), Sized(640, 360, null), "/data/in.mp4", "/data/work/job/package");
+        var streaming = new StreamingSpec(format, [new(360, 800_000), new(240, 400_000)], 4, segments, 96_000);
+        var spec = new StreamSpec("/storage/in.mp4", new OutputSpec("/storage/out/master.m3u8", "hls", null, null), streaming);
+        var plan = StreamingPlanner.Plan(spec, streaming, Sized(640, 360, null), "/data/in.mp4", "/data/work/job/package");
         plan.Audio.ShouldBeTrue();
         TestFiles.AssertGolden(golden, plan.Pass.Command.ToArguments());
         Should.Throw<ArgumentException>(() => FfmpegCommand.ForPattern("/in", "relative/%v.m3u8"));

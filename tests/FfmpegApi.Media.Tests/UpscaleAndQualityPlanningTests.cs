@@ -11,7 +11,7 @@ public sealed class UpscaleAndQualityPlanningTests
 {
     private static readonly MediaInfo Both = FfprobeParser.Parse(TestFiles.Read("ffprobe/h264-aac.json"))!;
 
-    private static JobSpec Spec(params OperationSpec[] ops) =>
+    private static ConvertSpec Spec(params OperationSpec[] ops) =>
         new("/storage/input/in.mp4", new OutputSpec("/storage/output/o.mp4", "mp4", new VideoSpec("h264"), new AudioSpec("aac")), ops);
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class UpscaleAndQualityPlanningTests
     public void A_ladder_with_searched_crfs_caps_each_rung_with_its_bitrate()
     {
         var streaming = new StreamingSpec(StreamingFormat.Hls, [new RenditionRequest(240, 900_000), new RenditionRequest(180, 500_000)]);
-        var spec = new JobSpec("/in.mp4", new OutputSpec("/out/master.m3u8", "hls", null, null), []) { Streaming = streaming };
+        var spec = new StreamSpec("/in.mp4", new OutputSpec("/out/master.m3u8", "hls", null, null), streaming);
         var plan = StreamingPlanner.Plan(spec, streaming, Both, "/i.mp4", "/pkg", new Dictionary<string, double> { ["240p"] = 27.5, ["180p"] = 25 });
         var argv = string.Join(' ', plan.Pass.Arguments());
         argv.ShouldContain("-crf:v:0 27.5 -maxrate:v:0 ");
@@ -117,8 +117,8 @@ public sealed class UpscaleAndQualityPlanningTests
     [Fact]
     public void A_fine_crf_wins_over_the_default()
     {
-        var spec = Spec() with { Output = new OutputSpec("/o.mp4", "mp4", new VideoSpec("h264") { FineCrf = 27.5, TargetVmaf = 90 }, null) };
+        var spec = Spec() with { Output = new OutputSpec("/o.mp4", "mp4", new VideoSpec("h264") { TargetVmaf = 90 }, null) };
         JobPlanner.RequiresProbe(spec).ShouldBeTrue();
-        string.Join(' ', JobPlanner.Plan(spec, Both, "/i.mp4", "/o.mp4", _ => true).Command.ToArguments()).ShouldContain("-crf 27.5");
+        string.Join(' ', JobPlanner.Plan(spec, Both, new PlanContext("/i.mp4", "/o.mp4", _ => true) { FineCrf = 27.5 }).Command.ToArguments()).ShouldContain("-crf 27.5");
     }
 }

@@ -56,7 +56,8 @@ public sealed class InlineCredentialsTests : IAsyncLifetime
         {
             var row = await scope.ServiceProvider.GetRequiredService<AppDbContext>().Jobs.AsNoTracking().SingleAsync(j => j.Id == id, TestContext.Current.CancellationToken);
             row.SpecJson.ShouldNotContain("S3RVER");
-            row.SpecJson.ShouldContain("sealed_credentials");
+            row.DeliveryJson.ShouldNotBeNull().ShouldNotContain("S3RVER");
+            row.DeliveryJson.ShouldContain("sealed_credentials");
         }
 
         // The download link is presigned with the job's own keys.

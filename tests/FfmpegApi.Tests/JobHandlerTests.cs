@@ -38,16 +38,24 @@ public sealed class JobHandlerTests : IAsyncLifetime
         }
     }
 
-    public static TheoryData<string> Kinds => ["convert", "stream", "thumbnails", "analysis"];
+    /// <summary>Every kind the stored format knows (the <c>[JsonDerivedType]</c> list of <see cref="JobSpec"/>).</summary>
+    public static TheoryData<string> Kinds => [.. typeof(JobSpec).GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonDerivedTypeAttribute), false)
+        .Cast<System.Text.Json.Serialization.JsonDerivedTypeAttribute>().Select(a => (string)a.TypeDiscriminator!)];
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void Every_kind_is_run_by_exactly_one_handler(string kind)
+    public void Every_kind_is_run_by_exactly_one_handler_and_reads_back_as_itself(string kind)
     {
-        var handlers = _core.Services.GetServices<IJobHandler>().ToList();
-        var runners = handlers.Where(h => h.CanRun(Spec(kind))).ToList();
-        runners.Count.ShouldBe(1, $"{kind}: {string.Join(", ", runners.Select(h => h.GetType().Name))}");
-        runners[0].GetType().Name.ShouldStartWith(kind == "analysis" ? "Analysis" : char.ToUpperInvariant(kind[0]) + kind[1..]);
+        var spec = Spec(kind);
+        spec.Kind.ShouldBe(kind);
+        var handlers = _core.Services.GetServices<IJobHandler>().Where(h => h.Kind == spec.GetType()).ToList();
+        handlers.Count.ShouldBe(1, $"{kind}: {string.Join(", ", handlers.Select(h => h.GetType().Name))}");
+
+        var stored = JobDocuments.WriteSpec(spec);
+        stored.ShouldStartWith($$"""{"kind":"{{kind}}",""");
+        var read = JobDocuments.ReadSpec(stored);
+        read.GetType().ShouldBe(spec.GetType());
+        read.Output.ShouldBe(spec.Output);
     }
 
     [Fact]
@@ -70,7 +78,7 @@ public sealed class JobHandlerTests : IAsyncLifetime
     {
         var garbage = Physical("/storage/input/garbage.mp4");
         await File.WriteAllBytesAsync(garbage, [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7))]);
-        var spec = Spec("convert") with { Input = "/storage/input/garbage.mp4" };
+        var spec = (ConvertSpec)Spec("convert") with { Input = "/storage/input/garbage.mp4" };
 
         var (run, _) = await NewRunAsync(spec);
         var failure = await Should.ThrowAsync<Exception>(() => RunHandlerAsync<ConvertHandler>(run, spec));
@@ -98,7 +106,7 @@ public sealed class JobHandlerTests : IAsyncLifetime
     [Fact]
     public async Task One_thumbnail_to_a_file_is_published_as_that_file()
     {
-        var spec = Spec("thumbnails") with { Output = new OutputSpec(Unique("poster.png"), "png", null, null), Thumbnails = new ThumbnailSpec(ThumbnailMode.One, Time: 0.5, Format: "png") { ToFile = true } };
+        var spec = new ThumbnailsSpec("/storage/input/clip.mp4", new OutputSpec(Unique("poster.png"), "png", null, null), new ThumbnailSpec(ThumbnailMode.One, Time: 0.5, Format: "png") { ToFile = true });
 
         var (published, _, _) = await RunAsync<ThumbnailsHandler>(spec);
 
@@ -126,7 +134,7 @@ public sealed class JobHandlerTests : IAsyncLifetime
     [Fact]
     public async Task Analysis_of_a_file_against_itself_scores_it_identical()
     {
-        var (published, _, _) = await RunAsync<AnalysisHandler>(Spec("analysis"));
+        var (published, _, _) = await RunAsync<AnalysisHandler>(Spec(AnalyzeSpec.Name));
 
         var stored = JsonSerializer.Deserialize<AnalysisResult>(published.ResultJson!, JsonDefaults.Options)!;
         stored.Metrics["ssim"].Mean.ShouldBe(1, 0.001);
@@ -137,19 +145,11 @@ public sealed class JobHandlerTests : IAsyncLifetime
 
     private static JobSpec Spec(string kind) => kind switch
     {
-        "convert" => new JobSpec("/storage/input/clip.mp4", new OutputSpec(Unique("out.mp4"), "mp4", new VideoSpec("h264", "ultrafast", 30, null, 160, 120), new AudioSpec("aac")), []),
-        "stream" => new JobSpec("/storage/input/clip.mp4", new OutputSpec(Unique("master.m3u8"), "hls", null, null), [])
-        {
-            Streaming = new StreamingSpec(StreamingFormat.Hls, [new RenditionRequest(240, 300_000), new RenditionRequest(120, 150_000)], 1),
-        },
-        "thumbnails" => new JobSpec("/storage/input/clip.mp4", new OutputSpec(Unique("thumb_0001.jpg"), "jpg", null, null), [])
-        {
-            Thumbnails = new ThumbnailSpec(ThumbnailMode.Interval, Interval: 0.5, Width: 160),
-        },
-        _ => new JobSpec("/storage/input/clip.mp4", new OutputSpec(Unique("report.json"), "json", null, null), [])
-        {
-            Analysis = new AnalysisSpec("/storage/input/clip.mp4", ["ssim"], PerFrame: true),
-        },
+        ConvertSpec.Name => new ConvertSpec("/storage/input/clip.mp4", new OutputSpec(Unique("out.mp4"), "mp4", new VideoSpec("h264", "ultrafast", 30, null, 160, 120), new AudioSpec("aac")), []),
+        StreamSpec.Name => new StreamSpec("/storage/input/clip.mp4", new OutputSpec(Unique("master.m3u8"), "hls", null, null), new StreamingSpec(StreamingFormat.Hls, [new RenditionRequest(240, 300_000), new RenditionRequest(120, 150_000)], 1)),
+        ThumbnailsSpec.Name => new ThumbnailsSpec("/storage/input/clip.mp4", new OutputSpec(Unique("thumb_0001.jpg"), "jpg", null, null), new ThumbnailSpec(ThumbnailMode.Interval, Interval: 0.5, Width: 160)),
+        AnalyzeSpec.Name => new AnalyzeSpec("/storage/input/clip.mp4", new OutputSpec(Unique("report.json"), "json", null, null), new AnalysisSpec("/storage/input/clip.mp4", ["ssim"], PerFrame: true)),
+        _ => throw new ArgumentException($"No sample spec for the kind '{kind}': add one here.", nameof(kind)),
     };
 
     private static string Unique(string name) => $"/storage/output/{Guid.NewGuid():N}/{name}";
@@ -173,7 +173,7 @@ public sealed class JobHandlerTests : IAsyncLifetime
         where THandler : IJobHandler
     {
         var inputs = _core.Services.GetRequiredService<InputResolver>();
-        var handler = _core.Services.GetServices<IJobHandler>().OfType<THandler>().Single();
+        IJobHandler handler = _core.Services.GetServices<IJobHandler>().OfType<THandler>().Single();
         var input = await inputs.ResolveInputAsync(run, spec.Input, run.Token);
         return await handler.RunAsync(run, spec, input, inputs.ResolveOutput(spec.Output.Path, run.Workspace), run.Token);
     }

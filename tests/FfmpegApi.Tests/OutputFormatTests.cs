@@ -270,7 +270,7 @@ public sealed class OutputFormatTests(ServerFixture fixture)
     private static async Task<string?> RunPairAsync(FfmpegCapabilities caps, ContainerFormat container, string input, FfmpegApi.Media.Probe.MediaInfo sample, string dir, bool video, string codec)
     {
         var file = Path.Combine(dir, $"{(video ? "v" : "a")}-{codec}.{container.Extension}");
-        var spec = new JobSpec("/storage/input/x", new OutputSpec("/storage/output/x", container.Name,
+        var spec = new ConvertSpec("/storage/input/x", new OutputSpec("/storage/output/x", container.Name,
             video ? new VideoSpec(codec) : container.DefaultVideoCodec is { } v ? new VideoSpec(v) : null,
             !video ? new AudioSpec(codec) : container.DefaultAudioCodec is { } a ? new AudioSpec(a) : null), []);
         var plan = JobPlanner.Plan(spec, sample, new PlanContext(input, file, caps.HasEncoder) { EncoderFor = caps.EncoderFor });

@@ -189,7 +189,7 @@ public sealed class RetryAndRoutingTests : IAsyncLifetime
     [Fact]
     public async Task Jobs_naming_a_gpu_vendor_go_only_to_workers_offering_it()
     {
-        var spec = new Media.Specs.JobSpec("/in.mp4", new Media.Specs.OutputSpec("/o.mp4", "mp4", new Media.Specs.VideoSpec("h264"), null), [])
+        var spec = new Media.Specs.ConvertSpec("/in.mp4", new Media.Specs.OutputSpec("/o.mp4", "mp4", new Media.Specs.VideoSpec("h264"), null), [])
         {
             Hardware = new Media.Hardware.HardwareRequest(Media.Hardware.HardwareMode.Nvidia),
         };
@@ -252,7 +252,7 @@ public sealed class RetryAndRoutingTests : IAsyncLifetime
     [Fact]
     public void Job_requirements_come_from_the_spec()
     {
-        var analysis = new Media.Specs.JobSpec("/storage/a.mp4", new("/storage/r.json", "json", null, null), []) { Analysis = new("/storage/b.mp4", ["psnr", "vmaf"]) };
+        var analysis = new Media.Specs.AnalyzeSpec("/storage/a.mp4", new("/storage/r.json", "json", null, null), new("/storage/b.mp4", ["psnr", "vmaf"]));
         JobRequirements.Needs(analysis).ShouldBe(WorkerCapability.Vmaf);
         JobRequirements.Needs(analysis with { Analysis = new("/storage/b.mp4", ["psnr"]) }).ShouldBe(WorkerCapability.None);
         JobRequirements.Names(WorkerCapability.Vmaf).ShouldBe(["vmaf"]);

@@ -14,8 +14,11 @@ public sealed class Job
 
     public int Priority { get; init; }
 
-    /// <summary>The validated <c>JobSpec</c> as JSON.</summary>
+    /// <summary>The validated <c>JobSpec</c> as JSON (<see cref="JobDocuments"/>).</summary>
     public required string SpecJson { get; init; }
+
+    /// <summary>The job's <see cref="JobDelivery"/> as JSON; null: none beyond the defaults, or a row from before it had its own column.</summary>
+    public string? DeliveryJson { get; init; }
 
     public DateTime CreatedAt { get; init; }
 

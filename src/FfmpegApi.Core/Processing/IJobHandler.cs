@@ -8,13 +8,26 @@ namespace FfmpegApi.Core.Processing;
 /// The work of one job kind: given the run, the spec and the resolved input and output, it produces files in the
 /// workspace and says how they become the job's output. The runner around it claims, monitors, publishes and records
 /// the outcome; a handler throws <see cref="JobFailure"/> for a failure and lets cancellation surface as
-/// <see cref="OperationCanceledException"/>.
+/// <see cref="OperationCanceledException"/>. Implement it through <see cref="JobHandler{TSpec}"/>.
 /// </summary>
 internal interface IJobHandler
 {
-    bool CanRun(JobSpec spec);
+    /// <summary>The <see cref="JobSpec"/> record this handler runs (one handler per kind).</summary>
+    Type Kind { get; }
 
     Task<JobProduct> RunAsync(JobRun run, JobSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken);
+}
+
+/// <summary>A handler of one kind of spec.</summary>
+internal abstract class JobHandler<TSpec> : IJobHandler
+    where TSpec : JobSpec
+{
+    public Type Kind => typeof(TSpec);
+
+    public abstract Task<JobProduct> RunAsync(JobRun run, TSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken);
+
+    Task<JobProduct> IJobHandler.RunAsync(JobRun run, JobSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken) =>
+        RunAsync(run, (TSpec)spec, input, output, cancellationToken);
 }
 
 /// <summary>What a handler made in the workspace, and how it is published (after the lease is confirmed).</summary>

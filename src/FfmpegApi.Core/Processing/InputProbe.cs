@@ -28,7 +28,7 @@ internal sealed class InputProbe(FfmpegTools tools, StorageMounts mounts, IOptio
     /// Probes the input while ffmpeg runs; an unusable input stops the run (<see cref="StopReason.InputRejected"/>) and
     /// the outcome carries the failure to report. Sets the run's expected duration when the input is usable.
     /// </summary>
-    public async Task<ProbeOutcome> ProbeBesideAsync(JobRun run, JobSpec spec, string inputPath, CancellationToken cancellationToken)
+    public async Task<ProbeOutcome> ProbeBesideAsync(JobRun run, ConvertSpec spec, string inputPath, CancellationToken cancellationToken)
     {
         try
         {

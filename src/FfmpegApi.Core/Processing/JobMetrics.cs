@@ -55,9 +55,8 @@ public sealed class JobMetrics : IDisposable
     /// <summary>The <c>kind</c> (convert, stream, thumbnails, analyze) and <c>codec</c> tags of a job's counters.</summary>
     public static (string Kind, string Codec) Describe(Media.Specs.JobSpec spec)
     {
-        var kind = spec.Streaming is not null ? "stream" : spec.Thumbnails is not null ? "thumbnails" : spec.Analysis is not null ? "analyze" : "convert";
-        var codec = kind == "convert" ? spec.Output.Video?.Codec ?? spec.Output.Audio?.Codec ?? "default" : "-";
-        return (kind, codec);
+        var codec = spec is Media.Specs.ConvertSpec ? spec.Output.Video?.Codec ?? spec.Output.Audio?.Codec ?? "default" : "-";
+        return (spec.Kind, codec);
     }
 
     /// <summary>Counts a job that ended (or went back to the queue) with <paramref name="status"/>.</summary>

@@ -29,7 +29,7 @@ internal sealed partial class JobRunner(
     IOptions<StorageOptions> storageOptions,
     ILogger<JobRunner> logger)
 {
-    private readonly IReadOnlyList<IJobHandler> _handlers = [.. handlers];
+    private readonly Dictionary<Type, IJobHandler> _handlers = handlers.ToDictionary(h => h.Kind);
 
     public async Task RunAsync(Job job, string workerId, CancellationToken hostStopping)
     {
@@ -51,14 +51,13 @@ internal sealed partial class JobRunner(
         {
             LogStarted(logger, job.Id, job.Attempts);
             run.Log($"attempt {job.Attempts} started on {workerId}");
-            var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)
-                ?? throw new JobFailure("INVALID_SPEC", "The stored job spec is unreadable.");
+            var (spec, delivery) = Read(job);
             context.Described = JobMetrics.Describe(spec);
-            var handler = _handlers.FirstOrDefault(h => h.CanRun(spec))
-                ?? throw new JobFailure("INVALID_SPEC", "No handler on this worker runs this kind of job.");
-            var timeout = TimeSpan.FromSeconds(Math.Min(spec.TimeoutSeconds ?? jobOptions.Value.DefaultTimeoutSeconds, jobOptions.Value.MaxTimeoutSeconds));
-            run.StreamFor = spec.StreamInput ? timeout + TimeSpan.FromMinutes(10) : null;
-            using var keys = inputs.OpenCredentials(spec.SealedCredentials);
+            var handler = _handlers.GetValueOrDefault(spec.GetType())
+                ?? throw new JobFailure("INVALID_SPEC", $"No handler on this worker runs '{spec.Kind}' jobs.");
+            var timeout = TimeSpan.FromSeconds(Math.Min(delivery.TimeoutSeconds ?? jobOptions.Value.DefaultTimeoutSeconds, jobOptions.Value.MaxTimeoutSeconds));
+            run.StreamFor = delivery.StreamInput ? timeout + TimeSpan.FromMinutes(10) : null;
+            using var keys = inputs.OpenCredentials(delivery.SealedCredentials);
             using var timeoutTimer = clock.CreateTimer(_ => run.Stop(StopReason.TimedOut), null, timeout, Timeout.InfiniteTimeSpan);
             monitorTask = monitor.RunAsync(job.Id, workerId, context, stopMonitor.Token);
             Directory.CreateDirectory(workspace);
@@ -109,6 +108,18 @@ internal sealed partial class JobRunner(
             running.Unregister(job.Id);
             outcomes.DeleteWorkspace(workspace);
             metrics.Duration.Record(clock.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private static (JobSpec Spec, JobDelivery Delivery) Read(Job job)
+    {
+        try
+        {
+            return (job.Spec(), job.Delivery());
+        }
+        catch (JsonException ex)
+        {
+            throw new JobFailure("INVALID_SPEC", $"The stored job spec is unreadable: {ex.Message}");
         }
     }
 

@@ -40,10 +40,14 @@ public static class JobRequirements
     public const WorkerCapability Devices = WorkerCapability.Nvidia | WorkerCapability.Intel | WorkerCapability.Vaapi;
 
     /// <summary>The capabilities a job spec needs.</summary>
-    public static WorkerCapability Needs(JobSpec spec) =>
-        (spec.Analysis?.Metrics.Contains("vmaf", StringComparer.Ordinal) == true || spec.Output.Video?.TargetVmaf is not null || spec.Streaming?.TargetVmaf is not null ? WorkerCapability.Vmaf : WorkerCapability.None)
-        | (spec.Hardware?.Vendor is { } vendor ? Hardware.HardwareService.Flag(vendor) : WorkerCapability.None)
-        | spec.Operations.OfType<UpscaleOperation>().Aggregate(WorkerCapability.None, (all, u) => all | WorkerCapability.Upscale | (u.Device == UpscaleDevice.Gpu ? WorkerCapability.UpscaleGpu : WorkerCapability.None));
+    public static WorkerCapability Needs(JobSpec spec) => Flags(spec.Needs);
+
+    /// <summary>A kind's <see cref="WorkerNeeds"/> as the flags the claim compares.</summary>
+    public static WorkerCapability Flags(WorkerNeeds needs) =>
+        (needs.Vmaf ? WorkerCapability.Vmaf : WorkerCapability.None)
+        | (needs.Device is { } vendor ? Hardware.HardwareService.Flag(vendor) : WorkerCapability.None)
+        | (needs.Upscale ? WorkerCapability.Upscale : WorkerCapability.None)
+        | (needs.UpscaleGpu ? WorkerCapability.UpscaleGpu : WorkerCapability.None);
 
     /// <summary>Flags as names for people (<c>["vmaf"]</c>).</summary>
     public static IReadOnlyList<string> Names(WorkerCapability capabilities) =>

@@ -101,7 +101,8 @@ public sealed partial class JobQueue
     /// Ends the runs still leased to their workers as completed, writes their attempt rows and, while a tenant limit is
     /// set ($10), lowers their tenants' running counts, locking the tenant rows in tenant order like claims (without a
     /// limit no completion touches a tenant row, so completions never wait for claims). Returns each ended job's id, batch and
-    /// whether anyone listens for its events (an enabled subscription of its tenant; its own webhook). Fixed result
+    /// whether anyone listens for its events (an enabled subscription of its tenant; its own webhook, in its delivery or,
+    /// for rows of earlier releases, inside its spec document). Fixed result
     /// columns, so the prepared statement survives a migration that adds a column.
     /// </summary>
     private const string CompleteBatchSql = """
@@ -114,7 +115,7 @@ public sealed partial class JobQueue
                    output_json = d.output_json, result_json = d.result_json, error_code = NULL, error_message = NULL, log = d.log
             FROM done d WHERE jobs.id = d.id AND jobs.status = 'Running' AND jobs.lease_owner = d.owner
             RETURNING jobs.id, jobs.tenant_id, jobs.batch_id, jobs.attempts, jobs.started_at, d.owner,
-                      jsonb_typeof(jobs.spec_json::jsonb -> 'webhook') = 'object' AS own_webhook),
+                      jsonb_typeof(coalesce(jobs.delivery_json, jobs.spec_json)::jsonb -> 'webhook') = 'object' AS own_webhook),
         counts AS (
             SELECT tenant_id, count(*)::int AS n FROM ended WHERE $10 > 0 GROUP BY tenant_id),
         locked AS (

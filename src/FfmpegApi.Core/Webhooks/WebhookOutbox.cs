@@ -148,13 +148,13 @@ public sealed class WebhookOutbox(AppDbContext db, TimeProvider clock, IWebhookJ
     /// <summary>Whether anyone would receive <c>job.progress</c> for this job (so progress writes skip the lookup otherwise).</summary>
     public async Task<bool> WantsProgressAsync(string jobId, CancellationToken cancellationToken)
     {
-        var job = await db.Jobs.AsNoTracking().Where(j => j.Id == jobId).Select(j => new { j.TenantId, j.SpecJson }).FirstOrDefaultAsync(cancellationToken);
+        var job = await db.Jobs.AsNoTracking().Where(j => j.Id == jobId).Select(j => new { j.TenantId, j.SpecJson, j.DeliveryJson }).FirstOrDefaultAsync(cancellationToken);
         if (job is null)
         {
             return false;
         }
 
-        var hook = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)?.Webhook;
+        var hook = JobDocuments.ReadDelivery(job.SpecJson, job.DeliveryJson).Webhook;
         if (hook?.Events.Contains("progress") == true)
         {
             return true;
@@ -167,7 +167,7 @@ public sealed class WebhookOutbox(AppDbContext db, TimeProvider clock, IWebhookJ
 
     public static string NewEventId(DateTime now) => "msg_" + Guid.CreateVersion7(new DateTimeOffset(now, TimeSpan.Zero)).ToString("N");
 
-    private static JobWebhook? JobWebhookOf(Job job) => JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)?.Webhook;
+    private static JobWebhook? JobWebhookOf(Job job) => job.Delivery().Webhook;
 
     /// <summary>One outbox row; <paramref name="subjectId"/> (a job or batch id) keys the delivery order per target.</summary>
     private void Add(string eventId, string eventType, string tenantId, string subjectId, string? subscriptionId, string url, string format, JsonObject body, DateTime now) =>

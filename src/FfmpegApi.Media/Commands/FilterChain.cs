@@ -9,7 +9,7 @@ namespace FfmpegApi.Media.Commands;
 /// </summary>
 internal sealed record FilterChain(IReadOnlyList<ICommandStep> Video, IReadOnlyList<IAudioFilterStep> Audio, double SpeedFactor)
 {
-    public static FilterChain Build(JobSpec spec, double? trimmedSeconds, int? inputSampleRate, PlanContext context)
+    public static FilterChain Build(ConvertSpec spec, double? trimmedSeconds, int? inputSampleRate, PlanContext context)
     {
         var video = new List<ICommandStep>();
         var audio = new List<IAudioFilterStep>();

@@ -19,7 +19,7 @@ public static class HdrPassThrough
         Codecs.Contains(video.Codec) && video.PixelFormat is null && video.Profile is null && !operations.OfType<TonemapOperation>().Any();
 
     /// <summary>Whether any output of the job would keep an HDR source's HDR.</summary>
-    public static bool Applies(JobSpec spec) => spec.AllOutputs.Any(o => o.Video is { } video && Applies(video, spec.Operations));
+    public static bool Applies(ConvertSpec spec) => spec.AllOutputs.Any(o => o.Video is { } video && Applies(video, spec.Operations));
 
     /// <summary>The source's first video stream when it is HDR (PQ or HLG transfer), else null.</summary>
     public static StreamInfo? Source(MediaInfo? input) => input?.FirstVideo is { ColorTransfer: "smpte2084" or "arib-std-b67" } video ? video : null;

@@ -61,6 +61,9 @@ public sealed record PlanContext(string InputFile, string OutputFile, Func<strin
 
     /// <summary>The source's HDR10 static metadata (read from its first frame when HDR passes through), else null.</summary>
     public HdrMetadata? HdrMetadata { get; init; }
+
+    /// <summary>A fractional CRF for the first output's video, chosen by a quality search (x264/x265 take 27.5); else null.</summary>
+    public double? FineCrf { get; init; }
 }
 
 /// <summary>The plan could not be made from this spec and this input (a job failure, not a server error).</summary>
@@ -75,7 +78,7 @@ public static class JobPlanner
     /// <summary>Share of progress given to the analysis pass of a two-pass encode.</summary>
     public const double FirstPassWeight = 0.4;
 
-    public static JobPlan Plan(JobSpec spec, MediaInfo? input, string inputFile, string outputFile, Func<string, bool> hasEncoder) =>
+    public static JobPlan Plan(ConvertSpec spec, MediaInfo? input, string inputFile, string outputFile, Func<string, bool> hasEncoder) =>
         Plan(spec, input, new PlanContext(inputFile, outputFile, hasEncoder));
 
     /// <summary>
@@ -83,7 +86,7 @@ public static class JobPlanner
     /// <see cref="RequiresProbe"/> is false) every requested stream is mapped as optional and the expected duration
     /// is unknown; <see cref="StreamChecks.CheckStreams"/> runs once it is known.
     /// </summary>
-    public static JobPlan Plan(JobSpec spec, MediaInfo? input, PlanContext context)
+    public static JobPlan Plan(ConvertSpec spec, MediaInfo? input, PlanContext context)
     {
         var outputs = spec.AllOutputs;
         if (context.ExtraOutputFiles.Count != outputs.Count - 1)
@@ -163,7 +166,7 @@ public static class JobPlanner
             var first = Base(spec, context.InputFile, NullOutput(context), chain.SpeedFactor, join, hardware).With(new StreamMapStep(true, false));
             // The analysis pass sees what the encode will (the same bit depth for HDR kept HDR), or x265's stats do not match.
             var (analysed, hdr) = HdrPassThrough.Apply(video!, input, spec.Operations);
-            AddVideo(first, chain, analysed, context, new VideoPass(1, passLog, hardware, outputs.Count, spec.Output.Format, hdr is null ? null : context.HdrMetadata));
+            AddVideo(first, chain, analysed, context, new VideoPass(1, passLog, hardware, outputs.Count, spec.Output.Format, hdr is null ? null : context.HdrMetadata, context.FineCrf));
             first.With(new MuxerStep("null"));
             passes.Add(new PlannedPass("analyzing", FirstPassWeight, first));
         }
@@ -193,7 +196,7 @@ public static class JobPlanner
             if (wantVideo)
             {
                 var (video, hdr) = HdrPassThrough.Apply(output.Video!, input, spec.Operations);
-                AddVideo(command, chain, video, context, new VideoPass(twoPass ? 2 : null, passLog, hardware, outputs.Count, container.Name, hdr is null ? null : context.HdrMetadata));
+                AddVideo(command, chain, video, context, new VideoPass(twoPass ? 2 : null, passLog, hardware, outputs.Count, container.Name, hdr is null ? null : context.HdrMetadata, i == 0 ? context.FineCrf : null));
                 if (hdr is not null)
                 {
                     command.With(hdr);
@@ -233,10 +236,10 @@ public static class JobPlanner
     /// True when the plan depends on the probe (a fade out timed from the end, an overlay graph, a measurement
     /// pass), so the runner probes before starting ffmpeg instead of beside it.
     /// </summary>
-    public static bool RequiresProbe(JobSpec spec) => RequiresProbe(spec, hardware: false);
+    public static bool RequiresProbe(ConvertSpec spec) => RequiresProbe(spec, hardware: false);
 
     /// <summary>As <see cref="RequiresProbe(JobSpec)"/>; a run that may use a device also probes first (decoding on it depends on the input's codec).</summary>
-    public static bool RequiresProbe(JobSpec spec, bool hardware) =>
+    public static bool RequiresProbe(ConvertSpec spec, bool hardware) =>
         (hardware && spec.AllOutputs.Any(o => o.Video is { Codec: not "copy" }))
         || spec.Output.Video is { TwoPass: true } or { TargetVmaf: not null }
         || HdrPassThrough.Applies(spec)
@@ -245,10 +248,10 @@ public static class JobPlanner
             or NormalizeOperation { TwoPass: true });
 
     /// <summary>The output duration for a spec, given the probed input (trim first, then speed changes).</summary>
-    public static double? ExpectedDuration(JobSpec spec, MediaInfo input) => ExpectedDuration(spec, input, []);
+    public static double? ExpectedDuration(ConvertSpec spec, MediaInfo input) => ExpectedDuration(spec, input, []);
 
     /// <summary>The output duration with joined files: their lengths add up before the trim and speed changes.</summary>
-    public static double? ExpectedDuration(JobSpec spec, MediaInfo input, IReadOnlyList<MediaInfo> joined) =>
+    public static double? ExpectedDuration(ConvertSpec spec, MediaInfo input, IReadOnlyList<MediaInfo> joined) =>
         ExpectedDuration(JoinedSeconds(input, joined), spec.Operations.OfType<TrimOperation>().LastOrDefault()) / SpeedFactor(spec);
 
     /// <summary>The output's length: the input's, minus the trim start, capped by the trim duration.</summary>
@@ -270,13 +273,13 @@ public static class JobPlanner
     }
 
     /// <summary>The product of every speed change (output time = input time ÷ factor).</summary>
-    public static double SpeedFactor(JobSpec spec) => spec.Operations.OfType<SpeedOperation>().Aggregate(1.0, (f, s) => f * s.Factor);
+    public static double SpeedFactor(ConvertSpec spec) => spec.Operations.OfType<SpeedOperation>().Aggregate(1.0, (f, s) => f * s.Factor);
 
     /// <summary>
     /// Joined inputs, then the seek and duration; the duration is in output time, so a speed change divides it. After
     /// a join the seek applies to the joined timeline, so it moves to the output side.
     /// </summary>
-    private static FfmpegCommand Base(JobSpec spec, string inputFile, string outputFile, double speed, ConcatStep? join, HardwareUse? hardware = null)
+    private static FfmpegCommand Base(ConvertSpec spec, string inputFile, string outputFile, double speed, ConcatStep? join, HardwareUse? hardware = null)
     {
         var command = FfmpegCommand.For(inputFile, outputFile);
         if (hardware is not null)
@@ -298,7 +301,7 @@ public static class JobPlanner
     }
 
     /// <summary>The join of a concat operation, sized and timed like the job's input.</summary>
-    private static ConcatStep? JoinStep(JobSpec spec, MediaInfo? input, PlanContext context)
+    private static ConcatStep? JoinStep(ConvertSpec spec, MediaInfo? input, PlanContext context)
     {
         if (spec.Operations.OfType<ConcatOperation>().FirstOrDefault() is not { } concat)
         {
@@ -319,7 +322,7 @@ public static class JobPlanner
         joined.Aggregate(input.DurationSeconds, (total, next) => total + next.DurationSeconds);
 
     /// <summary>Which pass of a two-pass encode (null: single pass), and the device the job uses (null: software).</summary>
-    private sealed record VideoPass(int? Pass, string PassLog, HardwareUse? Hardware, int Outputs, string? Container, HdrMetadata? Hdr = null);
+    private sealed record VideoPass(int? Pass, string PassLog, HardwareUse? Hardware, int Outputs, string? Container, HdrMetadata? Hdr = null, double? FineCrf = null);
 
     private static void AddVideo(FfmpegCommand command, FilterChain chain, VideoSpec video, PlanContext context, VideoPass how)
     {
@@ -368,7 +371,7 @@ public static class JobPlanner
             Level = video.Level,
             PixelFormat = video.PixelFormat,
             Gop = video.Gop,
-            FineCrf = video.FineCrf,
+            FineCrf = how.FineCrf,
             KeyframeSeconds = video.KeyframeSeconds,
             Pass = how.Pass,
             PassLogPrefix = how.Pass is null ? null : how.PassLog,

@@ -7,7 +7,7 @@ namespace FfmpegApi.Media.Commands;
 public static class StreamChecks
 {
     /// <summary>Throws when the input has no stream that one of the requested outputs can carry.</summary>
-    public static void CheckStreams(JobSpec spec, MediaInfo input)
+    public static void CheckStreams(ConvertSpec spec, MediaInfo input)
     {
         CheckAudioTrack(spec, input);
         foreach (var output in spec.AllOutputs)

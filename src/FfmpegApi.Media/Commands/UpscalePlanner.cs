@@ -31,7 +31,7 @@ public static class UpscalePlanner
         || !OperationStreams.NeedsVideo(operation) && operation is not (ConcatOperation or SpeedOperation or FadeOperation);
 
     /// <summary>Why this spec cannot be upscaled as asked (null: it can, or it has no upscale).</summary>
-    public static string? Problem(JobSpec spec)
+    public static string? Problem(ConvertSpec spec)
     {
         var operations = spec.Operations;
         var index = operations.ToList().FindIndex(o => o is UpscaleOperation);
@@ -72,7 +72,7 @@ public static class UpscalePlanner
     /// The decoder command and the spec left for the encoder (without the upscale and the filters that ran before it),
     /// or null when the spec has no upscale.
     /// </summary>
-    public static (UpscaleStage Stage, JobSpec Remaining)? Split(JobSpec spec, MediaInfo? input, PlanContext context)
+    public static (UpscaleStage Stage, ConvertSpec Remaining)? Split(ConvertSpec spec, MediaInfo? input, PlanContext context)
     {
         if (spec.Operations.OfType<UpscaleOperation>().FirstOrDefault() is not { } upscale)
         {

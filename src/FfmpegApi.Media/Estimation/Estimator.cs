@@ -62,7 +62,7 @@ public static class Estimator
     };
 
     // Stryker restore all
-    public static Estimate For(JobSpec spec, MediaInfo input, IReadOnlyList<SpeedSample> history)
+    public static Estimate For(ConvertSpec spec, MediaInfo input, IReadOnlyList<SpeedSample> history)
     {
         var duration = JobPlanner.ExpectedDuration(spec, input);
         var video = spec.Output.Video is { } v && input.FirstVideo is { } src ? v : null;
@@ -111,7 +111,7 @@ public static class Estimator
         return new Estimate(duration, duration is { } dd ? Math.Round(dd / speed, 1) : null, size, Math.Round(speed, 3), source, matching.Count, videoBps, audioBps, width, height);
     }
 
-    private static (int? Width, int? Height) OutputSize(JobSpec spec, MediaInfo input)
+    private static (int? Width, int? Height) OutputSize(ConvertSpec spec, MediaInfo input)
     {
         if (input.FirstVideo is not { Width: { } w, Height: { } h } || spec.Output.Video is null)
         {

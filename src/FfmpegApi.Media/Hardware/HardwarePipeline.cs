@@ -19,7 +19,7 @@ public sealed record HardwareUse(HardwareDevice Device, bool Decode, bool TenBit
     /// the input cannot be decoded on it). Inputs joined by concat or mixed with overlay images decode in software: their
     /// graphs read several inputs.
     /// </summary>
-    public static HardwareUse? For(HardwareDevice? device, JobSpec spec, MediaInfo? input, bool severalInputs)
+    public static HardwareUse? For(HardwareDevice? device, ConvertSpec spec, MediaInfo? input, bool severalInputs)
     {
         if (device is null || input?.FirstVideo is not { } video || !spec.AllOutputs.Any(o => o.Video is { Codec: not "copy" }))
         {

@@ -25,7 +25,14 @@ public sealed record FrameLimit(int MaxWidth, int MaxHeight)
     };
 
     /// <summary>The frame sizes a spec asks for that do not fit, as (field, message).</summary>
-    public IEnumerable<(string Field, string Message)> Check(JobSpec spec)
+    public IEnumerable<(string Field, string Message)> Check(JobSpec spec) => spec switch
+    {
+        ConvertSpec convert => Check(convert),
+        StreamSpec stream => Check(stream.Streaming.Variants ?? []),
+        _ => [],
+    };
+
+    private IEnumerable<(string Field, string Message)> Check(ConvertSpec spec)
     {
         var outputs = spec.AllOutputs;
         for (var i = 0; i < outputs.Count; i++)
@@ -49,8 +56,10 @@ public sealed record FrameLimit(int MaxWidth, int MaxHeight)
                 yield return ($"operations[{i}]", TooLarge(width, height));
             }
         }
+    }
 
-        var variants = spec.Streaming?.Variants ?? [];
+    private IEnumerable<(string Field, string Message)> Check(IReadOnlyList<Streaming.RenditionRequest> variants)
+    {
         for (var i = 0; i < variants.Count; i++)
         {
             if (variants[i].Height > ShortSide)

@@ -1,53 +1,131 @@
+using System.Text.Json.Serialization;
+
 namespace FfmpegApi.Media.Specs;
 
-/// <summary>What a client asked for, validated and normalized. Stored as JSON on the job row.</summary>
-public sealed record JobSpec(
-    string Input,
-    OutputSpec Output,
-    IReadOnlyList<OperationSpec> Operations,
-    JobPriority Priority = JobPriority.Normal,
-    int? TimeoutSeconds = null)
+/// <summary>
+/// A job's media work, validated and normalized: one closed family, one record per kind. Stored as JSON on the job
+/// row with a <c>kind</c> discriminator, so the names here are part of the stored format: add kinds, never rename
+/// them. How the job is queued and delivered (priority, time limit, attempts, webhook, credentials) is not here: see
+/// <c>JobEnvelope</c> in Core.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
+[JsonDerivedType(typeof(ConvertSpec), ConvertSpec.Name)]
+[JsonDerivedType(typeof(StreamSpec), StreamSpec.Name)]
+[JsonDerivedType(typeof(ThumbnailsSpec), ThumbnailsSpec.Name)]
+[JsonDerivedType(typeof(AnalyzeSpec), AnalyzeSpec.Name)]
+public abstract record JobSpec(string Input, OutputSpec Output)
 {
-    /// <summary>Set for quality-analysis jobs: <see cref="Input"/> is compared with the reference, and the output is a JSON report.</summary>
-    public Analysis.AnalysisSpec? Analysis { get; init; }
+    /// <summary>The kind's name: its discriminator, its metrics tag and the <c>kind</c> of a job's view.</summary>
+    [JsonIgnore]
+    public abstract string Kind { get; }
 
-    /// <summary>Set for adaptive-streaming jobs: the output path is the package's master playlist or manifest.</summary>
-    public Streaming.StreamingSpec? Streaming { get; init; }
+    /// <summary>What a worker must have to run it (the claim routes on these).</summary>
+    [JsonIgnore]
+    public abstract WorkerNeeds Needs { get; }
 
-    /// <summary>Set for thumbnail jobs: still images (and optionally sprite sheets) into the output's directory.</summary>
-    public Thumbnails.ThumbnailSpec? Thumbnails { get; init; }
-
-    /// <summary>Outputs after the first (<c>outputs: [...]</c>), written by the same ffmpeg run from one decode.</summary>
-    public IReadOnlyList<OutputSpec> ExtraOutputs { get; init; } = [];
-
-    /// <summary>Attempts the job gets when runs fail transiently (<c>options.max_attempts</c>); null: the server's default.</summary>
-    public int? MaxAttempts { get; init; }
-
-    /// <summary>Inline credentials of object inputs/outputs, sealed (Data Protection), by address; never shown.</summary>
-    public IReadOnlyDictionary<string, string>? SealedCredentials { get; init; }
-
-    /// <summary><c>options.input_access: stream</c>: ffmpeg reads object inputs through presigned URLs instead of staged copies.</summary>
-    public bool StreamInput { get; init; }
+    /// <summary>How the progress bar is shared between the kind's phases.</summary>
+    [JsonIgnore]
+    public virtual ProgressShares Shares => ProgressShares.Whole;
 
     /// <summary><c>input.audio_track</c>: which of the input's audio streams to use, from 0; null: the first (optional).</summary>
     public int? AudioTrack { get; init; }
 
+    /// <summary>Every output the job writes (a conversion may write several).</summary>
+    [JsonIgnore]
+    public virtual IReadOnlyList<OutputSpec> AllOutputs => [Output];
+}
+
+/// <summary>A conversion: operations in order, then one or more outputs written by the same ffmpeg run from one decode.</summary>
+public sealed record ConvertSpec(string Input, OutputSpec Output, IReadOnlyList<OperationSpec> Operations) : JobSpec(Input, Output)
+{
+    public const string Name = "convert";
+
+    [JsonIgnore]
+    public override string Kind => Name;
+
+    /// <summary>Outputs after the first (<c>outputs: [...]</c>), written by the same ffmpeg run from one decode.</summary>
+    public IReadOnlyList<OutputSpec> ExtraOutputs { get; init; } = [];
+
     /// <summary><c>options.hardware_acceleration</c> (+ <c>hardware_device</c>); null: auto.</summary>
     public Hardware.HardwareRequest? Hardware { get; init; }
 
-    /// <summary>Where to report this job's events, besides the tenant's webhook subscriptions.</summary>
-    public JobWebhook? Webhook { get; init; }
+    /// <summary><see cref="JobSpec.Output"/> followed by <see cref="ExtraOutputs"/>.</summary>
+    [JsonIgnore]
+    public override IReadOnlyList<OutputSpec> AllOutputs => [Output, .. ExtraOutputs];
 
-    /// <summary><see cref="Output"/> followed by <see cref="ExtraOutputs"/>.</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public IReadOnlyList<OutputSpec> AllOutputs => [Output, .. ExtraOutputs];
+    [JsonIgnore]
+    public override WorkerNeeds Needs => new(
+        Vmaf: Output.Video?.TargetVmaf is not null,
+        Upscale: Operations.Any(o => o is UpscaleOperation),
+        UpscaleGpu: Operations.Any(o => o is UpscaleOperation { Device: UpscaleDevice.Gpu }),
+        Device: Hardware?.Vendor);
+
+    /// <summary>A quality target first searches a CRF on samples, then measures the result.</summary>
+    [JsonIgnore]
+    public override ProgressShares Shares => Output.Video?.TargetVmaf is null ? ProgressShares.Whole : ProgressShares.QualityTargeted;
 }
 
-public enum JobPriority
+/// <summary>An adaptive-streaming package (HLS/DASH): the output path is the package's master playlist or manifest.</summary>
+public sealed record StreamSpec(string Input, OutputSpec Output, Streaming.StreamingSpec Streaming) : JobSpec(Input, Output)
 {
-    Low = 0,
-    Normal = 1,
-    High = 2,
+    public const string Name = "stream";
+
+    /// <summary>Share of the packaging progress given to the scrubbing-thumbnails track, when there is one.</summary>
+    public const double ThumbnailTrackShare = 0.1;
+
+    [JsonIgnore]
+    public override string Kind => Name;
+
+    [JsonIgnore]
+    public override WorkerNeeds Needs => new(Vmaf: Streaming.TargetVmaf is not null);
+
+    [JsonIgnore]
+    public override ProgressShares Shares => Streaming.TargetVmaf is null ? ProgressShares.Whole : ProgressShares.QualityTargeted;
+
+    /// <summary>The conversion a per-title search samples: the same input, no operations, one output.</summary>
+    public ConvertSpec AsSampleSource() => new(Input, Output, []) { AudioTrack = AudioTrack };
+}
+
+/// <summary>Still images (and optionally sprite sheets with a storyboard) into the output's directory, or one image file.</summary>
+public sealed record ThumbnailsSpec(string Input, OutputSpec Output, Thumbnails.ThumbnailSpec Thumbnails) : JobSpec(Input, Output)
+{
+    public const string Name = "thumbnails";
+
+    [JsonIgnore]
+    public override string Kind => Name;
+
+    [JsonIgnore]
+    public override WorkerNeeds Needs => WorkerNeeds.None;
+}
+
+/// <summary>Quality analysis: <see cref="JobSpec.Input"/> compared with the reference; the output is a JSON report.</summary>
+public sealed record AnalyzeSpec(string Input, OutputSpec Output, Analysis.AnalysisSpec Analysis) : JobSpec(Input, Output)
+{
+    public const string Name = "analyze";
+
+    [JsonIgnore]
+    public override string Kind => Name;
+
+    [JsonIgnore]
+    public override WorkerNeeds Needs => new(Vmaf: Analysis.Metrics.Contains("vmaf", StringComparer.Ordinal));
+}
+
+/// <summary>What a job needs of a worker: VMAF, an upscale model (on a GPU), a video device of one vendor.</summary>
+public sealed record WorkerNeeds(bool Vmaf = false, bool Upscale = false, bool UpscaleGpu = false, Hardware.HardwareVendor? Device = null)
+{
+    public static WorkerNeeds None { get; } = new();
+}
+
+/// <summary>
+/// How a job's progress bar is shared: a search before the work (quality targets), the work itself, and a
+/// measurement after it. The three add up to 1.
+/// </summary>
+public sealed record ProgressShares(double Search, double Work, double Verify)
+{
+    public static ProgressShares Whole { get; } = new(0, 1, 0);
+
+    /// <summary>A CRF search on samples (35 %), the encode, then the achieved quality measured (10 %).</summary>
+    public static ProgressShares QualityTargeted { get; } = new(0.35, 0.55, 0.1);
 }
 
 /// <summary>
@@ -96,9 +174,6 @@ public sealed record VideoSpec(
 
     /// <summary>Where the achieved VMAF is measured: <c>samples</c> (default) or <c>full</c> (the whole output).</summary>
     public string? VmafMeasure { get; init; }
-
-    /// <summary>A fractional CRF chosen by the quality search (x264/x265 take 27.5); set by the worker, never by clients.</summary>
-    public double? FineCrf { get; init; }
 }
 
 public sealed record AudioSpec(
@@ -106,6 +181,3 @@ public sealed record AudioSpec(
     string? Bitrate = null,
     int? Channels = null,
     int? SampleRate = null);
-
-/// <summary>A per-job webhook (the original's <c>webhook_url</c> + <c>webhook_events</c>: progress, complete, error, …).</summary>
-public sealed record JobWebhook(string Url, IReadOnlyList<string> Events);

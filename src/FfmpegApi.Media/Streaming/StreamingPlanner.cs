@@ -10,7 +10,7 @@ public sealed record StreamingPlan(PlannedPass Pass, IReadOnlyList<Rendition> Re
 public static class StreamingPlanner
 {
     /// <summary>The package run; <paramref name="crfs"/> (rung name → CRF) turns rungs into capped-CRF encodes.</summary>
-    public static StreamingPlan Plan(JobSpec spec, StreamingSpec streaming, MediaInfo input, string inputFile, string packageDirectory, IReadOnlyDictionary<string, double>? crfs = null)
+    public static StreamingPlan Plan(StreamSpec spec, StreamingSpec streaming, MediaInfo input, string inputFile, string packageDirectory, IReadOnlyDictionary<string, double>? crfs = null)
     {
         var (planned, dropped) = LadderPlanner.Plan(streaming.Variants, input);
         IReadOnlyList<Rendition> renditions = crfs is null ? planned : [.. planned.Select(r => r with { Crf = crfs.TryGetValue(r.Name, out var crf) ? crf : null })];
@@ -18,13 +18,7 @@ public static class StreamingPlanner
         var audio = input.FirstAudio is not null;
         var step = new PackagingStep(streaming, renditions, audio, packageDirectory) { AudioTrack = spec.AudioTrack ?? 0 };
         var command = FfmpegCommand.ForPattern(inputFile, step.OutputPattern);
-        var trim = spec.Operations.OfType<TrimOperation>().LastOrDefault();
-        if (trim is not null)
-        {
-            command.With(new TrimStep(trim.Start, trim.Duration));
-        }
-
         command.With(step);
-        return new StreamingPlan(new PlannedPass("processing", 1, command), renditions, dropped, audio, JobPlanner.ExpectedDuration(input.DurationSeconds, trim));
+        return new StreamingPlan(new PlannedPass("processing", 1, command), renditions, dropped, audio, input.DurationSeconds);
     }
 }

@@ -32,9 +32,16 @@ public sealed class ApiServer : IAsyncDisposable
 
     public string WorkspaceRoot => Path.Combine(DataDir, "work");
 
-    public static async Task<ApiServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration over the test defaults.</param>
+    /// <param name="prepare">Runs on the empty data directory before the server starts (to plant a database or files).</param>
+    public static async Task<ApiServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, Func<string, Task>? prepare = null)
     {
         var dataDir = Directory.CreateTempSubdirectory("fa-test-").FullName;
+        if (prepare is not null)
+        {
+            await prepare(dataDir);
+        }
+
         var config = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["urls"] = "http://127.0.0.1:0",

@@ -103,7 +103,7 @@ public sealed class UpscaleEngineTests : IDisposable
         models.ExecutionProvider.ShouldBe("cpu");
         models.GpuUnavailableReason.ShouldNotBeNull();
 
-        var spec = new JobSpec("/storage/in.mp4", new OutputSpec("/storage/out.mp4", "mp4", new VideoSpec("h264"), null), [new UpscaleOperation(2, "a2", UpscaleDevice.Gpu)]);
+        var spec = new ConvertSpec("/storage/in.mp4", new OutputSpec("/storage/out.mp4", "mp4", new VideoSpec("h264"), null), [new UpscaleOperation(2, "a2", UpscaleDevice.Gpu)]);
         JobRequirements.Needs(spec).ShouldBe(WorkerCapability.Upscale | WorkerCapability.UpscaleGpu);
         JobRequirements.Needs(spec with { Operations = [new UpscaleOperation(2, "a2")] }).ShouldBe(WorkerCapability.Upscale);
     }

@@ -328,6 +328,10 @@ namespace FfmpegApi.Core.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("DeliveryJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("delivery_json");
+
                     b.Property<string>("DependsOn")
                         .HasColumnType("TEXT")
                         .HasColumnName("depends_on");

@@ -333,6 +333,10 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("DeliveryJson")
+                        .HasColumnType("text")
+                        .HasColumnName("delivery_json");
+
                     b.Property<string>("DependsOn")
                         .HasColumnType("text")
                         .HasColumnName("depends_on");

@@ -10,13 +10,11 @@ using Microsoft.Extensions.Options;
 namespace FfmpegApi.Core.Processing.Kinds;
 
 /// <summary>Quality analysis (VMAF/PSNR/SSIM of the input against a reference): probe both, run the metric passes, pool the logs into a report.</summary>
-internal sealed class AnalysisHandler(FfmpegTools tools, InputResolver inputs, InputProbe probes, PassRunner passes, IOptions<WorkerOptions> workerOptions) : IJobHandler
+internal sealed class AnalysisHandler(FfmpegTools tools, InputResolver inputs, InputProbe probes, PassRunner passes, IOptions<WorkerOptions> workerOptions) : JobHandler<AnalyzeSpec>
 {
-    public bool CanRun(JobSpec spec) => spec.Analysis is not null;
-
-    public async Task<JobProduct> RunAsync(JobRun run, JobSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken)
+    public override async Task<JobProduct> RunAsync(JobRun run, AnalyzeSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken)
     {
-        var analysis = spec.Analysis!;
+        var analysis = spec.Analysis;
         var reference = await inputs.ResolveInputAsync(run, analysis.Reference, cancellationToken);
         var distortedInfo = await probes.ProbeOrFailAsync(input, cancellationToken);
         var referenceInfo = await probes.ProbeOrFailAsync(reference, cancellationToken);

@@ -23,11 +23,9 @@ internal sealed class ConvertHandler(
     InputResolver inputs,
     InputProbe probes,
     PassRunner passes,
-    CrfSearcher quality) : IJobHandler
+    CrfSearcher quality) : JobHandler<ConvertSpec>
 {
-    public bool CanRun(JobSpec spec) => spec.Streaming is null && spec.Thumbnails is null && spec.Analysis is null;
-
-    public async Task<JobProduct> RunAsync(JobRun run, JobSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken)
+    public override async Task<JobProduct> RunAsync(JobRun run, ConvertSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken)
     {
         ResolvedPath[] outputs = [output, .. spec.ExtraOutputs.Select(o => inputs.ResolveOutput(o.Path, run.Workspace))];
 
@@ -75,11 +73,11 @@ internal sealed class ConvertHandler(
         {
             // A CRF found in software means nothing to a hardware encoder's quality scale: these jobs stay in software.
             context = context with { Hardware = null };
-            var search = await quality.SearchAsync(run, spec, info!, context, video, target, 0, CrfSearcher.SearchShare, cancellationToken);
+            var search = await quality.SearchAsync(run, spec, info!, context, video, target, 0, spec.Shares.Search, cancellationToken);
             samples = search.References;
             achieved = new QualityResult(target, search.Crf, null, video.VmafMeasure ?? "samples", search.Trials, [.. search.References.Select(r => r.Window)]);
-            spec = spec with { Output = spec.Output with { Video = video with { FineCrf = search.Crf } } };
-            (start, share) = (CrfSearcher.SearchShare, 1 - CrfSearcher.SearchShare - CrfSearcher.VerifyShare);
+            context = context with { FineCrf = search.Crf };
+            (start, share) = (spec.Shares.Search, spec.Shares.Work);
         }
 
         var plan = Plan(spec, info, context);
@@ -113,7 +111,7 @@ internal sealed class ConvertHandler(
     }
 
     /// <summary>Runs a plan's passes in order; after a loudness measurement the rest is planned again with what it measured.</summary>
-    private async Task RunPlanAsync(JobRun run, JobSpec spec, MediaInfo? info, PlanContext context, JobPlan plan, Task<ProbeOutcome>? probe, double start, double share, CancellationToken cancellationToken)
+    private async Task RunPlanAsync(JobRun run, ConvertSpec spec, MediaInfo? info, PlanContext context, JobPlan plan, Task<ProbeOutcome>? probe, double start, double share, CancellationToken cancellationToken)
     {
         var queued = new Queue<PlannedPass>(plan.Passes);
         var doneWeight = start;
@@ -131,7 +129,7 @@ internal sealed class ConvertHandler(
         }
     }
 
-    private static JobPlan Plan(JobSpec spec, MediaInfo? info, PlanContext context) =>
+    private static JobPlan Plan(ConvertSpec spec, MediaInfo? info, PlanContext context) =>
         JobFailure.Planned("INVALID_OUTPUT", () => JobPlanner.Plan(spec, info, context));
 
     /// <summary>The converted files and where each goes; a result document when there are several or a quality target.</summary>

@@ -18,17 +18,11 @@ namespace FfmpegApi.Core.Processing.Kinds;
 /// </summary>
 internal sealed class CrfSearcher(FfmpegTools tools, PassRunner passes, IOptions<QualityOptions> qualityOptions, IOptions<WorkerOptions> workerOptions)
 {
-    /// <summary>Progress given to the search (references and trials).</summary>
-    public const double SearchShare = 0.35;
-
-    /// <summary>Progress given to measuring the result.</summary>
-    public const double VerifyShare = 0.1;
-
     /// <summary>
     /// The search for one encoder setting (<paramref name="video"/>, its size included): lossless references of the
     /// sample windows, then trials until one meets the target, the bracket closes or the trials run out.
     /// </summary>
-    public async Task<CrfSearchOutcome> SearchAsync(JobRun run, JobSpec spec, MediaInfo info, PlanContext context, VideoSpec video, double target, double start, double share, CancellationToken cancellationToken)
+    public async Task<CrfSearchOutcome> SearchAsync(JobRun run, ConvertSpec spec, MediaInfo info, PlanContext context, VideoSpec video, double target, double start, double share, CancellationToken cancellationToken)
     {
         var scale = CrfSearch.ScaleFor(video.Codec) ?? throw new JobFailure("INVALID_OUTPUT", $"'{video.Codec}' has no CRF mode for a quality target.");
         var vmaf = await tools.GetVmafFfmpegAsync() ?? throw new JobFailure("VMAF_UNAVAILABLE", "This worker has no VMAF (a libvmaf ffmpeg and its model).");
@@ -57,7 +51,7 @@ internal sealed class CrfSearcher(FfmpegTools tools, PassRunner passes, IOptions
             foreach (var reference in references)
             {
                 var file = Path.Combine(dir, $"trial{trials.Count}.mkv");
-                await RenderSampleAsync(run, spec, info, context, reference.Window, video with { FineCrf = crf, Crf = null, TargetVmaf = null }, file, done, unit, cancellationToken);
+                await RenderSampleAsync(run, spec, info, context, reference.Window, video with { Crf = null, TargetVmaf = null }, file, done, unit, cancellationToken, crf);
                 var score = await MeasureVmafAsync(run, file, reference, null, vmaf, done + unit, unit, cancellationToken);
                 (sum, frames, done) = (sum + (score.Mean * score.Frames), frames + score.Frames, done + (2 * unit));
                 File.Delete(file);
@@ -73,20 +67,21 @@ internal sealed class CrfSearcher(FfmpegTools tools, PassRunner passes, IOptions
     }
 
     /// <summary>Scores a conversion's output against the search's references (the same windows, or a lossless render of all of it).</summary>
-    public async Task<QualityResult> MeasureAchievedAsync(JobRun run, JobSpec spec, MediaInfo info, PlanContext context, string output, QualityResult quality, IReadOnlyList<QualitySample> samples, CancellationToken cancellationToken)
+    public async Task<QualityResult> MeasureAchievedAsync(JobRun run, ConvertSpec spec, MediaInfo info, PlanContext context, string output, QualityResult quality, IReadOnlyList<QualitySample> samples, CancellationToken cancellationToken)
     {
-        var base0 = 1 - VerifyShare;
+        var verify = spec.Shares.Verify;
+        var base0 = 1 - verify;
         var references = samples;
         var full = quality.MeasuredOn == "full";
         if (full)
         {
             var whole = new SampleWindow(0, JobPlanner.ExpectedDuration(info.DurationSeconds, spec.Operations.OfType<TrimOperation>().LastOrDefault()) ?? 0);
             var file = Path.Combine(run.Workspace, "quality", "reference-full.mkv");
-            await RenderSampleAsync(run, spec, info, context, whole, Lossless(spec.Output.Video!), file, base0, VerifyShare / 2, cancellationToken);
+            await RenderSampleAsync(run, spec, info, context, whole, Lossless(spec.Output.Video!), file, base0, verify / 2, cancellationToken);
             references = [new QualitySample(whole, file, await ProbeFileAsync(run, file, cancellationToken))];
         }
 
-        var achieved = await MeasureWindowsAsync(run, output, references, full ? null : JobPlanner.SpeedFactor(spec), base0 + (VerifyShare / 2), VerifyShare / 2, cancellationToken);
+        var achieved = await MeasureWindowsAsync(run, output, references, full ? null : JobPlanner.SpeedFactor(spec), base0 + (verify / 2), verify / 2, cancellationToken);
         run.Log(string.Create(CultureInfo.InvariantCulture, $"quality: the output scores VMAF {achieved:0.##} on {(full ? "the whole file" : $"{references.Count} sample(s)")} (target {quality.TargetVmaf:0.##})"));
         return quality with { AchievedVmaf = achieved };
     }
@@ -125,13 +120,13 @@ internal sealed class CrfSearcher(FfmpegTools tools, PassRunner passes, IOptions
     };
 
     /// <summary>The job's pipeline over one window of the input, video only, into a workspace file.</summary>
-    private async Task RenderSampleAsync(JobRun run, JobSpec spec, MediaInfo info, PlanContext context, SampleWindow window, VideoSpec video, string file, double baseWeight, double weight, CancellationToken cancellationToken)
+    private async Task RenderSampleAsync(JobRun run, ConvertSpec spec, MediaInfo info, PlanContext context, SampleWindow window, VideoSpec video, string file, double baseWeight, double weight, CancellationToken cancellationToken, double? crf = null)
     {
         var trim = spec.Operations.OfType<TrimOperation>().LastOrDefault();
         var windowed = new TrimOperation((trim?.Start ?? 0) + window.Start, window.Duration);
         var operations = trim is null ? [windowed, .. spec.Operations] : spec.Operations.Select(o => o == trim ? windowed : o).ToList();
-        var sample = spec with { Operations = operations, Output = new OutputSpec(file, "mkv", video, null), ExtraOutputs = [], Streaming = null };
-        var plan = JobFailure.Planned("INVALID_OUTPUT", () => JobPlanner.Plan(sample, info, context with { OutputFile = file, ExtraOutputFiles = [], Hardware = null }));
+        var sample = spec with { Operations = operations, Output = new OutputSpec(file, "mkv", video, null), ExtraOutputs = [] };
+        var plan = JobFailure.Planned("INVALID_OUTPUT", () => JobPlanner.Plan(sample, info, context with { OutputFile = file, ExtraOutputFiles = [], Hardware = null, FineCrf = crf }));
         foreach (var pass in plan.Passes)
         {
             await passes.RunWithinAsync(run, pass with { Stage = "analyzing" }, baseWeight, weight / plan.Passes.Count, window.Duration / JobPlanner.SpeedFactor(spec), cancellationToken);

@@ -13,13 +13,13 @@ namespace FfmpegApi.Core.Processing.Kinds;
 /// </summary>
 internal sealed class LadderQuality(FfmpegTools tools, CrfSearcher searcher)
 {
-    public async Task<Dictionary<string, CrfSearchOutcome>> SearchAsync(JobRun run, JobSpec spec, StreamingSpec streaming, MediaInfo info, string inputFile, CancellationToken cancellationToken)
+    public async Task<Dictionary<string, CrfSearchOutcome>> SearchAsync(JobRun run, StreamSpec spec, StreamingSpec streaming, MediaInfo info, string inputFile, CancellationToken cancellationToken)
     {
         var ladder = JobFailure.Planned("INVALID_INPUT", () => LadderPlanner.Plan(streaming.Variants, info).Renditions);
         var capabilities = await tools.GetCapabilitiesAsync();
         var context = new PlanContext(inputFile, Path.Combine(run.Workspace, "sample.mkv"), capabilities.HasEncoder);
         var found = new Dictionary<string, CrfSearchOutcome>(StringComparer.Ordinal);
-        var share = CrfSearcher.SearchShare / ladder.Count;
+        var share = spec.Shares.Search / ladder.Count;
         foreach (var (i, rung) in ladder.Index())
         {
             // What the packaging step runs for this rung, as a convert output: size, preset, profile and the VBV cap.
@@ -29,7 +29,7 @@ internal sealed class LadderQuality(FfmpegTools tools, CrfSearcher searcher)
                 MaxRate = rung.MaxRateBps.ToString(CultureInfo.InvariantCulture),
                 BufferSize = rung.BufferBps.ToString(CultureInfo.InvariantCulture),
             };
-            found[rung.Name] = await searcher.SearchAsync(run, spec, info, context, video, streaming.TargetVmaf!.Value, i * share, share, cancellationToken);
+            found[rung.Name] = await searcher.SearchAsync(run, spec.AsSampleSource(), info, context, video, streaming.TargetVmaf!.Value, i * share, share, cancellationToken);
         }
 
         return found;
@@ -39,11 +39,12 @@ internal sealed class LadderQuality(FfmpegTools tools, CrfSearcher searcher)
     public async Task<Dictionary<string, double>> MeasureAsync(JobRun run, StreamingSpec streaming, IReadOnlyList<Rendition> renditions, string package, Dictionary<string, CrfSearchOutcome> searches, CancellationToken cancellationToken)
     {
         var measured = new Dictionary<string, double>(StringComparer.Ordinal);
-        var unit = CrfSearcher.VerifyShare / renditions.Count;
+        var verify = ProgressShares.QualityTargeted.Verify;
+        var unit = verify / renditions.Count;
         foreach (var (i, rung) in renditions.Index())
         {
             var joined = JoinRendition(package, streaming, i, rung.Name, Path.Combine(run.Workspace, "quality", $"rung-{rung.Name}"));
-            measured[rung.Name] = await searcher.MeasureWindowsAsync(run, joined, searches[rung.Name].References, 1, 1 - CrfSearcher.VerifyShare + (i * unit), unit, cancellationToken);
+            measured[rung.Name] = await searcher.MeasureWindowsAsync(run, joined, searches[rung.Name].References, 1, 1 - verify + (i * unit), unit, cancellationToken);
             File.Delete(joined);
             run.Log(string.Create(CultureInfo.InvariantCulture, $"quality: rung {rung.Name} (crf {searches[rung.Name].Crf:0.##}) scores VMAF {measured[rung.Name]:0.##} on the samples (target {streaming.TargetVmaf:0.##})"));
         }

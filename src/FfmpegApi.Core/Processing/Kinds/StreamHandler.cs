@@ -12,25 +12,20 @@ namespace FfmpegApi.Core.Processing.Kinds;
 /// Adaptive streaming (HLS/DASH): probe, plan the ladder (per-title CRFs first when the job has a quality target),
 /// package in one ffmpeg run, add the scrubbing-thumbnails track, and hand the package directory to the publisher.
 /// </summary>
-internal sealed class StreamHandler(InputProbe probes, PassRunner passes, LadderQuality ladders) : IJobHandler
+internal sealed class StreamHandler(InputProbe probes, PassRunner passes, LadderQuality ladders) : JobHandler<StreamSpec>
 {
-    /// <summary>Share of a packaging job's progress given to its thumbnails track.</summary>
-    private const double ThumbnailTrackWeight = 0.1;
-
-    public bool CanRun(JobSpec spec) => spec.Streaming is not null;
-
-    public async Task<JobProduct> RunAsync(JobRun run, JobSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken)
+    public override async Task<JobProduct> RunAsync(JobRun run, StreamSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken)
     {
-        var streaming = spec.Streaming!;
+        var streaming = spec.Streaming;
         var info = await probes.ProbeOrFailAsync(input, cancellationToken);
         var package = Path.Combine(run.Workspace, "package");
         var searches = streaming.TargetVmaf is null ? null : await ladders.SearchAsync(run, spec, streaming, info, input.PhysicalPath, cancellationToken);
-        var (start, share) = searches is null ? (0.0, 1.0) : (CrfSearcher.SearchShare, 1 - CrfSearcher.SearchShare - CrfSearcher.VerifyShare);
+        var (start, share) = (spec.Shares.Search, spec.Shares.Work);
         var plan = JobFailure.Planned("INVALID_INPUT", () => StreamingPlanner.Plan(spec, streaming, info, input.PhysicalPath, package, searches?.ToDictionary(s => s.Key, s => s.Value.Crf, StringComparer.Ordinal)));
         run.ExpectedSeconds = plan.ExpectedDurationSeconds;
         run.Log($"ladder: {string.Join(", ", plan.Renditions.Select(r => $"{r.Width}x{r.Height}@{r.BitrateBps / 1000}k"))}{(plan.Dropped.Count > 0 ? $"; dropped above the source: {string.Join(", ", plan.Dropped)}" : string.Empty)}");
         Directory.CreateDirectory(package);
-        var packageWeight = streaming.Thumbnails is null ? 1 : 1 - ThumbnailTrackWeight;
+        var packageWeight = streaming.Thumbnails is null ? 1 : 1 - StreamSpec.ThumbnailTrackShare;
         await passes.RunAsync(run, plan.Pass with { Weight = packageWeight * share }, start, null, cancellationToken);
         string? storyboard = null;
         if (streaming.Thumbnails is { } track)
@@ -40,7 +35,7 @@ internal sealed class StreamHandler(InputProbe probes, PassRunner passes, Ladder
             Directory.CreateDirectory(thumbs);
             var layout = new SpriteLayout(5, 5);
             var thumbPlan = ThumbnailPlanner.Plan(new ThumbnailSpec(ThumbnailMode.Interval, Interval: track.IntervalSeconds, Width: track.Width, Sprite: layout), info, input.PhysicalPath, thumbs);
-            await passes.RunAsync(run, thumbPlan.Pass with { Weight = ThumbnailTrackWeight * share }, start + (packageWeight * share), null, cancellationToken);
+            await passes.RunAsync(run, thumbPlan.Pass with { Weight = StreamSpec.ThumbnailTrackShare * share }, start + (packageWeight * share), null, cancellationToken);
             await ThumbnailsHandler.WriteStoryboardAsync(thumbPlan, layout, [.. Directory.GetFiles(thumbs).Order(StringComparer.Ordinal)], Path.Combine(thumbs, "storyboard.vtt"), info.DurationSeconds, cancellationToken);
             storyboard = "thumbnails/storyboard.vtt";
         }

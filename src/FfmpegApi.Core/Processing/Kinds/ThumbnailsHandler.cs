@@ -7,13 +7,11 @@ using FfmpegApi.Media.Thumbnails;
 namespace FfmpegApi.Core.Processing.Kinds;
 
 /// <summary>Thumbnails: probe, extract in one decode (from the start when a fast seek finds nothing), write the storyboard.</summary>
-internal sealed class ThumbnailsHandler(InputProbe probes, PassRunner passes) : IJobHandler
+internal sealed class ThumbnailsHandler(InputProbe probes, PassRunner passes) : JobHandler<ThumbnailsSpec>
 {
-    public bool CanRun(JobSpec spec) => spec.Thumbnails is not null;
-
-    public async Task<JobProduct> RunAsync(JobRun run, JobSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken)
+    public override async Task<JobProduct> RunAsync(JobRun run, ThumbnailsSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken)
     {
-        var thumbnails = spec.Thumbnails!;
+        var thumbnails = spec.Thumbnails;
         var info = await probes.ProbeOrFailAsync(input, cancellationToken);
         var images = Path.Combine(run.Workspace, "images");
         Directory.CreateDirectory(images);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Storage;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Media.Analysis;
@@ -21,7 +22,7 @@ public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOpt
     public IReadOnlyList<string> Available =>
         [.. AnalysisSpec.Known.Where(m => m == "vmaf" ? vmafAvailable : capabilities.Filters.Count == 0 || capabilities.Filters.Contains(m))];
 
-    public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
+    public (JobEnvelope? Envelope, ValidationErrors Errors) Map(JsonElement body, string jobId)
     {
         var fields = JsonFields.ForBody(body, TopLevel, out var isObject);
         var errors = fields.Errors;
@@ -48,14 +49,8 @@ public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOpt
             return (null, errors);
         }
 
-        var spec = new JobSpec(input, new OutputSpec(output, "json", null, null), [], options.Priority, options.Timeout)
-        {
-            Webhook = options.Webhook,
-            MaxAttempts = options.MaxAttempts,
-            Analysis = new AnalysisSpec(reference, metrics, subsample, perFrame),
-            SealedCredentials = files.SealedOrNull,
-        };
-        return (spec, errors);
+        var spec = new AnalyzeSpec(input, new OutputSpec(output, "json", null, null), new AnalysisSpec(reference, metrics, subsample, perFrame));
+        return (options.Envelope(spec, files.SealedOrNull), errors);
     }
 
     private List<string>? MapMetrics(JsonElement body, JsonFields fields)

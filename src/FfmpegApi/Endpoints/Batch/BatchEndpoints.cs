@@ -108,7 +108,7 @@ public static class BatchEndpoints
             UpdatedAt = now.UtcDateTime,
         };
         var ids = plan.Accepted.ToDictionary(e => e.Index, e => e.Id);
-        var entries = plan.Accepted.Select(e => (Job: submitter.NewJob(e.Spec, e.Id, caller, now, batch.Id, e.Index, [.. e.DependsOn.Select(d => ids[d])]), e.Spec)).ToList();
+        var entries = plan.Accepted.Select(e => (Job: submitter.NewJob(e.Envelope, e.Id, caller, now, batch.Id, e.Index, [.. e.DependsOn.Select(d => ids[d])]), e.Envelope.Spec)).ToList();
         var jobs = entries.ConvertAll(e => e.Job);
         var view = BatchView.From(batch, jobs);
         var response = new BatchCreatedResponse(view, plan.Rejected);

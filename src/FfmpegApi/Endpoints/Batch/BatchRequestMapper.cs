@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FfmpegApi.Core.Batches;
+using FfmpegApi.Core.Jobs;
 using FfmpegApi.Endpoints.Analyze;
 using FfmpegApi.Endpoints.Jobs;
 using FfmpegApi.Endpoints.Stream;
@@ -10,7 +11,7 @@ using static FfmpegApi.Errors.ErrorCodes;
 namespace FfmpegApi.Endpoints.Batch;
 
 /// <summary>One job of a batch that passed validation.</summary>
-public sealed record BatchEntry(int Index, string Id, JobSpec Spec, IReadOnlyList<int> DependsOn);
+public sealed record BatchEntry(int Index, string Id, JobEnvelope Envelope, IReadOnlyList<int> DependsOn);
 
 /// <summary>A job of a partial batch that was not created, with its field errors (named <c>jobs[i].…</c>).</summary>
 public sealed record BatchRejection(int Index, IDictionary<string, string[]> Errors);
@@ -79,7 +80,7 @@ public sealed class BatchRequestMapper(JobMapping mapping, JobSubmitter submitte
             else
             {
                 accepted[index] = entry;
-                foreach (var output in entry.Spec.AllOutputs)
+                foreach (var output in entry.Envelope.Spec.AllOutputs)
                 {
                     writers[output.Path] = index;
                 }
@@ -130,7 +131,7 @@ public sealed class BatchRequestMapper(JobMapping mapping, JobSubmitter submitte
         var stack = new Stack<int>(dependsOn);
         while (stack.TryPop(out var d))
         {
-            foreach (var output in accepted[d].Spec.AllOutputs)
+            foreach (var output in accepted[d].Envelope.Spec.AllOutputs)
             {
                 pending.Add(output.Path);
             }
@@ -142,14 +143,14 @@ public sealed class BatchRequestMapper(JobMapping mapping, JobSubmitter submitte
         }
 
         var id = newId();
-        var (spec, specErrors) = await map(mapping with { Mounts = mapping.Mounts.WithPendingOutputs(pending) }, request, id);
-        if (spec is null)
+        var (envelope, specErrors) = await map(mapping with { Mounts = mapping.Mounts.WithPendingOutputs(pending) }, request, id);
+        if (envelope is null)
         {
             errors.AddAll("request.", specErrors);
             return null;
         }
 
-        foreach (var output in spec.AllOutputs)
+        foreach (var output in envelope.Spec.AllOutputs)
         {
             if (writers.TryGetValue(output.Path, out var other))
             {
@@ -157,7 +158,7 @@ public sealed class BatchRequestMapper(JobMapping mapping, JobSubmitter submitte
             }
         }
 
-        return await submitter.CheckAsync(spec, "request.", errors, cancellationToken) && !errors.Any ? new BatchEntry(index, id, spec, dependsOn) : null;
+        return await submitter.CheckAsync(envelope, "request.", errors, cancellationToken) && !errors.Any ? new BatchEntry(index, id, envelope, dependsOn) : null;
     }
 
     private static List<int> MapDependencies(JsonElement element, int index, Dictionary<int, BatchEntry> accepted, ValidationErrors errors)

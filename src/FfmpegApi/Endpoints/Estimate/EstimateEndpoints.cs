@@ -43,8 +43,8 @@ public static class EstimateEndpoints
         CancellationToken cancellationToken)
     {
         var mapper = new ConvertRequestMapper(mounts, jobOptions.Value, await tools.GetCapabilitiesAsync());
-        var (spec, problem) = await JobSubmitter.ReadSpecAsync(context, body => Task.FromResult(mapper.Map(body, "estimate")), cancellationToken);
-        if (spec is null)
+        var (envelope, problem) = await JobSubmitter.ReadSpecAsync(context, body => Task.FromResult(mapper.Map(body, "estimate")), cancellationToken);
+        if (envelope?.Spec is not ConvertSpec spec)
         {
             return problem!;
         }
@@ -78,7 +78,7 @@ public static class EstimateEndpoints
         var samples = new List<SpeedSample>(rows.Count);
         foreach (var row in rows)
         {
-            var spec = JsonSerializer.Deserialize<JobSpec>(row.SpecJson, JsonDefaults.Options);
+            var spec = JobDocuments.ReadSpec(row.SpecJson);
             var output = JsonSerializer.Deserialize<OutputMetadata>(row.OutputJson!, JsonDefaults.Options);
             if (spec?.Output.Video is { } video && output?.Height is { } height)
             {

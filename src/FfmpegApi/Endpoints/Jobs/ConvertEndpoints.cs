@@ -72,4 +72,4 @@ public sealed record JobMapping(StorageMounts Mounts, JobOptions Jobs, FfmpegToo
 }
 
 /// <summary>Raw JSON body + the new job's id → a spec, or the field errors.</summary>
-public delegate Task<(JobSpec? Spec, ValidationErrors Errors)> JobBodyMapper(JobMapping mapping, JsonElement body, string jobId);
+public delegate Task<(JobEnvelope? Envelope, ValidationErrors Errors)> JobBodyMapper(JobMapping mapping, JsonElement body, string jobId);

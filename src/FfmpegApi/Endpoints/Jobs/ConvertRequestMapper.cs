@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Storage;
 using FfmpegApi.Core.Storage.Blobs;
 using FfmpegApi.Endpoints.Presets;
@@ -49,7 +50,7 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
     /// <summary>Resolves upscale models (null: upscale operations are refused).</summary>
     public UpscaleModelCheck? UpscaleModels { get; init; }
 
-    public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
+    public (JobEnvelope? Envelope, ValidationErrors Errors) Map(JsonElement body, string jobId)
     {
         var fields = JsonFields.ForBody(body, TopLevel, out var isObject);
         var errors = fields.Errors;
@@ -85,7 +86,7 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
             return (null, errors);
         }
 
-        var spec = new JobSpec(input, outputs[0], operations, options.Priority, options.Timeout) { AudioTrack = audioTrack, ExtraOutputs = outputs[1..], Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Hardware = options.Hardware, StreamInput = options.StreamInput, SealedCredentials = SealedOrNull };
+        var spec = new ConvertSpec(input, outputs[0], operations) { AudioTrack = audioTrack, ExtraOutputs = outputs[1..], Hardware = options.Hardware };
         if (spec.AllOutputs.Any(o => o.Video?.TargetVmaf is not null))
         {
             var field = outputs.Count == 1 ? "output.video.target_vmaf" : "outputs";
@@ -115,7 +116,7 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
             }
         }
 
-        return errors.Any ? (null, errors) : (spec, errors);
+        return errors.Any ? (null, errors) : (options.Envelope(spec, SealedOrNull), errors);
     }
 
     /// <summary>
@@ -395,4 +396,10 @@ public sealed record SubmitOptions(JobPriority Priority, int? Timeout, JobWebhoo
 
     /// <summary>Conversions only: <c>input_access: stream</c> (ffmpeg reads an object input through a presigned URL).</summary>
     public bool StreamInput { get; init; }
+
+    /// <summary>The job for <paramref name="spec"/> with these options and the body's sealed inline credentials.</summary>
+    public JobEnvelope Envelope(JobSpec spec, IReadOnlyDictionary<string, string>? sealedCredentials) => new(spec, Priority, MaxAttempts)
+    {
+        Delivery = new JobDelivery { TimeoutSeconds = Timeout, Webhook = Webhook, SealedCredentials = sealedCredentials, StreamInput = StreamInput },
+    };
 }

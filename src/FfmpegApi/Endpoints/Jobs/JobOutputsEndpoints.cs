@@ -108,10 +108,9 @@ public static class JobOutputsEndpoints
     /// <summary>The job's inline credentials, opened while its objects are listed or presigned (nothing when it has none or they no longer open).</summary>
     internal static IDisposable OpenCredentials(HttpContext context, Job job)
     {
-        var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)!;
         try
         {
-            return context.RequestServices.GetRequiredService<InlineCredentials>().Open(spec.SealedCredentials);
+            return context.RequestServices.GetRequiredService<InlineCredentials>().Open(job.Delivery().SealedCredentials);
         }
         catch (System.Security.Cryptography.CryptographicException)
         {
@@ -136,8 +135,9 @@ public static class JobOutputsEndpoints
     /// <summary>What the job published, in a stable order: media outputs (and reports) as recorded; packages and thumbnail sets file by file.</summary>
     private static async Task<List<(string Path, long Size, string? Sha256)>> FilesAsync(Job job, StorageMounts mounts, BlobStores blobs, CancellationToken cancellationToken)
     {
-        var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)!;
-        if ((spec.Streaming is not null || spec.Thumbnails is not null) && BlobAddress.LooksLikeOne(spec.Output.Path) && blobs.TryResolve(spec.Output.Path, out var manifest, out var store, out _))
+        var spec = job.Spec();
+        var fileSet = spec is StreamSpec or ThumbnailsSpec;
+        if (fileSet && BlobAddress.LooksLikeOne(spec.Output.Path) && blobs.TryResolve(spec.Output.Path, out var manifest, out var store, out _))
         {
             var prefix = manifest!.Key[..(manifest.Key.LastIndexOf('/') + 1)];
             var objects = new List<(string, long, string?)>();
@@ -149,7 +149,7 @@ public static class JobOutputsEndpoints
             return objects;
         }
 
-        if (spec.Streaming is not null || spec.Thumbnails is not null)
+        if (fileSet)
         {
             if (!mounts.TryResolve(spec.Output.Path, out var resolved, out _))
             {
@@ -164,7 +164,7 @@ public static class JobOutputsEndpoints
                 : [];
         }
 
-        if (spec.ExtraOutputs.Count > 0 && job.ResultJson is not null && JsonSerializer.Deserialize<ConvertResult>(job.ResultJson, JsonDefaults.Options) is { } result)
+        if (spec.AllOutputs.Count > 1 && job.ResultJson is not null && JsonSerializer.Deserialize<ConvertResult>(job.ResultJson, JsonDefaults.Options) is { } result)
         {
             return [.. result.Outputs.Select(o => (o.Path, o.SizeBytes, o.Sha256))];
         }

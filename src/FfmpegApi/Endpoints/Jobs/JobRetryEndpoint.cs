@@ -37,7 +37,7 @@ public static class JobRetryEndpoint
             return ApiProblem.Create(context, 409, ErrorCodes.JobNotRetryable, $"Job is {JobStateMachine.ToWire(job.Status)}; only failed, dead or cancelled jobs can be retried.");
         }
 
-        var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)!;
+        var envelope = job.Envelope();
         var gate = await idempotency.BeginAsync(context, job.TenantId, Encoding.UTF8.GetBytes("retry:" + id), cancellationToken);
         if (gate.Answer is { } early)
         {
@@ -46,6 +46,6 @@ public static class JobRetryEndpoint
 
         // The new job belongs to the old one's tenant (an admin may retry any tenant's job).
         var now = clock.GetUtcNow();
-        return await submitter.AcceptAsync(context, gate, spec, Guid.CreateVersion7(now).ToString(), caller with { TenantId = job.TenantId }, now, [$"retry of job {id}"], $"retry of {id}", cancellationToken);
+        return await submitter.AcceptAsync(context, gate, envelope, Guid.CreateVersion7(now).ToString(), caller with { TenantId = job.TenantId }, now, [$"retry of job {id}"], $"retry of {id}", cancellationToken);
     }
 }

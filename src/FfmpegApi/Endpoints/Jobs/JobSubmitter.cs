@@ -34,7 +34,7 @@ public sealed class JobSubmitter(
 {
     public async Task<IResult> SubmitAsync(
         HttpContext context,
-        Func<JsonElement, string, Task<(JobSpec? Spec, ValidationErrors Errors)>> map,
+        Func<JsonElement, string, Task<(JobEnvelope? Envelope, ValidationErrors Errors)>> map,
         CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
@@ -52,10 +52,10 @@ public sealed class JobSubmitter(
             return early;
         }
 
-        var (spec, problem) = await MapAsync(context, body, json => map(json, id));
-        return spec is null
+        var (envelope, problem) = await MapAsync(context, body, json => map(json, id));
+        return envelope is null
             ? problem!
-            : await AcceptAsync(context, gate, spec, id, caller, now, [], context.Request.Path, cancellationToken);
+            : await AcceptAsync(context, gate, envelope, id, caller, now, [], context.Request.Path, cancellationToken);
     }
 
     /// <summary>
@@ -65,7 +65,7 @@ public sealed class JobSubmitter(
     public async Task<IResult> AcceptAsync(
         HttpContext context,
         IdempotencyTicket gate,
-        JobSpec spec,
+        JobEnvelope envelope,
         string id,
         Caller owner,
         DateTimeOffset now,
@@ -73,7 +73,7 @@ public sealed class JobSubmitter(
         string auditDetail,
         CancellationToken cancellationToken)
     {
-        if (await CheckAsync(context, spec, cancellationToken) is { } refused)
+        if (await CheckAsync(context, envelope, cancellationToken) is { } refused)
         {
             return refused;
         }
@@ -83,10 +83,10 @@ public sealed class JobSubmitter(
             return overQuota;
         }
 
-        var job = NewJob(spec, id, owner, now);
+        var job = NewJob(envelope, id, owner, now);
         var view = JobView.From(job);
         var response = new JobCreatedResponse(view, null, warnings);
-        if (await CommitAsync(context, gate, [(job, spec)], response, view.Links.Self, null, cancellationToken) is { } replayed)
+        if (await CommitAsync(context, gate, [(job, envelope.Spec)], response, view.Links.Self, null, cancellationToken) is { } replayed)
         {
             return replayed;
         }
@@ -136,7 +136,7 @@ public sealed class JobSubmitter(
     }
 
     /// <summary>A new job row for <paramref name="spec"/>: queued, or waiting when it depends on other jobs of its batch.</summary>
-    public Job NewJob(JobSpec spec, string id, Caller caller, DateTimeOffset now, string? batchId = null, int? batchIndex = null, IReadOnlyList<string>? dependsOn = null) => new()
+    public Job NewJob(JobEnvelope envelope, string id, Caller caller, DateTimeOffset now, string? batchId = null, int? batchIndex = null, IReadOnlyList<string>? dependsOn = null) => new()
     {
         Id = id,
         TenantId = caller.TenantId,
@@ -145,26 +145,28 @@ public sealed class JobSubmitter(
         BatchId = batchId,
         BatchIndex = batchIndex,
         DependsOn = dependsOn is { Count: > 0 } ? string.Join(' ', dependsOn) : null,
-        Priority = (int)spec.Priority,
-        SpecJson = JsonSerializer.Serialize(spec, JsonDefaults.Options),
+        Priority = (int)envelope.Priority,
+        SpecJson = JobDocuments.WriteSpec(envelope.Spec),
+        DeliveryJson = JobDocuments.WriteDelivery(envelope.Delivery),
         CreatedAt = now.UtcDateTime,
         UpdatedAt = now.UtcDateTime,
-        OutputPath = spec.Output.Path,
-        MaxAttempts = spec.MaxAttempts ?? workerOptions.Value.MaxAttempts,
-        Requires = (int)JobRequirements.Needs(spec),
+        OutputPath = envelope.Spec.Output.Path,
+        MaxAttempts = envelope.MaxAttempts ?? workerOptions.Value.MaxAttempts,
+        Requires = (int)JobRequirements.Needs(envelope.Spec),
         TraceParent = Core.Observability.Tracing.CurrentParent(),
     };
 
     /// <summary>Checks that need the operator's settings: frame sizes, the per-job webhook target (422 naming the field).</summary>
-    public async Task<ProblemHttpResult?> CheckAsync(HttpContext context, JobSpec spec, CancellationToken cancellationToken)
+    public async Task<ProblemHttpResult?> CheckAsync(HttpContext context, JobEnvelope envelope, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        return await CheckAsync(spec, string.Empty, errors, cancellationToken) ? null : ApiProblem.Invalid(context, errors);
+        return await CheckAsync(envelope, string.Empty, errors, cancellationToken) ? null : ApiProblem.Invalid(context, errors);
     }
 
     /// <summary>The same checks, recording errors under <paramref name="prefix"/>; false when any failed.</summary>
-    public async Task<bool> CheckAsync(JobSpec spec, string prefix, ValidationErrors errors, CancellationToken cancellationToken)
+    public async Task<bool> CheckAsync(JobEnvelope envelope, string prefix, ValidationErrors errors, CancellationToken cancellationToken)
     {
+        var spec = envelope.Spec;
         var tooLarge = jobOptions.Value.Frames.Check(spec).ToList();
         foreach (var (field, message) in tooLarge)
         {
@@ -178,7 +180,7 @@ public sealed class JobSubmitter(
 
         // Uploads belong to a tenant: another tenant's id does not exist for this caller.
         var tenant = accessor.HttpContext is { } http ? Caller.From(http.User).TenantId : null;
-        foreach (var (field, input) in new[] { ("input", spec.Input), ("reference", spec.Analysis?.Reference) })
+        foreach (var (field, input) in new[] { ("input", spec.Input), ("reference", (spec as AnalyzeSpec)?.Analysis.Reference) })
         {
             if (Upload.IdOf(input) is { } uploadId && tenant is not null && (await uploads.ResolveAsync(tenant, uploadId, cancellationToken)).Problem is { } problem)
             {
@@ -187,7 +189,7 @@ public sealed class JobSubmitter(
             }
         }
 
-        if (spec.Webhook is { } hook && await targets.CheckResolvedAsync(hook.Url, TimeSpan.FromSeconds(2), cancellationToken) is { } refusedUrl)
+        if (envelope.Delivery.Webhook is { } hook && await targets.CheckResolvedAsync(hook.Url, TimeSpan.FromSeconds(2), cancellationToken) is { } refusedUrl)
         {
             errors.Add(prefix + "webhook_url", refusedUrl, ErrorCodes.InvalidRequest);
             return false;
@@ -197,8 +199,8 @@ public sealed class JobSubmitter(
     }
 
     /// <summary>A JSON job body mapped to a spec; otherwise the 415 (not JSON) or 422 (field errors) to answer.</summary>
-    public static async Task<(JobSpec? Spec, ProblemHttpResult? Problem)> ReadSpecAsync(
-        HttpContext context, Func<JsonElement, Task<(JobSpec? Spec, ValidationErrors Errors)>> map, CancellationToken cancellationToken) =>
+    public static async Task<(JobEnvelope? Envelope, ProblemHttpResult? Problem)> ReadSpecAsync(
+        HttpContext context, Func<JsonElement, Task<(JobEnvelope? Envelope, ValidationErrors Errors)>> map, CancellationToken cancellationToken) =>
         NotJson(context) is { } notJson ? (null, notJson) : await MapAsync(context, await ReadBodyAsync(context, cancellationToken), map);
 
     /// <summary>415 unless the body is declared JSON.</summary>
@@ -245,11 +247,11 @@ public sealed class JobSubmitter(
         return null;
     }
 
-    private static async Task<(JobSpec? Spec, ProblemHttpResult? Problem)> MapAsync(
-        HttpContext context, byte[] body, Func<JsonElement, Task<(JobSpec? Spec, ValidationErrors Errors)>> map)
+    private static async Task<(JobEnvelope? Envelope, ProblemHttpResult? Problem)> MapAsync(
+        HttpContext context, byte[] body, Func<JsonElement, Task<(JobEnvelope? Envelope, ValidationErrors Errors)>> map)
     {
         using var document = JsonDocument.Parse(body);
-        var (spec, errors) = await map(document.RootElement);
-        return spec is null ? (null, ApiProblem.Invalid(context, errors)) : (spec, null);
+        var (envelope, errors) = await map(document.RootElement);
+        return envelope is null ? (null, ApiProblem.Invalid(context, errors)) : (envelope, null);
     }
 }

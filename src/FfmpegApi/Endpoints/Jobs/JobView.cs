@@ -70,22 +70,23 @@ public sealed record JobView(
 
     public static JobView From(Job job)
     {
-        var spec = JsonSerializer.Deserialize<JobSpec>(job.SpecJson, JsonDefaults.Options)!;
+        var spec = job.Spec();
         var metadata = MetadataOf(job);
         var progress = WireProgress(job);
         var elapsed = job.StartedAt is { } s ? ((job.CompletedAt ?? job.UpdatedAt) - s).TotalSeconds : (double?)null;
-        var analysis = job.ResultJson is null || spec.Analysis is null ? null : JsonSerializer.Deserialize<AnalysisResult>(job.ResultJson, JsonDefaults.Options);
-        var streaming = job.ResultJson is null || spec.Streaming is null ? null : JsonSerializer.Deserialize<StreamingResult>(job.ResultJson, JsonDefaults.Options);
-        var thumbnails = job.ResultJson is null || spec.Thumbnails is null ? null : JsonSerializer.Deserialize<ThumbnailResult>(job.ResultJson, JsonDefaults.Options);
-        var published = job.ResultJson is null || spec.Analysis is not null || spec.Streaming is not null || spec.Thumbnails is not null ? null : JsonSerializer.Deserialize<ConvertResult>(job.ResultJson, JsonDefaults.Options);
-        IReadOnlyList<JobOutputView>? outputs = spec.ExtraOutputs.Count == 0
+        var result = job.ResultJson;
+        var analysis = result is null || spec is not AnalyzeSpec ? null : JsonSerializer.Deserialize<AnalysisResult>(result, JsonDefaults.Options);
+        var streaming = result is null || spec is not StreamSpec ? null : JsonSerializer.Deserialize<StreamingResult>(result, JsonDefaults.Options);
+        var thumbnails = result is null || spec is not ThumbnailsSpec ? null : JsonSerializer.Deserialize<ThumbnailResult>(result, JsonDefaults.Options);
+        var published = result is null || spec is not ConvertSpec ? null : JsonSerializer.Deserialize<ConvertResult>(result, JsonDefaults.Options);
+        IReadOnlyList<JobOutputView>? outputs = spec.AllOutputs.Count == 1
             ? null
             : [.. spec.AllOutputs.Select((o, i) => new JobOutputView(o.Path, o.Format, o.Video?.Codec, o.Audio?.Codec, published?.Outputs.ElementAtOrDefault(i)))];
         var links = new JobLinks($"/api/v1/jobs/{job.Id}", $"/api/v1/jobs/{job.Id}/events", $"/api/v1/jobs/{job.Id}/logs", $"/api/v1/jobs/{job.Id}/output");
         return new JobView(
             job.Id,
             JobStateMachine.ToWire(job.Status),
-            spec.Priority.ToString().ToLowerInvariant(),
+            ((JobPriority)job.Priority).ToString().ToLowerInvariant(),
             progress,
             job.Stage,
             job.CreatedAt,
@@ -99,11 +100,11 @@ public sealed record JobView(
             job.ErrorCode is null && job.ErrorMessage is null || job.Status is JobStatus.Cancelled or JobStatus.Completed ? null : new JobErrorView(job.ErrorCode ?? "ERROR", job.ErrorMessage ?? string.Empty),
             spec.Input,
             new JobOutputView(spec.Output.Path, spec.Output.Format, spec.Output.Video?.Codec, spec.Output.Audio?.Codec, metadata),
-            spec.Operations,
+            (spec as ConvertSpec)?.Operations ?? [],
             new ProgressDetailsView(progress, job.Stage, job.Fps, null, null, elapsed is { } e ? Math.Round(Math.Max(0, e), 1) : null, job.EtaSeconds, new QualityView(analysis?.Metrics.GetValueOrDefault("vmaf")?.Mean ?? published?.Quality?.AchievedVmaf, analysis?.Metrics.GetValueOrDefault("psnr")?.Mean)),
             links)
         {
-            Kind = spec.Analysis is not null ? "analyze" : spec.Streaming is not null ? "stream" : spec.Thumbnails is not null ? "thumbnails" : "convert",
+            Kind = spec.Kind,
             Analysis = analysis,
             Streaming = streaming,
             Thumbnails = thumbnails,

@@ -125,8 +125,7 @@ public static class JobsEndpoints
         if (job.Status is JobStatus.Queued or JobStatus.Waiting && await queue.CancelQueuedAsync(id, cancellationToken))
         {
             // A running job's cancel is counted by its worker when the run ends; a queued one ends here.
-            var spec = System.Text.Json.JsonSerializer.Deserialize<Media.Specs.JobSpec>(job.SpecJson, JsonDefaults.Options);
-            metrics.Ended("cancelled", spec is null ? null : JobMetrics.Describe(spec));
+            metrics.Ended("cancelled", JobMetrics.Describe(job.Spec()));
             return TypedResults.Ok(new JobCancelResponse(id, "cancelled", "Job cancelled before it started."));
         }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Storage;
 using FfmpegApi.Core.Storage.Blobs;
 using FfmpegApi.Endpoints.Jobs;
@@ -24,7 +25,7 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
     /// <summary>Why VMAF cannot run in this cluster (null: a worker has it); needed by <c>target_quality</c>.</summary>
     public string? VmafProblem { get; init; } = "VMAF availability was not checked";
 
-    public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
+    public (JobEnvelope? Envelope, ValidationErrors Errors) Map(JsonElement body, string jobId)
     {
         var fields = JsonFields.ForBody(body, TopLevel, out var isObject);
         var errors = fields.Errors;
@@ -70,7 +71,7 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
             Thumbnails = thumbnails,
             TargetVmaf = target,
         };
-        return (new JobSpec(input, new OutputSpec(manifest, type, null, null), [], options.Priority, options.Timeout) { Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Streaming = streaming, SealedCredentials = shared.SealedOrNull, AudioTrack = audioTrack }, errors);
+        return (options.Envelope(new StreamSpec(input, new OutputSpec(manifest, type, null, null), streaming) { AudioTrack = audioTrack }, shared.SealedOrNull), errors);
     }
 
     private static List<RenditionRequest>? MapVariants(JsonElement body, JsonFields fields)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Storage;
 using FfmpegApi.Endpoints.Jobs;
@@ -36,7 +37,7 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
     private static readonly string[] TopLevel = ["input", "mode", "time", "count", "interval", "fps", "width", "format", "sprite", "output", "options", "priority", .. ConvertRequestMapper.WebhookFields];
     private static readonly string[] Modes = ["single", "count", "interval", "sequence"];
 
-    public (JobSpec? Spec, ValidationErrors Errors) Map(JsonElement body, string jobId)
+    public (JobEnvelope? Envelope, ValidationErrors Errors) Map(JsonElement body, string jobId)
     {
         var fields = JsonFields.ForBody(body, TopLevel, out var isObject);
         var errors = fields.Errors;
@@ -98,7 +99,7 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
         }
 
         var spec = new ThumbnailSpec(mode, time, count, interval, width, format, sprite, fps) { ToFile = fileFormat is not null };
-        return (new JobSpec(input, new OutputSpec(output, format, null, null), [], options.Priority, options.Timeout) { Webhook = options.Webhook, MaxAttempts = options.MaxAttempts, Thumbnails = spec, SealedCredentials = shared.SealedOrNull }, errors);
+        return (options.Envelope(new ThumbnailsSpec(input, new OutputSpec(output, format, null, null), spec), shared.SealedOrNull), errors);
     }
 
     private static SpriteLayout? MapSprite(JsonElement body, ThumbnailMode mode, JsonFields fields)
