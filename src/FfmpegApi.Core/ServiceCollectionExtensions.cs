@@ -79,6 +79,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RetryPolicy>();
         services.AddSingleton<Processing.ClusterCapabilities>();
         services.AddScoped<JobQueue>();
+        services.AddSingleton<IQueueEffects, QueueEffects>();
+        services.AddScoped<JobCancellation>();
         services.AddSingleton<CompletionCommitter>();
         services.AddScoped<ApiKeyService>();
         services.AddScoped<Idempotency.IdempotencyStore>();

@@ -157,6 +157,40 @@ public sealed class QueueTests : IAsyncLifetime
     public void State_machine_transitions(JobStatus from, JobStatus to, bool legal) =>
         JobStateMachine.CanTransition(from, to).ShouldBe(legal);
 
+    /// <summary>Every row of the state machine against a job in every state (the table is the guards).</summary>
+    public static TheoryData<string, JobStatus> RowsAndStates =>
+        [.. JobTransition.All.SelectMany(t => Enum.GetValues<JobStatus>().Select(s => (t.Name, s)))];
+
+    [Theory]
+    [MemberData(nameof(RowsAndStates))]
+    public async Task Each_transition_moves_only_the_states_its_row_allows(string name, JobStatus state)
+    {
+        var transition = JobTransition.All.Single(t => t.Name == name);
+        var id = await AddAsync(1, 0);
+        await _q.Db(db => db.Jobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, state)));
+
+        var moved = await _q.Db(db => db.Jobs.Movable(transition).Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, transition.To)));
+
+        var legal = transition.From.Contains(state);
+        moved.ShouldBe(legal ? 1 : 0);
+        (await LoadAsync(id)).Status.ShouldBe(legal ? transition.To : state);
+        JobStateMachine.CanTransition(state, transition.To).ShouldBe(legal || JobTransition.All.Any(t => t.To == transition.To && t.From.Contains(state)));
+        JobStateMachine.IsTerminal(state).ShouldBe(!JobTransition.All.Any(t => t.From.Contains(state)), "terminal states are the ones no row leaves");
+    }
+
+    [Fact]
+    public async Task A_run_is_ended_only_by_its_owner_and_only_from_the_leased_state()
+    {
+        var id = await AddAsync(1, 0);
+        (await WithQueue(q => q.EndAsync(id, "w/0", JobStatus.Failed, "X", "x", string.Empty, CancellationToken.None))).ShouldBe(TransitionResult.NotInExpectedState, "queued: no run to end");
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(() => WithQueue(q => q.EndAsync(id, "w/0", JobStatus.Queued, null, null, string.Empty, CancellationToken.None)));
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(() => WithQueue(q => q.EndAsync(id, "w/0", JobStatus.Completed, null, null, string.Empty, CancellationToken.None)));
+        (await WithQueue(q => q.ClaimAsync("w/0", CancellationToken.None)))!.Id.ShouldBe(id);
+        (await WithQueue(q => q.EndAsync(id, "w/1", JobStatus.Cancelled, null, "x", string.Empty, CancellationToken.None))).ShouldBe(TransitionResult.NotInExpectedState, "not the lease owner");
+        (await WithQueue(q => q.EndAsync(id, "w/0", JobStatus.Cancelled, null, "x", string.Empty, CancellationToken.None))).ShouldBe(TransitionResult.Applied);
+        (await LoadAsync(id)).Status.ShouldBe(JobStatus.Cancelled);
+    }
+
     [Fact]
     public void Wire_names_follow_the_original_api()
     {

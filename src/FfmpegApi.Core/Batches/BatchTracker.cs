@@ -83,8 +83,8 @@ public sealed class BatchTracker(AppDbContext db, TimeProvider clock, WebhookOut
     }
 
     private async Task<bool> SkipAsync(string jobId, string message, DateTime now, CancellationToken cancellationToken) =>
-        await db.Jobs.Where(j => j.Id == jobId && j.Status == JobStatus.Waiting).ExecuteUpdateAsync(
-            s => s.SetProperty(j => j.Status, JobStatus.Skipped)
+        await db.Jobs.Movable(JobTransition.Skip).Where(j => j.Id == jobId).ExecuteUpdateAsync(
+            s => s.SetProperty(j => j.Status, JobTransition.Skip.To)
                 .SetProperty(j => j.Stage, "skipped")
                 .SetProperty(j => j.ErrorCode, DependencyFailed)
                 .SetProperty(j => j.ErrorMessage, message)
@@ -93,8 +93,8 @@ public sealed class BatchTracker(AppDbContext db, TimeProvider clock, WebhookOut
             cancellationToken) == 1;
 
     private async Task<bool> QueueAsync(string jobId, DateTime now, CancellationToken cancellationToken) =>
-        await db.Jobs.Where(j => j.Id == jobId && j.Status == JobStatus.Waiting).ExecuteUpdateAsync(
-            s => s.SetProperty(j => j.Status, JobStatus.Queued)
+        await db.Jobs.Movable(JobTransition.Release).Where(j => j.Id == jobId).ExecuteUpdateAsync(
+            s => s.SetProperty(j => j.Status, JobTransition.Release.To)
                 .SetProperty(j => j.Stage, "queued")
                 .SetProperty(j => j.UpdatedAt, now),
             cancellationToken) == 1;

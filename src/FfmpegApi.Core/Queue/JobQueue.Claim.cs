@@ -89,10 +89,7 @@ public sealed partial class JobQueue
 
     private List<Job> Counted(List<Job> claimed)
     {
-        if (claimed.Count > 0)
-        {
-            metrics.ClaimBatch.Record(claimed.Count);
-        }
+        effects.Apply(new QueueChange { Claimed = claimed.Count });
 
         return claimed;
     }
@@ -102,8 +99,8 @@ public sealed partial class JobQueue
     {
         var now = Now;
         var candidate = await (
-            from j in db.Jobs.AsNoTracking()
-            where j.Status == JobStatus.Queued && (j.RunAfter == null || j.RunAfter <= now) && (j.Requires & ~caps) == 0
+            from j in db.Jobs.AsNoTracking().Movable(JobTransition.Claim)
+            where (j.RunAfter == null || j.RunAfter <= now) && (j.Requires & ~caps) == 0
             join t in db.TenantSchedules.AsNoTracking() on j.TenantId equals t.TenantId into turns
             from t in turns.DefaultIfEmpty()
             where limit == 0 || t == null || t.Running < limit
@@ -119,10 +116,10 @@ public sealed partial class JobQueue
         {
             // The tenant's count is re-checked inside the UPDATE, which SQLite runs under its write lock.
             var rows = await db.Jobs
-                .Where(j => j.Id == candidate.Id && j.Status == JobStatus.Queued)
+                .Movable(JobTransition.Claim).Where(j => j.Id == candidate.Id)
                 .Where(j => limit == 0 || !db.TenantSchedules.Any(t => t.TenantId == j.TenantId && t.Running >= limit))
                 .ExecuteUpdateAsync(
-                    s => s.SetProperty(j => j.Status, JobStatus.Running)
+                    s => s.SetProperty(j => j.Status, JobTransition.Claim.To)
                         .SetProperty(j => j.LeaseOwner, workerId)
                         .SetProperty(j => j.LeaseExpiresAt, now + Lease)
                         .SetProperty(j => j.StartedAt, now)

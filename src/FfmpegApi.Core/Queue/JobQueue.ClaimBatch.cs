@@ -35,15 +35,16 @@ public sealed partial class JobQueue
     /// In <c>next</c> the state check is written <c>(status = 'Queued') IS TRUE</c> so that it does not match the
     /// partial index's predicate: with stale statistics (a young table) the planner otherwise scans that whole index
     /// once per pool row instead of looking each row up by its key.
+    /// The states come from the state machine's claim row (<see cref="JobTransition.Claim"/>).
     /// The statement returns fixed columns (never <c>jobs.*</c>), so it is prepared once per connection and stays valid
     /// when a migration adds a column.
     /// </summary>
-    private const string ClaimBatchSql = """
+    private static readonly string ClaimBatchSql = $$"""
         WITH RECURSIVE tenants AS (
-            (SELECT tenant_id, priority FROM jobs WHERE status = 'Queued' ORDER BY tenant_id, priority DESC LIMIT 1)
+            (SELECT tenant_id, priority FROM jobs WHERE status = {{Guarded.Sql(JobTransition.Claim.From.Single())}} ORDER BY tenant_id, priority DESC LIMIT 1)
             UNION ALL
             SELECT n.tenant_id, n.priority FROM tenants t CROSS JOIN LATERAL (
-                SELECT j.tenant_id, j.priority FROM jobs j WHERE j.status = 'Queued' AND j.tenant_id > t.tenant_id
+                SELECT j.tenant_id, j.priority FROM jobs j WHERE j.status = {{Guarded.Sql(JobTransition.Claim.From.Single())}} AND j.tenant_id > t.tenant_id
                 ORDER BY j.tenant_id, j.priority DESC LIMIT 1) n),
         heads AS (
             SELECT t.tenant_id, s.last_started_at, coalesce(s.running, 0) AS running
@@ -56,14 +57,14 @@ public sealed partial class JobQueue
                    row_number() OVER (PARTITION BY c.tenant_id, c.priority ORDER BY c.created_at) AS turn
             FROM heads h CROSS JOIN LATERAL (
                 SELECT j.id, j.tenant_id, j.priority, j.created_at FROM jobs j
-                WHERE j.tenant_id = h.tenant_id AND j.status = 'Queued' AND (j.run_after IS NULL OR j.run_after <= $1) AND (j.requires = 0 OR (j.requires & ~$2) = 0)
+                WHERE j.tenant_id = h.tenant_id AND j.status = {{Guarded.Sql(JobTransition.Claim.From.Single())}} AND (j.run_after IS NULL OR j.run_after <= $1) AND (j.requires = 0 OR (j.requires & ~$2) = 0)
                 ORDER BY j.priority DESC, j.created_at
                 LIMIT CASE WHEN $3 = 0 THEN $4 ELSE least($4, $3 - h.running) END) c),
         pool AS (
             SELECT * FROM ranked ORDER BY priority DESC, turn, last_started_at ASC NULLS FIRST, created_at LIMIT $5),
         next AS (
             SELECT j.id, j.tenant_id FROM pool p JOIN jobs j ON j.id = p.id
-            WHERE (j.status = 'Queued') IS TRUE
+            WHERE (j.status = {{Guarded.Sql(JobTransition.Claim.From.Single())}}) IS TRUE
             ORDER BY p.priority DESC, p.turn, p.last_started_at ASC NULLS FIRST, p.created_at
             LIMIT $4 FOR UPDATE OF j SKIP LOCKED),
         numbered AS (
@@ -75,7 +76,7 @@ public sealed partial class JobQueue
             WHERE $3 = 0 OR tenant_schedules.running + EXCLUDED.running <= $3
             RETURNING tenant_id),
         claimed AS (
-            UPDATE jobs SET status = 'Running', lease_owner = o.owner, lease_expires_at = $6, started_at = $1,
+            UPDATE jobs SET status = {{Guarded.Sql(JobTransition.Claim.To)}}, lease_owner = o.owner, lease_expires_at = $6, started_at = $1,
                    updated_at = $1, stage = 'starting', run_after = NULL, attempts = attempts + 1
             FROM numbered n JOIN unnest($7::text[]) WITH ORDINALITY AS o(owner, slot) ON o.slot = n.slot
             WHERE jobs.id = n.id AND n.tenant_id IN (SELECT tenant_id FROM turn)
@@ -135,11 +136,7 @@ public sealed partial class JobQueue
             await transaction.CommitAsync(cancellationToken);
         }
 
-        if (recorded)
-        {
-            webhookSignal.Notify();
-        }
-
+        effects.Apply(new QueueChange { EventsRecorded = recorded });
         return (candidates, jobs);
     }
 

@@ -90,7 +90,7 @@ public sealed partial class JobQueue
 
         if (ended.Count > 0)
         {
-            Announce(recorded, settled, leftRunning: true);
+            effects.Apply(Announced(recorded, settled, leftRunning: true));
         }
 
         var applied = ended.ToHashSet(StringComparer.Ordinal);
@@ -105,15 +105,15 @@ public sealed partial class JobQueue
     /// for rows of earlier releases, inside its spec document). Fixed result
     /// columns, so the prepared statement survives a migration that adds a column.
     /// </summary>
-    private const string CompleteBatchSql = """
+    private static readonly string CompleteBatchSql = $$"""
         WITH done AS (
             SELECT * FROM unnest($2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[], $8::text[])
                 AS d(id, owner, fps, speed, output_json, result_json, log)),
         ended AS (
-            UPDATE jobs SET status = 'Completed', lease_owner = NULL, lease_expires_at = NULL, fps = d.fps, speed = d.speed,
+            UPDATE jobs SET status = {{Guarded.Sql(JobTransition.Complete.To)}}, lease_owner = NULL, lease_expires_at = NULL, fps = d.fps, speed = d.speed,
                    progress = 100, stage = 'completed', eta_seconds = 0, completed_at = $1, updated_at = $1,
                    output_json = d.output_json, result_json = d.result_json, error_code = NULL, error_message = NULL, log = d.log
-            FROM done d WHERE jobs.id = d.id AND jobs.status = 'Running' AND jobs.lease_owner = d.owner
+            FROM done d WHERE jobs.id = d.id AND jobs.status = {{Guarded.Sql(JobTransition.Complete.From.Single())}} AND jobs.lease_owner = d.owner
             RETURNING jobs.id, jobs.tenant_id, jobs.batch_id, jobs.attempts, jobs.started_at, d.owner,
                       jsonb_typeof(coalesce(jobs.delivery_json, jobs.spec_json)::jsonb -> 'webhook') = 'object' AS own_webhook),
         counts AS (
@@ -137,8 +137,8 @@ public sealed partial class JobQueue
     private Task<bool> CompleteOneAsync(Completion c, CancellationToken cancellationToken)
     {
         var now = Now;
-        return TransitionAsync(c.JobId, new Effects(WebhookEventTypes.JobCompleted, true, new AttemptEnd(null, c.WorkerId, AttemptOutcomes.Completed)), () => OwnedBy(c.JobId, c.WorkerId).ExecuteUpdateAsync(
-            s => Unleased(s).SetProperty(j => j.Status, JobStatus.Completed)
+        return TransitionAsync(c.JobId, new Effects(WebhookEventTypes.JobCompleted, true, new AttemptEnd(null, c.WorkerId, AttemptOutcomes.Completed)), () => OwnedBy(c.JobId, c.WorkerId, JobTransition.Complete).ExecuteUpdateAsync(
+            s => Unleased(s).SetProperty(j => j.Status, JobTransition.Complete.To)
                 .SetProperty(j => j.Fps, c.Last.Fps)
                 .SetProperty(j => j.Speed, c.Last.Speed)
                 .SetProperty(j => j.Progress, 100d)

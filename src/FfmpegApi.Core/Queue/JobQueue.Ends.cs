@@ -19,10 +19,12 @@ public sealed partial class JobQueue
     /// <summary>Ends a running job as failed, cancelled or dead.</summary>
     public async Task<TransitionResult> EndAsync(string jobId, string workerId, JobStatus status, string? errorCode, string? errorMessage, string log, CancellationToken cancellationToken)
     {
-        if (!JobStateMachine.CanTransition(JobStatus.Running, status) || !JobStateMachine.IsTerminal(status) || status == JobStatus.Completed)
+        if (status == JobStatus.Completed)
         {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "A run can only end as completed, failed, dead or cancelled.");
+            throw new ArgumentOutOfRangeException(nameof(status), status, "Completions go through CompleteAsync (they carry the output).");
         }
+
+        var transition = JobTransition.EndingAs(status);
 
         var now = Now;
         var outcome = status switch
@@ -32,8 +34,8 @@ public sealed partial class JobQueue
             _ => AttemptOutcomes.Failed,
         };
         var attempt = new AttemptEnd(null, workerId, outcome, errorCode, errorMessage);
-        var applied = await TransitionAsync(jobId, new Effects(EventOf(status), true, attempt), () => OwnedBy(jobId, workerId).ExecuteUpdateAsync(
-            s => Ended(s, status, now, errorCode, errorMessage).SetProperty(j => j.Log, log),
+        var applied = await TransitionAsync(jobId, new Effects(EventOf(status), true, attempt), () => OwnedBy(jobId, workerId, transition).ExecuteUpdateAsync(
+            s => Ended(s, transition.To, now, errorCode, errorMessage).SetProperty(j => j.Log, log),
             cancellationToken), cancellationToken);
         return applied ? TransitionResult.Applied : TransitionResult.NotInExpectedState;
     }
@@ -44,7 +46,7 @@ public sealed partial class JobQueue
     /// </summary>
     public async Task<JobStatus?> FailTransientlyAsync(string jobId, string workerId, string errorCode, string errorMessage, string log, CancellationToken cancellationToken)
     {
-        var row = await OwnedBy(jobId, workerId).Select(j => new { j.Attempts, j.MaxAttempts }).FirstOrDefaultAsync(cancellationToken);
+        var row = await Leased(jobId, workerId).Select(j => new { j.Attempts, j.MaxAttempts }).FirstOrDefaultAsync(cancellationToken);
         if (row is null)
         {
             return null;
@@ -59,7 +61,7 @@ public sealed partial class JobQueue
         var now = Now;
         var retryAt = now + retryPolicy.Delay(row.Attempts);
         var attempt = new AttemptEnd(row.Attempts, workerId, AttemptOutcomes.Retried, errorCode, errorMessage, retryAt);
-        var applied = await TransitionAsync(jobId, new Effects(null, true, attempt), () => OwnedBy(jobId, workerId).ExecuteUpdateAsync(
+        var applied = await TransitionAsync(jobId, new Effects(null, true, attempt), () => OwnedBy(jobId, workerId, JobTransition.Requeue).ExecuteUpdateAsync(
             s => Requeued(s, "retry_scheduled", now, retryAt)
                 .SetProperty(j => j.ErrorCode, errorCode)
                 .SetProperty(j => j.ErrorMessage, errorMessage)
@@ -70,7 +72,7 @@ public sealed partial class JobQueue
             return null;
         }
 
-        signal.NotifyAfter(retryAt - now);
+        effects.Apply(new QueueChange { WorkAvailableAfter = retryAt - now });
         return JobStatus.Queued;
     }
 
@@ -79,7 +81,7 @@ public sealed partial class JobQueue
     {
         var now = Now;
         var attempt = new AttemptEnd(null, workerId, AttemptOutcomes.Released, null, "Handed back by a stopping worker.");
-        await TransitionAsync(jobId, new Effects(null, true, attempt), () => OwnedBy(jobId, workerId).ExecuteUpdateAsync(
+        await TransitionAsync(jobId, new Effects(null, true, attempt), () => OwnedBy(jobId, workerId, JobTransition.Requeue).ExecuteUpdateAsync(
             s => Requeued(s, "queued", now, null).SetProperty(j => j.Attempts, j => j.Attempts - 1),
             cancellationToken), cancellationToken);
     }
@@ -94,18 +96,20 @@ public sealed partial class JobQueue
     public async Task<int> ReapAsync(string? allRunningExcept, CancellationToken cancellationToken)
     {
         var now = Now;
-        var orphans = db.Jobs.Where(j => j.Status == JobStatus.Running);
+        // Both ways out (requeue, die) leave the leased state.
+        var orphans = db.Jobs.Movable(JobTransition.Requeue);
         orphans = allRunningExcept is null
             ? orphans.Where(j => j.LeaseExpiresAt < now)
             : orphans.Where(j => j.LeaseOwner == null || !j.LeaseOwner.StartsWith(allRunningExcept));
 
         var moved = 0;
+        var change = QueueChange.None;
         void Count(bool applied, string outcome)
         {
             if (applied)
             {
                 moved++;
-                metrics.Ended(outcome, null);
+                change = change.And(new QueueChange { EndedOutcomes = [outcome] });
             }
         }
 
@@ -118,7 +122,7 @@ public sealed partial class JobQueue
                 var message = $"The worker running this job stopped responding on each of its {orphan.Attempts} attempts.";
                 var attempt = new AttemptEnd(orphan.Attempts, orphan.LeaseOwner, AttemptOutcomes.Dead, code, message);
                 var ended = await TransitionAsync(orphan.Id, new Effects(WebhookEventTypes.JobFailed, true, attempt), () => owned.ExecuteUpdateAsync(
-                    s => Ended(s, JobStatus.Dead, now, code, message),
+                    s => Ended(s, JobTransition.Die.To, now, code, message),
                     cancellationToken), cancellationToken);
                 Count(ended, "dead");
             }
@@ -130,10 +134,11 @@ public sealed partial class JobQueue
                     s => Requeued(s, "retry_scheduled", now, retryAt),
                     cancellationToken), cancellationToken);
                 Count(requeued, "lost");
-                signal.NotifyAfter(retryAt - now);
+                change = change.And(new QueueChange { WorkAvailableAfter = retryAt - now });
             }
         }
 
+        effects.Apply(change);
         return moved;
     }
 
@@ -153,7 +158,7 @@ public sealed partial class JobQueue
 
     /// <summary>Setters of a run that puts the job back in the queue, claimable from <paramref name="runAfter"/> (null: at once).</summary>
     private static UpdateSettersBuilder<Job> Requeued(UpdateSettersBuilder<Job> s, string stage, DateTime now, DateTime? runAfter) =>
-        Unleased(s).SetProperty(j => j.Status, JobStatus.Queued)
+        Unleased(s).SetProperty(j => j.Status, JobTransition.Requeue.To)
             .SetProperty(j => j.Stage, stage)
             .SetProperty(j => j.Progress, (double?)null)
             .SetProperty(j => j.EtaSeconds, (double?)null)
@@ -170,9 +175,9 @@ public sealed partial class JobQueue
     /// event, the attempt history row, lowers the tenant's running count when the job left running, and settles the
     /// job's batch when it ended. Joins the caller's transaction when one is open.
     /// </summary>
-    private async Task<bool> TransitionAsync(string jobId, Effects effects, Func<Task<int>> change, CancellationToken cancellationToken)
+    private async Task<bool> TransitionAsync(string jobId, Effects what, Func<Task<int>> change, CancellationToken cancellationToken)
     {
-        if (effects is { EventType: null, LeavesRunning: false, Attempt: null })
+        if (what is { EventType: null, LeavesRunning: false, Attempt: null })
         {
             return await change() == 1;
         }
@@ -186,13 +191,13 @@ public sealed partial class JobQueue
 
             // Read once, after the change: the event shows the new state, and the row says whether a batch is involved.
             var job = applied ? await db.Jobs.AsNoTracking().FirstAsync(j => j.Id == jobId, cancellationToken) : null;
-            if (job is not null && effects.LeavesRunning && workerOptions.Value.TenantConcurrency > 0)
+            if (job is not null && what.LeavesRunning && workerOptions.Value.TenantConcurrency > 0)
             {
                 await db.TenantSchedules.Where(t => t.TenantId == job.TenantId && t.Running > 0)
                     .ExecuteUpdateAsync(s => s.SetProperty(t => t.Running, t => t.Running - 1), cancellationToken);
             }
 
-            if (job is not null && effects.Attempt is { } attempt)
+            if (job is not null && what.Attempt is { } attempt)
             {
                 db.JobAttempts.Add(new JobAttempt
                 {
@@ -210,14 +215,14 @@ public sealed partial class JobQueue
             }
 
             // The outbox saves the attempt row with its own (one batch); without events, save here.
-            recorded = job is not null && effects.EventType is { } eventType && await outbox.RecordJobEventAsync(job, eventType, cancellationToken);
+            recorded = job is not null && what.EventType is { } eventType && await outbox.RecordJobEventAsync(job, eventType, cancellationToken);
             if (db.ChangeTracker.HasChanges())
             {
                 await db.SaveChangesAsync(cancellationToken);
             }
 
             db.ChangeTracker.Clear();
-            batch = job?.BatchId is { } batchId && effects.EventType is { } ended && WebhookEventTypes.IsTerminal(ended) ? await batches.OnJobEndedAsync(batchId, cancellationToken) : BatchOutcome.None;
+            batch = job?.BatchId is { } batchId && what.EventType is { } ended && WebhookEventTypes.IsTerminal(ended) ? await batches.OnJobEndedAsync(batchId, cancellationToken) : BatchOutcome.None;
             if (own is not null)
             {
                 await own.CommitAsync(cancellationToken);
@@ -229,32 +234,22 @@ public sealed partial class JobQueue
             }
         }
 
-        Announce(recorded, [batch], effects.LeavesRunning);
+        effects.Apply(Announced(recorded, [batch], what.LeavesRunning));
         return true;
     }
 
     /// <summary>
-    /// After a transition committed: wakes the webhook dispatcher when events were recorded, tells followers of jobs a
-    /// batch skipped, and wakes workers when a batch queued jobs or a run ended under a tenant concurrency limit.
+    /// What a committed transition means elsewhere: events to send (its own, its batch's), followers of jobs its batch
+    /// skipped to tell, and work for the workers when its batch queued jobs or a run ended under a tenant concurrency
+    /// limit (a freed slot of a tenant at its limit lets a worker claim that tenant's next job).
     /// </summary>
-    private void Announce(bool recorded, IReadOnlyCollection<BatchOutcome> settled, bool leftRunning)
+    private QueueChange Announced(bool recorded, IReadOnlyCollection<BatchOutcome> settled, bool leftRunning) => new()
     {
-        if (recorded || settled.Any(b => b.Recorded))
-        {
-            webhookSignal.Notify();
-        }
-
-        foreach (var change in settled.SelectMany(b => b.Changes).Where(c => c.Status == JobStatus.Skipped))
-        {
-            hub.Publish(change.JobId, JobStatus.Skipped, new JobProgress("skipped", null, null, null, null, null, null, null), Now, BatchTracker.DependencyFailed, change.Message);
-        }
-
-        if (settled.Any(b => b.Changes.Any(c => c.Status == JobStatus.Queued)) || (leftRunning && workerOptions.Value.TenantConcurrency > 0))
-        {
-            // A freed slot of a tenant at its concurrency limit lets a worker claim that tenant's next job.
-            signal.Notify();
-        }
-    }
+        EventsRecorded = recorded || settled.Any(b => b.Recorded),
+        Announcements = [.. settled.SelectMany(b => b.Changes).Where(c => c.Status == JobStatus.Skipped)
+            .Select(c => new JobAnnouncement(c.JobId, JobStatus.Skipped, new JobProgress("skipped", null, null, null, null, null, null, null), Now, BatchTracker.DependencyFailed, c.Message))],
+        WorkAvailable = settled.Any(b => b.Changes.Any(c => c.Status == JobStatus.Queued)) || (leftRunning && workerOptions.Value.TenantConcurrency > 0),
+    };
 
     /// <summary>What a transition does besides its UPDATE.</summary>
     private sealed record Effects(string? EventType, bool LeavesRunning = false, AttemptEnd? Attempt = null);

@@ -2,7 +2,6 @@ using FfmpegApi.Core.Batches;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Jobs;
-using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -20,20 +19,17 @@ public enum TransitionResult
 /// The jobs table as a queue. Every state change is one UPDATE guarded by the expected state (and, for a running
 /// job, by the lease owner), so two actors can never both win a transition. A transition and the webhook events it
 /// causes commit in one transaction (the outbox), so no event is lost and none announces a change that did not happen.
+/// What a committed transition means elsewhere (SSE, signals, the cluster bus, metrics) is a <see cref="QueueChange"/>
+/// handed to <see cref="IQueueEffects"/> after the commit.
 /// </summary>
 public sealed partial class JobQueue(
     AppDbContext db,
     TimeProvider clock,
     IOptions<WorkerOptions> workerOptions,
-    QueueSignal signal,
     WebhookOutbox outbox,
-    WebhookSignal webhookSignal,
     BatchTracker batches,
-    ProgressHub hub,
-    RunningJobs running,
-    IClusterBus cluster,
     RetryPolicy retryPolicy,
-    JobMetrics metrics)
+    IQueueEffects effects)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -66,18 +62,14 @@ public sealed partial class JobQueue(
             await transaction.CommitAsync(cancellationToken);
         }
 
-        signal.Notify();
-        if (recorded)
-        {
-            webhookSignal.Notify();
-        }
+        effects.Apply(new QueueChange { WorkAvailable = true, EventsRecorded = recorded });
     }
 
     /// <summary>Extends the lease; false means this worker no longer owns the job and must stop.</summary>
     public async Task<bool> RenewLeaseAsync(string jobId, string workerId, CancellationToken cancellationToken)
     {
         var now = Now;
-        var rows = await OwnedBy(jobId, workerId)
+        var rows = await Leased(jobId, workerId)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, now + Lease), cancellationToken);
         return rows == 1;
     }
@@ -94,7 +86,7 @@ public sealed partial class JobQueue(
     {
         var now = Now;
         var eventType = announce && await outbox.WantsProgressAsync(jobId, cancellationToken) ? WebhookEventTypes.JobProgress : null;
-        return await TransitionAsync(jobId, eventType, () => OwnedBy(jobId, workerId).Where(j => !j.CancelRequested).ExecuteUpdateAsync(
+        return await TransitionAsync(jobId, eventType, () => Leased(jobId, workerId).Where(j => !j.CancelRequested).ExecuteUpdateAsync(
             s => s.SetProperty(j => j.Progress, progress.Percent)
                 .SetProperty(j => j.Stage, progress.Stage)
                 .SetProperty(j => j.Fps, progress.Fps)
@@ -114,8 +106,8 @@ public sealed partial class JobQueue(
     public async Task<bool> CancelQueuedAsync(string jobId, string reason, CancellationToken cancellationToken)
     {
         var now = Now;
-        var cancelled = await TransitionAsync(jobId, WebhookEventTypes.JobCancelled, () => db.Jobs.Where(j => j.Id == jobId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Waiting)).ExecuteUpdateAsync(
-            s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
+        var cancelled = await TransitionAsync(jobId, WebhookEventTypes.JobCancelled, () => db.Jobs.Movable(JobTransition.CancelQueued).Where(j => j.Id == jobId).ExecuteUpdateAsync(
+            s => s.SetProperty(j => j.Status, JobTransition.CancelQueued.To)
                 .SetProperty(j => j.Stage, "cancelled")
                 .SetProperty(j => j.CancelRequested, true)
                 .SetProperty(j => j.CompletedAt, now)
@@ -123,7 +115,7 @@ public sealed partial class JobQueue(
             cancellationToken), cancellationToken);
         if (cancelled)
         {
-            hub.Publish(jobId, JobStatus.Cancelled, new JobProgress("cancelled", 0, null, null, null, null, null, null), now, null, reason);
+            effects.Apply(new QueueChange { Announcements = [new JobAnnouncement(jobId, JobStatus.Cancelled, new JobProgress("cancelled", 0, null, null, null, null, null, null), now, null, reason)] });
         }
 
         return cancelled;
@@ -135,20 +127,23 @@ public sealed partial class JobQueue(
     /// </summary>
     public async Task<bool> RequestCancelAsync(string jobId, CancellationToken cancellationToken)
     {
-        var rows = await db.Jobs.Where(j => j.Id == jobId && j.Status == JobStatus.Running)
+        var rows = await db.Jobs.Where(j => j.Id == jobId && j.Status == JobTransition.Leased)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), cancellationToken);
         if (rows == 1)
         {
-            // Without the message another process notices the flag at its next progress write.
-            running.TryStop(jobId, StopReason.Cancelled);
-            cluster.Post(new ClusterMessage(ClusterMessage.Cancel, jobId));
+            effects.Apply(new QueueChange { StopRun = jobId });
         }
 
         return rows == 1;
     }
 
-    private IQueryable<Job> OwnedBy(string jobId, string workerId) =>
-        db.Jobs.Where(j => j.Id == jobId && j.Status == JobStatus.Running && j.LeaseOwner == workerId);
+    /// <summary>The job, while <paramref name="workerId"/> holds its lease (renewals, progress).</summary>
+    private IQueryable<Job> Leased(string jobId, string workerId) =>
+        db.Jobs.Where(j => j.Id == jobId && j.Status == JobTransition.Leased && j.LeaseOwner == workerId);
+
+    /// <summary>The job, while <paramref name="transition"/> may move it and <paramref name="workerId"/> holds its lease.</summary>
+    private IQueryable<Job> OwnedBy(string jobId, string workerId, JobTransition transition) =>
+        db.Jobs.Movable(transition).Where(j => j.Id == jobId && j.LeaseOwner == workerId);
 }
 
 /// <summary>A progress reading as persisted and broadcast.</summary>

@@ -137,7 +137,7 @@ public static class BatchEndpoints
     /// queued jobs at once, running ones by asking their workers to stop (they end within seconds).
     /// </summary>
     internal static async Task<Results<Ok<BatchView>, ProblemHttpResult>> CancelAsync(
-        HttpContext context, BatchTracker batches, JobQueue queue, string id, CancellationToken cancellationToken)
+        HttpContext context, BatchTracker batches, JobCancellation cancellation, string id, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         if (await batches.FindAsync(id, caller.IsAdmin ? null : caller.TenantId, cancellationToken) is not { } found)
@@ -151,13 +151,7 @@ public static class BatchEndpoints
         }
 
         await context.AuditAsync(AuditActions.BatchCancel, id, found.Batch.TenantId);
-        foreach (var job in found.Jobs.Where(j => !JobStateMachine.IsTerminal(j.Status)).OrderByDescending(j => j.BatchIndex))
-        {
-            if (!await queue.CancelQueuedAsync(job.Id, "Cancelled with its batch.", cancellationToken))
-            {
-                await queue.RequestCancelAsync(job.Id, cancellationToken);
-            }
-        }
+        await cancellation.CancelAllAsync(found.Jobs, "Cancelled with its batch.", cancellationToken);
 
         var after = await batches.FindAsync(id, null, cancellationToken);
         return TypedResults.Ok(BatchView.From(after!.Value.Batch, after.Value.Jobs));

@@ -106,7 +106,7 @@ public static class JobsEndpoints
     }
 
     internal static async Task<Results<Ok<JobCancelResponse>, ProblemHttpResult>> CancelAsync(
-        HttpContext context, AppDbContext db, JobQueue queue, ProgressHub hub, JobMetrics metrics, TimeProvider clock, string id, CancellationToken cancellationToken)
+        HttpContext context, AppDbContext db, JobCancellation cancellation, string id, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         var job = await db.FindVisibleAsync(caller, id, cancellationToken);
@@ -121,60 +121,13 @@ public static class JobsEndpoints
         }
 
         await context.AuditAsync(Core.Audit.AuditActions.JobCancel, id, job.TenantId);
-
-        if (job.Status is JobStatus.Queued or JobStatus.Waiting && await queue.CancelQueuedAsync(id, cancellationToken))
+        return await cancellation.CancelAsync(job, "Cancelled by request.", JobCancellation.RunningWait, cancellationToken) switch
         {
-            // A running job's cancel is counted by its worker when the run ends; a queued one ends here.
-            metrics.Ended("cancelled", JobMetrics.Describe(job.Spec()));
-            return TypedResults.Ok(new JobCancelResponse(id, "cancelled", "Job cancelled before it started."));
-        }
-
-        using var subscription = hub.Subscribe(id);
-        if (await queue.RequestCancelAsync(id, cancellationToken))
-        {
-            await WaitForEndAsync(db, subscription, id, clock, cancellationToken);
-        }
-
-        var final = await db.FindVisibleAsync(caller, id, cancellationToken);
-        return final!.Status switch
-        {
-            JobStatus.Cancelled => TypedResults.Ok(new JobCancelResponse(id, "cancelled", "Job cancelled; ffmpeg was stopped and partial output removed.")),
-            JobStatus.Running => TypedResults.Ok(new JobCancelResponse(id, "processing", "Cancellation requested; the worker is stopping the job.")),
-            var s => NotCancellable(context, s),
+            (JobStatus.Cancelled, true) => TypedResults.Ok(new JobCancelResponse(id, "cancelled", "Job cancelled before it started.")),
+            (JobStatus.Cancelled, false) => TypedResults.Ok(new JobCancelResponse(id, "cancelled", "Job cancelled; ffmpeg was stopped and partial output removed.")),
+            (JobStatus.Running, _) => TypedResults.Ok(new JobCancelResponse(id, "processing", "Cancellation requested; the worker is stopping the job.")),
+            var (s, _) => NotCancellable(context, s),
         };
-    }
-
-    /// <summary>
-    /// Waits (at most 15 s) for the worker to stop ffmpeg and record the outcome, so the answer is the truth: pushed by
-    /// the in-process hub when this process runs the job, read from the row every 250 ms when another process does.
-    /// </summary>
-    private static async Task WaitForEndAsync(AppDbContext db, JobSubscription subscription, string id, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        var started = clock.GetTimestamp();
-        while (clock.GetElapsedTime(started) < TimeSpan.FromSeconds(15))
-        {
-            using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            tick.CancelAfter(TimeSpan.FromMilliseconds(250));
-            try
-            {
-                while (await subscription.Reader.WaitToReadAsync(tick.Token))
-                {
-                    if (subscription.Reader.TryRead(out var evt) && evt.IsTerminal)
-                    {
-                        return;
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-            }
-
-            var status = await db.Jobs.AsNoTracking().Where(j => j.Id == id).Select(j => j.Status).FirstAsync(cancellationToken);
-            if (JobStateMachine.IsTerminal(status))
-            {
-                return;
-            }
-        }
     }
 
     internal static async Task<Results<Ok<JobLogsResponse>, ProblemHttpResult>> LogsAsync(
