@@ -39,12 +39,14 @@ public static class ServiceCollectionExtensions
         DatabaseSetup.AddDatabase(services, storage, database);
         if (DatabaseSetup.IsPostgres(database))
         {
+            services.AddScoped<IJobQueue, PostgresJobQueue>();
             services.AddSingleton<PostgresClusterBus>();
             services.AddSingleton<IClusterBus>(sp => sp.GetRequiredService<PostgresClusterBus>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresClusterBus>());
         }
         else
         {
+            services.AddScoped<IJobQueue, SqliteJobQueue>();
             services.AddSingleton<IClusterBus, NullClusterBus>();
         }
 
@@ -78,7 +80,7 @@ public static class ServiceCollectionExtensions
         services.AddScoped<Batches.BatchTracker>();
         services.AddSingleton<RetryPolicy>();
         services.AddSingleton<Processing.ClusterCapabilities>();
-        services.AddScoped<JobQueue>();
+        services.AddScoped<JobTransitions>();
         services.AddSingleton<IQueueEffects, QueueEffects>();
         services.AddScoped<JobCancellation>();
         services.AddSingleton<CompletionCommitter>();

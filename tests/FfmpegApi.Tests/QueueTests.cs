@@ -221,9 +221,9 @@ public sealed class QueueTests : IAsyncLifetime
         return job.Id;
     }
 
-    private Task<T> WithQueue<T>(Func<JobQueue, Task<T>> action) => _q.Queue(action);
+    private Task<T> WithQueue<T>(Func<IJobQueue, Task<T>> action) => _q.Queue(action);
 
-    private Task<bool> WithQueue(Func<JobQueue, Task> action) => _q.Queue(async q =>
+    private Task<bool> WithQueue(Func<IJobQueue, Task> action) => _q.Queue(async q =>
     {
         await action(q);
         return true;

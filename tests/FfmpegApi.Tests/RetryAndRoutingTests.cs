@@ -297,9 +297,9 @@ public sealed class RetryAndRoutingTests : IAsyncLifetime
         return job.Id;
     }
 
-    private Task<T> Queue<T>(Func<JobQueue, Task<T>> action) => _q.Queue(action);
+    private Task<T> Queue<T>(Func<IJobQueue, Task<T>> action) => _q.Queue(action);
 
-    private Task Queue(Func<JobQueue, Task> action) => _q.Queue(action);
+    private Task Queue(Func<IJobQueue, Task> action) => _q.Queue(action);
 
     private Task<Job> LoadAsync(string id) => _q.LoadAsync(id);
 

@@ -21,7 +21,7 @@ public enum JobStatus
 
 /// <summary>
 /// One row of the state machine: a named move, the states it may leave and the one it enters. Every state change in the
-/// queue is one UPDATE guarded by its row's <see cref="From"/> (see <c>JobQueue</c>), so the table is the guards.
+/// queue is one UPDATE guarded by its row's <see cref="From"/> (see <c>IJobQueue</c>), so the table is the guards.
 /// </summary>
 public sealed record JobTransition(string Name, IReadOnlyList<JobStatus> From, JobStatus To)
 {

@@ -9,7 +9,7 @@ namespace FfmpegApi.Core.Processing;
 /// Cancelling jobs, for the job and batch endpoints alike: a queued or waiting job ends at once (and is counted here,
 /// since no worker will); a running one is flagged, its run stopped wherever it runs, and its worker records the end.
 /// </summary>
-public sealed class JobCancellation(AppDbContext db, JobQueue queue, ProgressHub hub, JobMetrics metrics, TimeProvider clock)
+public sealed class JobCancellation(AppDbContext db, IJobQueue queue, ProgressHub hub, JobMetrics metrics, TimeProvider clock)
 {
     /// <summary>How long a single cancel waits for a running job's worker to record the end, so the answer is the truth.</summary>
     public static readonly TimeSpan RunningWait = TimeSpan.FromSeconds(15);

@@ -34,7 +34,7 @@ internal sealed partial class RunMonitor(
     {
         Interlocked.Exchange(ref _lastProgressTimestamp, clock.GetTimestamp());
         await using var scope = scopes.CreateAsyncScope();
-        var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+        var queue = scope.ServiceProvider.GetRequiredService<IJobQueue>();
         var tick = TimeSpan.FromMilliseconds(jobOptions.ProgressPersistMilliseconds);
         var leaseEvery = TimeSpan.FromSeconds(workerOptions.LeaseSeconds / 3.0);
         var stall = TimeSpan.FromSeconds(jobOptions.StallTimeoutSeconds);

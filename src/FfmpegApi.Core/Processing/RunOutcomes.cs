@@ -49,7 +49,7 @@ internal sealed partial class RunOutcomes(
             case StopReason.Shutdown:
                 await using (var scope = scopes.CreateAsyncScope())
                 {
-                    await scope.ServiceProvider.GetRequiredService<JobQueue>().ReleaseAsync(run.Job.Id, run.WorkerId, CancellationToken.None);
+                    await scope.ServiceProvider.GetRequiredService<IJobQueue>().ReleaseAsync(run.Job.Id, run.WorkerId, CancellationToken.None);
                 }
 
                 LogReleased(logger, run.Job.Id);
@@ -137,14 +137,14 @@ internal sealed partial class RunOutcomes(
     }
 
     /// <summary>
-    /// Records an outcome through a fresh <see cref="JobQueue"/>, riding out a database blip (a PostgreSQL restart) for
+    /// Records an outcome through a fresh <see cref="Queue.IJobQueue"/>, riding out a database blip (a PostgreSQL restart) for
     /// up to a lease: the encode is done, so it is worth waiting for rather than being run again by another worker.
     /// </summary>
-    private Task<T> WithQueueAsync<T>(Func<JobQueue, Task<T>> record) =>
+    private Task<T> WithQueueAsync<T>(Func<IJobQueue, Task<T>> record) =>
         RecordAsync(async () =>
         {
             await using var scope = scopes.CreateAsyncScope();
-            return await record(scope.ServiceProvider.GetRequiredService<JobQueue>());
+            return await record(scope.ServiceProvider.GetRequiredService<IJobQueue>());
         });
 
     private Task<T> RecordAsync<T>(Func<Task<T>> record) =>

@@ -62,7 +62,7 @@ internal sealed partial class WorkerService(
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             shared = db.Database.IsNpgsql();
-            var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+            var queue = scope.ServiceProvider.GetRequiredService<IJobQueue>();
             var recovered = await queue.ReapAsync(allRunningExcept: shared ? null : identity.InstanceId, cancellationToken);
             if (recovered > 0)
             {
@@ -136,7 +136,7 @@ internal sealed partial class WorkerService(
                 IReadOnlyList<Jobs.Job> jobs;
                 await using (var scope = scopes.CreateAsyncScope())
                 {
-                    jobs = await scope.ServiceProvider.GetRequiredService<JobQueue>().ClaimManyAsync(owners, claimable, stoppingToken);
+                    jobs = await scope.ServiceProvider.GetRequiredService<IJobQueue>().ClaimManyAsync(owners, claimable, stoppingToken);
                 }
 
                 if (jobs.Count == 0)
@@ -251,7 +251,7 @@ public sealed partial class LeaseExpiredJobReaper(IServiceScopeFactory scopes, T
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+            var queue = scope.ServiceProvider.GetRequiredService<IJobQueue>();
             if (reap && await queue.ReapAsync(null, stoppingToken) is > 0 and var reaped)
             {
                 LogReaped(logger, reaped);

@@ -6,7 +6,7 @@ namespace FfmpegApi.Core.Queue;
 
 /// <summary>
 /// Group commit of completions: runs that end while another group is being written wait for it and are then written
-/// together, in one transaction (<see cref="JobQueue.CompleteManyAsync"/>). An idle committer writes the first
+/// together, in one transaction (<see cref="IJobQueue.CompleteManyAsync"/>). An idle committer writes the first
 /// completion at once, so grouping adds no delay; under load one round trip records many jobs. When a group fails
 /// for any reason, its completions are retried one by one, so one bad completion cannot fail the others; each caller
 /// gets its own result or error.
@@ -92,7 +92,7 @@ public sealed partial class CompletionCommitter(IServiceScopeFactory scopes, Job
     private async Task<IReadOnlyList<TransitionResult>> WriteAsync(IReadOnlyList<Completion> completions)
     {
         await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<JobQueue>().CompleteManyAsync(completions, CancellationToken.None);
+        return await scope.ServiceProvider.GetRequiredService<IJobQueue>().CompleteManyAsync(completions, CancellationToken.None);
     }
 
     private static void Settle(List<Pending> group, IReadOnlyList<TransitionResult> results)

@@ -39,16 +39,16 @@ public sealed class QueueHarness : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="action"/> with a <see cref="JobQueue"/> of a new scope (as a request or a worker loop would).</summary>
-    public async Task<T> Queue<T>(Func<JobQueue, Task<T>> action)
+    public async Task<T> Queue<T>(Func<IJobQueue, Task<T>> action)
     {
         await using var scope = Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<JobQueue>());
+        return await action(scope.ServiceProvider.GetRequiredService<IJobQueue>());
     }
 
-    public async Task Queue(Func<JobQueue, Task> action)
+    public async Task Queue(Func<IJobQueue, Task> action)
     {
         await using var scope = Services.CreateAsyncScope();
-        await action(scope.ServiceProvider.GetRequiredService<JobQueue>());
+        await action(scope.ServiceProvider.GetRequiredService<IJobQueue>());
     }
 
     /// <summary>Reads with a fresh <see cref="AppDbContext"/>.</summary>

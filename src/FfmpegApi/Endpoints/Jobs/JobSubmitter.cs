@@ -20,7 +20,7 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// naming the fields), webhook target and quota checks, insert the queued row, answer 202 with the original's envelope.
 /// </summary>
 public sealed class JobSubmitter(
-    JobQueue queue,
+    IJobQueue queue,
     JobMetrics metrics,
     TimeProvider clock,
     IOptions<WorkerOptions> workerOptions,
