@@ -45,7 +45,7 @@ public sealed class Job
     /// <summary>Not claimable before this time: set when a transient failure schedules a retry (backoff with jitter).</summary>
     public DateTime? RunAfter { get; set; }
 
-    /// <summary>What a worker must have to run this job (<see cref="Processing.WorkerCapability"/> flags); 0 = any worker.</summary>
+    /// <summary>What a worker must have to run this job (<see cref="WorkerCapability"/> flags); 0 = any worker.</summary>
     public int Requires { get; init; }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using FfmpegApi.Core.Caching;
 using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Jobs;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Probe;
 using FfmpegApi.Media.Process;

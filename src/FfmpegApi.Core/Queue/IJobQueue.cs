@@ -1,5 +1,4 @@
 using FfmpegApi.Core.Jobs;
-using FfmpegApi.Core.Processing;
 
 namespace FfmpegApi.Core.Queue;
 

@@ -2,7 +2,6 @@ using FfmpegApi.Core.Batches;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Jobs;
-using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

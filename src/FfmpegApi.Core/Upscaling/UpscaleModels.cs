@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,5 @@
 using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Upscaling;
 using FfmpegApi.Media.Specs;

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using FfmpegApi.Core.Configuration;
+using FfmpegApi.Core.Jobs;
 using FfmpegApi.Media.Hardware;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -142,12 +143,7 @@ public sealed partial class HardwareService : IDisposable
         _ => _options.MaxSessions.Vaapi,
     };
 
-    public static WorkerCapability Flag(HardwareVendor vendor) => vendor switch
-    {
-        HardwareVendor.Nvidia => WorkerCapability.Nvidia,
-        HardwareVendor.Intel => WorkerCapability.Intel,
-        _ => WorkerCapability.Vaapi,
-    };
+    public static WorkerCapability Flag(HardwareVendor vendor) => JobRequirements.Flag(vendor);
 
     public void Dispose() => _meter.Dispose();
 

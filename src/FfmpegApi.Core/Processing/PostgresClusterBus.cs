@@ -3,14 +3,14 @@ using System.Text.Json;
 using System.Threading.Channels;
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Jobs;
-using FfmpegApi.Core.Processing;
+using FfmpegApi.Core.Queue;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace FfmpegApi.Core.Queue;
+namespace FfmpegApi.Core.Processing;
 
 /// <summary>
 /// <see cref="IClusterBus"/> over PostgreSQL <c>LISTEN/NOTIFY</c> on channel <c>ffmpeg_api</c>: a submit wakes an idle

@@ -1,8 +1,8 @@
-using FfmpegApi.Core.Processing;
+using FfmpegApi.Core.Queue;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace FfmpegApi.Core.Queue;
+namespace FfmpegApi.Core.Processing;
 
 /// <summary>
 /// Group commit of completions: runs that end while another group is being written wait for it and are then written
