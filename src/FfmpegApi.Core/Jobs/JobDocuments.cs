@@ -23,10 +23,6 @@ public static class JobDocuments
     public static string? WriteDelivery(JobDelivery delivery) =>
         delivery == JobDelivery.None ? null : JsonSerializer.Serialize(delivery, JsonDefaults.Options);
 
-    /// <summary>A row for an envelope: the documents and the queue columns (the caller adds ids, state and times).</summary>
-    public static (string Spec, string? Delivery, int Priority) Write(JobEnvelope envelope) =>
-        (WriteSpec(envelope.Spec), WriteDelivery(envelope.Delivery), (int)envelope.Priority);
-
     public static JobSpec ReadSpec(string specJson) =>
         specJson.StartsWith(KindFirst, StringComparison.Ordinal)
             ? JsonSerializer.Deserialize<JobSpec>(specJson, JsonDefaults.Options) ?? throw new JsonException("The job spec is null.")

@@ -10,9 +10,6 @@ namespace FfmpegApi.Core.Jobs;
 public sealed record JobEnvelope(JobSpec Spec, JobPriority Priority = JobPriority.Normal, int? MaxAttempts = null)
 {
     public JobDelivery Delivery { get; init; } = JobDelivery.None;
-
-    /// <summary>A copy for another spec of the same request (a batch entry, a preset applied), delivery kept.</summary>
-    public JobEnvelope For(JobSpec spec) => this with { Spec = spec };
 }
 
 /// <summary>How one job's run and results are delivered, beside the media work.</summary>

@@ -45,7 +45,7 @@ public sealed class ClusterCapabilities(
     {
         var available = await AvailableAsync(cancellationToken);
         var local = await hardware.GetInventoryAsync();
-        return vendor => available.HasFlag(Hardware.HardwareService.Flag(vendor))
+        return vendor => available.HasFlag(JobRequirements.Flag(vendor))
             ? null
             : $"no worker has {Media.Hardware.HardwareCatalog.Label(vendor)} hardware (this machine: {local.WhyUnavailable(vendor)})";
     }

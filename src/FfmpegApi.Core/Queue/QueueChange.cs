@@ -33,7 +33,7 @@ public sealed record QueueChange
     /// <summary>Jobs one claim took (recorded when above zero).</summary>
     public int Claimed { get; init; }
 
-    public bool IsNone => this == None || (!EventsRecorded && !WorkAvailable && WorkAvailableAfter is null && Announcements.Count == 0 && StopRun is null && EndedOutcomes.Count == 0 && Claimed == 0);
+    public bool IsNone => !EventsRecorded && !WorkAvailable && WorkAvailableAfter is null && Announcements.Count == 0 && StopRun is null && EndedOutcomes.Count == 0 && Claimed == 0;
 
     /// <summary>Both changes (several transitions of one operation).</summary>
     public QueueChange And(QueueChange other) => new()

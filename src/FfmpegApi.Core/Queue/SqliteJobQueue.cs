@@ -15,13 +15,7 @@ namespace FfmpegApi.Core.Queue;
 public sealed class SqliteJobQueue(AppDbContext db, TimeProvider clock, IOptions<WorkerOptions> workerOptions, WebhookOutbox outbox, BatchTracker batches, JobTransitions transitions, RetryPolicy retryPolicy, IQueueEffects effects)
     : JobQueue(db, clock, workerOptions, outbox, batches, transitions, retryPolicy, effects)
 {
-    /// <summary>
-    /// SQLite: one guarded claim after another. Claims up to one job per lease owner in <paramref name="owners"/> (a worker's free slots): queued, past its retry
-    /// time, needing only <paramref name="capabilities"/> the worker has, of a tenant under <c>Worker:TenantConcurrency</c>.
-    /// The jobs come in the order single claims would take them: by priority, then round-robin between tenants (each
-    /// tenant's oldest job, then each tenant's second, ...), least recently served tenant first. SQLite: one guarded claim
-    /// after another. PostgreSQL: one statement with <c>SKIP LOCKED</c> for the whole batch.
-    /// </summary>
+    /// <summary>SQLite: one guarded claim after another (up to five tries each when another claimer took the candidate).</summary>
     public override async Task<IReadOnlyList<Job>> ClaimManyAsync(IReadOnlyList<string> owners, WorkerCapability capabilities, CancellationToken cancellationToken)
     {
         var limit = Options.TenantConcurrency;

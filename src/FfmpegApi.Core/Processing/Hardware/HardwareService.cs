@@ -64,7 +64,7 @@ public sealed partial class HardwareService : IDisposable
         var flags = await _tools.GetWorkerCapabilitiesAsync() | (_upscale?.WorkerCapabilities() ?? WorkerCapability.None);
         foreach (var device in (await GetInventoryAsync()).Devices)
         {
-            flags |= Flag(device.Vendor);
+            flags |= JobRequirements.Flag(device.Vendor);
         }
 
         return flags;
@@ -85,7 +85,7 @@ public sealed partial class HardwareService : IDisposable
             {
                 if (devices.Any(d => d.Vendor == vendor) && devices.Where(d => d.Vendor == vendor).All(d => InUseLocked(d) >= Limit(vendor)))
                 {
-                    capabilities &= ~Flag(vendor);
+                    capabilities &= ~JobRequirements.Flag(vendor);
                 }
             }
         }
@@ -142,8 +142,6 @@ public sealed partial class HardwareService : IDisposable
         HardwareVendor.Intel => _options.MaxSessions.Intel,
         _ => _options.MaxSessions.Vaapi,
     };
-
-    public static WorkerCapability Flag(HardwareVendor vendor) => JobRequirements.Flag(vendor);
 
     public void Dispose() => _meter.Dispose();
 

@@ -36,10 +36,11 @@ internal sealed class LadderQuality(FfmpegTools tools, CrfSearcher searcher)
     }
 
     /// <summary>Each rung's VMAF on the sample windows: its segments joined into one file, compared frame by frame.</summary>
-    public async Task<Dictionary<string, double>> MeasureAsync(JobRun run, StreamingSpec streaming, IReadOnlyList<Rendition> renditions, string package, Dictionary<string, CrfSearchOutcome> searches, CancellationToken cancellationToken)
+    public async Task<Dictionary<string, double>> MeasureAsync(JobRun run, StreamSpec spec, IReadOnlyList<Rendition> renditions, string package, Dictionary<string, CrfSearchOutcome> searches, CancellationToken cancellationToken)
     {
+        var streaming = spec.Streaming;
         var measured = new Dictionary<string, double>(StringComparer.Ordinal);
-        var verify = ProgressShares.QualityTargeted.Verify;
+        var verify = spec.Shares.Verify;
         var unit = verify / renditions.Count;
         foreach (var (i, rung) in renditions.Index())
         {

@@ -40,7 +40,7 @@ internal sealed class StreamHandler(InputProbe probes, PassRunner passes, Ladder
             storyboard = "thumbnails/storyboard.vtt";
         }
 
-        var vmafs = searches is null ? null : await ladders.MeasureAsync(run, streaming, plan.Renditions, package, searches, cancellationToken);
+        var vmafs = searches is null ? null : await ladders.MeasureAsync(run, spec, plan.Renditions, package, searches, cancellationToken);
         var manifestName = Path.GetFileName(output.PhysicalPath);
         var produced = Path.Combine(package, streaming.Format == StreamingFormat.Hls ? PackagingStep.HlsMaster : PackagingStep.DashManifest);
         if (!File.Exists(produced))
