@@ -19,22 +19,26 @@ public static class ServiceCollectionExtensions
     /// <summary>Jobs, queue, storage, keys and data. Workers are added separately (<see cref="AddWorkers"/>).</summary>
     public static IServiceCollection AddFfmpegApiCore(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations()
+        services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        AddDatabaseAndQueue(services, configuration);
+        AddStorage(services);
+        AddMediaTools(services);
+        AddJobs(services, configuration);
+        AddKeys(services);
+        AddBackup(services, configuration);
+        AddCaching(services, configuration);
+        AddWebhookOutbox(services, configuration);
+        return services;
+    }
+
+    /// <summary>The database for the configured provider, and the queue and cluster bus that go with it (chosen once, here).</summary>
+    private static void AddDatabaseAndQueue(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddBoundOptions(configuration, StorageOptions.Section, out StorageOptions storage).ValidateDataAnnotations()
             .Validate(o => o.Profiles.Values.All(p => p.Scheme != "gs" || (!string.IsNullOrEmpty(p.AccessKey) && !string.IsNullOrEmpty(p.SecretKey))), "Storage:Profiles:*: a 'gcs' profile needs AccessKey and SecretKey (a GCS HMAC key).")
             .ValidateOnStart();
-        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<FfmpegOptions>().BindConfiguration(FfmpegOptions.Section).ValidateDataAnnotations().ValidateOnStart()
-            .PostConfigure<IOptions<StorageOptions>>((ffmpeg, storage) => ffmpeg.OutputTrialCache ??= Path.Combine(storage.Value.FullDataDir, "cache"));
-        services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<Processing.Hardware.HardwareOptions>().BindConfiguration(Processing.Hardware.HardwareOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.Assume.All(v => v.ToLowerInvariant() is "nvidia" or "intel" or "vaapi"), "Hardware:Assume takes nvidia, intel and vaapi.")
-            .Validate(o => new[] { o.MaxSessions.Nvidia, o.MaxSessions.Intel, o.MaxSessions.Vaapi }.All(n => n is >= 1 and <= 1024), "Hardware:MaxSessions values must be 1 to 1024.")
-            .ValidateOnStart();
-
-        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        services.AddBoundOptions(configuration, DatabaseOptions.Section, out DatabaseOptions database).ValidateDataAnnotations().ValidateOnStart();
         Directory.CreateDirectory(storage.FullDataDir);
         DatabaseSetup.AddDatabase(services, storage, database);
         if (DatabaseSetup.IsPostgres(database))
@@ -49,8 +53,11 @@ public static class ServiceCollectionExtensions
             services.AddScoped<IJobQueue, SqliteJobQueue>();
             services.AddSingleton<IClusterBus, NullClusterBus>();
         }
+    }
 
-        services.AddSingleton(TimeProvider.System);
+    /// <summary>Storage mounts and object stores, remote inputs, inline credentials, tus uploads.</summary>
+    private static void AddStorage(IServiceCollection services)
+    {
         services.AddSingleton<StorageMounts>();
         services.AddOptions<Storage.Http.RemoteInputOptions>().BindConfiguration(Storage.Http.RemoteInputOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Storage.Http.RemoteInputFetcher>();
@@ -61,19 +68,34 @@ public static class ServiceCollectionExtensions
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<UploadStore>();
         services.AddHostedService<UploadSweeper>();
+    }
+
+    /// <summary>The ffmpeg tools and what they can do here: encoders, hardware, upscaling models, quality metrics.</summary>
+    private static void AddMediaTools(IServiceCollection services)
+    {
+        services.AddOptions<FfmpegOptions>().BindConfiguration(FfmpegOptions.Section).ValidateDataAnnotations().ValidateOnStart()
+            .PostConfigure<IOptions<StorageOptions>>((ffmpeg, storage) => ffmpeg.OutputTrialCache ??= Path.Combine(storage.Value.FullDataDir, "cache"));
         services.AddSingleton<FfmpegTools>();
+        services.AddOptions<Processing.Hardware.HardwareOptions>().BindConfiguration(Processing.Hardware.HardwareOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.Assume.All(v => v.ToLowerInvariant() is "nvidia" or "intel" or "vaapi"), "Hardware:Assume takes nvidia, intel and vaapi.")
+            .Validate(o => new[] { o.MaxSessions.Nvidia, o.MaxSessions.Intel, o.MaxSessions.Vaapi }.All(n => n is >= 1 and <= 1024), "Hardware:MaxSessions values must be 1 to 1024.")
+            .ValidateOnStart();
+        services.AddSingleton<Processing.Hardware.HardwareService>();
         services.AddOptions<Upscaling.UpscaleOptions>().BindConfiguration(Upscaling.UpscaleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<Upscaling.UpscaleOptions>, Upscaling.UpscaleOptionsValidator>();
         services.AddSingleton<Upscaling.UpscaleModels>();
         services.AddOptions<QualityOptions>().BindConfiguration(QualityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<Backup.BackupService>();
-        services.AddSingleton<Backup.BackupRunner>();
-        services.AddOptions<Backup.BackupOptions>().BindConfiguration(Backup.BackupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<Processing.Hardware.HardwareService>();
+    }
+
+    /// <summary>The job lifecycle shared by API and worker processes: transitions and their effects, progress, cancellation, batches, metrics.</summary>
+    private static void AddJobs(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddBoundOptions(configuration, WorkerOptions.Section, out WorkerOptions _).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ProgressHub>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<QueueSignal>();
-        services.AddMetrics();
         services.AddSingleton<JobMetrics>();
         services.AddSingleton<WorkerIdentity>();
         services.AddSingleton<OutputPublisher>();
@@ -84,22 +106,32 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IQueueEffects, QueueEffects>();
         services.AddScoped<JobCancellation>();
         services.AddSingleton<CompletionCommitter>();
-        services.AddScoped<ApiKeyService>();
-        services.AddScoped<Idempotency.IdempotencyStore>();
-        AddCaching(services, configuration);
-        services.AddSingleton<KeyCache>();
-        services.AddScoped<Audit.AuditLog>();
+    }
+
+    /// <summary>API keys (hashed, cached), idempotency records, the audit log.</summary>
+    private static void AddKeys(IServiceCollection services)
+    {
         services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        AddWebhookOutbox(services, configuration);
-        return services;
+        services.AddScoped<ApiKeyService>();
+        services.AddSingleton<KeyCache>();
+        services.AddScoped<Idempotency.IdempotencyStore>();
+        services.AddScoped<Audit.AuditLog>();
+    }
+
+    /// <summary>Backups on demand (the schedule is the host's: API processes only).</summary>
+    private static void AddBackup(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddBoundOptions(configuration, Backup.BackupOptions.Section, out Backup.BackupOptions _).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Backup.BackupService>();
+        services.AddSingleton<Backup.BackupRunner>();
     }
 
     /// <summary>HybridCache in memory; Redis as its second level only when <c>Cache:Redis</c> is set.</summary>
     public static void AddCaching(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<Caching.CacheOptions>().BindConfiguration(Caching.CacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddBoundOptions(configuration, Caching.CacheOptions.Section, out Caching.CacheOptions cache).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Caching.CacheMetrics>();
-        var redis = configuration.GetSection(Caching.CacheOptions.Section).Get<Caching.CacheOptions>()?.Redis;
+        var redis = cache.Redis;
         if (!string.IsNullOrWhiteSpace(redis))
         {
             // HybridCache uses any registered IDistributedCache as its second level, shared by every process.
@@ -116,8 +148,7 @@ public static class ServiceCollectionExtensions
     /// <summary>The webhook outbox and secrets (every process writes events); the dispatcher is <see cref="AddWebhookDispatcher"/>.</summary>
     private static void AddWebhookOutbox(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        var webhooks = configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new WebhookOptions();
+        services.AddBoundOptions(configuration, WebhookOptions.Section, out WebhookOptions webhooks).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(new Net.OutboundTargetPolicy(webhooks.AllowedTargets, webhooks.AllowHttp));
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<WebhookMetrics>();
@@ -146,9 +177,6 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PassRunner>();
         services.AddSingleton<UpscalePassRunner>();
         services.AddJobKinds();
-        // The host waits for the drain (and the hand-back after it) before it gives up on stopping.
-        services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
-            host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(host.ShutdownTimeout.TotalSeconds, worker.Value.DrainSeconds + 15)));
         services.AddHostedService<WorkerService>();
         services.AddHostedService<WorkerHeartbeat>();
         services.AddHostedService<LeaseExpiredJobReaper>();

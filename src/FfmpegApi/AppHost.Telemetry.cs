@@ -18,9 +18,8 @@ public static partial class AppHost
     /// </summary>
     private static void AddTelemetry(WebApplicationBuilder builder, HostRole role)
     {
-        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddBoundOptions(builder.Configuration, TelemetryOptions.Section, out TelemetryOptions telemetry).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<TelemetryOptions>, OtlpSettingsCheck>();
-        var telemetry = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource
                 .AddService(telemetry.ServiceName, serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}")

@@ -1,5 +1,6 @@
 using FfmpegApi.Core;
 using FfmpegApi.Core.Auth;
+using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
@@ -69,23 +70,26 @@ public static partial class AppHost
 
         var services = builder.Services;
         services.AddFfmpegApiCore(builder.Configuration);
-        if (workers && builder.Configuration.GetValue("Worker:Enabled", true))
+        if (workers && services.GetBoundOptions<Core.Configuration.WorkerOptions>().Enabled)
         {
             services.AddWorkers();
+            // The host waits for the drain (and the hand-back after it) before it gives up on stopping.
+            services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<Core.Configuration.WorkerOptions>>((host, worker) =>
+                host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(host.ShutdownTimeout.TotalSeconds, worker.Value.DrainSeconds + 15)));
         }
 
         if (role is HostRole.Serve or HostRole.Api)
         {
-            services.AddHostedService<Core.Observability.ClusterGauges>();
+            services.AddHostedService<Core.Processing.ClusterGauges>();
         }
 
-        if (role is HostRole.Serve or HostRole.Api && builder.Configuration.GetValue("Backup:Enabled", true))
+        if (role is HostRole.Serve or HostRole.Api && services.GetBoundOptions<Core.Backup.BackupOptions>().Enabled)
         {
             services.AddHostedService<Core.Backup.BackupScheduler>();
         }
 
         services.AddSingleton<Core.Webhooks.IWebhookJobRepresentation, JobViewRepresentation>();
-        if (builder.Configuration.GetValue("Webhooks:Enabled", true))
+        if (services.GetBoundOptions<Core.Webhooks.WebhookOptions>().Enabled)
         {
             services.AddWebhookDispatcher();
         }
@@ -97,15 +101,14 @@ public static partial class AppHost
         services.AddHttpContextAccessor();
         services.AddScoped<JobSubmitter>();
         services.AddScoped<IdempotencyGate>();
-        var network = builder.Configuration.GetSection(NetworkAccessOptions.Section).Get<NetworkAccessOptions>() ?? new NetworkAccessOptions();
+        services.AddBoundOptions(builder.Configuration, NetworkAccessOptions.Section, out NetworkAccessOptions network);
         services.AddSingleton(new IpAllowlist(network.AllowedNetworks, network.TrustedProxies));
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(ScopePolicies.Add);
-        services.AddOptions<LimitOptions>().BindConfiguration(LimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        var limits = builder.Configuration.GetSection(LimitOptions.Section).Get<LimitOptions>() ?? new LimitOptions();
+        services.AddBoundOptions(builder.Configuration, LimitOptions.Section, out LimitOptions limits).ValidateDataAnnotations().ValidateOnStart();
         // With several API processes on one PostgreSQL database, the hourly budget is counted once for all of them.
-        var sharedLimits = role != HostRole.Worker && DatabaseSetup.IsPostgres(builder.Configuration.GetSection(Core.Configuration.DatabaseOptions.Section).Get<Core.Configuration.DatabaseOptions>() ?? new Core.Configuration.DatabaseOptions());
+        var sharedLimits = role != HostRole.Worker && DatabaseSetup.IsPostgres(services.GetBoundOptions<Core.Configuration.DatabaseOptions>());
         if (sharedLimits)
         {
             services.AddSingleton<SharedHourlyLimit>();

@@ -1,3 +1,4 @@
+using FfmpegApi.Core.Auth;
 using FfmpegApi.Core.Backup;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Tests.Infrastructure;

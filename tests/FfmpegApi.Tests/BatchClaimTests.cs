@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using FfmpegApi.Core.Batches;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Core.Queue;

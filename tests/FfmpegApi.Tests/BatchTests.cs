@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using FfmpegApi.Core.Batches;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

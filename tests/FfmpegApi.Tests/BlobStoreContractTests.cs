@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Storage.Blobs;
 using FfmpegApi.Tests.Infrastructure;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using FfmpegApi.Core.Auth;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Storage.Blobs;
 using FfmpegApi.Tests.Infrastructure;
 

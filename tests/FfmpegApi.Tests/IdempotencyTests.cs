@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using FfmpegApi.Core.Data;
+using FfmpegApi.Core.Idempotency;
 using FfmpegApi.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 

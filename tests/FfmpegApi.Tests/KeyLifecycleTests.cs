@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using FfmpegApi.Core.Auth;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

@@ -1,4 +1,5 @@
 using FfmpegApi.Core.Data;
+using FfmpegApi.Core.Webhooks;
 using FfmpegApi.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;

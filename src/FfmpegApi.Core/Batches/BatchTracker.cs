@@ -1,3 +1,4 @@
+using System.Text.Json;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Webhooks;
@@ -63,7 +64,8 @@ public sealed class BatchTracker(AppDbContext db, TimeProvider clock, WebhookOut
             && await db.Batches.Where(b => b.Id == batchId && b.CompletedAt == null).ExecuteUpdateAsync(s => s.SetProperty(b => b.CompletedAt, now), cancellationToken) == 1)
         {
             var batch = await db.Batches.AsNoTracking().FirstAsync(b => b.Id == batchId, cancellationToken);
-            recorded |= await outbox.RecordBatchEventAsync(batch, BatchSummary.From(batch, jobs, status), cancellationToken);
+            var summary = JsonSerializer.SerializeToNode(BatchSummary.From(batch, jobs, status), JsonDefaults.Options)!;
+            recorded |= await outbox.RecordBatchEventAsync(batch.TenantId, batch.Id, summary, cancellationToken);
         }
 
         return new BatchOutcome(changes, recorded);

@@ -21,7 +21,7 @@ public sealed class StorageOptions
     public bool AllowInlineCredentials { get; set; }
 
     /// <summary>Object-store profiles by name (<c>Storage:Profiles:NAME:Type=s3</c>, endpoint, credentials, buckets).</summary>
-    public Dictionary<string, Storage.Blobs.StorageProfile> Profiles { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, StorageProfile> Profiles { get; set; } = new(StringComparer.Ordinal);
 
     public string FullDataDir => Path.GetFullPath(DataDir);
 

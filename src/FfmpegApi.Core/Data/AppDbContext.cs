@@ -1,7 +1,5 @@
 using System.Text;
-using FfmpegApi.Core.Auth;
 using FfmpegApi.Core.Jobs;
-using FfmpegApi.Core.Webhooks;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -18,32 +16,8 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
 
     public DbSet<JobAttempt> JobAttempts => Set<JobAttempt>();
 
-    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
-
-    public DbSet<Audit.AuditEvent> AuditEvents => Set<Audit.AuditEvent>();
-
-    public DbSet<WebhookSubscription> WebhookSubscriptions => Set<WebhookSubscription>();
-
-    public DbSet<TenantWebhookSecret> TenantWebhookSecrets => Set<TenantWebhookSecret>();
-
-    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
-
-    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
-
-    public DbSet<Idempotency.IdempotencyRecord> IdempotencyRecords => Set<Idempotency.IdempotencyRecord>();
-
     /// <summary>The Data Protection key ring (encrypts webhook secrets), shared by every process through the database.</summary>
-    public DbSet<Batches.Batch> Batches => Set<Batches.Batch>();
-
-    public DbSet<Processing.WorkerRecord> Workers => Set<Processing.WorkerRecord>();
-
-    public DbSet<Queue.TenantSchedule> TenantSchedules => Set<Queue.TenantSchedule>();
-
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
-
-    public DbSet<Auth.RequestWindow> RequestWindows => Set<Auth.RequestWindow>();
-
-    public DbSet<Storage.Upload> Uploads => Set<Storage.Upload>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -81,90 +55,8 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
             attempt.HasIndex(a => new { a.JobId, a.Id });
         });
 
-        modelBuilder.Entity<Processing.WorkerRecord>(worker =>
-        {
-            worker.HasKey(w => w.Id);
-            worker.Property(w => w.Id).HasMaxLength(100);
-            worker.Property(w => w.Host).HasMaxLength(255);
-            worker.Property(w => w.Version).HasMaxLength(40);
-            worker.HasIndex(w => w.HeartbeatAt);
-        });
-
-        modelBuilder.Entity<Storage.Upload>(upload =>
-        {
-            upload.HasKey(u => u.Id);
-            upload.Property(u => u.Id).HasMaxLength(36);
-            upload.Property(u => u.TenantId).HasMaxLength(64);
-            upload.Property(u => u.ApiKeyId).HasMaxLength(36);
-            upload.Property(u => u.FileName).HasMaxLength(255);
-            upload.Ignore(u => u.Complete);
-            upload.Ignore(u => u.Reference);
-            upload.HasIndex(u => u.ExpiresAt);
-        });
-
-        modelBuilder.Entity<Auth.RequestWindow>(window =>
-        {
-            window.HasKey(w => new { w.Partition, w.Hour });
-            window.Property(w => w.Partition).HasMaxLength(80);
-        });
-
-        modelBuilder.Entity<Queue.TenantSchedule>(turn =>
-        {
-            turn.HasKey(t => t.TenantId);
-            turn.Property(t => t.TenantId).HasMaxLength(64);
-        });
-
-        modelBuilder.Entity<Batches.Batch>(batch =>
-        {
-            batch.HasKey(b => b.Id);
-            batch.Property(b => b.Id).HasMaxLength(36);
-            batch.Property(b => b.TenantId).HasMaxLength(64);
-            batch.Property(b => b.ApiKeyId).HasMaxLength(36);
-            batch.Property(b => b.Mode).HasMaxLength(16);
-            batch.HasIndex(b => new { b.TenantId, b.CreatedAt });
-        });
-
-        modelBuilder.Entity<ApiKey>(key =>
-        {
-            key.HasKey(k => k.Id);
-            key.Property(k => k.Id).HasMaxLength(36);
-            key.Property(k => k.Name).HasMaxLength(200);
-            key.Property(k => k.TenantId).HasMaxLength(64);
-            key.Property(k => k.Prefix).HasMaxLength(32);
-            key.Property(k => k.AllowedNetworks).HasMaxLength(2000);
-            key.HasIndex(k => k.Prefix).IsUnique();
-            key.Property(k => k.Scopes).HasMaxLength(200);
-            key.Property(k => k.LastUsedIp).HasMaxLength(64);
-            key.Property(k => k.ReplacedById).HasMaxLength(36);
-            key.Ignore(k => k.ScopeList);
-        });
-
-        modelBuilder.Entity<Audit.AuditEvent>(audit =>
-        {
-            audit.HasKey(e => e.Id);
-            audit.Property(e => e.Id).HasMaxLength(36);
-            audit.Property(e => e.Action).HasMaxLength(64);
-            audit.Property(e => e.ActorKeyId).HasMaxLength(36);
-            audit.Property(e => e.ActorTenant).HasMaxLength(64);
-            audit.Property(e => e.Target).HasMaxLength(64);
-            audit.Property(e => e.TargetTenant).HasMaxLength(64);
-            audit.Property(e => e.ClientIp).HasMaxLength(64);
-            audit.Property(e => e.Source).HasMaxLength(16);
-            audit.Property(e => e.Detail).HasMaxLength(500);
-            audit.HasIndex(e => e.At);
-            audit.HasIndex(e => new { e.Action, e.At });
-        });
-
-        WebhookModel.Configure(modelBuilder);
-        modelBuilder.Entity<Idempotency.IdempotencyRecord>(r =>
-        {
-            r.HasKey(x => new { x.TenantId, x.Key });
-            r.Property(x => x.TenantId).HasMaxLength(64);
-            r.Property(x => x.Key).HasMaxLength(Idempotency.IdempotencyRecord.MaxKeyLength);
-            r.Property(x => x.RequestHash).HasMaxLength(64);
-            r.Property(x => x.Location).HasMaxLength(200);
-            r.HasIndex(x => x.ExpiresAt);
-        });
+        // Each area's tables (Auth, Audit, Batches, Webhooks…) configure themselves: the context names none of them.
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
         ApplySnakeCase(modelBuilder);
     }
 

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using FfmpegApi.Core.Threading;
 
 namespace FfmpegApi.Core.Queue;
 
@@ -7,41 +7,16 @@ namespace FfmpegApi.Core.Queue;
 /// bus, on PostgreSQL) the other processes are told too. Polling remains only as a slow safety net
 /// (<c>Worker:IdlePollSeconds</c>).
 /// </summary>
-public class QueueSignal(IClusterBus? cluster = null)
+public sealed class QueueSignal(IClusterBus cluster, TimeProvider clock) : WakeSignal
 {
-    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(64)
-    {
-        FullMode = BoundedChannelFullMode.DropWrite,
-    });
-
     /// <summary>Work is ready: wake a worker here and tell the other processes.</summary>
     public void Notify()
     {
         NotifyLocal();
-        cluster?.Post(new ClusterMessage(ClusterMessage.Queued));
+        cluster.Post(new ClusterMessage(ClusterMessage.Queued));
     }
 
-    /// <summary>Signals once <paramref name="delay"/> has passed (a retry becomes claimable then); the idle poll is the fallback.</summary>
+    /// <summary>Signals once <paramref name="delay"/> has passed on the clock (a retry becomes claimable then); the idle poll is the fallback.</summary>
     public void NotifyAfter(TimeSpan delay) =>
-        _ = Task.Delay(delay < TimeSpan.Zero ? TimeSpan.Zero : delay).ContinueWith(_ => Notify(), TaskScheduler.Default);
-
-    /// <summary>Wakes a worker in this process only (a signal that came from another process).</summary>
-    public void NotifyLocal() => _channel.Writer.TryWrite(true);
-
-    /// <summary>Waits for a signal or the timeout; returns without throwing on timeout.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
-        try
-        {
-            await _channel.Reader.ReadAsync(cts.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
+        _ = Task.Delay(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, clock).ContinueWith(_ => Notify(), TaskScheduler.Default);
 }
-
-/// <summary>Wakes the webhook dispatcher when events were committed to the outbox.</summary>
-public sealed class WebhookSignal() : QueueSignal(null);

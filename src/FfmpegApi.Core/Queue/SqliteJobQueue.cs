@@ -62,12 +62,13 @@ public sealed class SqliteJobQueue(AppDbContext db, TimeProvider clock, IOptions
         }
 
         var counted = limit == 0 ? 0 : 1;
+        var schedules = Db.TenantSchedules;
         var claimed = await Transitions.RunAsync(candidate.Id, WebhookEventTypes.JobStarted, async () =>
         {
             // The tenant's count is re-checked inside the UPDATE, which SQLite runs under its write lock.
             var rows = await Db.Jobs
                 .Movable(JobTransition.Claim).Where(j => j.Id == candidate.Id)
-                .Where(j => limit == 0 || !Db.TenantSchedules.Any(t => t.TenantId == j.TenantId && t.Running >= limit))
+                .Where(j => limit == 0 || !schedules.Any(t => t.TenantId == j.TenantId && t.Running >= limit))
                 .ExecuteUpdateAsync(
                     s => s.SetProperty(j => j.Status, JobTransition.Claim.To)
                         .SetProperty(j => j.LeaseOwner, workerId)

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using FfmpegApi.Core.Audit;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Net;
-using FfmpegApi.Core.Queue;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -29,15 +28,15 @@ public sealed partial class WebhookDispatcher(
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     private const int Window = 500;
-    private WebhookSender? _sender;
+
+    /// <summary>One HTTP client for every delivery, made on first use (a pass can run without the background loop).</summary>
+    private readonly Lazy<WebhookSender> _sender = new(() => new WebhookSender(policy, clock, TimeSpan.FromSeconds(options.Value.TimeoutSeconds)));
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        using var sender = new WebhookSender(policy, clock, TimeSpan.FromSeconds(settings.TimeoutSeconds));
-        _sender = sender;
         while (!stoppingToken.IsCancellationRequested)
         {
             var sent = 0;
@@ -54,7 +53,7 @@ public sealed partial class WebhookDispatcher(
 
             if (sent == 0)
             {
-                await signal.WaitAsync(TimeSpan.FromSeconds(settings.PollSeconds), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await ((Task)signal.WaitAsync(TimeSpan.FromSeconds(settings.PollSeconds), stoppingToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
@@ -91,6 +90,16 @@ public sealed partial class WebhookDispatcher(
         return claimed.Count;
     }
 
+    public override void Dispose()
+    {
+        if (_sender.IsValueCreated)
+        {
+            _sender.Value.Dispose();
+        }
+
+        base.Dispose();
+    }
+
     /// <summary>The delay before retry number <paramref name="attempt"/> (1 = the first retry).</summary>
     public static TimeSpan Backoff(WebhookOptions settings, int attempt, TimeSpan? retryAfter, double jitter)
     {
@@ -121,7 +130,7 @@ public sealed partial class WebhookDispatcher(
             try
             {
                 var signing = secrets.Signing(subscription is null ? await secrets.TenantSecretAsync(delivery.TenantId, cancellationToken) : subscription);
-                outcome = await _sender!.SendAsync(delivery.Url, delivery.EventId, delivery.Payload, signing, cancellationToken);
+                outcome = await _sender.Value.SendAsync(delivery.Url, delivery.EventId, delivery.Payload, signing, cancellationToken);
             }
             catch (CryptographicException)
             {

@@ -114,11 +114,14 @@ public sealed class WebhookOutbox(AppDbContext db, TimeProvider clock, IWebhookJ
         return added;
     }
 
-    /// <summary>Adds <c>batch.completed</c> rows for the tenant's subscriptions that accept it; saves; true when any was added.</summary>
-    public async Task<bool> RecordBatchEventAsync(Batches.Batch batch, Batches.BatchSummary summary, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds <c>batch.completed</c> rows (with the batch's <paramref name="summary"/> as <c>data.batch</c>) for the tenant's
+    /// subscriptions that accept it; saves; true when any was added.
+    /// </summary>
+    public async Task<bool> RecordBatchEventAsync(string tenantId, string batchId, JsonNode summary, CancellationToken cancellationToken)
     {
         var subscriptions = await db.WebhookSubscriptions.AsNoTracking()
-            .Where(s => s.TenantId == batch.TenantId && s.Enabled)
+            .Where(s => s.TenantId == tenantId && s.Enabled)
             .ToListAsync(cancellationToken);
         var targets = subscriptions.Where(s => s.Accepts(WebhookEventTypes.BatchCompleted)).ToList();
         if (targets.Count == 0)
@@ -128,7 +131,6 @@ public sealed class WebhookOutbox(AppDbContext db, TimeProvider clock, IWebhookJ
 
         var now = clock.GetUtcNow().UtcDateTime;
         var eventId = NewEventId(now);
-        var data = JsonSerializer.SerializeToNode(summary, JsonDefaults.Options)!;
         foreach (var subscription in targets)
         {
             var body = new JsonObject
@@ -136,9 +138,9 @@ public sealed class WebhookOutbox(AppDbContext db, TimeProvider clock, IWebhookJ
                 ["id"] = eventId,
                 ["type"] = WebhookEventTypes.BatchCompleted,
                 ["created_at"] = now,
-                ["data"] = new JsonObject { ["batch"] = data.DeepClone() },
+                ["data"] = new JsonObject { ["batch"] = summary.DeepClone() },
             };
-            Add(eventId, WebhookEventTypes.BatchCompleted, batch.TenantId, batch.Id, subscription.Id, subscription.Url, StandardFormat, body, now);
+            Add(eventId, WebhookEventTypes.BatchCompleted, tenantId, batchId, subscription.Id, subscription.Url, StandardFormat, body, now);
         }
 
         await db.SaveChangesAsync(cancellationToken);

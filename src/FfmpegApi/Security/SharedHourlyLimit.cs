@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
+using FfmpegApi.Core.Auth;
 using FfmpegApi.Core.Data;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
+using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Storage.Blobs;
 
 namespace FfmpegApi.Tests.Infrastructure;

@@ -6,6 +6,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Sas;
+using FfmpegApi.Core.Configuration;
 
 namespace FfmpegApi.Core.Storage.Blobs;
 

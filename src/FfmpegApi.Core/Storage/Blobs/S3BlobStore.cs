@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using FfmpegApi.Core.Configuration;
 
 namespace FfmpegApi.Core.Storage.Blobs;
 

@@ -3,6 +3,7 @@ using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Observability;
+using FfmpegApi.Core.Processing;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace FfmpegApi.Core.Storage.Blobs;
+namespace FfmpegApi.Core.Configuration;
 
 /// <summary>
 /// How to reach one object store: <c>Storage:Profiles:NAME:*</c>. Job bodies never carry credentials; an address

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace FfmpegApi.Core.Observability;
+namespace FfmpegApi.Core.Processing;
 
 /// <summary>
 /// The state of the whole cluster as gauges, read from the database every <see cref="Every"/> (not on each scrape):
