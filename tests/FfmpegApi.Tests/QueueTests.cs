@@ -4,19 +4,24 @@ using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Queue;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FfmpegApi.Tests;
 
 /// <summary>The jobs table as a queue, on a real SQLite file (or PostgreSQL database): ordering, exclusive claims, leases, reaping.</summary>
 public sealed class QueueTests : IAsyncLifetime
 {
+    // Leases expire when the test moves this clock, not after a wait.
+    private readonly FakeTimeProvider _clock = Infrastructure.TestClock.AtCurrentSecond();
     private Infrastructure.QueueHarness _q = null!;
 
-    public async ValueTask InitializeAsync() => _q = await Infrastructure.QueueHarness.StartAsync(new Dictionary<string, string?>
-    {
-        ["Worker:LeaseSeconds"] = "2",
-        ["Worker:RetryBaseSeconds"] = "0",
-    });
+    public async ValueTask InitializeAsync() => _q = await Infrastructure.QueueHarness.StartAsync(
+        new Dictionary<string, string?>
+        {
+            ["Worker:LeaseSeconds"] = "2",
+            ["Worker:RetryBaseSeconds"] = "0",
+        },
+        clock: _clock);
 
     public ValueTask DisposeAsync() => _q.DisposeAsync();
 
@@ -56,6 +61,7 @@ public sealed class QueueTests : IAsyncLifetime
         while (await WithQueue(q => q.ClaimAsync("w/0", CancellationToken.None)) is { } job)
         {
             order.Add(job.Id == urgent ? "urgent" : job.TenantId);
+            _clock.Advance(TimeSpan.FromMilliseconds(1)); // "served least recently" needs claims at distinct times
         }
 
         // Priority still comes first; then the tenant served least recently; then age.
@@ -112,8 +118,9 @@ public sealed class QueueTests : IAsyncLifetime
         (await WithQueue(q => q.ClaimAsync("dead/0", CancellationToken.None)))!.Id.ShouldBe(retry);
         (await WithQueue(q => q.ClaimAsync("dead/1", CancellationToken.None)))!.Id.ShouldBe(exhausted);
 
+        _clock.Advance(TimeSpan.FromSeconds(1.9));
         (await WithQueue(q => q.ReapAsync(null, CancellationToken.None))).ShouldBe(0); // leases still valid
-        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        _clock.Advance(TimeSpan.FromSeconds(0.2));
         (await WithQueue(q => q.ReapAsync(null, CancellationToken.None))).ShouldBe(2);
 
         var requeued = await LoadAsync(retry);
@@ -202,7 +209,7 @@ public sealed class QueueTests : IAsyncLifetime
 
     private async Task<string> AddAsync(int priority, int ageSeconds, int attempts = 0, string tenant = "t")
     {
-        var created = TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(-ageSeconds);
+        var created = _clock.GetUtcNow().UtcDateTime.AddSeconds(-ageSeconds);
         var job = new Job
         {
             Id = Guid.CreateVersion7().ToString(),

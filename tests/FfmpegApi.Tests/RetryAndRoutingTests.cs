@@ -7,6 +7,7 @@ using FfmpegApi.Core.Queue;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FfmpegApi.Tests;
 
@@ -17,14 +18,18 @@ namespace FfmpegApi.Tests;
 public sealed class RetryAndRoutingTests : IAsyncLifetime
 {
     private const int TenantLimit = 2;
+    // Backoffs and leases run out when the test moves this clock, not after a wait.
+    private readonly FakeTimeProvider _clock = Infrastructure.TestClock.AtCurrentSecond();
     private Infrastructure.QueueHarness _q = null!;
 
-    public async ValueTask InitializeAsync() => _q = await Infrastructure.QueueHarness.StartAsync(new Dictionary<string, string?>
-    {
-        ["Worker:LeaseSeconds"] = "2",
-        ["Worker:RetryBaseSeconds"] = "2",
-        ["Worker:TenantConcurrency"] = TenantLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    });
+    public async ValueTask InitializeAsync() => _q = await Infrastructure.QueueHarness.StartAsync(
+        new Dictionary<string, string?>
+        {
+            ["Worker:LeaseSeconds"] = "2",
+            ["Worker:RetryBaseSeconds"] = "2",
+            ["Worker:TenantConcurrency"] = TenantLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        },
+        clock: _clock);
 
     public ValueTask DisposeAsync() => _q.DisposeAsync();
 
@@ -46,7 +51,7 @@ public sealed class RetryAndRoutingTests : IAsyncLifetime
         (waiting.RunAfter.Value - failedAt).TotalSeconds.ShouldBeInRange(0.9, 2.1);
         (await Queue(q => q.ClaimAsync("w/1", CancellationToken.None))).ShouldBeNull();
 
-        var second = await ClaimWithinAsync("w/1", TimeSpan.FromSeconds(4));
+        var second = await ClaimAfterBackoffAsync(id, "w/1");
         second.Id.ShouldBe(id);
         second.Attempts.ShouldBe(2);
         second.RunAfter.ShouldBeNull();
@@ -74,7 +79,7 @@ public sealed class RetryAndRoutingTests : IAsyncLifetime
         var id = await AddAsync();
         await Queue(q => q.ClaimAsync("w/0", CancellationToken.None));
         await Queue(q => q.FailTransientlyAsync(id, "w/0", "STALLED", "no progress", "log", CancellationToken.None));
-        var job = await ClaimWithinAsync("w/1", TimeSpan.FromSeconds(4));
+        var job = await ClaimAfterBackoffAsync(id, "w/1");
         (await Queue(q => q.CompleteAsync(job.Id, "w/1", new JobProgress("done", 100, null, null, null, null, null, null), "{}", null, "log", CancellationToken.None))).ShouldBe(TransitionResult.Applied);
 
         var row = await LoadAsync(id);
@@ -95,7 +100,7 @@ public sealed class RetryAndRoutingTests : IAsyncLifetime
 
         await Queue(q => q.EndAsync(failing, "w/0", JobStatus.Failed, "FFMPEG_FAILED", "bad media", "log", CancellationToken.None));
         await Queue(q => q.ReleaseAsync(released, "w/1", CancellationToken.None));
-        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        _clock.Advance(TimeSpan.FromSeconds(2.2));
         (await Queue(q => q.ReapAsync(null, CancellationToken.None))).ShouldBe(1);
 
         (await AttemptsAsync(failing)).Select(a => (a.Number, a.Outcome, a.ErrorCode)).ShouldBe([(1, "failed", "FFMPEG_FAILED")]);
@@ -214,7 +219,7 @@ public sealed class RetryAndRoutingTests : IAsyncLifetime
             Options.Create(new StorageOptions { DataDir = Path.GetTempPath() }),
             _q.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Core.Processing.Hardware.HardwareService>.Instance);
-        ClusterCapabilities Fresh() => new(_q.Services.GetRequiredService<IServiceScopeFactory>(), hardware, TimeProvider.System, workerOptions);
+        ClusterCapabilities Fresh() => new(_q.Services.GetRequiredService<IServiceScopeFactory>(), hardware, _clock, workerOptions);
         (await Fresh().AvailableAsync(TestContext.Current.CancellationToken)).ShouldBe(WorkerCapability.None);
 
         await _q.Db(db =>
@@ -258,22 +263,16 @@ public sealed class RetryAndRoutingTests : IAsyncLifetime
         JobRequirements.Names(WorkerCapability.Vmaf).ShouldBe(["vmaf"]);
     }
 
-    private static DateTime Now => TimeProvider.System.GetUtcNow().UtcDateTime;
+    private DateTime Now => _clock.GetUtcNow().UtcDateTime;
 
-    private async Task<Job> ClaimWithinAsync(string workerId, TimeSpan timeout)
+    /// <summary>Moves the clock to just before the job's backoff ends (nothing to claim), then to its end (claimed).</summary>
+    private async Task<Job> ClaimAfterBackoffAsync(string id, string workerId)
     {
-        var until = Now + timeout;
-        while (Now < until)
-        {
-            if (await Queue(q => q.ClaimAsync(workerId, CancellationToken.None)) is { } job)
-            {
-                return job;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException("Nothing became claimable.");
+        var runAfter = (await LoadAsync(id)).RunAfter.ShouldNotBeNull();
+        _clock.Advance(runAfter - Now - TimeSpan.FromMilliseconds(10));
+        (await Queue(q => q.ClaimAsync(workerId, CancellationToken.None))).ShouldBeNull("the backoff has 10 ms left");
+        _clock.Advance(TimeSpan.FromMilliseconds(10));
+        return (await Queue(q => q.ClaimAsync(workerId, CancellationToken.None))).ShouldNotBeNull("the backoff is over");
     }
 
     private async Task<string> AddAsync(int ageSeconds = 0, string tenant = "t", int maxAttempts = 3, WorkerCapability requires = WorkerCapability.None)

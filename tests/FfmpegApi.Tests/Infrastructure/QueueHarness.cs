@@ -4,6 +4,7 @@ using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Queue;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FfmpegApi.Tests.Infrastructure;
 
@@ -25,13 +26,21 @@ public sealed class QueueHarness : IAsyncDisposable
 
     public ServiceProvider Services { get; }
 
-    public static async Task<QueueHarness> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? add = null)
+    /// <summary>The services' clock: the system's, or the <see cref="FakeTimeProvider"/> the test passed (leases, backoffs and timers then move only when it advances).</summary>
+    public TimeProvider Clock => Services.GetRequiredService<TimeProvider>();
+
+    public static async Task<QueueHarness> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? add = null, FakeTimeProvider? clock = null)
     {
         var dir = Directory.CreateTempSubdirectory("fa-queue-").FullName;
         var database = await TestDatabase.CreateAsync();
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDir"] = dir }
             .Concat(settings).Concat(database)).Build();
         var collection = new ServiceCollection().AddSingleton<IConfiguration>(config).AddLogging().AddFfmpegApiCore(config);
+        if (clock is not null)
+        {
+            collection.AddSingleton<TimeProvider>(clock);
+        }
+
         add?.Invoke(collection);
         var services = collection.BuildServiceProvider();
         await DatabaseSetup.MigrateAsync(services, CancellationToken.None);
