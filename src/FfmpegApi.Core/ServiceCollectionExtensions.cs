@@ -32,7 +32,7 @@ public static class ServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The database for the configured provider, and the queue and cluster bus that go with it (chosen once, here).</summary>
+    /// <summary>The database for the configured provider, and the queue, cluster bus and backup engine that go with it (chosen once, here).</summary>
     private static void AddDatabaseAndQueue(IServiceCollection services, IConfiguration configuration)
     {
         services.AddBoundOptions(configuration, StorageOptions.Section, out StorageOptions storage).ValidateDataAnnotations()
@@ -44,6 +44,7 @@ public static class ServiceCollectionExtensions
         if (DatabaseSetup.IsPostgres(database))
         {
             services.AddScoped<IJobQueue, PostgresJobQueue>();
+            services.AddSingleton<Backup.IDatabaseBackup, Backup.PostgresBackup>();
             services.AddSingleton<PostgresClusterBus>();
             services.AddSingleton<IClusterBus>(sp => sp.GetRequiredService<PostgresClusterBus>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresClusterBus>());
@@ -51,6 +52,7 @@ public static class ServiceCollectionExtensions
         else
         {
             services.AddScoped<IJobQueue, SqliteJobQueue>();
+            services.AddSingleton<Backup.IDatabaseBackup, Backup.SqliteBackup>();
             services.AddSingleton<IClusterBus, NullClusterBus>();
         }
     }

@@ -71,13 +71,17 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
-    public void The_database_names_no_area_and_core_needs_no_web_framework()
+    public void The_database_names_no_area_core_needs_no_web_framework_and_asks_the_provider_nowhere()
     {
         // Each area's tables configure themselves (IEntityTypeConfiguration) and add their sets to the context.
         Graph.Value["Data"].ShouldBe(["Configuration", "Jobs"], ignoreOrder: true);
         var web = Core.GetReferencedAssemblies().Select(a => a.Name!)
             .Where(n => n.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal) && !n.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal));
         web.ShouldBeEmpty("Core uses Data Protection only, not the ASP.NET shared framework");
+
+        // The provider is chosen once, at registration (queue, cluster bus, backup engine): no branch asks again.
+        Types.InAssembly(Core).ShouldNot().HaveDependencyOn("Microsoft.EntityFrameworkCore.NpgsqlDatabaseFacadeExtensions").GetResult()
+            .FailingTypes?.Select(t => t.FullName).ShouldBeEmpty("a provider branch (IsNpgsql) in Core");
     }
 
     [Fact]

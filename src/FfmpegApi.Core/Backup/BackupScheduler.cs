@@ -8,14 +8,12 @@ namespace FfmpegApi.Core.Backup;
 
 /// <summary>
 /// The scheduled backup: after <c>Backup:FirstDelaySeconds</c>, then every quarter of the interval, a backup is made
-/// when the newest is older than <c>Backup:IntervalHours</c>. On PostgreSQL a session advisory lock lets one process of
-/// the cluster do it at a time (the others find a fresh backup afterwards, or skip while it runs).
+/// when the newest is older than <c>Backup:IntervalHours</c>. The provider's lock (on PostgreSQL a session advisory
+/// lock) lets one process of the cluster do it at a time (the others find a fresh backup afterwards, or skip while it
+/// runs).
 /// </summary>
-public sealed class BackupScheduler(BackupRunner runner, IServiceScopeFactory scopes, TimeProvider clock, IOptions<BackupOptions> options) : BackgroundService
+public sealed class BackupScheduler(BackupRunner runner, IDatabaseBackup engine, IServiceScopeFactory scopes, TimeProvider clock, IOptions<BackupOptions> options) : BackgroundService
 {
-    /// <summary>The advisory lock key held while a backup runs ("ffbk").</summary>
-    private const long LockKey = 0x6666626b;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = TimeSpan.FromHours(options.Value.IntervalHours);
@@ -40,32 +38,17 @@ public sealed class BackupScheduler(BackupRunner runner, IServiceScopeFactory sc
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var postgres = db.Database.IsNpgsql();
         try
         {
-            if (postgres)
+            await using var held = await engine.TryLockAsync(db, cancellationToken);
+            if (held is not null)
             {
-                await db.Database.OpenConnectionAsync(cancellationToken);
-                var locked = (await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({LockKey}) AS \"Value\"").ToListAsync(cancellationToken)).Single();
-                if (!locked)
-                {
-                    return;
-                }
+                await runner.RunOnceAsync(null, cancellationToken);
             }
-
-            await runner.RunOnceAsync(null, cancellationToken);
         }
         catch (Exception e) when (e is BackupException or IOException or InvalidOperationException or System.Data.Common.DbException)
         {
             // Logged and counted by the runner (or a database outage); the next check tries again.
-        }
-        finally
-        {
-            if (postgres)
-            {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({LockKey})", CancellationToken.None);
-                await db.Database.CloseConnectionAsync();
-            }
         }
     }
 

@@ -61,8 +61,8 @@ internal sealed partial class WorkerService(
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            shared = db.Database.IsNpgsql();
             var queue = scope.ServiceProvider.GetRequiredService<IJobQueue>();
+            shared = queue.IsShared;
             var recovered = await queue.ReapAsync(allRunningExcept: shared ? null : identity.InstanceId, cancellationToken);
             if (recovered > 0)
             {

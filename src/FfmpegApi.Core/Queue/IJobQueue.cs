@@ -11,6 +11,12 @@ namespace FfmpegApi.Core.Queue;
 /// </summary>
 public interface IJobQueue
 {
+    /// <summary>
+    /// Whether processes other than this one use the queue (PostgreSQL). A starting worker then leaves running jobs with
+    /// valid leases alone; on an embedded queue every running job of another instance is an orphan.
+    /// </summary>
+    bool IsShared { get; }
+
     Task EnqueueAsync(Job job, CancellationToken cancellationToken);
 
     /// <summary>Inserts jobs and their <c>job.queued</c> events in one transaction with <paramref name="alsoInTransaction"/>.</summary>

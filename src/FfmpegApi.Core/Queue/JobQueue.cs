@@ -32,6 +32,8 @@ public abstract class JobQueue(
     RetryPolicy retryPolicy,
     IQueueEffects effects) : IJobQueue
 {
+    public abstract bool IsShared { get; }
+
     protected AppDbContext Db => db;
 
     protected WorkerOptions Options => workerOptions.Value;

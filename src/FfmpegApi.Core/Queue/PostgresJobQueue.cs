@@ -18,6 +18,9 @@ namespace FfmpegApi.Core.Queue;
 public sealed class PostgresJobQueue(AppDbContext db, TimeProvider clock, IOptions<WorkerOptions> workerOptions, WebhookOutbox outbox, BatchTracker batches, JobTransitions transitions, RetryPolicy retryPolicy, IQueueEffects effects)
     : JobQueue(db, clock, workerOptions, outbox, batches, transitions, retryPolicy, effects)
 {
+    /// <summary>PostgreSQL: several API and worker processes share it.</summary>
+    public override bool IsShared => true;
+
     /// <summary>PostgreSQL: one statement with <c>SKIP LOCKED</c> for the whole batch (see <see cref="ClaimBatchSql"/>).</summary>
     public override async Task<IReadOnlyList<Job>> ClaimManyAsync(IReadOnlyList<string> owners, WorkerCapability capabilities, CancellationToken cancellationToken)
     {

@@ -15,6 +15,9 @@ namespace FfmpegApi.Core.Queue;
 public sealed class SqliteJobQueue(AppDbContext db, TimeProvider clock, IOptions<WorkerOptions> workerOptions, WebhookOutbox outbox, BatchTracker batches, JobTransitions transitions, RetryPolicy retryPolicy, IQueueEffects effects)
     : JobQueue(db, clock, workerOptions, outbox, batches, transitions, retryPolicy, effects)
 {
+    /// <summary>SQLite: embedded, one process.</summary>
+    public override bool IsShared => false;
+
     /// <summary>SQLite: one guarded claim after another (up to five tries each when another claimer took the candidate).</summary>
     public override async Task<IReadOnlyList<Job>> ClaimManyAsync(IReadOnlyList<string> owners, WorkerCapability capabilities, CancellationToken cancellationToken)
     {
