@@ -101,7 +101,7 @@ internal static class QueueBenchmarks
                     OutputPath = "/storage/output/noop",
                 }).ToList();
                 await using var scope = services.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<JobQueue>().EnqueueAsync(batch, null, CancellationToken.None);
+                await scope.ServiceProvider.GetRequiredService<IJobQueue>().EnqueueAsync(batch, null, CancellationToken.None);
             }
 
             var done = new JobProgress("completed", 100, null, null, 0, null, null, null);
@@ -117,7 +117,7 @@ internal static class QueueBenchmarks
                     IReadOnlyList<Job> claimed;
                     await using (var scope = worker.CreateAsyncScope())
                     {
-                        claimed = await scope.ServiceProvider.GetRequiredService<JobQueue>().ClaimManyAsync(owners, WorkerCapability.None, CancellationToken.None);
+                        claimed = await scope.ServiceProvider.GetRequiredService<IJobQueue>().ClaimManyAsync(owners, WorkerCapability.None, CancellationToken.None);
                     }
 
                     if (claimed.Count == 0)
