@@ -115,6 +115,7 @@ public static class ServiceCollectionExtensions
     {
         services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<ApiKeyService>();
+        services.AddScoped<KeyUsage>();
         services.AddSingleton<KeyCache>();
         services.AddScoped<Idempotency.IdempotencyStore>();
         services.AddScoped<Audit.AuditLog>();

@@ -6,6 +6,7 @@ using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Processing;
 using FfmpegApi.Endpoints.Admin;
 using FfmpegApi.Endpoints.Analyze;
+using FfmpegApi.Endpoints.ApiKeys;
 using FfmpegApi.Endpoints.Batch;
 using FfmpegApi.Endpoints.Capabilities;
 using FfmpegApi.Endpoints.Estimate;
@@ -100,6 +101,7 @@ public static partial class AppHost
         services.AddScoped<HealthProbe>();
         services.AddHttpContextAccessor();
         services.AddScoped<JobSubmitter>();
+        services.AddScoped<SubmitQuotas>();
         services.AddScoped<IdempotencyGate>();
         services.AddBoundOptions(builder.Configuration, NetworkAccessOptions.Section, out NetworkAccessOptions network);
         services.AddSingleton(new IpAllowlist(network.AllowedNetworks, network.TrustedProxies));
@@ -164,6 +166,8 @@ public static partial class AppHost
         api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsRead).MapBatchQueries();
         api.MapJobs();
         api.MapWebhooks();
+        // Any key: its own tenant's keys (an admin key: all of them), the original API's routes.
+        api.MapApiKeys();
         api.MapGroup(string.Empty).RequireAuthorization(ApiScopes.JobsRead).MapPresets();
         api.MapGroup("/admin").RequireAuthorization(ApiScopes.Admin).WithTags("Admin").MapAdminKeys().MapAudit().MapAdminWorkers().MapAdminStats();
         api.MapCapabilities(app.Configuration.GetValue("Api:CapabilitiesRequireKey", false));

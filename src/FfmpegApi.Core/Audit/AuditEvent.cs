@@ -38,6 +38,7 @@ public static class AuditActions
     public const string KeyCreate = "key.create";
     public const string KeyRotate = "key.rotate";
     public const string KeyRevoke = "key.revoke";
+    public const string KeyUpdate = "key.update";
     public const string JobCreate = "job.create";
     public const string JobCancel = "job.cancel";
     public const string JobRead = "job.read";

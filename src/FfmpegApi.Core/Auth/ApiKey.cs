@@ -44,6 +44,27 @@ public sealed class ApiKey
     /// <summary>The key that replaced this one by rotation (this one stays valid until <see cref="ExpiresAt"/>).</summary>
     public string? ReplacedById { get; set; }
 
+    /// <summary>What the key is for (the original API's <c>description</c>).</summary>
+    public string? Description { get; set; }
+
+    /// <summary>The person or system the key belongs to (the original API's <c>user_id</c>; informational).</summary>
+    public string? UserId { get; set; }
+
+    /// <summary>The organization the key belongs to (the original API's <c>organization</c>; informational).</summary>
+    public string? Organization { get; set; }
+
+    /// <summary>The key that created this one (null: the CLI or the first start).</summary>
+    public string? CreatedBy { get; set; }
+
+    /// <summary>Jobs of this key queued, waiting or running at once; a submit beyond it answers 429. Null: no limit.</summary>
+    public int? MaxConcurrentJobs { get; set; }
+
+    /// <summary>Set while the key is switched off (<c>is_active: false</c>); unlike a revocation it can be switched on again.</summary>
+    public DateTime? DisabledAt { get; set; }
+
+    /// <summary>Processing minutes (the run time of every attempt) this key may use per calendar month (UTC). Null: no limit.</summary>
+    public int? MonthlyLimitMinutes { get; set; }
+
     public IReadOnlyList<string> NetworkList => AllowedNetworks?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
 
     public IReadOnlyList<string> ScopeList => IsAdmin ? ApiScopes.All : Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries);

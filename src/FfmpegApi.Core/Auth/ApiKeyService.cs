@@ -17,6 +17,18 @@ public sealed record KeyRequest(string Name, bool IsAdmin, string? TenantId, IRe
     public int? RequestsPerSecond { get; init; }
 
     public int? RequestsPerHour { get; init; }
+
+    public string? Description { get; init; }
+
+    public string? UserId { get; init; }
+
+    public string? Organization { get; init; }
+
+    public string? CreatedBy { get; init; }
+
+    public int? MaxConcurrentJobs { get; init; }
+
+    public int? MonthlyLimitMinutes { get; init; }
 }
 
 /// <summary>
@@ -48,6 +60,12 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, KeyCache 
             AllowedNetworks = request.AllowedNetworks is { Count: > 0 } networks ? string.Join(' ', networks) : null,
             RequestsPerSecond = request.RequestsPerSecond,
             RequestsPerHour = request.RequestsPerHour,
+            Description = request.Description,
+            UserId = request.UserId,
+            Organization = request.Organization,
+            CreatedBy = request.CreatedBy,
+            MaxConcurrentJobs = request.MaxConcurrentJobs,
+            MonthlyLimitMinutes = request.MonthlyLimitMinutes,
         };
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(cancellationToken);
@@ -79,7 +97,7 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, KeyCache 
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        if (cached.RevokedAt is not null || cached.ExpiresAt <= now)
+        if (cached.RevokedAt is not null || cached.DisabledAt is not null || cached.ExpiresAt <= now)
         {
             return null;
         }
@@ -97,6 +115,21 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, KeyCache 
 
     public Task<ApiKey?> FindAsync(string id, CancellationToken cancellationToken) =>
         db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, cancellationToken);
+
+    /// <summary>Changes a key's settings (name, description, limits, switched on or off, expiry) and drops it from the cache; null when there is no such key.</summary>
+    public async Task<ApiKey?> UpdateAsync(string id, Action<ApiKey> change, CancellationToken cancellationToken)
+    {
+        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, cancellationToken);
+        if (key is null)
+        {
+            return null;
+        }
+
+        change(key);
+        await db.SaveChangesAsync(cancellationToken);
+        await cache.InvalidateAsync(key.Prefix, cancellationToken);
+        return key;
+    }
 
     /// <summary>Revokes a key at once (idempotent: the first revocation time is kept). Null when there is no such key.</summary>
     public async Task<ApiKey?> RevokeAsync(string id, CancellationToken cancellationToken)
@@ -132,6 +165,12 @@ public sealed class ApiKeyService(AppDbContext db, TimeProvider clock, KeyCache 
                 AllowedNetworks = old.NetworkList,
                 RequestsPerSecond = old.RequestsPerSecond,
                 RequestsPerHour = old.RequestsPerHour,
+                Description = old.Description,
+                UserId = old.UserId,
+                Organization = old.Organization,
+                CreatedBy = old.CreatedBy,
+                MaxConcurrentJobs = old.MaxConcurrentJobs,
+                MonthlyLimitMinutes = old.MonthlyLimitMinutes,
             },
             cancellationToken);
         var until = now + overlap;

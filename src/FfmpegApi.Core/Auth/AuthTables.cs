@@ -33,6 +33,10 @@ internal sealed class AuthModel : IEntityTypeConfiguration<ApiKey>, IEntityTypeC
         builder.Property(k => k.LastUsedIp).HasMaxLength(64);
         builder.Property(k => k.ReplacedById).HasMaxLength(36);
         builder.Ignore(k => k.ScopeList);
+        builder.Property(k => k.Description).HasMaxLength(1000);
+        builder.Property(k => k.UserId).HasMaxLength(255);
+        builder.Property(k => k.Organization).HasMaxLength(255);
+        builder.Property(k => k.CreatedBy).HasMaxLength(36);
     }
 
     public void Configure(EntityTypeBuilder<RequestWindow> builder)

@@ -17,10 +17,11 @@ public sealed record CachedKey(
     DateTime? RevokedAt,
     string? AllowedNetworks = null,
     int? RequestsPerSecond = null,
-    int? RequestsPerHour = null)
+    int? RequestsPerHour = null,
+    DateTime? DisabledAt = null)
 {
     public static CachedKey From(ApiKey key) =>
-        new(key.Id, key.Name, key.TenantId, key.SecretHash, key.IsAdmin, key.Scopes, key.ExpiresAt, key.RevokedAt, key.AllowedNetworks, key.RequestsPerSecond, key.RequestsPerHour);
+        new(key.Id, key.Name, key.TenantId, key.SecretHash, key.IsAdmin, key.Scopes, key.ExpiresAt, key.RevokedAt, key.AllowedNetworks, key.RequestsPerSecond, key.RequestsPerHour, key.DisabledAt);
 
     public ApiKey ToKey(string prefix) => new()
     {
@@ -36,6 +37,7 @@ public sealed record CachedKey(
         AllowedNetworks = AllowedNetworks,
         RequestsPerSecond = RequestsPerSecond,
         RequestsPerHour = RequestsPerHour,
+        DisabledAt = DisabledAt,
     };
 }
 

@@ -36,6 +36,8 @@ public class AppDbContext(DbContextOptions options) : DbContext(options), IDataP
             // The claim query: next queued job by priority, then age.
             job.HasIndex(j => new { j.Status, j.Priority, j.CreatedAt });
             job.HasIndex(j => new { j.TenantId, j.CreatedAt });
+            // Usage and limits per key: its jobs of a month, its active jobs.
+            job.HasIndex(j => new { j.ApiKeyId, j.CreatedAt });
             // The PostgreSQL batch claim: each tenant's queued jobs in claim order, read a few at a time per tenant.
             job.HasIndex(j => new { j.TenantId, j.Priority, j.CreatedAt }, "ix_jobs_queued_by_tenant")
                 .IsDescending(false, true, false)

@@ -89,4 +89,10 @@ public sealed class Job
 
     /// <summary>The job's log: our lines plus the ffmpeg stderr tail, written when the run ends.</summary>
     public string? Log { get; set; }
+
+    /// <summary>Bytes of input the completed run read (metered per key and tenant; null before completion).</summary>
+    public long? InputBytes { get; set; }
+
+    /// <summary>Bytes the completed run published (metered per key and tenant; null before completion).</summary>
+    public long? OutputBytes { get; set; }
 }

@@ -38,4 +38,10 @@ internal abstract class JobProduct
 }
 
 /// <summary>A published output: the first output's metadata and the kind's result document (stored as JSON), if any.</summary>
-internal sealed record PublishedOutput(OutputMetadata Metadata, string? ResultJson);
+internal sealed record PublishedOutput(OutputMetadata Metadata, string? ResultJson)
+{
+    /// <summary>Every published byte (all outputs of a job with several; a package's or set's files are in its size already).</summary>
+    public long? TotalBytes { get; init; }
+
+    public long BytesOut => TotalBytes ?? Metadata.SizeBytes;
+}

@@ -21,6 +21,18 @@ internal sealed partial class InputResolver(IServiceScopeFactory scopes, Storage
     /// </summary>
     public async Task<ResolvedPath> ResolveInputAsync(JobRun run, string virtualPath, CancellationToken cancellationToken)
     {
+        var resolved = await ResolveAsync(run, virtualPath, cancellationToken);
+        if (File.Exists(resolved.PhysicalPath))
+        {
+            // Metered per key (usage); an object read straight from its store by a presigned URL is not a file here.
+            run.CountInput(new FileInfo(resolved.PhysicalPath).Length);
+        }
+
+        return resolved;
+    }
+
+    private async Task<ResolvedPath> ResolveAsync(JobRun run, string virtualPath, CancellationToken cancellationToken)
+    {
         if (Upload.IdOf(virtualPath) is { } uploadId)
         {
             return await ResolveUploadAsync(run, uploadId, cancellationToken);

@@ -13,6 +13,7 @@ internal sealed class JobRun(Job job, string workerId, RunContext context, strin
 {
     private double _seconds = double.NaN;
     private int _staged;
+    private long _inputBytes;
     private JobProgress _last = new("starting", null, null, null, null, null, null, null);
 
     /// <summary>Presigned URLs given to ffmpeg, and the addresses logs show instead (a URL is a credential).</summary>
@@ -61,6 +62,12 @@ internal sealed class JobRun(Job job, string workerId, RunContext context, strin
 
     /// <summary>Announces a new stage, keeping the rest of the latest progress.</summary>
     public void Stage(string stage) => Report(Last with { Stage = stage });
+
+    /// <summary>Bytes of the input files the run read (every input: the main one, a reference, a watermark).</summary>
+    public long InputBytes => Interlocked.Read(ref _inputBytes);
+
+    /// <summary>Counts an input file of <paramref name="bytes"/> for the usage meter.</summary>
+    public void CountInput(long bytes) => Interlocked.Add(ref _inputBytes, bytes);
 
     /// <summary>A numbered name for the next input copied into the workspace.</summary>
     public int NextStagedInput() => Interlocked.Increment(ref _staged);

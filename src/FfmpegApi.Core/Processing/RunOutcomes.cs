@@ -121,7 +121,11 @@ internal sealed partial class RunOutcomes(
         DeleteWorkspace(run.Workspace);
         // Completions are group-committed with those of the worker's other slots (one transaction for many jobs).
         var result = published is not null
-            ? await RecordAsync(() => completions.CompleteAsync(new Completion(job.Id, run.WorkerId, last, System.Text.Json.JsonSerializer.Serialize(published.Metadata, JsonDefaults.Options), published.ResultJson, log)))
+            ? await RecordAsync(() => completions.CompleteAsync(new Completion(job.Id, run.WorkerId, last, System.Text.Json.JsonSerializer.Serialize(published.Metadata, JsonDefaults.Options), published.ResultJson, log)
+            {
+                InputBytes = run.InputBytes,
+                OutputBytes = published.BytesOut,
+            }))
             : await WithQueueAsync(queue => queue.EndAsync(job.Id, run.WorkerId, status, code, message, log, CancellationToken.None));
         if (result != TransitionResult.Applied)
         {

@@ -234,7 +234,9 @@ public sealed class PostgresJobQueue(AppDbContext db, TimeProvider clock, IOptio
                 (completions.Select(c => c.ResultJson).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text),
                 (completions.Select(c => c.Log).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text),
                 (AttemptOutcomes.Completed, NpgsqlDbType.Text),
-                (Options.TenantConcurrency, NpgsqlDbType.Integer));
+                (Options.TenantConcurrency, NpgsqlDbType.Integer),
+                (completions.Select(c => c.InputBytes).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint),
+                (completions.Select(c => c.OutputBytes).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint));
 
             // Events need the job as it is now; only jobs someone listens to are read back.
             var listened = announce.Count == 0 ? [] : await Db.Jobs.AsNoTracking().Where(j => announce.Contains(j.Id)).ToListAsync(cancellationToken);
@@ -267,12 +269,13 @@ public sealed class PostgresJobQueue(AppDbContext db, TimeProvider clock, IOptio
     /// </summary>
     private static readonly string CompleteBatchSql = $$"""
         WITH done AS (
-            SELECT * FROM unnest($2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[], $8::text[])
-                AS d(id, owner, fps, speed, output_json, result_json, log)),
+            SELECT * FROM unnest($2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[], $8::text[], $11::int8[], $12::int8[])
+                AS d(id, owner, fps, speed, output_json, result_json, log, input_bytes, output_bytes)),
         ended AS (
             UPDATE jobs SET status = {{Guarded.Sql(JobTransition.Complete.To)}}, lease_owner = NULL, lease_expires_at = NULL, fps = d.fps, speed = d.speed,
                    progress = 100, stage = 'completed', eta_seconds = 0, completed_at = $1, updated_at = $1,
-                   output_json = d.output_json, result_json = d.result_json, error_code = NULL, error_message = NULL, log = d.log
+                   output_json = d.output_json, result_json = d.result_json, error_code = NULL, error_message = NULL, log = d.log,
+                   input_bytes = d.input_bytes, output_bytes = d.output_bytes
             FROM done d WHERE jobs.id = d.id AND jobs.status = {{Guarded.Sql(JobTransition.Complete.From.Single())}} AND jobs.lease_owner = d.owner
             RETURNING jobs.id, jobs.tenant_id, jobs.batch_id, jobs.attempts, jobs.started_at, d.owner,
                       jsonb_typeof(coalesce(jobs.delivery_json, jobs.spec_json)::jsonb -> 'webhook') = 'object' AS own_webhook),

@@ -123,6 +123,8 @@ public sealed class SqliteJobQueue(AppDbContext db, TimeProvider clock, IOptions
                 .SetProperty(j => j.UpdatedAt, now)
                 .SetProperty(j => j.OutputJson, c.OutputJson)
                 .SetProperty(j => j.ResultJson, c.ResultJson)
+                .SetProperty(j => j.InputBytes, c.InputBytes)
+                .SetProperty(j => j.OutputBytes, c.OutputBytes)
                 .SetProperty(j => j.ErrorCode, (string?)null)
                 .SetProperty(j => j.ErrorMessage, (string?)null)
                 .SetProperty(j => j.Log, c.Log),

@@ -82,7 +82,7 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.HasIndex("Action", "At")
                         .HasDatabaseName("i_x_audit_events_action_at");
 
-                    b.ToTable("audit_events");
+                    b.ToTable("audit_events", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Auth.ApiKey", b =>
@@ -101,6 +101,20 @@ namespace FfmpegApi.Core.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<DateTime?>("DisabledAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("disabled_at");
+
                     b.Property<DateTime?>("ExpiresAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("expires_at");
@@ -118,11 +132,24 @@ namespace FfmpegApi.Core.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("last_used_ip");
 
+                    b.Property<int?>("MaxConcurrentJobs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_concurrent_jobs");
+
+                    b.Property<int?>("MonthlyLimitMinutes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("monthly_limit_minutes");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
+
+                    b.Property<string>("Organization")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization");
 
                     b.Property<string>("Prefix")
                         .IsRequired()
@@ -164,13 +191,18 @@ namespace FfmpegApi.Core.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("tenant_id");
 
+                    b.Property<string>("UserId")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Prefix")
                         .IsUnique()
                         .HasDatabaseName("i_x_api_keys_prefix");
 
-                    b.ToTable("api_keys");
+                    b.ToTable("api_keys", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Auth.RequestWindow", b =>
@@ -190,7 +222,7 @@ namespace FfmpegApi.Core.Data.Migrations
 
                     b.HasKey("Partition", "Hour");
 
-                    b.ToTable("request_windows");
+                    b.ToTable("request_windows", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Batches.Batch", b =>
@@ -239,7 +271,7 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.HasIndex("TenantId", "CreatedAt")
                         .HasDatabaseName("i_x_batches_tenant_id_created_at");
 
-                    b.ToTable("batches");
+                    b.ToTable("batches", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Idempotency.IdempotencyRecord", b =>
@@ -287,7 +319,7 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.HasIndex("ExpiresAt")
                         .HasDatabaseName("i_x_idempotency_records_expires_at");
 
-                    b.ToTable("idempotency_records");
+                    b.ToTable("idempotency_records", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Jobs.Job", b =>
@@ -358,6 +390,10 @@ namespace FfmpegApi.Core.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("hardware");
 
+                    b.Property<long?>("InputBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("input_bytes");
+
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("lease_expires_at");
@@ -374,6 +410,10 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.Property<int>("MaxAttempts")
                         .HasColumnType("INTEGER")
                         .HasColumnName("max_attempts");
+
+                    b.Property<long?>("OutputBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("output_bytes");
 
                     b.Property<string>("OutputJson")
                         .HasColumnType("TEXT")
@@ -448,6 +488,9 @@ namespace FfmpegApi.Core.Data.Migrations
 
                     b.HasIndex("BatchId")
                         .HasDatabaseName("i_x_jobs_batch_id");
+
+                    b.HasIndex("ApiKeyId", "CreatedAt")
+                        .HasDatabaseName("i_x_jobs_api_key_id_created_at");
 
                     b.HasIndex("TenantId", "CreatedAt")
                         .HasDatabaseName("i_x_jobs_tenant_id_created_at");
@@ -573,7 +616,7 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.HasIndex("HeartbeatAt")
                         .HasDatabaseName("i_x_workers_heartbeat_at");
 
-                    b.ToTable("workers");
+                    b.ToTable("workers", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Queue.TenantSchedule", b =>
@@ -593,7 +636,7 @@ namespace FfmpegApi.Core.Data.Migrations
 
                     b.HasKey("TenantId");
 
-                    b.ToTable("tenant_schedules");
+                    b.ToTable("tenant_schedules", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Storage.Upload", b =>
@@ -645,7 +688,7 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.HasIndex("ExpiresAt")
                         .HasDatabaseName("i_x_uploads_expires_at");
 
-                    b.ToTable("uploads");
+                    b.ToTable("uploads", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Webhooks.TenantWebhookSecret", b =>
@@ -678,7 +721,7 @@ namespace FfmpegApi.Core.Data.Migrations
 
                     b.HasKey("TenantId");
 
-                    b.ToTable("tenant_webhook_secrets");
+                    b.ToTable("tenant_webhook_secrets", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Webhooks.WebhookAttempt", b =>
@@ -723,7 +766,7 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.HasIndex("DeliveryId")
                         .HasDatabaseName("i_x_webhook_attempts_delivery_id");
 
-                    b.ToTable("webhook_attempts");
+                    b.ToTable("webhook_attempts", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Webhooks.WebhookDelivery", b =>
@@ -824,7 +867,7 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.HasIndex("TenantId", "Id")
                         .HasDatabaseName("i_x_webhook_deliveries_tenant_id_id");
 
-                    b.ToTable("webhook_deliveries");
+                    b.ToTable("webhook_deliveries", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Webhooks.WebhookSubscription", b =>
@@ -900,7 +943,7 @@ namespace FfmpegApi.Core.Data.Migrations
                     b.HasIndex("TenantId")
                         .HasDatabaseName("i_x_webhook_subscriptions_tenant_id");
 
-                    b.ToTable("webhook_subscriptions");
+                    b.ToTable("webhook_subscriptions", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>

@@ -87,7 +87,7 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.HasIndex("Action", "At")
                         .HasDatabaseName("i_x_audit_events_action_at");
 
-                    b.ToTable("audit_events");
+                    b.ToTable("audit_events", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Auth.ApiKey", b =>
@@ -106,6 +106,20 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("description");
+
+                    b.Property<DateTime?>("DisabledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("disabled_at");
+
                     b.Property<DateTime?>("ExpiresAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("expires_at");
@@ -123,11 +137,24 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("last_used_ip");
 
+                    b.Property<int?>("MaxConcurrentJobs")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_concurrent_jobs");
+
+                    b.Property<int?>("MonthlyLimitMinutes")
+                        .HasColumnType("integer")
+                        .HasColumnName("monthly_limit_minutes");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
+
+                    b.Property<string>("Organization")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("organization");
 
                     b.Property<string>("Prefix")
                         .IsRequired()
@@ -169,13 +196,18 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("tenant_id");
 
+                    b.Property<string>("UserId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("user_id");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Prefix")
                         .IsUnique()
                         .HasDatabaseName("i_x_api_keys_prefix");
 
-                    b.ToTable("api_keys");
+                    b.ToTable("api_keys", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Auth.RequestWindow", b =>
@@ -195,7 +227,7 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
 
                     b.HasKey("Partition", "Hour");
 
-                    b.ToTable("request_windows");
+                    b.ToTable("request_windows", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Batches.Batch", b =>
@@ -244,7 +276,7 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.HasIndex("TenantId", "CreatedAt")
                         .HasDatabaseName("i_x_batches_tenant_id_created_at");
 
-                    b.ToTable("batches");
+                    b.ToTable("batches", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Idempotency.IdempotencyRecord", b =>
@@ -292,7 +324,7 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.HasIndex("ExpiresAt")
                         .HasDatabaseName("i_x_idempotency_records_expires_at");
 
-                    b.ToTable("idempotency_records");
+                    b.ToTable("idempotency_records", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Jobs.Job", b =>
@@ -363,6 +395,10 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                         .HasColumnType("character varying(40)")
                         .HasColumnName("hardware");
 
+                    b.Property<long?>("InputBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("input_bytes");
+
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("lease_expires_at");
@@ -379,6 +415,10 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.Property<int>("MaxAttempts")
                         .HasColumnType("integer")
                         .HasColumnName("max_attempts");
+
+                    b.Property<long?>("OutputBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("output_bytes");
 
                     b.Property<string>("OutputJson")
                         .HasColumnType("text")
@@ -453,6 +493,9 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
 
                     b.HasIndex("BatchId")
                         .HasDatabaseName("i_x_jobs_batch_id");
+
+                    b.HasIndex("ApiKeyId", "CreatedAt")
+                        .HasDatabaseName("i_x_jobs_api_key_id_created_at");
 
                     b.HasIndex("TenantId", "CreatedAt")
                         .HasDatabaseName("i_x_jobs_tenant_id_created_at");
@@ -580,7 +623,7 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.HasIndex("HeartbeatAt")
                         .HasDatabaseName("i_x_workers_heartbeat_at");
 
-                    b.ToTable("workers");
+                    b.ToTable("workers", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Queue.TenantSchedule", b =>
@@ -600,7 +643,7 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
 
                     b.HasKey("TenantId");
 
-                    b.ToTable("tenant_schedules");
+                    b.ToTable("tenant_schedules", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Storage.Upload", b =>
@@ -652,7 +695,7 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.HasIndex("ExpiresAt")
                         .HasDatabaseName("i_x_uploads_expires_at");
 
-                    b.ToTable("uploads");
+                    b.ToTable("uploads", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Webhooks.TenantWebhookSecret", b =>
@@ -685,7 +728,7 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
 
                     b.HasKey("TenantId");
 
-                    b.ToTable("tenant_webhook_secrets");
+                    b.ToTable("tenant_webhook_secrets", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Webhooks.WebhookAttempt", b =>
@@ -732,7 +775,7 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.HasIndex("DeliveryId")
                         .HasDatabaseName("i_x_webhook_attempts_delivery_id");
 
-                    b.ToTable("webhook_attempts");
+                    b.ToTable("webhook_attempts", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Webhooks.WebhookDelivery", b =>
@@ -835,7 +878,7 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.HasIndex("TenantId", "Id")
                         .HasDatabaseName("i_x_webhook_deliveries_tenant_id_id");
 
-                    b.ToTable("webhook_deliveries");
+                    b.ToTable("webhook_deliveries", (string)null);
                 });
 
             modelBuilder.Entity("FfmpegApi.Core.Webhooks.WebhookSubscription", b =>
@@ -911,7 +954,7 @@ namespace FfmpegApi.Core.Data.PostgresMigrations
                     b.HasIndex("TenantId")
                         .HasDatabaseName("i_x_webhook_subscriptions_tenant_id");
 
-                    b.ToTable("webhook_subscriptions");
+                    b.ToTable("webhook_subscriptions", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>

@@ -144,7 +144,7 @@ internal sealed class ConvertHandler(
             }
 
             var result = published.Count > 1 || quality is not null ? JsonSerializer.Serialize(new ConvertResult(published) { Quality = quality }, JsonDefaults.Options) : null;
-            return new PublishedOutput(published[0], result);
+            return new PublishedOutput(published[0], result) { TotalBytes = published.Sum(p => p.SizeBytes) };
         }
     }
 }

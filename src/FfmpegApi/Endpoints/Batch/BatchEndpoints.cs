@@ -59,6 +59,7 @@ public static class BatchEndpoints
     internal static async Task<IResult> SubmitAsync(
         HttpContext context,
         JobSubmitter submitter,
+        SubmitQuotas quotas,
         IdempotencyGate idempotency,
         AppDbContext db,
         StorageMounts mounts,
@@ -92,7 +93,7 @@ public static class BatchEndpoints
             return ApiProblem.Invalid(context, errors);
         }
 
-        if (await submitter.QuotaProblemAsync(context, caller.TenantId, plan.Accepted.Count, now, cancellationToken) is { } overQuota)
+        if (await quotas.ProblemAsync(context, caller, plan.Accepted.Count, now, cancellationToken) is { } overQuota)
         {
             return overQuota;
         }

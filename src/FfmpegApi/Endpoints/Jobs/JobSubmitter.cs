@@ -24,11 +24,10 @@ public sealed class JobSubmitter(
     JobMetrics metrics,
     TimeProvider clock,
     IOptions<WorkerOptions> workerOptions,
-    IOptions<LimitOptions> limits,
+    SubmitQuotas quotas,
     IOptions<JobOptions> jobOptions,
     UploadStore uploads,
     IHttpContextAccessor accessor,
-    AppDbContext db,
     OutboundTargetPolicy targets,
     IdempotencyGate idempotency)
 {
@@ -78,7 +77,7 @@ public sealed class JobSubmitter(
             return refused;
         }
 
-        if (await QuotaProblemAsync(context, owner.TenantId, 1, now, cancellationToken) is { } overQuota)
+        if (await quotas.ProblemAsync(context, owner, 1, now, cancellationToken) is { } overQuota)
         {
             return overQuota;
         }
@@ -213,38 +212,6 @@ public sealed class JobSubmitter(
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, cancellationToken);
         return buffer.ToArray();
-    }
-
-    /// <summary>
-    /// The tenant's quotas for <paramref name="adding"/> more jobs: queued + running jobs, and jobs created today (UTC).
-    /// Checked before the insert; racing submits may both pass the last free slot (overshoot bounded by concurrency).
-    /// </summary>
-    public async Task<ProblemHttpResult?> QuotaProblemAsync(HttpContext context, string tenantId, int adding, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var quota = limits.Value;
-        if (quota.MaxActiveJobsPerTenant > 0)
-        {
-            var active = await db.Jobs.CountAsync(j => j.TenantId == tenantId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running || j.Status == JobStatus.Waiting), cancellationToken);
-            if (active + adding > quota.MaxActiveJobsPerTenant)
-            {
-                context.Response.Headers.RetryAfter = "5";
-                return ApiProblem.Create(context, 429, ErrorCodes.QuotaExceeded, $"{active} jobs are queued, waiting or running for this tenant; the limit is {quota.MaxActiveJobsPerTenant}. Retry when one finishes.");
-            }
-        }
-
-        if (quota.MaxJobsPerDayPerTenant > 0)
-        {
-            var midnight = now.UtcDateTime.Date;
-            var today = await db.Jobs.CountAsync(j => j.TenantId == tenantId && j.CreatedAt >= midnight, cancellationToken);
-            if (today + adding > quota.MaxJobsPerDayPerTenant)
-            {
-                var retry = (int)Math.Ceiling((midnight.AddDays(1) - now.UtcDateTime).TotalSeconds);
-                context.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return ApiProblem.Create(context, 429, ErrorCodes.QuotaExceeded, $"This tenant created {today} jobs today (UTC); the daily limit is {quota.MaxJobsPerDayPerTenant}.");
-            }
-        }
-
-        return null;
     }
 
     private static async Task<(JobEnvelope? Envelope, ProblemHttpResult? Problem)> MapAsync(
