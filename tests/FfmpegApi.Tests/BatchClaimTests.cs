@@ -260,27 +260,6 @@ public sealed class BatchClaimTests : IAsyncLifetime
     private async Task<List<(string JobId, string Format)>> EventsAsync(string type) =>
         [.. (await _q.Db(db => db.WebhookDeliveries.AsNoTracking().Where(d => d.EventType == type).ToListAsync())).Select(d => (d.JobId!, d.Format))];
 
-    private async Task<string> AddAsync(string tenant, int priority, int ageSeconds, WorkerCapability requires = WorkerCapability.None, string spec = "{}", (string Id, int Index, string? DependsOn)? batch = null)
-    {
-        var created = TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(-ageSeconds);
-        var job = new Job
-        {
-            Id = Guid.CreateVersion7().ToString(),
-            TenantId = tenant,
-            ApiKeyId = "k",
-            Status = batch?.DependsOn is null ? JobStatus.Queued : JobStatus.Waiting,
-            Priority = priority,
-            SpecJson = spec,
-            BatchId = batch?.Id,
-            BatchIndex = batch?.Index,
-            DependsOn = batch?.DependsOn,
-            CreatedAt = created,
-            UpdatedAt = created,
-            OutputPath = "/storage/output/x.mp4",
-            MaxAttempts = 3,
-            Requires = (int)requires,
-        };
-        await _q.Queue(q => q.EnqueueAsync(job, CancellationToken.None));
-        return job.Id;
-    }
+    private Task<string> AddAsync(string tenant, int priority, int ageSeconds, WorkerCapability requires = WorkerCapability.None, string spec = "{}", (string Id, int Index, string? DependsOn)? batch = null) =>
+        _q.AddAsync(new Infrastructure.TestJob(tenant, priority, ageSeconds) { Requires = requires, Spec = spec, Batch = batch });
 }

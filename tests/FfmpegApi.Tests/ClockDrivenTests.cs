@@ -183,22 +183,5 @@ public sealed class ClockDrivenTests : IAsyncLifetime
 
     private Task<WebhookDelivery> DeliveryAsync(long id) => _q.Db(db => db.WebhookDeliveries.AsNoTracking().SingleAsync(d => d.Id == id, Token));
 
-    private async Task<string> AddJobAsync()
-    {
-        var job = new Job
-        {
-            Id = Guid.CreateVersion7().ToString(),
-            TenantId = "t",
-            ApiKeyId = "k",
-            Status = JobStatus.Queued,
-            Priority = 1,
-            SpecJson = "{}",
-            CreatedAt = Now,
-            UpdatedAt = Now,
-            OutputPath = "/storage/output/x.mp4",
-            MaxAttempts = 3,
-        };
-        await _q.Queue(q => q.EnqueueAsync(job, Token));
-        return job.Id;
-    }
+    private Task<string> AddJobAsync() => _q.AddAsync(new TestJob());
 }

@@ -207,26 +207,8 @@ public sealed class QueueTests : IAsyncLifetime
         JobStateMachine.FromWire("bogus").ShouldBeNull();
     }
 
-    private async Task<string> AddAsync(int priority, int ageSeconds, int attempts = 0, string tenant = "t")
-    {
-        var created = _clock.GetUtcNow().UtcDateTime.AddSeconds(-ageSeconds);
-        var job = new Job
-        {
-            Id = Guid.CreateVersion7().ToString(),
-            TenantId = tenant,
-            ApiKeyId = "k",
-            Status = JobStatus.Queued,
-            Priority = priority,
-            SpecJson = "{}",
-            CreatedAt = created,
-            UpdatedAt = created,
-            OutputPath = "/storage/output/x.mp4",
-            Attempts = attempts,
-            MaxAttempts = 3,
-        };
-        await WithQueue(q => q.EnqueueAsync(job, CancellationToken.None));
-        return job.Id;
-    }
+    private Task<string> AddAsync(int priority, int ageSeconds, int attempts = 0, string tenant = "t") =>
+        _q.AddAsync(new Infrastructure.TestJob(tenant, priority, ageSeconds) { Attempts = attempts });
 
     private Task<T> WithQueue<T>(Func<IJobQueue, Task<T>> action) => _q.Queue(action);
 

@@ -275,26 +275,8 @@ public sealed class RetryAndRoutingTests : IAsyncLifetime
         return (await Queue(q => q.ClaimAsync(workerId, CancellationToken.None))).ShouldNotBeNull("the backoff is over");
     }
 
-    private async Task<string> AddAsync(int ageSeconds = 0, string tenant = "t", int maxAttempts = 3, WorkerCapability requires = WorkerCapability.None)
-    {
-        var created = Now.AddSeconds(-ageSeconds);
-        var job = new Job
-        {
-            Id = Guid.CreateVersion7().ToString(),
-            TenantId = tenant,
-            ApiKeyId = "k",
-            Status = JobStatus.Queued,
-            Priority = 1,
-            SpecJson = "{}",
-            CreatedAt = created,
-            UpdatedAt = created,
-            OutputPath = "/storage/output/x.mp4",
-            MaxAttempts = maxAttempts,
-            Requires = (int)requires,
-        };
-        await Queue(q => q.EnqueueAsync(job, CancellationToken.None));
-        return job.Id;
-    }
+    private Task<string> AddAsync(int ageSeconds = 0, string tenant = "t", int maxAttempts = 3, WorkerCapability requires = WorkerCapability.None) =>
+        _q.AddAsync(new Infrastructure.TestJob(tenant, 1, ageSeconds) { MaxAttempts = maxAttempts, Requires = requires });
 
     private Task<T> Queue<T>(Func<IJobQueue, Task<T>> action) => _q.Queue(action);
 

@@ -67,6 +67,35 @@ public sealed class QueueHarness : IAsyncDisposable
         return await read(scope.ServiceProvider.GetRequiredService<AppDbContext>());
     }
 
+    /// <summary>
+    /// Enqueues a job made from <paramref name="job"/> (created <see cref="TestJob.AgeSeconds"/> before the harness's
+    /// clock; waiting when it depends on another job of its batch) and returns its id.
+    /// </summary>
+    public async Task<string> AddAsync(TestJob job)
+    {
+        var created = Clock.GetUtcNow().UtcDateTime.AddSeconds(-job.AgeSeconds);
+        var row = new Job
+        {
+            Id = Guid.CreateVersion7().ToString(),
+            TenantId = job.Tenant,
+            ApiKeyId = "k",
+            Status = job.Batch?.DependsOn is null ? JobStatus.Queued : JobStatus.Waiting,
+            Priority = job.Priority,
+            SpecJson = job.Spec,
+            BatchId = job.Batch?.Id,
+            BatchIndex = job.Batch?.Index,
+            DependsOn = job.Batch?.DependsOn,
+            CreatedAt = created,
+            UpdatedAt = created,
+            OutputPath = "/storage/output/x.mp4",
+            Attempts = job.Attempts,
+            MaxAttempts = job.MaxAttempts,
+            Requires = (int)job.Requires,
+        };
+        await Queue(q => q.EnqueueAsync(row, CancellationToken.None));
+        return row.Id;
+    }
+
     public Task<Job> LoadAsync(string id) => Db(db => db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id));
 
     public async ValueTask DisposeAsync()
@@ -76,4 +105,18 @@ public sealed class QueueHarness : IAsyncDisposable
         await TestDatabase.DropAsync(_database);
         Directory.Delete(_dir, recursive: true);
     }
+}
+
+/// <summary>A job for the queue tests: who, how urgent, how old, what it needs, where it sits in a batch.</summary>
+public sealed record TestJob(string Tenant = "t", int Priority = 1, int AgeSeconds = 0)
+{
+    public int Attempts { get; init; }
+
+    public int MaxAttempts { get; init; } = 3;
+
+    public WorkerCapability Requires { get; init; }
+
+    public string Spec { get; init; } = "{}";
+
+    public (string Id, int Index, string? DependsOn)? Batch { get; init; }
 }

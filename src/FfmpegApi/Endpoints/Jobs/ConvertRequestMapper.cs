@@ -67,6 +67,7 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
         var input = MapInput(body, fields);
         var audioTrack = InputFields.AudioTrack(body, fields);
         var operations = new OperationMapper(fields, mounts, jobOptions.MaxInputBytes) { UpscaleModels = UpscaleModels }.Map(body, jobOptions.MaxOperations);
+        operations = OperationMapper.WithAudioNormalize(body, operations, fields);
         var outputs = body.TryGetProperty("outputs", out var many) && many.ValueKind != JsonValueKind.Null
             ? MapOutputs(body, many, jobId, operations, fields)
             : new OutputMapper(mounts, capabilities, fields, blobs: remote?.Blobs) { Sealer = remote?.Credentials, Sealed = Sealed }.Map(body, jobId, operations) is { } single ? [single] : null;

@@ -7,10 +7,14 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// <summary>
 /// The original API's inline <c>credentials</c> on an object input or output (<c>{"path": "s3://…", "credentials":
 /// {"access_key": …, "secret_key": …}}</c>): refused unless the operator allows them, checked, sealed at once and
-/// collected by address for the job spec. Errors never repeat a value.
+/// collected by address for the job spec. Errors never repeat a value. The original's documented string
+/// <c>"presigned"</c> names the server's own access (its storage profile, which reads objects by presigned URL): it
+/// carries no secret, so it is accepted whatever the setting, and changes nothing.
 /// </summary>
 internal static class CredentialFields
 {
+    public const string Presigned = "presigned";
+
     public static void Collect(JsonElement owner, string field, string? address, InlineCredentials? sealer, JsonFields fields, Dictionary<string, string> into)
     {
         if (owner.ValueKind != JsonValueKind.Object || !owner.TryGetProperty("credentials", out var credentials) || credentials.ValueKind == JsonValueKind.Null)
@@ -19,6 +23,11 @@ internal static class CredentialFields
         }
 
         var name = field + ".credentials";
+        if (credentials.ValueKind == JsonValueKind.String && credentials.GetString() == Presigned)
+        {
+            return;
+        }
+
         if (sealer is not { Allowed: true })
         {
             fields.Errors.Add(name, "Inline credentials are turned off on this server: the operator gives it keys through a storage profile (Storage:Profiles), or enables Storage:AllowInlineCredentials.", InvalidRequest);
@@ -33,7 +42,7 @@ internal static class CredentialFields
 
         if (credentials.ValueKind != JsonValueKind.Object)
         {
-            fields.Errors.Add(name, "Must be an object: { \"access_key\": …, \"secret_key\": … }.", InvalidRequest);
+            fields.Errors.Add(name, "Must be an object: { \"access_key\": …, \"secret_key\": … }, or \"presigned\" (the server's own access).", InvalidRequest);
             return;
         }
 

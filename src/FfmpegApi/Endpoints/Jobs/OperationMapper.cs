@@ -289,6 +289,29 @@ internal sealed partial class OperationMapper(JsonFields fields, StorageMounts m
         return direction is { } d && duration is { } s ? new FadeOperation(d, s, start) : null;
     }
 
+    /// <summary>
+    /// The original's <c>output.audio.normalize: true</c>: a <c>normalize</c> operation with its defaults (EBU R128,
+    /// -16 LUFS, two passes) unless the job already has one.
+    /// </summary>
+    public static List<OperationSpec>? WithAudioNormalize(JsonElement body, List<OperationSpec>? operations, JsonFields fields)
+    {
+        if (body.TryGetProperty("output", out var output) && output.ValueKind == JsonValueKind.Object
+            && output.TryGetProperty("audio", out var audio) && audio.ValueKind == JsonValueKind.Object
+            && audio.TryGetProperty("normalize", out var normalize) && normalize.ValueKind != JsonValueKind.Null)
+        {
+            if (normalize.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                fields.Errors.Add("output.audio.normalize", "Must be true or false.", InvalidOutput);
+            }
+            else if (normalize.ValueKind == JsonValueKind.True && operations is not null && !operations.Any(o => o is NormalizeOperation))
+            {
+                return [.. operations, new NormalizeOperation()];
+            }
+        }
+
+        return operations;
+    }
+
     private NormalizeOperation? Normalize(JsonElement op, string path)
     {
         fields.RejectUnknown(op, path, InvalidOperation, "type", "target_lufs", "true_peak", "lra", "two_pass");

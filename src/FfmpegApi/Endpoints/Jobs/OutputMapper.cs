@@ -29,7 +29,7 @@ internal sealed partial class OutputMapper(StorageMounts mounts, FfmpegCapabilit
         "codec", "preset", "crf", "bitrate", "resolution", "fps", "max_bitrate", "buffer_size", "tune", "profile", "level",
         "pixel_format", "gop", "keyframe_interval", "two_pass", "target_vmaf", "vmaf_measure",
     ];
-    private static readonly string[] AudioFields = ["codec", "bitrate", "channels", "sample_rate"];
+    private static readonly string[] AudioFields = ["codec", "bitrate", "channels", "sample_rate", "normalize"];
     private static readonly string[] X26xPresets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"];
 
     private ValidationErrors Errors => fields.Errors;
@@ -314,6 +314,11 @@ internal sealed partial class OutputMapper(StorageMounts mounts, FfmpegCapabilit
 
     private AudioSpec? MapAudio(JsonElement? audio, ContainerFormat container)
     {
+        if (Root != "output" && audio is { ValueKind: JsonValueKind.Object } a && a.TryGetProperty("normalize", out _))
+        {
+            Errors.Add($"{Root}.audio.normalize", "Loudness normalization applies to the whole job: use a 'normalize' operation (or output.audio.normalize with one output).", InvalidOutput);
+        }
+
         if (!TryReadCodec(audio, $"{Root}.audio", AudioFields, out var codecText) || codecText is "none")
         {
             return null;
