@@ -130,7 +130,8 @@ public sealed partial class ApiKeysTests(ServerFixture fixture)
         using var childClient = _server.Client(child["api_key"]!.GetValue<string>());
         (await OkAsync(await PatchAsync(lead, $"/api/v1/api-keys/{childId}", """{"is_active":false}""")))["is_active"]!.GetValue<bool>().ShouldBeFalse();
         (await childClient.GetAsync(new Uri("/api/v1/jobs", UriKind.Relative), Token)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        await OkAsync(await PatchAsync(lead, $"/api/v1/api-keys/{childId}", """{"is_active":true}"""));
+        (await PatchAsync(lead, $"/api/v1/api-keys/{childId}", """{"is_active":true}""")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await OkAsync(await PatchAsync(admin, $"/api/v1/api-keys/{childId}", """{"is_active":true}"""));
         (await childClient.GetAsync(new Uri("/api/v1/jobs", UriKind.Relative), Token)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await OkAsync(await PostAsync(lead, $"/api/v1/api-keys/{childId}/revoke")))["revoked_at"].ShouldNotBeNull();
         (await childClient.GetAsync(new Uri("/api/v1/jobs", UriKind.Relative), Token)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
@@ -140,6 +141,27 @@ public sealed partial class ApiKeysTests(ServerFixture fixture)
         activeOnly["api_keys"]!.AsArray().ShouldNotContain(k => k!["id"]!.GetValue<string>() == childId);
         var all = await OkAsync(await lead.GetAsync(new Uri("/api/v1/api-keys?active_only=false", UriKind.Relative), Token));
         all["api_keys"]!.AsArray().ShouldContain(k => k!["id"]!.GetValue<string>() == childId);
+    }
+
+    [Fact]
+    public async Task A_key_made_by_a_key_keeps_its_networks_rates_and_expiry_and_admin_keys_stay_out_of_sight()
+    {
+        using var admin = await AdminAsync();
+        var (status, parent) = await admin.PostJsonAsync("/api/v1/admin/keys", """{"name":"bounded","tenant":"team-bounded","expires_in_days":10,"allowed_networks":["127.0.0.0/8"],"requests_per_second":50}""");
+        status.ShouldBe(HttpStatusCode.Created);
+        using var bounded = _server.Client(parent!["secret"]!.GetValue<string>());
+        var child = await OkAsync(await PostAsync(bounded, "/api/v1/api-keys", """{"name":"forever","expires_in_days":3650}"""), HttpStatusCode.Created);
+        child["expires_at"]!.GetValue<DateTime>().ShouldBeLessThanOrEqualTo(parent["key"]!["expires_at"]!.GetValue<DateTime>());
+        var view = await OkAsync(await admin.GetAsync(new Uri($"/api/v1/admin/keys/{child["id"]}", UriKind.Relative), Token));
+        view["allowed_networks"]!.AsArray().Select(n => n!.GetValue<string>()).ShouldBe(["127.0.0.0/8"]);
+        view["requests_per_second"]!.GetValue<int>().ShouldBe(50);
+
+        var (_, tenantAdmin) = await admin.PostJsonAsync("/api/v1/admin/keys", """{"name":"tenant admin","tenant":"team-bounded","admin":true}""");
+        var adminId = tenantAdmin!["key"]!["id"]!.GetValue<string>();
+        (await bounded.GetAsync(new Uri($"/api/v1/api-keys/{adminId}", UriKind.Relative), Token)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await PostAsync(bounded, $"/api/v1/api-keys/{adminId}/revoke")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await OkAsync(await bounded.GetAsync(new Uri("/api/v1/api-keys", UriKind.Relative), Token)))["api_keys"]!.AsArray()
+            .ShouldNotContain(k => k!["id"]!.GetValue<string>() == adminId);
     }
 
     [Fact]

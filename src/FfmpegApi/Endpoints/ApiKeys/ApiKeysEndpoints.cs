@@ -53,6 +53,7 @@ public static class ApiKeysEndpoints
         var concurrent = body.MaxConcurrentJobs ?? CreateApiKeyBody.DefaultConcurrentJobs;
         var minutes = body.MonthlyLimitMinutes ?? CreateApiKeyBody.DefaultMonthlyMinutes;
         IReadOnlyList<string>? scopes = null;
+        var parent = caller.IsAdmin ? null : await keys.FindAsync(caller.KeyId, cancellationToken);
         if (!caller.IsAdmin)
         {
             if (body.UserId is { } user && user != caller.TenantId)
@@ -60,14 +61,13 @@ public static class ApiKeysEndpoints
                 return Forbidden(context, "user_id", "A key can create keys for its own tenant only (user_id); an admin key can create them for any.");
             }
 
-            var own = await keys.FindAsync(caller.KeyId, cancellationToken);
-            if (own?.MaxConcurrentJobs is { } ownConcurrent && concurrent > ownConcurrent)
+            if (parent?.MaxConcurrentJobs is { } ownConcurrent && concurrent > ownConcurrent)
             {
                 return body.MaxConcurrentJobs is null ? Forbidden(context, "max_concurrent_jobs", $"Your key allows {ownConcurrent} concurrent jobs; a key it creates can allow no more (set max_concurrent_jobs).")
                     : Forbidden(context, "max_concurrent_jobs", $"At most {ownConcurrent}: your own key's limit.");
             }
 
-            if (own?.MonthlyLimitMinutes is { } ownMinutes && minutes > ownMinutes)
+            if (parent?.MonthlyLimitMinutes is { } ownMinutes && minutes > ownMinutes)
             {
                 return Forbidden(context, "monthly_limit_minutes", $"At most {ownMinutes}: your own key's limit (set monthly_limit_minutes).");
             }
@@ -76,9 +76,20 @@ public static class ApiKeysEndpoints
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
+        var expires = body.ExpiresInDays is { } d ? now.AddDays(d) : (DateTime?)null;
+        if (parent?.ExpiresAt is { } parentExpiry && (expires is null || expires > parentExpiry))
+        {
+            // A key cannot outlive the key that made it.
+            expires = parentExpiry;
+        }
+
         var created = await keys.CreateAsync(
-            new KeyRequest(body.Name!.Trim(), false, caller.IsAdmin ? body.UserId : caller.TenantId, scopes, body.ExpiresInDays is { } d ? now.AddDays(d) : null)
+            new KeyRequest(body.Name!.Trim(), false, caller.IsAdmin ? body.UserId : caller.TenantId, scopes, expires)
             {
+                // A key made by another key keeps its networks and request rates: it cannot widen them.
+                AllowedNetworks = parent?.NetworkList,
+                RequestsPerSecond = parent?.RequestsPerSecond,
+                RequestsPerHour = parent?.RequestsPerHour,
                 Description = body.Description,
                 UserId = body.UserId,
                 Organization = body.Organization,
@@ -114,7 +125,7 @@ public static class ApiKeysEndpoints
 
         var caller = Caller.From(context.User);
         var now = clock.GetUtcNow().UtcDateTime;
-        var query = db.ApiKeys.AsNoTracking().Where(k => caller.IsAdmin || k.TenantId == caller.TenantId);
+        var query = db.ApiKeys.AsNoTracking().Where(k => caller.IsAdmin || (k.TenantId == caller.TenantId && !k.IsAdmin));
         if (activeOnly ?? true)
         {
             query = query.Where(k => k.RevokedAt == null && k.DisabledAt == null && (k.ExpiresAt == null || k.ExpiresAt > now));
@@ -160,6 +171,12 @@ public static class ApiKeysEndpoints
         if (!Caller.From(context.User).IsAdmin && (body.MaxConcurrentJobs is not null || body.MonthlyLimitMinutes is not null))
         {
             return Forbidden(context, body.MaxConcurrentJobs is not null ? "max_concurrent_jobs" : "monthly_limit_minutes", "A key's limits are changed with an admin key.");
+        }
+
+        if (!Caller.From(context.User).IsAdmin && body.IsActive == true)
+        {
+            // Otherwise a key of the tenant could switch back on a key an admin switched off.
+            return Forbidden(context, "is_active", "A key is switched on again with an admin key.");
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -265,7 +282,7 @@ public static class ApiKeysEndpoints
     private static async Task<ApiKey?> VisibleAsync(string id, HttpContext context, ApiKeyService keys, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
-        return await keys.FindAsync(id, cancellationToken) is { } key && (caller.IsAdmin || key.TenantId == caller.TenantId) ? key : null;
+        return await keys.FindAsync(id, cancellationToken) is { } key && (caller.IsAdmin || (key.TenantId == caller.TenantId && !key.IsAdmin)) ? key : null;
     }
 
     private static async Task<ApiKeyInfo> InfoAsync(ApiKey key, KeyUsage usage, TimeProvider clock, CancellationToken cancellationToken) =>
