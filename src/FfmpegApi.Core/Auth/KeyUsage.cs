@@ -34,7 +34,7 @@ public sealed class KeyUsage(AppDbContext db)
 
     /// <summary>Jobs of the key queued, waiting or running now.</summary>
     public Task<int> ActiveJobsAsync(string keyId, CancellationToken cancellationToken) =>
-        db.Jobs.CountAsync(j => j.ApiKeyId == keyId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running || j.Status == JobStatus.Waiting), cancellationToken);
+        db.Jobs.Active().CountAsync(j => j.ApiKeyId == keyId, cancellationToken);
 
     /// <summary>Jobs the key ever submitted.</summary>
     public Task<int> SubmittedAsync(string keyId, CancellationToken cancellationToken) => db.Jobs.CountAsync(j => j.ApiKeyId == keyId, cancellationToken);

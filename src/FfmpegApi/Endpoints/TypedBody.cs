@@ -14,8 +14,8 @@ public interface IValidatedBody
 
 /// <summary>
 /// Reads a request body as its <c>sealed record</c> type with System.Text.Json (snake_case, the house options) and answers
-/// 422 problem+json naming the field for what does not fit: a member the type does not have (with the allowed names
-/// and a "did you mean"), a value of the wrong JSON type, and the type's own <see cref="IValidatedBody.Validate"/>
+/// 422 problem+json naming the field for what does not fit: a member the type does not have (through the same
+/// <see cref="JsonFields"/> checks as the hand-mapped bodies: the allowed names and a "did you mean"), a value of the wrong JSON type, and the type's own <see cref="IValidatedBody.Validate"/>
 /// rules. The OpenAPI document describes the same type (<c>.Accepts&lt;T&gt;</c>), so the two cannot drift apart.
 /// </summary>
 public static class TypedBody
@@ -23,35 +23,22 @@ public static class TypedBody
     public static async Task<(T? Body, ValidationErrors Errors)> ReadAsync<T>(HttpContext context, CancellationToken cancellationToken)
         where T : class, IValidatedBody
     {
-        var errors = new ValidationErrors();
-        JsonDocument document;
-        try
-        {
-            document = await JsonDocument.ParseAsync(context.Request.Body, default, cancellationToken);
-        }
-        catch (JsonException e)
-        {
-            errors.Add("body", $"Not valid JSON: {e.Message.Split(" Path:", 2)[0]}", ErrorCodes.InvalidRequest);
-            return (null, errors);
-        }
-
-        using (document)
-        {
-            return Read<T>(document.RootElement, errors);
-        }
+        // Not JSON at all: the JsonException reaches ApiExceptionHandler (400 MALFORMED_JSON), as for every body.
+        using var document = await JsonDocument.ParseAsync(context.Request.Body, default, cancellationToken);
+        return Read<T>(document.RootElement);
     }
 
-    public static (T? Body, ValidationErrors Errors) Read<T>(JsonElement json, ValidationErrors errors)
+    public static (T? Body, ValidationErrors Errors) Read<T>(JsonElement json)
         where T : class, IValidatedBody
     {
         var info = JsonDefaults.Options.GetTypeInfo(typeof(T));
-        if (json.ValueKind != JsonValueKind.Object)
+        var fields = JsonFields.ForBody(json, Names(info), out var isObject);
+        if (isObject)
         {
-            errors.Add("body", "The request body must be a JSON object.", ErrorCodes.InvalidRequest);
-            return (null, errors);
+            RejectUnknownBelow(json, info, string.Empty, fields);
         }
 
-        RejectUnknown(json, info, string.Empty, errors);
+        var errors = fields.Errors;
         if (errors.Any)
         {
             return (null, errors);
@@ -73,24 +60,19 @@ public static class TypedBody
         return errors.Any ? (null, errors) : (body, errors);
     }
 
-    /// <summary>Members of <paramref name="json"/> that <paramref name="info"/> does not name, at every depth of objects the type describes.</summary>
-    private static void RejectUnknown(JsonElement json, JsonTypeInfo info, string path, ValidationErrors errors)
-    {
-        var known = info.Properties.ToDictionary(p => p.Name, StringComparer.Ordinal);
-        foreach (var member in json.EnumerateObject())
-        {
-            var field = path.Length == 0 ? member.Name : $"{path}.{member.Name}";
-            if (!known.TryGetValue(member.Name, out var property))
-            {
-                var allowed = known.Keys.Order(StringComparer.Ordinal).ToArray();
-                errors.Add(field, $"Unknown field '{member.Name}'. Allowed: {string.Join(", ", allowed)}.", ErrorCodes.InvalidRequest, member.Name, allowed);
-                continue;
-            }
+    private static string[] Names(JsonTypeInfo info) => [.. info.Properties.Select(p => p.Name)];
 
-            var inner = JsonDefaults.Options.GetTypeInfo(property.PropertyType);
-            if (member.Value.ValueKind == JsonValueKind.Object && inner.Kind == JsonTypeInfoKind.Object)
+    /// <summary>Unknown members of the objects inside <paramref name="json"/> that the type describes, at every depth.</summary>
+    private static void RejectUnknownBelow(JsonElement json, JsonTypeInfo info, string path, JsonFields fields)
+    {
+        foreach (var property in info.Properties)
+        {
+            if (json.TryGetProperty(property.Name, out var value) && value.ValueKind == JsonValueKind.Object
+                && JsonDefaults.Options.GetTypeInfo(property.PropertyType) is { Kind: JsonTypeInfoKind.Object } inner)
             {
-                RejectUnknown(member.Value, inner, field, errors);
+                var field = JsonFields.Join(path, property.Name);
+                fields.RejectUnknown(value, field, ErrorCodes.InvalidRequest, Names(inner));
+                RejectUnknownBelow(value, inner, field, fields);
             }
         }
     }

@@ -23,7 +23,7 @@ public sealed class SubmitQuotas(AppDbContext db, IOptions<LimitOptions> limits,
         var quota = limits.Value;
         if (quota.MaxActiveJobsPerTenant > 0)
         {
-            var active = await db.Jobs.CountAsync(j => j.TenantId == caller.TenantId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running || j.Status == JobStatus.Waiting), cancellationToken);
+            var active = await db.Jobs.Active().CountAsync(j => j.TenantId == caller.TenantId, cancellationToken);
             if (active + adding > quota.MaxActiveJobsPerTenant)
             {
                 return Refused(context, 5, $"{active} jobs are queued, waiting or running for this tenant; the limit is {quota.MaxActiveJobsPerTenant}. Retry when one finishes.");
