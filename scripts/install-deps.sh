@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
+want_bench=0
 [[ "${1:-}" == "--test" ]] && want_test=1
+[[ "${1:-}" == "--bench" ]] && want_bench=1
 
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
@@ -28,6 +30,9 @@ if (( want_test )); then
   # The dashboard tests drive Debian's headless Chromium through its chromedriver (Selenium).
   { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || apt_packages+=(chromium chromium-driver)
 fi
+
+# make bench loads the job read path with wrk.
+(( want_bench )) && { command -v wrk >/dev/null 2>&1 || apt_packages+=(wrk); }
 
 if (( ${#apt_packages[@]} )); then
   echo "==> apt-get install ${apt_packages[*]}"
