@@ -90,6 +90,7 @@ public static partial class AppHost
         }
 
         services.AddSingleton<Core.Webhooks.IWebhookJobRepresentation, JobViewRepresentation>();
+        services.AddSingleton<JobReads>();
         if (services.GetBoundOptions<Core.Webhooks.WebhookOptions>().Enabled)
         {
             services.AddWebhookDispatcher();

@@ -21,6 +21,13 @@ public sealed class CacheOptions
     [Range(0, 604_800)]
     public int CapabilitiesSeconds { get; set; } = 86_400;
 
+    /// <summary>
+    /// Memory for serialized job views (<c>GET /jobs/{id}</c> and the job list), in MiB; a view is served again while its
+    /// job's row is unchanged (checked on every read, so no view is ever stale); 0 = build every view anew.
+    /// </summary>
+    [Range(0, 4096)]
+    public int JobViewMegabytes { get; set; } = 32;
+
     /// <summary>A Redis connection string for a shared second level (e.g. <c>redis:6379,password=…</c>); none by default.</summary>
     public string? Redis { get; set; }
 }

@@ -38,7 +38,7 @@ internal sealed partial class HardwareRecorder(IServiceScopeFactory scopes, JobM
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         await db.Jobs.Where(j => j.Id == run.Job.Id && j.LeaseOwner == run.WorkerId)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Hardware, value), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Hardware, value).SetProperty(j => j.UpdatedAt, run.Clock.GetUtcNow().UtcDateTime), cancellationToken);
     }
 
     /// <summary>Counts and logs a device path that failed (the run goes on in software).</summary>

@@ -20,8 +20,10 @@ public static class JobsEndpoints
         var group = api.MapGroup("/jobs").WithTags("Jobs");
         var jobs = group.MapGroup(string.Empty).RequireAuthorization(Core.Auth.ApiScopes.JobsRead);
         jobs.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("List jobs (newest first)")
+            .Produces<JobListResponse>().Produces(StatusCodes.Status304NotModified)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         jobs.MapGet("/{id}", GetAsync).WithName("GetJob").WithSummary("Get a job")
+            .Produces<JobView>().Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/{id}", CancelAsync).WithName("CancelJob").WithSummary("Cancel a job")
             .RequireAuthorization(Core.Auth.ApiScopes.JobsWrite)
@@ -40,9 +42,14 @@ public static class JobsEndpoints
         return api;
     }
 
-    internal static async Task<Results<Ok<JobListResponse>, ProblemHttpResult>> ListAsync(
+    /// <summary>
+    /// A page of jobs. Answers <c>ETag</c> (the query, the total and every listed job's version); <c>If-None-Match</c>
+    /// with it answers 304 once nothing listed changed. Unchanged jobs' views come from <see cref="JobReads"/>.
+    /// </summary>
+    internal static async Task<IResult> ListAsync(
         HttpContext context,
         AppDbContext db,
+        JobReads reads,
         string? status,
         int? page,
         [FromQuery(Name = "per_page")] int? perPage,
@@ -82,27 +89,56 @@ public static class JobsEndpoints
         }
 
         var total = await query.CountAsync(cancellationToken);
-        var rows = await query.Skip((p - 1) * size).Take(size).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new JobListResponse(rows.Select(JobView.From).ToList(), total, p, size, p * size < total, p > 1));
+        var stamps = await query.Skip((p - 1) * size).Take(size).Stamps().ToListAsync(cancellationToken);
+        var etag = JobReads.ListETag($"{Caller.From(context.User).TenantId}|{status}|{sort}|{p}|{size}", total, stamps);
+        if (Revalidated(context, etag))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        var items = await reads.ItemsAsync(db, stamps, cancellationToken);
+        return TypedResults.Bytes(JobReads.ListBody(items, total, p, size), "application/json");
     }
 
-    internal static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(HttpContext context, AppDbContext db, string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// One job with its attempts. Answers <c>ETag</c> (the job's version); <c>If-None-Match</c> with it answers 304
+    /// without reading the row. An unchanged job's view is served from <see cref="JobReads"/>.
+    /// </summary>
+    internal static async Task<IResult> GetAsync(HttpContext context, AppDbContext db, JobReads reads, string id, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
-        var job = await db.FindVisibleAsync(caller, id, cancellationToken);
-        if (job is null)
+        var stamp = await db.StampAsync(caller, id, cancellationToken);
+        if (stamp is null)
         {
             return NotFound(context);
         }
 
-        if (job.TenantId != caller.TenantId)
+        if (stamp.TenantId != caller.TenantId)
         {
             // Only admins see other tenants' jobs; that they did is on record.
-            await context.AuditAsync(Core.Audit.AuditActions.JobRead, id, job.TenantId, "admin read across tenants");
+            await context.AuditAsync(Core.Audit.AuditActions.JobRead, id, stamp.TenantId, "admin read across tenants");
         }
 
-        var attempts = await db.JobAttempts.AsNoTracking().Where(a => a.JobId == id).OrderBy(a => a.Id).ToListAsync(cancellationToken);
-        return TypedResults.Ok(JobView.From(job) with { AttemptHistory = [.. attempts.Select(JobAttemptView.From)] });
+        if (Revalidated(context, JobReads.ETagOf(stamp, 'v')))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        if (await reads.ViewAsync(db, stamp, withAttempts: true, cancellationToken) is not var (body, current))
+        {
+            return NotFound(context);
+        }
+
+        context.Response.Headers.ETag = JobReads.ETagOf(current, 'v');
+        return TypedResults.Bytes(body, "application/json");
+    }
+
+    /// <summary>Sets the answer's ETag (clients revalidate: <c>no-cache</c>) and says whether the client already holds it.</summary>
+    private static bool Revalidated(HttpContext context, string etag)
+    {
+        context.Response.Headers.ETag = etag;
+        context.Response.Headers.CacheControl = "private, no-cache";
+        return JobReads.NotModified(context.Request, etag);
     }
 
     internal static async Task<Results<Ok<JobCancelResponse>, ProblemHttpResult>> CancelAsync(
