@@ -174,6 +174,18 @@ public sealed class OutputFormatTests(ServerFixture fixture)
         {
             probe.FirstAudio.ShouldNotBeNull(name).CodecName.ShouldBe(OutputTrial.CodecOf(caps, caps.EncoderFor(name, audio)!));
         }
+
+        // The job's facts (ffmpeg's own description of what it wrote, not an ffprobe read-back) are ffprobe's.
+        var metadata = done["output"]!["metadata"]!;
+        metadata["container"]!.GetValue<string>().ShouldBe(probe.FormatName, name);
+        (metadata["video_codec"]?.GetValue<string>()).ShouldBe(probe.FirstVideo?.CodecName, name);
+        (metadata["audio_codec"]?.GetValue<string>()).ShouldBe(probe.FirstAudio?.CodecName, name);
+        (metadata["width"]?.GetValue<int>()).ShouldBe(probe.FirstVideo?.Width, name);
+        (metadata["height"]?.GetValue<int>()).ShouldBe(probe.FirstVideo?.Height, name);
+        (metadata["frame_rate"]?.GetValue<double>()).ShouldBe(probe.FirstVideo?.FrameRate, name);
+        (metadata["sample_rate"]?.GetValue<int>()).ShouldBe(probe.FirstAudio?.SampleRate, name);
+        (metadata["channels"]?.GetValue<int>()).ShouldBe(probe.FirstAudio?.Channels, name);
+        metadata["duration_seconds"]!.GetValue<double>().ShouldBe(probe.DurationSeconds!.Value, 0.05, name);
     }
 
     [Fact]

@@ -25,37 +25,15 @@ internal sealed class InputProbe(FfmpegTools tools, StorageMounts mounts, IOptio
     }
 
     /// <summary>
-    /// Probes the input while ffmpeg runs; an unusable input stops the run (<see cref="StopReason.InputRejected"/>) and
-    /// the outcome carries the failure to report. Sets the run's expected duration when the input is usable.
+    /// Probes the input while ffmpeg runs; an input that is unreadable or fails <paramref name="check"/> stops the run
+    /// (<see cref="StopReason.InputRejected"/>) and the outcome carries the failure to report.
     /// </summary>
-    public async Task<ProbeOutcome> ProbeBesideAsync(JobRun run, ConvertSpec spec, string inputPath, CancellationToken cancellationToken)
+    public async Task<ProbeOutcome> ProbeBesideAsync(JobRun run, string inputPath, Func<MediaInfo, JobFailure?> check, CancellationToken cancellationToken)
     {
         try
         {
             var (info, error) = await tools.ProbeAsync(inputPath, cancellationToken);
-            JobFailure? failure = null;
-            if (info is null)
-            {
-                failure = new JobFailure("INVALID_INPUT", run.Clean(InputRefusal.Explain("Input", error)));
-            }
-            else if (jobOptions.Value.Frames.Reject(info, "The input") is { } tooLarge)
-            {
-                failure = new JobFailure("INVALID_INPUT", tooLarge);
-            }
-            else
-            {
-                try
-                {
-                    StreamChecks.CheckStreams(spec, info);
-                    run.ExpectedSeconds = JobPlanner.ExpectedDuration(spec, info);
-                    run.Log($"input: {info.FormatName}, {info.DurationSeconds?.ToString("0.###", CultureInfo.InvariantCulture) ?? "unknown"} s, video {info.FirstVideo?.CodecName ?? "none"}, audio {info.FirstAudio?.CodecName ?? "none"}");
-                }
-                catch (PlanningException ex)
-                {
-                    failure = new JobFailure("INVALID_INPUT", ex.Message);
-                }
-            }
-
+            var failure = info is null ? new JobFailure("INVALID_INPUT", run.Clean(InputRefusal.Explain("Input", error))) : check(info);
             if (failure is not null)
             {
                 // Recorded before the stop: a cached probe answers before ffmpeg even starts, and the run may end on
@@ -71,6 +49,34 @@ internal sealed class InputProbe(FfmpegTools tools, StorageMounts mounts, IOptio
             return new ProbeOutcome(null, null);
         }
     }
+
+    /// <summary>
+    /// The checks a usable input passes beside ffmpeg (frame size, the streams the outputs need); sets the run's
+    /// expected duration. Returns the failure that rejects it, or null.
+    /// </summary>
+    public JobFailure? Check(JobRun run, ConvertSpec spec, MediaInfo info)
+    {
+        if (CheckFrames(info) is { } tooLarge)
+        {
+            return tooLarge;
+        }
+
+        try
+        {
+            StreamChecks.CheckStreams(spec, info);
+            run.ExpectedSeconds = JobPlanner.ExpectedDuration(spec, info);
+            run.Log($"input: {info.FormatName}, {info.DurationSeconds?.ToString("0.###", CultureInfo.InvariantCulture) ?? "unknown"} s, video {info.FirstVideo?.CodecName ?? "none"}, audio {info.FirstAudio?.CodecName ?? "none"}");
+            return null;
+        }
+        catch (PlanningException ex)
+        {
+            return new JobFailure("INVALID_INPUT", ex.Message);
+        }
+    }
+
+    /// <summary>An input whose frames are larger than this server processes (Jobs:MaxWidth/MaxHeight), or null.</summary>
+    public JobFailure? CheckFrames(MediaInfo info) =>
+        jobOptions.Value.Frames.Reject(info, "The input") is { } tooLarge ? new JobFailure("INVALID_INPUT", tooLarge) : null;
 
     /// <summary>Waits for the probe when the plan needs it; a rejected input fails the job before ffmpeg starts.</summary>
     public static async Task<MediaInfo> ProbedOrThrowAsync(Task<ProbeOutcome> probe, CancellationToken cancellationToken)

@@ -40,7 +40,10 @@ internal sealed class JobRun(Job job, string workerId, RunContext context, strin
     /// <summary>The latest progress (written by ffmpeg's progress callback on another thread).</summary>
     public JobProgress Last => Volatile.Read(ref _last);
 
-    /// <summary>Why the probe beside ffmpeg rejected the input (set before it stops the run).</summary>
+    /// <summary>ffmpeg's description of its inputs and outputs in the last pass that ran (read from its stderr).</summary>
+    public Media.Probe.FfmpegHeader? Header { get; set; }
+
+    /// <summary>Why the checks beside ffmpeg rejected the input (set before they stop the run).</summary>
     public JobFailure? Rejection { get; set; }
 
     /// <summary>Set for <c>input_access: stream</c>: how long presigned input URLs must stay valid (the job's time limit and a margin).</summary>

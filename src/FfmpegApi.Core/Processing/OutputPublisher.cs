@@ -1,6 +1,7 @@
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Storage;
 using FfmpegApi.Core.Storage.Blobs;
+using FfmpegApi.Media.Probe;
 
 namespace FfmpegApi.Core.Processing;
 
@@ -13,31 +14,35 @@ public sealed class OutputPublisher(FfmpegTools tools, BlobStores blobs, Storage
     /// <summary>The <see cref="ResolvedPath.Mount"/> of an output that goes to an object store.</summary>
     public const string ObjectMount = "(object)";
 
-    public async Task<OutputMetadata> PublishAsync(string workspaceFile, ResolvedPath destination, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes a media output with its facts: <paramref name="written"/> (what ffmpeg said it wrote, see
+    /// <see cref="WrittenOutput"/>), or else read back with ffprobe.
+    /// </summary>
+    public async Task<OutputMetadata> PublishAsync(string workspaceFile, ResolvedPath destination, CancellationToken cancellationToken, MediaInfo? written = null)
     {
         if (destination.Mount == ObjectMount)
         {
-            return await UploadAsync(workspaceFile, destination.VirtualPath, cancellationToken);
+            return await UploadAsync(workspaceFile, destination.VirtualPath, written, cancellationToken);
         }
 
         var size = MoveMetered(workspaceFile, destination);
-        var (info, error) = await tools.ProbeAsync(destination.PhysicalPath, cancellationToken);
-        return info is null
-            ? throw new InvalidDataException($"The output could not be read back: {error}")
-            : OutputMetadata.From(destination.VirtualPath, size, info) with { Sha256 = await OutputMetadata.Sha256Of(destination.PhysicalPath, cancellationToken) };
+        var info = written ?? await ReadBackAsync(destination.PhysicalPath, cancellationToken);
+        return OutputMetadata.From(destination.VirtualPath, size, info) with { Sha256 = await OutputMetadata.Sha256Of(destination.PhysicalPath, cancellationToken) };
+    }
+
+    private async Task<MediaInfo> ReadBackAsync(string file, CancellationToken cancellationToken)
+    {
+        var (info, error) = await tools.ProbeAsync(file, cancellationToken);
+        return info ?? throw new InvalidDataException($"The output could not be read back: {error}");
     }
 
     /// <summary>
-    /// Uploads a finished output to its object store: read back with ffprobe first (in the workspace), then one
-    /// upload that makes the object appear whole (see <see cref="IBlobStore.UploadAsync"/>).
+    /// Uploads a finished output to its object store: its facts first (ffmpeg's, or ffprobe's in the workspace), then
+    /// one upload that makes the object appear whole (see <see cref="IBlobStore.UploadAsync"/>).
     /// </summary>
-    private async Task<OutputMetadata> UploadAsync(string workspaceFile, string address, CancellationToken cancellationToken)
+    private async Task<OutputMetadata> UploadAsync(string workspaceFile, string address, MediaInfo? written, CancellationToken cancellationToken)
     {
-        var (info, error) = await tools.ProbeAsync(workspaceFile, cancellationToken);
-        if (info is null)
-        {
-            throw new InvalidDataException($"The output could not be read back: {error}");
-        }
+        var info = written ?? await ReadBackAsync(workspaceFile, cancellationToken);
 
         var sha256 = await OutputMetadata.Sha256Of(workspaceFile, cancellationToken);
         await UploadFileAsync(workspaceFile, address, ContentTypeOf(workspaceFile), cancellationToken);

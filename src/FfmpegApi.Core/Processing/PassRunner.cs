@@ -1,6 +1,7 @@
 using FfmpegApi.Core.Configuration;
 using FfmpegApi.Core.Queue;
 using FfmpegApi.Media.Commands;
+using FfmpegApi.Media.Probe;
 using FfmpegApi.Media.Process;
 using FfmpegApi.Media.Progress;
 using Microsoft.Extensions.Options;
@@ -15,17 +16,20 @@ internal sealed class PassRunner(FfmpegTools tools, UpscalePassRunner upscaler, 
 {
     /// <summary>
     /// Runs <paramref name="pass"/>, which covers [<paramref name="baseWeight"/>, baseWeight + pass.Weight] of the bar.
-    /// A <paramref name="probeBeside"/> that rejected the input ends the pass with its reason. Quiet passes (many per
-    /// job, such as quality samples) keep their stderr out of the log unless they fail.
+    /// An <paramref name="inputWatch"/> checks the input from ffmpeg's description of it and ends the pass with its
+    /// reason when it is unusable. ffmpeg's description of its files is kept in <see cref="JobRun.Header"/>. Quiet passes
+    /// (many per job, such as quality samples) keep their stderr out of the log unless they fail.
     /// </summary>
-    public async Task<ProcessRunResult> RunAsync(JobRun run, PlannedPass pass, double baseWeight, Task<ProbeOutcome>? probeBeside, CancellationToken cancellationToken, Func<Stream, Task>? stdin = null, bool quiet = false)
+    public async Task<ProcessRunResult> RunAsync(JobRun run, PlannedPass pass, double baseWeight, InputWatch? inputWatch, CancellationToken cancellationToken, Func<Stream, Task>? stdin = null, bool quiet = false)
     {
         if (pass.Upscale is not null && stdin is null)
         {
-            return await upscaler.RunAsync(run, pass, (encoderInput, ct) => RunAsync(run, pass, baseWeight, probeBeside, ct, encoderInput), cancellationToken);
+            return await upscaler.RunAsync(run, pass, (encoderInput, ct) => RunAsync(run, pass, baseWeight, inputWatch, ct, encoderInput), cancellationToken);
         }
 
         var args = pass.Arguments(run.InputFormats);
+        var header = new FfmpegHeader();
+        inputWatch?.Follow(header);
         run.Log("ffmpeg " + run.Clean(FfmpegCommand.ForLog(args, run.InputFormats)));
         var result = await FfmpegProcess.RunAsync(
             new FfmpegRunOptions(pass.Executable ?? tools.FfmpegPath, args)
@@ -43,14 +47,17 @@ internal sealed class PassRunner(FfmpegTools tools, UpscalePassRunner upscaler, 
                 OnProgress = update => run.Report(ToProgress(update, run.ExpectedSeconds, pass.Stage, baseWeight, pass.Weight)),
                 StopGracePeriod = TimeSpan.FromSeconds(jobOptions.Value.StopGraceSeconds),
                 StandardInput = stdin,
+                OnStderrLine = header.Add,
             },
             cancellationToken);
+        header.Complete();
+        run.Header = header;
         foreach (var line in quiet && result.Succeeded ? [] : result.StderrTail)
         {
             run.LogRaw(run.Clean(line));
         }
 
-        if (probeBeside is not null && (await probeBeside).Failure is { } rejected)
+        if (inputWatch is not null && await inputWatch.FailureAsync(!result.Succeeded && !result.Stopped) is { } rejected)
         {
             throw rejected;
         }

@@ -30,6 +30,26 @@ public static class ThumbnailPlanner
         var height = Math.Max(2, (int)Math.Round(width * (double)shown.Height / shown.Width / 2) * 2);
         var duration = input.DurationSeconds ?? video.DurationSeconds;
         var (times, spacing) = Times(spec, input, duration);
+        return Build(spec, times, spacing, width, height, $"scale={width}:{height}", inputFile, directory, decodeFromStart);
+    }
+
+    /// <summary>
+    /// One image at a given time, planned without the input's facts (no ffprobe before ffmpeg): the size is ffmpeg's to
+    /// work out with the same rule as <see cref="Plan"/> (shown width, at most the asked width, even, height following the
+    /// aspect), so the plan's <see cref="ThumbnailPlan.Width"/> and <see cref="ThumbnailPlan.Height"/> are 0 until ffmpeg
+    /// says what it wrote. A time past the end writes no image (then <see cref="Plan"/> with the input's facts explains).
+    /// </summary>
+    public static ThumbnailPlan PlanAtTime(ThumbnailSpec spec, double time, string inputFile, string directory)
+    {
+        // iw*sar is the shown width (ffmpeg turns rotated frames before any filter); commas are quoted in the graph.
+        const string Shown = "round(iw*sar)";
+        var widest = spec.Width is { } asked ? $"min({asked.ToString(CultureInfo.InvariantCulture)},{Shown})" : Shown;
+        var scale = $"scale=w='max(2,trunc({widest}/2)*2)':h='max(2,round(ow*ih/{Shown}/2)*2)'";
+        return Build(spec, [time], 0, 0, 0, scale, inputFile, directory, decodeFromStart: false);
+    }
+
+    private static ThumbnailPlan Build(ThumbnailSpec spec, List<double> times, double spacing, int width, int height, string scale, string inputFile, string directory, bool decodeFromStart)
+    {
         var prefix = spec.Sprite is not null ? "sprite" : spec.Mode == ThumbnailMode.Sequence ? "frame" : "thumb";
         var pattern = Path.Combine(directory, $"{prefix}_%04d.{spec.Format}");
         var command = FfmpegCommand.For(inputFile, pattern);
@@ -54,7 +74,7 @@ public static class ThumbnailPlanner
             filters.Add($"select='isnan(prev_selected_t)+gte(t-prev_selected_t,{gap})'");
         }
 
-        filters.Add($"scale={width}:{height}:flags=lanczos,setsar=1");
+        filters.Add($"{scale}:flags=lanczos,setsar=1");
         if (spec.Sprite is { } sprite)
         {
             filters.Add($"tile={sprite.Columns}x{sprite.Rows}");

@@ -29,16 +29,17 @@ internal sealed class ConvertHandler(
     {
         ResolvedPath[] outputs = [output, .. spec.ExtraOutputs.Select(o => inputs.ResolveOutput(o.Path, run.Workspace))];
 
-        // ffprobe runs beside ffmpeg rather than before it: spawning it costs ~150 ms here, which would sit on every
-        // job's start latency. ffmpeg starts with optional stream maps; when the probe answers, progress gets its
-        // expected duration, and an unusable input stops the run with the probe's clear reason. Plans that depend on
-        // the input (a fade timed from the end, overlays, measurement passes) probe first.
+        // No ffprobe before ffmpeg (spawning it costs ~150 ms here, which would sit on every job): ffmpeg starts with
+        // optional stream maps, and its own description of the input (stderr) gives progress its expected duration and
+        // stops an unusable input with a clear reason (InputWatch). Plans that depend on the input (a fade timed from
+        // the end, overlays, measurement passes) probe first.
         var request = spec.Hardware ?? HardwareRequest.Default;
         var (device, session, notUsed) = await hardware.AcquireAsync(request);
         using var held = session;
         var probeFirst = JobPlanner.RequiresProbe(spec, device is not null);
-        var probe = probes.ProbeBesideAsync(run, spec, input.PhysicalPath, cancellationToken);
-        var info = probeFirst ? await InputProbe.ProbedOrThrowAsync(probe, cancellationToken) : null;
+        JobFailure? Check(MediaInfo described) => probes.Check(run, spec, described);
+        var info = probeFirst ? await InputProbe.ProbedOrThrowAsync(probes.ProbeBesideAsync(run, input.PhysicalPath, Check, cancellationToken), cancellationToken) : null;
+        var watch = probeFirst ? null : new InputWatch(probes, run, input.PhysicalPath, Check, cancellationToken);
         var joined = new List<MediaInfo>();
         foreach (var file in spec.Operations.OfType<ConcatOperation>().SelectMany(c => c.Inputs))
         {
@@ -87,9 +88,10 @@ internal sealed class ConvertHandler(
         }
 
         await recorder.RecordAsync(run, request, plan, notUsed, cancellationToken);
+        MediaInfo? written;
         try
         {
-            await RunPlanAsync(run, spec, info, context, plan, probeFirst ? null : probe, start, share, cancellationToken);
+            written = await RunPlanAsync(run, spec, info, context, plan, watch, start, share, cancellationToken);
         }
         catch (JobFailure failure) when (!failure.Transient && FfmpegDiagnostics.Codes.Contains(failure.Code) && plan.Hardware is { } used)
         {
@@ -99,7 +101,7 @@ internal sealed class ConvertHandler(
             context = context with { Hardware = null };
             plan = Plan(spec, info, context);
             await recorder.RecordAsync(run, request, plan, null, cancellationToken, fellBack: true);
-            await RunPlanAsync(run, spec, info, context, plan, probeFirst ? null : probe, 0, 1, cancellationToken);
+            written = await RunPlanAsync(run, spec, info, context, plan, watch, 0, 1, cancellationToken);
         }
 
         if (achieved is not null)
@@ -107,17 +109,20 @@ internal sealed class ConvertHandler(
             achieved = await quality.MeasureAchievedAsync(run, spec, info!, context, workFiles[0], achieved, samples, cancellationToken);
         }
 
-        return new ConvertProduct([.. workFiles.Zip(outputs)], achieved);
+        return new ConvertProduct([.. workFiles.Zip(outputs)], achieved, written);
     }
 
-    /// <summary>Runs a plan's passes in order; after a loudness measurement the rest is planned again with what it measured.</summary>
-    private async Task RunPlanAsync(JobRun run, ConvertSpec spec, MediaInfo? info, PlanContext context, JobPlan plan, Task<ProbeOutcome>? probe, double start, double share, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a plan's passes in order; after a loudness measurement the rest is planned again with what it measured.
+    /// Returns the output's facts as the last pass described writing it (null: read it back).
+    /// </summary>
+    private async Task<MediaInfo?> RunPlanAsync(JobRun run, ConvertSpec spec, MediaInfo? info, PlanContext context, JobPlan plan, InputWatch? watch, double start, double share, CancellationToken cancellationToken)
     {
         var queued = new Queue<PlannedPass>(plan.Passes);
         var doneWeight = start;
         while (queued.TryDequeue(out var pass))
         {
-            var result = await passes.RunAsync(run, pass with { Weight = pass.Weight * share }, doneWeight, probe, cancellationToken);
+            var result = await passes.RunAsync(run, pass with { Weight = pass.Weight * share }, doneWeight, watch, cancellationToken);
             doneWeight += pass.Weight * share;
             if (pass.MeasuresLoudness)
             {
@@ -127,20 +132,25 @@ internal sealed class ConvertHandler(
                 queued = new Queue<PlannedPass>(Plan(spec, info, context with { Loudness = measured }).Passes);
             }
         }
+
+        return WrittenOutput.Of(run.Header, run.Last.OutTimeSeconds);
     }
 
     private static JobPlan Plan(ConvertSpec spec, MediaInfo? info, PlanContext context) =>
         JobFailure.Planned("INVALID_OUTPUT", () => JobPlanner.Plan(spec, info, context));
 
-    /// <summary>The converted files and where each goes; a result document when there are several or a quality target.</summary>
-    private sealed class ConvertProduct(IReadOnlyList<(string File, ResolvedPath Destination)> files, QualityResult? quality) : JobProduct
+    /// <summary>
+    /// The converted files and where each goes; a result document when there are several or a quality target.
+    /// <paramref name="written"/>: the facts of a single output as ffmpeg described it (several are read back).
+    /// </summary>
+    private sealed class ConvertProduct(IReadOnlyList<(string File, ResolvedPath Destination)> files, QualityResult? quality, MediaInfo? written) : JobProduct
     {
         public override async Task<PublishedOutput> PublishAsync(OutputPublisher publisher, CancellationToken cancellationToken)
         {
             var published = new List<OutputMetadata>();
             foreach (var (file, destination) in files)
             {
-                published.Add(await publisher.PublishAsync(file, destination, cancellationToken));
+                published.Add(await publisher.PublishAsync(file, destination, cancellationToken, files.Count == 1 ? written : null));
             }
 
             var result = published.Count > 1 || quality is not null ? JsonSerializer.Serialize(new ConvertResult(published) { Quality = quality }, JsonDefaults.Options) : null;

@@ -1,27 +1,48 @@
 using System.Text.Json;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Storage;
+using FfmpegApi.Media.Probe;
 using FfmpegApi.Media.Specs;
 using FfmpegApi.Media.Thumbnails;
 
 namespace FfmpegApi.Core.Processing.Kinds;
 
-/// <summary>Thumbnails: probe, extract in one decode (from the start when a fast seek finds nothing), write the storyboard.</summary>
+/// <summary>
+/// Thumbnails: probe, extract in one decode (from the start when a fast seek finds nothing), write the storyboard. One
+/// image at a given time (a poster frame, the most frequent job) runs without ffprobe: ffmpeg sizes it and describes
+/// the input and the image on stderr, which gives the checks and the answer.
+/// </summary>
 internal sealed class ThumbnailsHandler(InputProbe probes, PassRunner passes) : JobHandler<ThumbnailsSpec>
 {
     public override async Task<JobProduct> RunAsync(JobRun run, ThumbnailsSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken)
     {
         var thumbnails = spec.Thumbnails;
-        var info = await probes.ProbeOrFailAsync(input, cancellationToken);
         var images = Path.Combine(run.Workspace, "images");
         Directory.CreateDirectory(images);
-        var plan = JobFailure.Planned("INVALID_INPUT", () => ThumbnailPlanner.Plan(thumbnails, info, input.PhysicalPath, images));
-        run.ExpectedSeconds = thumbnails.Mode == ThumbnailMode.One ? null : info.DurationSeconds;
-        await passes.RunAsync(run, plan.Pass, 0, null, cancellationToken);
+        MediaInfo? info = null;
+        ThumbnailPlan plan;
+        if (thumbnails is { Mode: ThumbnailMode.One, Time: { } at })
+        {
+            plan = ThumbnailPlanner.PlanAtTime(thumbnails, at, input.PhysicalPath, images);
+            var watch = new InputWatch(probes, run, input.PhysicalPath, described => probes.CheckFrames(described) ?? (described.FirstVideo is null ? NoVideo : null), cancellationToken);
+            await passes.RunAsync(run, plan.Pass, 0, watch, cancellationToken);
+            info = run.Header?.Input(0);
+            plan = await SizedAsync(run, plan, images, cancellationToken);
+        }
+        else
+        {
+            info = await probes.ProbeOrFailAsync(input, cancellationToken);
+            plan = JobFailure.Planned("INVALID_INPUT", () => ThumbnailPlanner.Plan(thumbnails, info, input.PhysicalPath, images));
+            run.ExpectedSeconds = thumbnails.Mode == ThumbnailMode.One ? null : info.DurationSeconds;
+            await passes.RunAsync(run, plan.Pass, 0, null, cancellationToken);
+        }
 
         var files = Directory.GetFiles(images).Order(StringComparer.Ordinal).ToList();
         if (files.Count == 0 && thumbnails.Mode == ThumbnailMode.One)
         {
+            // ffmpeg's description of the input may say why (a time past the end): the planner's reason, as before.
+            info ??= await probes.ProbeOrFailAsync(input, cancellationToken);
+            _ = JobFailure.Planned("INVALID_INPUT", () => ThumbnailPlanner.Plan(thumbnails, info, input.PhysicalPath, images));
             // The fast seek found no frame (MPEG-TS with a late start, a cut file): decode from the start instead.
             run.Log("the fast seek wrote no image; decoding from the start");
             plan = ThumbnailPlanner.Plan(thumbnails, info, input.PhysicalPath, images, decodeFromStart: true);
@@ -34,6 +55,7 @@ internal sealed class ThumbnailsHandler(InputProbe probes, PassRunner passes) : 
             throw new JobFailure("FFMPEG_FAILED", "ffmpeg wrote no images (is 'time' inside the video?).");
         }
 
+        info ??= run.Header?.Input(0);
         if (thumbnails.ToFile)
         {
             // One image named by the request (poster.jpg): published as that file, like a conversion's output.
@@ -47,7 +69,7 @@ internal sealed class ThumbnailsHandler(InputProbe probes, PassRunner passes) : 
         List<ThumbnailImage> listed;
         if (thumbnails.Sprite is { } layout)
         {
-            await WriteStoryboardAsync(plan, layout, files, Path.Combine(images, Path.GetFileName(output.PhysicalPath)), info.DurationSeconds, cancellationToken);
+            await WriteStoryboardAsync(plan, layout, files, Path.Combine(images, Path.GetFileName(output.PhysicalPath)), info?.DurationSeconds, cancellationToken);
             sprite = new SpriteResult(output.VirtualPath, [.. files.Select(Virtual)], layout.Columns, layout.Rows, plan.Width, plan.Height, plan.Spacing);
             listed = [];
         }
@@ -61,6 +83,26 @@ internal sealed class ThumbnailsHandler(InputProbe probes, PassRunner passes) : 
         var metadata = new OutputMetadata(output.VirtualPath, 0, null, thumbnails.Format, thumbnails.Format == "jpg" ? "mjpeg" : thumbnails.Format, null, plan.Width, plan.Height, null, null, null);
         var result = new ThumbnailResult(thumbnails.Format, plan.Width, plan.Height, listed, sprite);
         return new FileSetProduct(images, output, metadata, JsonSerializer.Serialize(result, JsonDefaults.Options));
+    }
+
+    private static readonly JobFailure NoVideo = new("INVALID_INPUT", "The input has no video stream to take thumbnails from.");
+
+    /// <summary>The size ffmpeg gave the image (its description of what it wrote), or the image's own, read back.</summary>
+    private async Task<ThumbnailPlan> SizedAsync(JobRun run, ThumbnailPlan plan, string images, CancellationToken cancellationToken)
+    {
+        if (run.Header?.Output(0)?.Streams.FirstOrDefault(s => s.CodecType == "video") is { Width: > 0 and var w, Height: > 0 and var h })
+        {
+            return plan with { Width = w, Height = h };
+        }
+
+        var first = Directory.GetFiles(images).Order(StringComparer.Ordinal).FirstOrDefault();
+        if (first is null)
+        {
+            return plan;
+        }
+
+        var read = await probes.ProbeOrFailAsync(new ResolvedPath(first, first, string.Empty), cancellationToken);
+        return plan with { Width = read.FirstVideo?.Width ?? 0, Height = read.FirstVideo?.Height ?? 0 };
     }
 
     /// <summary>
