@@ -80,6 +80,14 @@ public sealed class JobReadPathTests
         JsonNode.Parse(await changed.Content.ReadAsStringAsync(Token))!["status"]!.GetValue<string>().ShouldBe("cancelled");
         using var weak = await GetAsync(client, $"/api/v1/jobs/{id}", "W/" + changed.Headers.ETag!.ToString());
         weak.StatusCode.ShouldBe(HttpStatusCode.NotModified, "a weak validator of the same version matches (RFC 9110 weak comparison)");
+
+        // A finished job's view is served from memory without a query; still only to its tenant.
+        using var cached = await GetAsync(other, $"/api/v1/jobs/{id}", changed.Headers.ETag!.ToString());
+        cached.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        using var admin = server.Client(await server.CreateKeyAsync("root", admin: true));
+        using var across = await GetAsync(admin, $"/api/v1/jobs/{id}");
+        across.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await across.Content.ReadAsStringAsync(Token)).ShouldBe(await changed.Content.ReadAsStringAsync(Token));
     }
 
     [Fact]

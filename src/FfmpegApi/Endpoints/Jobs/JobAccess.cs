@@ -1,19 +1,18 @@
 using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
 using FfmpegApi.Core.Data;
 using FfmpegApi.Core.Jobs;
 using FfmpegApi.Security;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace FfmpegApi.Endpoints.Jobs;
 
 /// <summary>Tenant isolation in one place: every job query starts here.</summary>
 public static class JobAccess
 {
-    private static readonly Func<AppDbContext, string, string, bool, CancellationToken, Task<JobStamp?>> StampQuery = EF.CompileAsyncQuery(
-        (AppDbContext db, string id, string tenantId, bool admin, CancellationToken _) =>
-            db.Jobs.Where(j => j.Id == id && (admin || j.TenantId == tenantId))
-                .Select(j => new JobStamp(j.Id, j.TenantId, j.UpdatedAt, j.Status, j.Attempts))
-                .FirstOrDefault());
+    /// <summary>The stamp query, compiled once per model (a compiled query serves one model: SQLite's or PostgreSQL's).</summary>
+    private static readonly ConditionalWeakTable<IModel, Func<AppDbContext, string, string, bool, CancellationToken, Task<JobStamp?>>> StampQueries = [];
 
     /// <summary>A job row without its log (the one column that grows): what views are built from.</summary>
     public static readonly Expression<Func<Job, Job>> WithoutLog = j => new Job
@@ -63,7 +62,11 @@ public static class JobAccess
 
     /// <summary>A visible job's stamp (one indexed row, a compiled query), or null: what the read path asks first.</summary>
     public static Task<JobStamp?> StampAsync(this AppDbContext db, Caller caller, string id, CancellationToken cancellationToken) =>
-        StampQuery(db, id, caller.TenantId, caller.IsAdmin, cancellationToken);
+        StampQueries.GetValue(db.Model, _ => EF.CompileAsyncQuery(
+            (AppDbContext c, string jobId, string tenantId, bool admin, CancellationToken _) =>
+                c.Jobs.Where(j => j.Id == jobId && (admin || j.TenantId == tenantId))
+                    .Select(j => new JobStamp(j.Id, j.TenantId, j.UpdatedAt, j.Status, j.Attempts))
+                    .FirstOrDefault()))(db, id, caller.TenantId, caller.IsAdmin, cancellationToken);
 
     /// <summary>The stamps of a (visible, filtered, ordered) job query.</summary>
     public static IQueryable<JobStamp> Stamps(this IQueryable<Job> jobs) =>

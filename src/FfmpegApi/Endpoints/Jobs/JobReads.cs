@@ -17,7 +17,9 @@ namespace FfmpegApi.Endpoints.Jobs;
 /// (one indexed row, a compiled query) says whether it changed: every write to a job moves its <c>updated_at</c>.
 /// Views are kept as UTF-8 bytes keyed by job and stamp, so an unchanged job (every finished one) costs the stamp
 /// query and a copy; the ETag is the stamp (and this build), so <c>If-None-Match</c> answers 304 before the row is read.
-/// Correct across processes: nothing is invalidated, a changed row simply has a new stamp.
+/// Correct across processes: nothing is invalidated, a changed row simply has a new stamp. A finished job's row never
+/// changes again (no transition leaves a terminal state, and rows are not deleted), so its view is served from the cache
+/// without even the stamp query.
 /// </summary>
 public sealed class JobReads : IDisposable
 {
@@ -52,6 +54,12 @@ public sealed class JobReads : IDisposable
 
         return false;
     }
+
+    /// <summary>The cached view (with attempts) and stamp of a finished job, which never changes again; null when not cached.</summary>
+    public (byte[] Body, JobStamp Stamp)? Finished(string id) =>
+        _views is not null && _views.TryGetValue("v:" + id, out CachedView? cached) && JobStateMachine.IsTerminal(cached!.Stamp.Status)
+            ? (cached.Body, cached.Stamp)
+            : null;
 
     /// <summary>
     /// The serialized view of a job (with its attempts when <paramref name="withAttempts"/>) and its stamp, from the

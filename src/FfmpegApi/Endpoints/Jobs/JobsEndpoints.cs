@@ -102,35 +102,45 @@ public static class JobsEndpoints
 
     /// <summary>
     /// One job with its attempts. Answers <c>ETag</c> (the job's version); <c>If-None-Match</c> with it answers 304
-    /// without reading the row. An unchanged job's view is served from <see cref="JobReads"/>.
+    /// without reading the row. A finished job is served from <see cref="JobReads"/> without a query; another is read
+    /// again only when its stamp changed.
     /// </summary>
     internal static async Task<IResult> GetAsync(HttpContext context, AppDbContext db, JobReads reads, string id, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
+        if (reads.Finished(id) is var (done, final) && (caller.IsAdmin || final.TenantId == caller.TenantId))
+        {
+            return await AnswerAsync(context, caller, final, done);
+        }
+
         var stamp = await db.StampAsync(caller, id, cancellationToken);
         if (stamp is null)
         {
             return NotFound(context);
         }
 
+        if (Revalidated(context, JobReads.ETagOf(stamp, 'v')))
+        {
+            return await AnswerAsync(context, caller, stamp, null);
+        }
+
+        return await reads.ViewAsync(db, stamp, withAttempts: true, cancellationToken) is var (body, current)
+            ? await AnswerAsync(context, caller, current, body)
+            : NotFound(context);
+    }
+
+    /// <summary>The view (or 304 when <paramref name="body"/> is null or the client holds it); admins' reads across tenants are audited.</summary>
+    private static async Task<IResult> AnswerAsync(HttpContext context, Caller caller, JobStamp stamp, byte[]? body)
+    {
         if (stamp.TenantId != caller.TenantId)
         {
             // Only admins see other tenants' jobs; that they did is on record.
-            await context.AuditAsync(Core.Audit.AuditActions.JobRead, id, stamp.TenantId, "admin read across tenants");
+            await context.AuditAsync(Core.Audit.AuditActions.JobRead, stamp.Id, stamp.TenantId, "admin read across tenants");
         }
 
-        if (Revalidated(context, JobReads.ETagOf(stamp, 'v')))
-        {
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        }
-
-        if (await reads.ViewAsync(db, stamp, withAttempts: true, cancellationToken) is not var (body, current))
-        {
-            return NotFound(context);
-        }
-
-        context.Response.Headers.ETag = JobReads.ETagOf(current, 'v');
-        return TypedResults.Bytes(body, "application/json");
+        return body is null || Revalidated(context, JobReads.ETagOf(stamp, 'v'))
+            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
+            : TypedResults.Bytes(body, "application/json");
     }
 
     /// <summary>Sets the answer's ETag (clients revalidate: <c>no-cache</c>) and says whether the client already holds it.</summary>
