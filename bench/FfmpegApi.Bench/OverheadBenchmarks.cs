@@ -63,11 +63,13 @@ internal static class OverheadBenchmarks
             rows.Add(Row($"{provider}: poster frame job (`POST /thumbnails`, time 1, 2-s 720p clip) ÷ the same ffmpeg argv run bare (medians of {rounds}: {thumb.Job:F3} s / {thumb.Bare:F3} s)", thumb.Job / thumb.Bare, "≤ 1.3"));
             var ten = await MeasureAsync(http, dataDir, "10s.mp4", "/api/v1/convert", EncodeBody, EncodeArgs, rounds, sseLatencies);
             rows.Add(Row($"{provider}: 10-s 720p x264 veryfast + aac job ÷ bare (medians of {rounds}: {ten.Job:F2} s / {ten.Bare:F2} s; job − bare = {(ten.Job - ten.Bare) * 1000:F0} ms)", ten.Job / ten.Bare, "≤ 1.03"));
+            rows.Add($"| {provider}: CPU of the service process during the 10-s job (server and bench client, not ffmpeg) | {ten.ServerCpuMs:F0} ms | | |");
             if (!quick)
             {
                 await Benchmarks.Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=60", "-f", "lavfi", "-i", "sine=duration=60", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", Path.Combine(input, "60s.mp4"));
                 var sixty = await MeasureAsync(http, dataDir, "60s.mp4", "/api/v1/convert", EncodeBody, EncodeArgs, rounds, sseLatencies);
                 rows.Add(Row($"{provider}: the same, 60-s 720p (medians of {rounds}: {sixty.Job:F2} s / {sixty.Bare:F2} s; job − bare = {(sixty.Job - sixty.Bare) * 1000:F0} ms)", sixty.Job / sixty.Bare, "≤ 1.01"));
+                rows.Add($"| {provider}: CPU of the service process during the 60-s job (server and bench client, not ffmpeg) | {sixty.ServerCpuMs:F0} ms | | |");
             }
 
             rows.AddRange(await ReadPathAsync(http, baseUrl, key, provider, quick));
@@ -103,7 +105,7 @@ internal static class OverheadBenchmarks
     /// Three warm-up jobs, then rounds that alternate bare ffmpeg and the job, each on a fresh copy of the input (a new
     /// file, as an upload is: no cached probe); returns the medians in seconds.
     /// </summary>
-    private static async Task<(double Bare, double Job)> MeasureAsync(HttpClient http, string dataDir, string inputName, string path, string bodyTemplate, Func<string, string, string[]> bareArgs, int rounds, List<double>? sseLatencies)
+    private static async Task<(double Bare, double Job, double ServerCpuMs)> MeasureAsync(HttpClient http, string dataDir, string inputName, string path, string bodyTemplate, Func<string, string, string[]> bareArgs, int rounds, List<double>? sseLatencies)
     {
         var inputs = Path.Combine(dataDir, "storage", "input");
         var n = 0;
@@ -123,6 +125,7 @@ internal static class OverheadBenchmarks
 
         var bare = new List<double>();
         var job = new List<double>();
+        var cpu = new List<double>();
         for (var i = 0; i < rounds; i++)
         {
             var copy = Path.Combine(inputs, Fresh());
@@ -134,10 +137,19 @@ internal static class OverheadBenchmarks
                 throw new InvalidOperationException("bare ffmpeg failed: " + result.LastError);
             }
 
+            var before = ProcessCpuMs();
             job.Add(await Benchmarks.RunJobAsync(http, Body(Fresh()), sseLatencies, path));
+            cpu.Add(ProcessCpuMs() - before);
         }
 
-        return (Benchmarks.Median(bare), Benchmarks.Median(job));
+        return (Benchmarks.Median(bare), Benchmarks.Median(job), Benchmarks.Median(cpu));
+    }
+
+    /// <summary>CPU time of this process (the in-process server and the bench's HTTP client; not ffmpeg, a child).</summary>
+    private static double ProcessCpuMs()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalMilliseconds;
     }
 
     /// <summary>wrk (2 threads, 16 connections) against a finished job, the job list and <c>/health/live</c>, alternating.</summary>
