@@ -104,9 +104,7 @@ public sealed partial class FfmpegHeader
             }
             else if (RotationLine().Match(line) is { Success: true } r && _streams.Count > 0)
             {
-                var degrees = double.Parse(r.Groups["degrees"].Value, CultureInfo.InvariantCulture);
-                var quarter = (int)Math.Round(degrees / 90.0);
-                _streams[^1] = _streams[^1] with { Rotation = ((quarter % 4) + 4) % 4 * 90 };
+                _streams[^1] = _streams[^1] with { Rotation = FfprobeParser.QuarterTurns(double.Parse(r.Groups["degrees"].Value, CultureInfo.InvariantCulture)) };
             }
         }
 

@@ -83,6 +83,12 @@ public static class FfprobeParser
     {
         var degrees = stream.SideDataList?.Select(d => d.Rotation).FirstOrDefault(r => r is not null)
             ?? ParseDouble(stream.Tags?.Rotate) ?? 0;
+        return QuarterTurns(degrees);
+    }
+
+    /// <summary>A display matrix's rotation (either sign, any number of turns) as 0, 90, 180 or 270.</summary>
+    internal static int QuarterTurns(double degrees)
+    {
         var quarter = (int)Math.Round(degrees / 90.0);
         return ((quarter % 4) + 4) % 4 * 90;
     }

@@ -101,7 +101,7 @@ internal sealed class ThumbnailsHandler(InputProbe probes, PassRunner passes) : 
             return plan;
         }
 
-        var read = await probes.ProbeOrFailAsync(new ResolvedPath(first, first, string.Empty), cancellationToken);
+        var read = await probes.ProbeOrFailAsync(new ResolvedPath("The image ffmpeg wrote", first, string.Empty), cancellationToken);
         return plan with { Width = read.FirstVideo?.Width ?? 0, Height = read.FirstVideo?.Height ?? 0 };
     }
 

@@ -90,7 +90,8 @@ public static class JobsEndpoints
 
         var total = await query.CountAsync(cancellationToken);
         var stamps = await query.Skip((p - 1) * size).Take(size).Stamps().ToListAsync(cancellationToken);
-        var etag = JobReads.ListETag($"{Caller.From(context.User).TenantId}|{status}|{sort}|{p}|{size}", total, stamps);
+        var caller = Caller.From(context.User);
+        var etag = JobReads.ListETag($"{caller.TenantId}|{caller.IsAdmin}|{status}|{sort}|{p}|{size}", total, stamps);
         if (Revalidated(context, etag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
