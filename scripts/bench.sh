@@ -11,7 +11,7 @@ if pg=$(scripts/pg-test.sh start 2>/dev/null); then
 fi
 # The exactly-once fault test of make test at full size (2,000 short jobs across 4 worker processes, 8–10 minutes on 2
 # cores); its timing becomes a row of the table. Skipped for the partial runs (--queue, --scale, --storage).
-if [[ -n "${FFMPEG_API_BENCH_POSTGRES:-}" && " $* " != *" --queue "* && " $* " != *" --scale "* && " $* " != *" --storage "* && " $* " != *" --cache "* && " $* " != *" --overhead "* ]]; then
+if [[ -n "${FFMPEG_API_BENCH_POSTGRES:-}" && " $* " != *" --queue "* && " $* " != *" --scale "* && " $* " != *" --storage "* && " $* " != *" --cache "* && " $* " != *" --overhead "* && " $* " != *" --backup "* ]]; then
   dotnet build tests/FfmpegApi.Tests -v q -nologo >/dev/null
   FFMPEG_API_BENCH_FAULT_REPORT=$(mktemp)
   rm -f "$FFMPEG_API_BENCH_FAULT_REPORT"

@@ -78,6 +78,7 @@ internal static class Benchmarks
             var catalog = await CatalogBenchmarks.RunAsync(http, dataDir, quick);
             catalog.AddRange(await WebhookBenchmarks.RunAsync(http, quick));
             catalog.AddRange(await QueueBenchmarks.RunAsync(quick));
+            catalog.AddRange(await BackupQueueBenchmarks.RunAsync(quick));
             catalog.AddRange(await ScaleOutBenchmarks.RunAsync(quick));
             catalog.AddRange(await StorageBenchmarks.RunAsync(quick));
             catalog.AddRange(await CacheBenchmarks.RunAsync(quick));

@@ -2,13 +2,23 @@
 // Ratios, not absolute times: these machines are shared and noisy.
 // `-- --queue` runs only the queue rows, `-- --scale` only the PostgreSQL multi-process rows, `-- --storage` only the
 // upload and download rows, `-- --cache` only the cache rows, `-- --upscale` only the AI upscaling rows, `-- --overhead` only the
-// per-job overhead and read path rows (#28); they print them (nothing is written).
+// per-job overhead and read path rows (#28), `-- --backup` only the queue-during-backup rows; they print them (nothing is written).
 using FfmpegApi.Bench;
 
 var quick = args.Contains("--quick");
 if (args.Contains("--queue"))
 {
     foreach (var row in await QueueBenchmarks.RunAsync(quick))
+    {
+        Console.WriteLine(row);
+    }
+
+    return;
+}
+
+if (args.Contains("--backup"))
+{
+    foreach (var row in await BackupQueueBenchmarks.RunAsync(quick))
     {
         Console.WriteLine(row);
     }

@@ -55,7 +55,7 @@ internal static class QueueBenchmarks
     }
 
     /// <summary>Runs <paramref name="measure"/> against a fresh database on <paramref name="server"/>.</summary>
-    private static async Task<double> OnPostgresAsync(string server, string dir, Func<Dictionary<string, string?>, Task<double>> measure)
+    internal static async Task<T> OnPostgresAsync<T>(string server, string dir, Func<Dictionary<string, string?>, Task<T>> measure)
     {
         var name = "fa_bench_" + Guid.NewGuid().ToString("N");
         await ExecuteAsync(server, $"CREATE DATABASE {name}");
@@ -75,7 +75,8 @@ internal static class QueueBenchmarks
         }
     }
 
-    private static async Task<double> MeasureAsync(Dictionary<string, string?> settings, int count, int slots, int processes, int tenants = 10)
+    /// <param name="beforeClaims">Runs once the jobs are queued, before the clock starts (the backup row starts its backup there).</param>
+    internal static async Task<double> MeasureAsync(Dictionary<string, string?> settings, int count, int slots, int processes, int tenants = 10, Func<Task>? beforeClaims = null)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var providers = Enumerable.Range(0, processes)
@@ -102,6 +103,11 @@ internal static class QueueBenchmarks
                 }).ToList();
                 await using var scope = services.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<IJobQueue>().EnqueueAsync(batch, null, CancellationToken.None);
+            }
+
+            if (beforeClaims is not null)
+            {
+                await beforeClaims();
             }
 
             var done = new JobProgress("completed", 100, null, null, 0, null, null, null);
@@ -146,7 +152,7 @@ internal static class QueueBenchmarks
         }
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql)
+    internal static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();

@@ -28,7 +28,7 @@ public sealed class PostgresBackup : IDatabaseBackup
         await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var snapshot = (await db.Database.SqlQueryRaw<string>("SELECT pg_export_snapshot() AS \"Value\"").ToListAsync(cancellationToken)).Single();
         var counts = await CountAsync(db, cancellationToken);
-        await RunAsync("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", $"--snapshot={snapshot}", "--file", file, ConnInfo(db.Database.GetConnectionString()!, out var password)], password, cancellationToken);
+        await RunAsync("pg_dump", ["--format=custom", "--compress=1", "--no-owner", "--no-privileges", $"--snapshot={snapshot}", "--file", file, ConnInfo(db.Database.GetConnectionString()!, out var password)], password, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return counts;
     }
@@ -93,6 +93,16 @@ public sealed class PostgresBackup : IDatabaseBackup
 
         // Started like ffmpeg: a dump or restore never outlives this process.
         using var process = await Media.Process.ChildLauncher.StartAsync(tool, arguments, start);
+        try
+        {
+            // At the lowest CPU priority: on a small machine the dump's compression would take its share from the queue.
+            process.PriorityClass = System.Diagnostics.ProcessPriorityClass.Idle;
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            // Already exited, or not allowed here: the dump runs at normal priority.
+        }
+
         var errors = process.StandardError.ReadToEndAsync(cancellationToken);
         _ = process.StandardOutput.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -146,7 +146,7 @@ public sealed class UploadStore(AppDbContext db, IOptions<StorageOptions> storag
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var expired = await db.Uploads.Where(u => u.ExpiresAt < now).Select(u => u.Id).Take(1000).ToListAsync(cancellationToken);
+        var expired = await db.Uploads.Where(u => u.ExpiresAt < now).OrderBy(u => u.ExpiresAt).Select(u => u.Id).Take(1000).ToListAsync(cancellationToken);
         foreach (var id in expired)
         {
             File.Delete(PathOf(id));
