@@ -6,74 +6,31 @@
 using FfmpegApi.Bench;
 
 var quick = args.Contains("--quick");
-if (args.Contains("--queue"))
+var partial = new Dictionary<string, Func<bool, Task<List<string>>>>
 {
-    foreach (var row in await QueueBenchmarks.RunAsync(quick))
-    {
-        Console.WriteLine(row);
-    }
-
-    return;
+    ["--queue"] = QueueBenchmarks.RunAsync,
+    ["--backup"] = BackupQueueBenchmarks.RunAsync,
+    ["--overhead"] = q => OverheadBenchmarks.RunAsync(q),
+    ["--storage"] = StorageBenchmarks.RunAsync,
+    ["--cache"] = CacheBenchmarks.RunAsync,
+    ["--upscale"] = UpscaleBenchmarks.RunAsync,
+    ["--scale"] = ScaleOutBenchmarks.RunAsync,
+};
+if (args.FirstOrDefault(a => a != "--quick" && !partial.ContainsKey(a)) is { } unknown)
+{
+    // An unknown flag would otherwise run everything and overwrite latest.md.
+    await Console.Error.WriteLineAsync($"unknown option {unknown}; use --quick and at most one of {string.Join(", ", partial.Keys)}");
+    return 2;
 }
 
-if (args.Contains("--backup"))
+if (partial.FirstOrDefault(p => args.Contains(p.Key)).Value is { } only)
 {
-    foreach (var row in await BackupQueueBenchmarks.RunAsync(quick))
+    foreach (var row in await only(quick))
     {
         Console.WriteLine(row);
     }
 
-    return;
-}
-
-if (args.Contains("--overhead"))
-{
-    foreach (var row in await OverheadBenchmarks.RunAsync(quick))
-    {
-        Console.WriteLine(row);
-    }
-
-    return;
-}
-
-if (args.Contains("--storage"))
-{
-    foreach (var row in await StorageBenchmarks.RunAsync(quick))
-    {
-        Console.WriteLine(row);
-    }
-
-    return;
-}
-
-if (args.Contains("--cache"))
-{
-    foreach (var row in await CacheBenchmarks.RunAsync(quick))
-    {
-        Console.WriteLine(row);
-    }
-
-    return;
-}
-
-if (args.Contains("--upscale"))
-{
-    foreach (var row in await UpscaleBenchmarks.RunAsync(quick))
-    {
-        Console.WriteLine(row);
-    }
-
-    return;
-}
-
-if (args.Contains("--scale"))
-{
-    foreach (var row in await ScaleOutBenchmarks.RunAsync(quick))
-    {
-        Console.WriteLine(row);
-    }
-
-    return;
+    return 0;
 }
 
 var results = await Benchmarks.RunAllAsync(quick);
@@ -82,3 +39,4 @@ Directory.CreateDirectory(Path.GetDirectoryName(path)!);
 await File.WriteAllTextAsync(path, results);
 Console.WriteLine(results);
 Console.WriteLine($"Wrote {path}");
+return 0;
