@@ -15,7 +15,7 @@ public sealed partial class FfmpegHeader
     private readonly Dictionary<int, Dump> _inputs = [];
     private readonly Dictionary<int, Dump> _outputs = [];
     private Dump? _open;
-    private bool _openIsInput;
+    private int? _openInput;
 
     /// <summary>Raised once an input's dump is complete (the next line that is not part of it arrived).</summary>
     public event Action<int, MediaInfo?>? InputRead;
@@ -33,13 +33,13 @@ public sealed partial class FfmpegHeader
         if (InputLine().Match(line) is { Success: true } input)
         {
             _open = new Dump(input.Groups["format"].Value);
-            _openIsInput = true;
-            _inputs[int.Parse(input.Groups["n"].Value, CultureInfo.InvariantCulture)] = _open;
+            _openInput = int.Parse(input.Groups["n"].Value, CultureInfo.InvariantCulture);
+            _inputs[_openInput.Value] = _open;
         }
         else if (OutputLine().Match(line) is { Success: true } output)
         {
             _open = new Dump(output.Groups["format"].Value);
-            _openIsInput = false;
+            _openInput = null;
             _outputs[int.Parse(output.Groups["n"].Value, CultureInfo.InvariantCulture)] = _open;
         }
     }
@@ -65,14 +65,12 @@ public sealed partial class FfmpegHeader
 
     private void Close()
     {
-        if (_open is { } done && _openIsInput)
+        var (done, index) = (_open, _openInput);
+        (_open, _openInput) = (null, null);
+        if (done is not null && index is { } input)
         {
-            var index = _inputs.First(i => ReferenceEquals(i.Value, done)).Key;
-            _open = null;
-            InputRead?.Invoke(index, done.ToMediaInfo());
+            InputRead?.Invoke(input, done.ToMediaInfo());
         }
-
-        _open = null;
     }
 
     /// <summary>One file's dump: its header line's format, then its indented lines.</summary>

@@ -15,13 +15,16 @@ public sealed record ThumbnailPlan(PlannedPass Pass, IReadOnlyList<double> Times
 /// </summary>
 public static class ThumbnailPlanner
 {
+    /// <summary>Why a file without a picture gets no thumbnails.</summary>
+    public const string NoVideo = "The input has no video stream to take thumbnails from.";
+
     /// <param name="decodeFromStart">
     /// For one image: seek by decoding from the start (<c>-ss</c> on the output) instead of jumping (<c>-ss</c> on the
     /// input). The jump is fast but finds nothing in some files (MPEG-TS with a late start, a cut file).
     /// </param>
     public static ThumbnailPlan Plan(ThumbnailSpec spec, MediaInfo input, string inputFile, string directory, bool decodeFromStart = false)
     {
-        var video = input.FirstVideo ?? throw new PlanningException("The input has no video stream to take thumbnails from.");
+        var video = input.FirstVideo ?? throw new PlanningException(NoVideo);
         var shown = video.DisplaySize ?? throw new PlanningException("The input's video size is unknown.");
 
         // Sized as the picture is shown: upright (ffmpeg turns rotated frames first) and in square pixels.

@@ -24,7 +24,7 @@ internal sealed class ThumbnailsHandler(InputProbe probes, PassRunner passes) : 
         if (thumbnails is { Mode: ThumbnailMode.One, Time: { } at })
         {
             plan = ThumbnailPlanner.PlanAtTime(thumbnails, at, input.PhysicalPath, images);
-            var watch = new InputWatch(probes, run, input.PhysicalPath, described => probes.CheckFrames(described) ?? (described.FirstVideo is null ? NoVideo : null), cancellationToken);
+            var watch = new InputWatch(probes, run, input.PhysicalPath, described => probes.CheckFrames(described) ?? (described.FirstVideo is null ? new JobFailure("INVALID_INPUT", ThumbnailPlanner.NoVideo) : null), cancellationToken);
             await passes.RunAsync(run, plan.Pass, 0, watch, cancellationToken);
             info = run.Header?.Input(0);
             plan = await SizedAsync(run, plan, images, cancellationToken);
@@ -40,12 +40,11 @@ internal sealed class ThumbnailsHandler(InputProbe probes, PassRunner passes) : 
         var files = Directory.GetFiles(images).Order(StringComparer.Ordinal).ToList();
         if (files.Count == 0 && thumbnails.Mode == ThumbnailMode.One)
         {
-            // ffmpeg's description of the input may say why (a time past the end): the planner's reason, as before.
+            // A time past the end (or no picture) fails with the planner's reason, from ffmpeg's description of the input
+            // or a probe; otherwise the fast seek found no frame (MPEG-TS with a late start, a cut file): decode from the start.
             info ??= await probes.ProbeOrFailAsync(input, cancellationToken);
-            _ = JobFailure.Planned("INVALID_INPUT", () => ThumbnailPlanner.Plan(thumbnails, info, input.PhysicalPath, images));
-            // The fast seek found no frame (MPEG-TS with a late start, a cut file): decode from the start instead.
+            plan = JobFailure.Planned("INVALID_INPUT", () => ThumbnailPlanner.Plan(thumbnails, info, input.PhysicalPath, images, decodeFromStart: true));
             run.Log("the fast seek wrote no image; decoding from the start");
-            plan = ThumbnailPlanner.Plan(thumbnails, info, input.PhysicalPath, images, decodeFromStart: true);
             await passes.RunAsync(run, plan.Pass, 0, null, cancellationToken);
             files = [.. Directory.GetFiles(images).Order(StringComparer.Ordinal)];
         }
@@ -55,7 +54,6 @@ internal sealed class ThumbnailsHandler(InputProbe probes, PassRunner passes) : 
             throw new JobFailure("FFMPEG_FAILED", "ffmpeg wrote no images (is 'time' inside the video?).");
         }
 
-        info ??= run.Header?.Input(0);
         if (thumbnails.ToFile)
         {
             // One image named by the request (poster.jpg): published as that file, like a conversion's output.
@@ -84,8 +82,6 @@ internal sealed class ThumbnailsHandler(InputProbe probes, PassRunner passes) : 
         var result = new ThumbnailResult(thumbnails.Format, plan.Width, plan.Height, listed, sprite);
         return new FileSetProduct(images, output, metadata, JsonSerializer.Serialize(result, JsonDefaults.Options));
     }
-
-    private static readonly JobFailure NoVideo = new("INVALID_INPUT", "The input has no video stream to take thumbnails from.");
 
     /// <summary>The size ffmpeg gave the image (its description of what it wrote), or the image's own, read back.</summary>
     private async Task<ThumbnailPlan> SizedAsync(JobRun run, ThumbnailPlan plan, string images, CancellationToken cancellationToken)

@@ -14,6 +14,9 @@ public static class JobAccess
     /// <summary>The stamp query, compiled once per model (a compiled query serves one model: SQLite's or PostgreSQL's).</summary>
     private static readonly ConditionalWeakTable<IModel, Func<AppDbContext, string, string, bool, CancellationToken, Task<JobStamp?>>> StampQueries = [];
 
+    /// <summary>A job row's stamp: what says whether it changed (see <see cref="JobStamp"/>).</summary>
+    private static readonly Expression<Func<Job, JobStamp>> StampOfRow = j => new JobStamp(j.Id, j.TenantId, j.UpdatedAt, j.Status, j.Attempts);
+
     /// <summary>A job row without its log (the one column that grows): what views are built from.</summary>
     public static readonly Expression<Func<Job, Job>> WithoutLog = j => new Job
     {
@@ -64,11 +67,8 @@ public static class JobAccess
     public static Task<JobStamp?> StampAsync(this AppDbContext db, Caller caller, string id, CancellationToken cancellationToken) =>
         StampQueries.GetValue(db.Model, _ => EF.CompileAsyncQuery(
             (AppDbContext c, string jobId, string tenantId, bool admin, CancellationToken _) =>
-                c.Jobs.Where(j => j.Id == jobId && (admin || j.TenantId == tenantId))
-                    .Select(j => new JobStamp(j.Id, j.TenantId, j.UpdatedAt, j.Status, j.Attempts))
-                    .FirstOrDefault()))(db, id, caller.TenantId, caller.IsAdmin, cancellationToken);
+                c.Jobs.Where(j => j.Id == jobId && (admin || j.TenantId == tenantId)).Select(StampOfRow).FirstOrDefault()))(db, id, caller.TenantId, caller.IsAdmin, cancellationToken);
 
     /// <summary>The stamps of a (visible, filtered, ordered) job query.</summary>
-    public static IQueryable<JobStamp> Stamps(this IQueryable<Job> jobs) =>
-        jobs.Select(j => new JobStamp(j.Id, j.TenantId, j.UpdatedAt, j.Status, j.Attempts));
+    public static IQueryable<JobStamp> Stamps(this IQueryable<Job> jobs) => jobs.Select(StampOfRow);
 }

@@ -9,6 +9,7 @@ using FfmpegApi.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace FfmpegApi.Endpoints.Jobs;
 
@@ -38,28 +39,16 @@ public sealed class JobReads : IDisposable
     public static string ETagOf(JobStamp stamp, char view) =>
         string.Create(CultureInfo.InvariantCulture, $"\"{view}{stamp.UpdatedAt.Ticks:x}.{(int)stamp.Status}.{stamp.Attempts}.{Build}\"");
 
-    /// <summary>Whether the request's <c>If-None-Match</c> names <paramref name="etag"/> (or is <c>*</c>).</summary>
+    /// <summary>Whether the request's <c>If-None-Match</c> names <paramref name="etag"/> (weak comparison) or is <c>*</c>.</summary>
     public static bool NotModified(HttpRequest request, string etag)
     {
-        foreach (var value in request.Headers.IfNoneMatch)
-        {
-            foreach (var tag in (value ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (tag == "*" || tag == etag || (tag.StartsWith("W/", StringComparison.Ordinal) && tag[2..] == etag))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
+        var ours = new EntityTagHeaderValue(etag);
+        return request.GetTypedHeaders().IfNoneMatch.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(ours, useStrongComparison: false));
     }
 
     /// <summary>The cached view (with attempts) and stamp of a finished job, which never changes again; null when not cached.</summary>
     public (byte[] Body, JobStamp Stamp)? Finished(string id) =>
-        _views is not null && _views.TryGetValue("v:" + id, out CachedView? cached) && JobStateMachine.IsTerminal(cached!.Stamp.Status)
-            ? (cached.Body, cached.Stamp)
-            : null;
+        Cached("v:" + id) is { } cached && JobStateMachine.IsTerminal(cached.Stamp.Status) ? (cached.Body, cached.Stamp) : null;
 
     /// <summary>
     /// The serialized view of a job (with its attempts when <paramref name="withAttempts"/>) and its stamp, from the
@@ -68,7 +57,7 @@ public sealed class JobReads : IDisposable
     public async Task<(byte[] Body, JobStamp Stamp)?> ViewAsync(AppDbContext db, JobStamp stamp, bool withAttempts, CancellationToken cancellationToken)
     {
         var key = (withAttempts ? "v:" : "i:") + stamp.Id;
-        if (_views is not null && _views.TryGetValue(key, out CachedView? cached) && cached!.Stamp == stamp)
+        if (Cached(key) is { } cached && cached.Stamp == stamp)
         {
             return (cached.Body, stamp);
         }
@@ -86,10 +75,7 @@ public sealed class JobReads : IDisposable
             view = view with { AttemptHistory = [.. attempts.Select(JobAttemptView.From)] };
         }
 
-        var body = JsonSerializer.SerializeToUtf8Bytes(view, JobJsonContext.Service.JobView);
-        var current = JobStamp.Of(job);
-        Remember(key, current, body);
-        return (body, current);
+        return (Remember(key, job, view), JobStamp.Of(job));
     }
 
     /// <summary>
@@ -102,7 +88,7 @@ public sealed class JobReads : IDisposable
         var missing = new List<string>();
         for (var i = 0; i < stamps.Count; i++)
         {
-            if (_views is not null && _views.TryGetValue("i:" + stamps[i].Id, out CachedView? cached) && cached!.Stamp == stamps[i])
+            if (Cached("i:" + stamps[i].Id) is { } cached && cached.Stamp == stamps[i])
             {
                 bodies[i] = cached.Body;
             }
@@ -119,8 +105,7 @@ public sealed class JobReads : IDisposable
             {
                 if (bodies[i] is null && rows.GetValueOrDefault(stamps[i].Id) is { } job)
                 {
-                    bodies[i] = JsonSerializer.SerializeToUtf8Bytes(JobView.From(job), JobJsonContext.Service.JobView);
-                    Remember("i:" + job.Id, JobStamp.Of(job), bodies[i]!);
+                    bodies[i] = Remember("i:" + job.Id, job, JobView.From(job));
                 }
             }
         }
@@ -165,8 +150,15 @@ public sealed class JobReads : IDisposable
         return buffer.WrittenSpan.ToArray();
     }
 
-    private void Remember(string key, JobStamp stamp, byte[] body) =>
-        _views?.Set(key, new CachedView(stamp, body), new MemoryCacheEntryOptions { Size = body.Length + 128, SlidingExpiration = TimeSpan.FromMinutes(30) });
+    private CachedView? Cached(string key) => _views is not null && _views.TryGetValue(key, out CachedView? cached) ? cached : null;
+
+    /// <summary>Serializes a job's view and keeps it under <paramref name="key"/> at the row's stamp; returns the bytes.</summary>
+    private byte[] Remember(string key, Job job, JobView view)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(view, JobJsonContext.Service.JobView);
+        _views?.Set(key, new CachedView(JobStamp.Of(job), body), new MemoryCacheEntryOptions { Size = body.Length + 128, SlidingExpiration = TimeSpan.FromMinutes(30) });
+        return body;
+    }
 
     private sealed record CachedView(JobStamp Stamp, byte[] Body);
 }

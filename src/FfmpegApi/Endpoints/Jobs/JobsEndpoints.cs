@@ -64,7 +64,8 @@ public static class JobsEndpoints
                 new Dictionary<string, string[]> { [p < 1 ? "page" : "per_page"] = ["Out of range."] });
         }
 
-        var query = db.VisibleTo(Caller.From(context.User));
+        var caller = Caller.From(context.User);
+        var query = db.VisibleTo(caller);
         if (!string.IsNullOrEmpty(status))
         {
             if (JobStateMachine.FromWire(status) is not { } wanted)
@@ -90,7 +91,6 @@ public static class JobsEndpoints
 
         var total = await query.CountAsync(cancellationToken);
         var stamps = await query.Skip((p - 1) * size).Take(size).Stamps().ToListAsync(cancellationToken);
-        var caller = Caller.From(context.User);
         var etag = JobReads.ListETag($"{caller.TenantId}|{caller.IsAdmin}|{status}|{sort}|{p}|{size}", total, stamps);
         if (Revalidated(context, etag))
         {
