@@ -48,7 +48,7 @@ internal static class Benchmarks
             using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromMinutes(5) };
             http.DefaultRequestHeaders.Add("X-API-Key", key);
             var input = Path.Combine(dataDir, "storage", "input");
-            await Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=10", "-f", "lavfi", "-i", "sine=duration=10", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", Path.Combine(input, "720p.mp4"));
+            await ClipAsync(Path.Combine(input, "720p.mp4"), 10);
             await Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25:duration=0.2", "-c:v", "libx264", "-preset", "ultrafast", Path.Combine(input, "tiny.mp4"));
 
             var sseLatencies = new List<double>();
@@ -214,6 +214,10 @@ internal static class Benchmarks
         var hi = (int)Math.Ceiling(rank);
         return sorted[lo] + ((sorted[hi] - sorted[lo]) * (rank - lo));
     }
+
+    /// <summary>A 720p x264 + AAC test clip of <paramref name="seconds"/> (the bench's source for jobs and bare runs).</summary>
+    internal static Task ClipAsync(string path, int seconds) =>
+        Ffmpeg("-f", "lavfi", "-i", $"testsrc2=size=1280x720:rate=25:duration={seconds}", "-f", "lavfi", "-i", $"sine=duration={seconds}", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", path);
 
     internal static async Task Ffmpeg(params string[] args)
     {

@@ -56,8 +56,8 @@ internal static class OverheadBenchmarks
             using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(5) };
             http.DefaultRequestHeaders.Add("X-API-Key", key);
             var input = Path.Combine(dataDir, "storage", "input");
-            await Benchmarks.Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=2", "-f", "lavfi", "-i", "sine=duration=2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", Path.Combine(input, "2s.mp4"));
-            await Benchmarks.Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=10", "-f", "lavfi", "-i", "sine=duration=10", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", Path.Combine(input, "10s.mp4"));
+            await Benchmarks.ClipAsync(Path.Combine(input, "2s.mp4"), 2);
+            await Benchmarks.ClipAsync(Path.Combine(input, "10s.mp4"), 10);
 
             var thumb = await MeasureAsync(http, dataDir, "2s.mp4", "/api/v1/thumbnails", ThumbnailBody, ThumbnailArgs, rounds, null);
             rows.Add(Row($"{provider}: poster frame job (`POST /thumbnails`, time 1, 2-s 720p clip) ÷ the same ffmpeg argv run bare (medians of {rounds}: {thumb.Job:F3} s / {thumb.Bare:F3} s)", thumb.Job / thumb.Bare, "≤ 1.3"));
@@ -66,7 +66,7 @@ internal static class OverheadBenchmarks
             rows.Add($"| {provider}: CPU of the service process during the 10-s job (server and bench client, not ffmpeg) | {ten.ServerCpuMs:F0} ms | | |");
             if (!quick)
             {
-                await Benchmarks.Ffmpeg("-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=60", "-f", "lavfi", "-i", "sine=duration=60", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", Path.Combine(input, "60s.mp4"));
+                await Benchmarks.ClipAsync(Path.Combine(input, "60s.mp4"), 60);
                 var sixty = await MeasureAsync(http, dataDir, "60s.mp4", "/api/v1/convert", EncodeBody, EncodeArgs, rounds, sseLatencies);
                 rows.Add(Row($"{provider}: the same, 60-s 720p (medians of {rounds}: {sixty.Job:F2} s / {sixty.Bare:F2} s; job − bare = {(sixty.Job - sixty.Bare) * 1000:F0} ms)", sixty.Job / sixty.Bare, "≤ 1.01"));
                 rows.Add($"| {provider}: CPU of the service process during the 60-s job (server and bench client, not ffmpeg) | {sixty.ServerCpuMs:F0} ms | | |");
