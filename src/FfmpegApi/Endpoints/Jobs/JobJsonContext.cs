@@ -6,7 +6,7 @@ namespace FfmpegApi.Endpoints.Jobs;
 
 /// <summary>
 /// Source-generated JSON for the job views the read path serves (no reflection per request). Same names and enum
-/// values as <see cref="JsonDefaults"/>: <c>JobJsonTests</c> checks that both write the same bytes for every kind.
+/// values as <see cref="JsonDefaults"/>: <c>JobReadPathTests</c> checks that both write the same bytes for every kind.
 /// </summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
