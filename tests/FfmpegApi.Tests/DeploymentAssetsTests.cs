@@ -164,6 +164,18 @@ public sealed partial class DeploymentAssetsTests
         }
     }
 
+    [Fact]
+    public void The_built_service_runs_with_the_runtime_settings_measured_beside_ffmpeg()
+    {
+        // src/ServiceRuntime.props (docs/performance.md): the host's runtimeconfig.json is what dotnet reads at start.
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ffmpeg-api.runtimeconfig.json")));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32().ShouldBe(0);
+        properties.GetProperty("System.Runtime.TieredPGO").GetBoolean().ShouldBeFalse();
+        properties.GetProperty("System.GC.Server").GetBoolean().ShouldBeTrue();
+        File.ReadAllText(Path.Combine(Root, "bench", "FfmpegApi.Bench", "FfmpegApi.Bench.csproj")).ShouldContain("ServiceRuntime.props");
+    }
+
     /// <summary>Dockerfile lines with continuations joined and comments dropped.</summary>
     private static List<string> Logical(string text) =>
         [.. Regex.Replace(text, @"\\\r?\n\s*", " ").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] != '#')];
