@@ -31,29 +31,16 @@ internal static class BackupQueueBenchmarks
         var dir = Directory.CreateTempSubdirectory("fa-bench-backup-").FullName;
         try
         {
-            var (without, during, backupSeconds, outlasted, snapshotOnly) = await QueueBenchmarks.OnPostgresAsync<(double, double, double, bool, double)>(server, dir, async settings =>
+            var share = Environment.GetEnvironmentVariable("FFMPEG_API_BENCH_DUMP_SHARE") is { Length: > 0 } p ? double.Parse(p, CultureInfo.InvariantCulture) : BackupOptions.DefaultDumpShare;
+            var (without, full, paced, snapshotOnly) = await QueueBenchmarks.OnPostgresAsync<(double, Dump, Dump?, double)>(server, dir, async settings =>
             {
                 var config = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
                 await using var services = new ServiceCollection().AddSingleton<IConfiguration>(config).AddLogging().AddFfmpegApiCore(config).BuildServiceProvider();
                 await DatabaseSetup.MigrateAsync(services, CancellationToken.None);
                 await SeedAsync(settings["Database:ConnectionString"]!, finished);
                 var alone = await QueueBenchmarks.MeasureAsync(settings, jobs, slots: 8, processes: 4);
-
-                Task<double>? backup = null;
-                var beside = await QueueBenchmarks.MeasureAsync(settings, jobs, slots: 8, processes: 4, beforeClaims: async () =>
-                {
-                    var clock = Stopwatch.StartNew();
-                    backup = Task.Run(async () =>
-                    {
-                        await using var scope = services.CreateAsyncScope();
-                        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-                        await scope.ServiceProvider.GetRequiredService<IDatabaseBackup>().WriteAsync(db, Path.Combine(dir, "bench.dump"), CancellationToken.None);
-                        return clock.Elapsed.TotalSeconds;
-                    });
-                    await WaitForDumpAsync(settings["Database:ConnectionString"]!);
-                });
-                var stillRunning = !backup!.IsCompleted;
-                var backupSeconds = await backup;
+                var full = await DuringDumpAsync(settings, dir, jobs, 1);
+                var paced = share < 1 ? await DuringDumpAsync(settings, dir, jobs, share) : null;
 
                 // The snapshot alone (a repeatable-read transaction kept open, no dump): what dead rows cost the claims.
                 await using var holder = new NpgsqlConnection(settings["Database:ConnectionString"]!);
@@ -66,20 +53,54 @@ internal static class BackupQueueBenchmarks
 
                 var held = await QueueBenchmarks.MeasureAsync(settings, jobs, slots: 8, processes: 4);
                 await snapshot.RollbackAsync();
-                return (alone, beside, backupSeconds, stillRunning, held);
+                return (alone, full, paced, held);
             });
-            var ratio = during / without;
-            return
-            [
-                string.Create(CultureInfo.InvariantCulture, $"| PostgreSQL no-op claim + complete rate while `pg_dump` backs up a database of {finished:N0} finished jobs ÷ the rate without ({during:F0} / {without:F0} jobs/s, {jobs} jobs each; the backup took {backupSeconds:F1} s{(outlasted ? " and outlasted the run" : ", ending before the run did")}) | {ratio:F3} | ≥ 0.8 | {(ratio >= 0.8 ? "yes" : "no")} |"),
-                string.Create(CultureInfo.InvariantCulture, $"| the same with only a repeatable-read snapshot held open (no dump: what the vacuum horizon alone costs) ÷ the rate without ({snapshotOnly:F0} jobs/s) | {snapshotOnly / without:F3} | | |"),
-            ];
+            var rows = new List<string> { DumpRow(full, without, finished, jobs, "at full speed (`Backup:DumpShare` 1)") };
+            if (paced is { } slow)
+            {
+                rows.Add(DumpRow(slow, without, finished, jobs, string.Create(CultureInfo.InvariantCulture, $"working {share:P0} of the time (`Backup:DumpShare` {share:0.##}{(share == BackupOptions.DefaultDumpShare ? ", the default" : string.Empty)})")));
+            }
+
+            rows.Add(string.Create(CultureInfo.InvariantCulture, $"| the same with only a repeatable-read snapshot held open (no dump: what the vacuum horizon alone costs) ÷ the rate without ({snapshotOnly:F0} jobs/s) | {snapshotOnly / without:F3} | | |"));
+            return rows;
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    private sealed record Dump(double Rate, double Seconds, bool Outlasted, long Bytes);
+
+    /// <summary>The claim rate while the service's backup works <paramref name="share"/> of the time, the claims starting once pg_dump copies.</summary>
+    private static async Task<Dump> DuringDumpAsync(Dictionary<string, string?> settings, string dir, int jobs, double share)
+    {
+        var withPace = new Dictionary<string, string?>(settings) { ["Backup:DumpShare"] = share.ToString(CultureInfo.InvariantCulture) };
+        var config = new ConfigurationBuilder().AddInMemoryCollection(withPace).Build();
+        await using var services = new ServiceCollection().AddSingleton<IConfiguration>(config).AddLogging().AddFfmpegApiCore(config).BuildServiceProvider();
+        var file = Path.Combine(dir, $"bench-{share}.dump");
+        Task<double>? backup = null;
+        var rate = await QueueBenchmarks.MeasureAsync(settings, jobs, slots: 8, processes: 4, beforeClaims: async () =>
+        {
+            var clock = Stopwatch.StartNew();
+            backup = Task.Run(async () =>
+            {
+                await using var scope = services.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+                await scope.ServiceProvider.GetRequiredService<IDatabaseBackup>().WriteAsync(db, file, CancellationToken.None);
+                return clock.Elapsed.TotalSeconds;
+            });
+            await WaitForDumpAsync(settings["Database:ConnectionString"]!);
+        });
+        var outlasted = !backup!.IsCompleted;
+        var seconds = await backup;
+        var bytes = new FileInfo(file).Length;
+        File.Delete(file);
+        return new Dump(rate, seconds, outlasted, bytes);
+    }
+
+    private static string DumpRow(Dump dump, double without, int finished, int jobs, string how) =>
+        string.Create(CultureInfo.InvariantCulture, $"| PostgreSQL no-op claim + complete rate while `pg_dump` backs up a database of {finished:N0} finished jobs, {how}, ÷ the rate without ({dump.Rate:F0} / {without:F0} jobs/s, {jobs} jobs each; the backup ({dump.Bytes / 1048576.0:F0} MB) took {dump.Seconds:F1} s{(dump.Outlasted ? " and outlasted the run" : ", ending before the run did")}) | {dump.Rate / without:F3} | ≥ 0.8 | {(dump.Rate / without >= 0.8 ? "yes" : "no")} |");
 
     /// <summary>Copies one finished job <paramref name="count"/> times in SQL (every column the schema has, a 1 KB log).</summary>
     private static async Task SeedAsync(string connectionString, int count)

@@ -33,4 +33,15 @@ public sealed class BackupOptions
 
     [Range(0, 1000)]
     public int KeepMonthly { get; set; } = 12;
+
+    /// <summary>
+    /// PostgreSQL: the share of wall time the dump may work (0.05–1; 1: as fast as it goes). The service copies
+    /// pg_dump's output and pauses between chunks; meanwhile pg_dump and the server's COPY wait, so the dump takes about
+    /// this share of the CPU and lasts 1/share as long. On a machine whose cores the queue shares with the database, an
+    /// unpaced dump takes a quarter to a third of the claim rate (docs/operations.md, "The queue while a backup runs").
+    /// </summary>
+    [Range(0.05, 1)]
+    public double DumpShare { get; set; } = DefaultDumpShare;
+
+    public const double DefaultDumpShare = 0.2;
 }

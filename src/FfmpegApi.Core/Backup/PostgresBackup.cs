@@ -1,5 +1,6 @@
 using FfmpegApi.Core.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace FfmpegApi.Core.Backup;
@@ -8,8 +9,9 @@ namespace FfmpegApi.Core.Backup;
 /// PostgreSQL: <c>pg_dump</c> custom format inside the snapshot the row counts were taken in; verified with
 /// <c>pg_restore</c> into a scratch database on the same server; restored with <c>pg_restore --clean</c> in one
 /// transaction. The scheduler's lock is a session advisory lock, so one process of the cluster backs up at a time.
+/// The dump works only <c>Backup:DumpShare</c> of the time, so that it leaves the queue its CPU.
 /// </summary>
-public sealed class PostgresBackup : IDatabaseBackup
+public sealed class PostgresBackup(IOptions<BackupOptions> options, TimeProvider clock) : IDatabaseBackup
 {
     private const string History = "__ef_migrations_history";
 
@@ -28,7 +30,13 @@ public sealed class PostgresBackup : IDatabaseBackup
         await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var snapshot = (await db.Database.SqlQueryRaw<string>("SELECT pg_export_snapshot() AS \"Value\"").ToListAsync(cancellationToken)).Single();
         var counts = await CountAsync(db, cancellationToken);
-        await RunAsync("pg_dump", ["--format=custom", "--compress=1", "--no-owner", "--no-privileges", $"--snapshot={snapshot}", "--file", file, ConnInfo(db.Database.GetConnectionString()!, out var password)], password, cancellationToken);
+        // To stdout, copied to the file in the configured share of the time: while the copy pauses, pg_dump and its COPY
+        // backend wait too.
+        await using (var output = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+        {
+            await RunAsync("pg_dump", ["--format=custom", "--compress=1", "--no-owner", "--no-privileges", $"--snapshot={snapshot}", ConnInfo(db.Database.GetConnectionString()!, out var password)], password, cancellationToken, stdout => PacedCopy.CopyAsync(stdout, output, options.Value.DumpShare, clock, cancellationToken));
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return counts;
     }
@@ -47,10 +55,18 @@ public sealed class PostgresBackup : IDatabaseBackup
         try
         {
             var scratch = new NpgsqlConnectionStringBuilder(connection) { Database = name, Pooling = false }.ConnectionString;
-            await RunAsync("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--dbname", ConnInfo(scratch, out var password), file], password, cancellationToken);
-            var options = new DbContextOptionsBuilder<PostgresAppDbContext>();
-            DatabaseSetup.ConfigurePostgres(options, scratch);
-            await using var db = new PostgresAppDbContext(options.Options);
+            // Fed through stdin in the same share of the time as the dump: the scratch restore loads every row again.
+            await using var archive = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);
+            await RunAsync("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--dbname", ConnInfo(scratch, out var password)], password, cancellationToken, stdin: async input =>
+            {
+                await using (input)
+                {
+                    await PacedCopy.CopyAsync(archive, input, options.Value.DumpShare, clock, cancellationToken);
+                }
+            });
+            var scratchOptions = new DbContextOptionsBuilder<PostgresAppDbContext>();
+            DatabaseSetup.ConfigurePostgres(scratchOptions, scratch);
+            await using var db = new PostgresAppDbContext(scratchOptions.Options);
             return await BackupCounts.CountAsync(db, History, cancellationToken);
         }
         finally
@@ -83,9 +99,10 @@ public sealed class PostgresBackup : IDatabaseBackup
         return $"host={b.Host} port={b.Port} user={b.Username} dbname={b.Database}";
     }
 
-    private static async Task RunAsync(string tool, IReadOnlyList<string> arguments, string? password, CancellationToken cancellationToken)
+    /// <summary>Runs a PostgreSQL client tool; <paramref name="stdout"/> reads its output, <paramref name="stdin"/> writes its input (and closes it).</summary>
+    private static async Task RunAsync(string tool, IReadOnlyList<string> arguments, string? password, CancellationToken cancellationToken, Func<Stream, Task>? stdout = null, Func<Stream, Task>? stdin = null)
     {
-        var start = new System.Diagnostics.ProcessStartInfo { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var start = new System.Diagnostics.ProcessStartInfo { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = stdin is not null, UseShellExecute = false };
         if (!string.IsNullOrEmpty(password))
         {
             start.Environment["PGPASSWORD"] = password;
@@ -104,11 +121,13 @@ public sealed class PostgresBackup : IDatabaseBackup
         }
 
         var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        _ = process.StandardOutput.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromHours(2));
+        var output = stdout?.Invoke(process.StandardOutput.BaseStream) ?? process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var input = stdin is null ? Task.CompletedTask : FeedAsync(stdin, process.StandardInput.BaseStream);
         try
         {
+            await Task.WhenAll(output, input).WaitAsync(timeout.Token);
             await process.WaitForExitAsync(timeout.Token);
         }
         catch (OperationCanceledException)
@@ -120,6 +139,18 @@ public sealed class PostgresBackup : IDatabaseBackup
         if (process.ExitCode != 0)
         {
             throw new BackupException($"{tool} failed (exit code {process.ExitCode}): {(await errors).Trim()}");
+        }
+    }
+
+    private static async Task FeedAsync(Func<Stream, Task> feed, Stream input)
+    {
+        try
+        {
+            await feed(input);
+        }
+        catch (IOException)
+        {
+            // The tool stopped reading (it failed): its exit code and stderr say why.
         }
     }
 
