@@ -79,7 +79,7 @@ public sealed class AnalyzeApiTests(ServerFixture fixture)
     [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/short.mp4","metrics":["bogus"]}""", "metrics")]
     [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/short.mp4","metrics":[]}""", "metrics")]
     [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/missing.mp4"}""", "reference")]
-    [InlineData("""{"input":"/storage/input/short.mp4"}""", "reference")]
+    [InlineData("""{"input":"/storage/input/short.mp4","metrics":["psnr"]}""", "reference")]
     [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/short.mp4","output":"/storage/output/r.txt"}""", "output")]
     [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/short.mp4","n_subsample":0}""", "n_subsample")]
     [InlineData("""{"input":"/storage/input/short.mp4","reference":"/storage/input/short.mp4","extra":1}""", "extra")]
@@ -90,10 +90,43 @@ public sealed class AnalyzeApiTests(ServerFixture fixture)
         problem!["errors"]!.AsObject().ContainsKey(field).ShouldBeTrue(problem.ToJsonString());
     }
 
+    [Theory]
+    [InlineData("short.mp4")]
+    [InlineData("long.mp4")]
+    public async Task Without_a_reference_the_analysis_reports_the_inputs_facts_as_ffprobe_sees_them(string file)
+    {
+        // The original's analyze with only an input answered the file's probe metrics (duration, resolution, bit rate, codec).
+        var done = await AnalyzeAsync($$"""{"input":"/storage/input/{{file}}"}""");
+        var analysis = done["analysis"]!;
+        analysis["reference"].ShouldBeNull();
+        analysis["metrics"]!.AsObject().Count.ShouldBe(0);
+
+        var probed = await FfmpegProcess.CaptureAsync("ffprobe", ["-v", "error", "-show_format", "-show_streams", "-of", "json", Path.Combine(_server.StorageRoot, "input", file)], TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        var truth = JsonNode.Parse(probed.Stdout)!;
+        var format = truth["format"]!;
+        var streams = truth["streams"]!.AsArray();
+        var video = streams.First(s => s!["codec_type"]!.GetValue<string>() == "video")!;
+        var media = analysis["media"]!;
+        media["duration_seconds"]!.GetValue<double>().ShouldBe(double.Parse(format["duration"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture), 0.001);
+        media["size_bytes"]!.GetValue<long>().ShouldBe(long.Parse(format["size"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+        media["bit_rate"]!.GetValue<long>().ShouldBe(long.Parse(format["bit_rate"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+        media["resolution"]!.GetValue<string>().ShouldBe($"{video["width"]}x{video["height"]}");
+        media["video_codec"]!.GetValue<string>().ShouldBe(video["codec_name"]!.GetValue<string>());
+        media["audio_codec"]?.GetValue<string>().ShouldBe(streams.FirstOrDefault(s => s!["codec_type"]!.GetValue<string>() == "audio")?["codec_name"]?.GetValue<string>());
+        media["streams"]!.AsArray().Select(s => s!["type"]!.GetValue<string>()).ShouldBe(streams.Select(s => s!["codec_type"]!.GetValue<string>()));
+
+        // The report file says the same.
+        var report = await _client.GetFromJsonAsync<JsonNode>(new Uri($"/api/v1/jobs/{done["id"]}/output", UriKind.Relative), TestContext.Current.CancellationToken);
+        report!["media"]!.ToJsonString().ShouldBe(media.ToJsonString());
+    }
+
     [Fact]
     public async Task Capabilities_list_the_metrics_this_server_computes()
     {
         var caps = await _client.GetFromJsonAsync<JsonNode>(new Uri("/api/v1/capabilities", UriKind.Relative));
         caps!["analysis"]!["metrics"]!.AsArray().Select(m => m!.GetValue<string>()).ShouldBe(["vmaf", "psnr", "ssim"]);
+
+        // The original listed what probing reports (["format", "streams", "metadata"]); here: what analysis.media holds.
+        caps["analysis"]!["probing"]!.AsArray().Select(m => m!.GetValue<string>()).ShouldBe(["format", "streams"]);
     }
 }

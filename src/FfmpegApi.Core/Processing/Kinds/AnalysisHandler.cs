@@ -9,14 +9,24 @@ using Microsoft.Extensions.Options;
 
 namespace FfmpegApi.Core.Processing.Kinds;
 
-/// <summary>Quality analysis (VMAF/PSNR/SSIM of the input against a reference): probe both, run the metric passes, pool the logs into a report.</summary>
+/// <summary>
+/// Quality analysis (VMAF/PSNR/SSIM of the input against a reference): probe both, run the metric passes, pool the logs
+/// into a report. Without a reference: the input's facts alone (one ffprobe, no ffmpeg).
+/// </summary>
 internal sealed class AnalysisHandler(FfmpegTools tools, InputResolver inputs, InputProbe probes, PassRunner passes, IOptions<WorkerOptions> workerOptions) : JobHandler<AnalyzeSpec>
 {
     public override async Task<JobProduct> RunAsync(JobRun run, AnalyzeSpec spec, ResolvedPath input, ResolvedPath output, CancellationToken cancellationToken)
     {
         var analysis = spec.Analysis;
-        var reference = await inputs.ResolveInputAsync(run, analysis.Reference, cancellationToken);
         var distortedInfo = await probes.ProbeOrFailAsync(input, cancellationToken);
+        if (analysis.Reference is null)
+        {
+            var facts = new AnalysisResult(null, new Dictionary<string, MetricSummary>(), null, null, null) { Media = MediaReport.From(distortedInfo) };
+            run.Log($"probed the input: {facts.Media.Format}, {facts.Media.DurationSeconds?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} s, {facts.Media.Resolution ?? "no video"}");
+            return await ReportAsync(run, facts, output, cancellationToken);
+        }
+
+        var reference = await inputs.ResolveInputAsync(run, analysis.Reference, cancellationToken);
         var referenceInfo = await probes.ProbeOrFailAsync(reference, cancellationToken);
         var vmaf = analysis.Metrics.Contains("vmaf") ? await tools.GetVmafFfmpegAsync() : null;
         var context = new AnalysisContext(input.PhysicalPath, reference.PhysicalPath, run.Workspace, MetricFiles.Threads(workerOptions.Value))
@@ -49,11 +59,15 @@ internal sealed class AnalysisHandler(FfmpegTools tools, InputResolver inputs, I
             run.Log($"{metric}: mean {summary.Mean}, min {summary.Min}, max {summary.Max} over {summary.Frames} frames");
         }
 
-        var result = new AnalysisResult(analysis.Reference, summaries, plan.Aligned, vmaf is null ? null : "vmaf_v0.6.1", analysis.PerFrame ? perFrame : null);
+        var result = new AnalysisResult(analysis.Reference, summaries, plan.Aligned, vmaf is null ? null : "vmaf_v0.6.1", analysis.PerFrame ? perFrame : null) { Media = MediaReport.From(distortedInfo) };
+        return await ReportAsync(run, result, output, cancellationToken);
+    }
+
+    /// <summary>Writes the report file; the stored summary leaves out the per-frame series (they are in the file).</summary>
+    private static async Task<JobProduct> ReportAsync(JobRun run, AnalysisResult result, ResolvedPath output, CancellationToken cancellationToken)
+    {
         var report = Path.Combine(run.Workspace, "report.json");
         await File.WriteAllTextAsync(report, JsonSerializer.Serialize(result, JsonDefaults.Options), cancellationToken);
-
-        // The stored summary leaves out the per-frame series (they are in the report file).
         return new ReportProduct(report, output, JsonSerializer.Serialize(result with { PerFrame = null }, JsonDefaults.Options));
     }
 }

@@ -12,7 +12,8 @@ namespace FfmpegApi.Endpoints.Analyze;
 
 /// <summary>
 /// The original's analyze body (<c>input</c>, <c>reference</c>, <c>metrics</c>) plus <c>n_subsample</c> and
-/// <c>per_frame</c>. The job's output is a JSON report (<c>/storage/output/{id}.analysis.json</c> unless given).
+/// <c>per_frame</c>. The job's output is a JSON report (<c>/storage/output/{id}.analysis.json</c> unless given). Without a
+/// <c>reference</c> (and then without <c>metrics</c>), the report holds the input's facts alone, as the original's did.
 /// </summary>
 public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, bool vmafAvailable, InputSources? remote = null)
 {
@@ -33,8 +34,9 @@ public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOpt
 
         var files = new ConvertRequestMapper(mounts, jobOptions, capabilities, remote);
         var input = files.MapExistingFile(body, "input", fields);
-        var reference = files.MapExistingFile(body, "reference", fields);
-        var metrics = MapMetrics(body, fields);
+        var compared = body.TryGetProperty("reference", out var given) && given.ValueKind != JsonValueKind.Null;
+        var reference = compared ? files.MapExistingFile(body, "reference", fields) : null;
+        var metrics = compared ? MapMetrics(body, fields) : NoMetrics(body, fields);
         var subsample = fields.Int(body, "n_subsample", string.Empty, InvalidRequest, 1, 100) ?? 1;
         var perFrame = body.TryGetProperty("per_frame", out var pf) && pf.ValueKind == JsonValueKind.True;
         if (body.TryGetProperty("per_frame", out pf) && pf.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
@@ -44,13 +46,25 @@ public sealed class AnalyzeRequestMapper(StorageMounts mounts, JobOptions jobOpt
 
         var output = MapReportPath(body, jobId, fields);
         var options = files.MapOptions(body, fields);
-        if (errors.Any || input is null || reference is null || metrics is null || output is null)
+        if (errors.Any || input is null || (compared && reference is null) || metrics is null || output is null)
         {
             return (null, errors);
         }
 
         var spec = new AnalyzeSpec(input, new OutputSpec(output, "json", null, null), new AnalysisSpec(reference, metrics, subsample, perFrame));
         return (options.Envelope(spec, files.SealedOrNull), errors);
+    }
+
+    /// <summary>Without a reference there is nothing to compare: metrics asked for then are a mistake worth naming.</summary>
+    private static List<string>? NoMetrics(JsonElement body, JsonFields fields)
+    {
+        if (body.TryGetProperty("metrics", out var metrics) && metrics.ValueKind is not JsonValueKind.Null && !(metrics.ValueKind == JsonValueKind.Array && metrics.GetArrayLength() == 0))
+        {
+            fields.Errors.Add("reference", $"Required for metrics ({string.Join(", ", AnalysisSpec.Known)} compare the input against a reference): give a reference, or leave metrics out for the input's facts alone (duration, resolution, bit rate, codecs).", InvalidInput);
+            return null;
+        }
+
+        return [];
     }
 
     private List<string>? MapMetrics(JsonElement body, JsonFields fields)

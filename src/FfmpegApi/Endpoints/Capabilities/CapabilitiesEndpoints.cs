@@ -54,7 +54,7 @@ public static class CapabilitiesEndpoints
                 OutputFormats.View(caps)),
             OperationMapper.Supported,
             caps.Filters,
-            new AnalysisView(metrics, Probing: true),
+            new AnalysisView(metrics, AnalysisView.Probed),
             ["local"],
             new HardwareAccelerationView(inventory.Devices.Count > 0, caps.HwAccels)
             {
@@ -153,7 +153,14 @@ public sealed record OutputContainerView(
 /// <summary>One output codec name: video or audio, the other names it is asked for by, and this ffmpeg's encoders for it.</summary>
 public sealed record OutputCodecView(string Name, string Type, IReadOnlyList<string> Aliases, IReadOnlyList<string> Encoders);
 
-public sealed record AnalysisView(IReadOnlyList<string> Metrics, bool Probing);
+/// <summary>
+/// <c>metrics</c>: what <c>POST /analyze</c> with a reference computes; <c>probing</c>: what it reports about an input
+/// without one (as the original listed it).
+/// </summary>
+public sealed record AnalysisView(IReadOnlyList<string> Metrics, IReadOnlyList<string> Probing)
+{
+    public static readonly IReadOnlyList<string> Probed = ["format", "streams"];
+}
 
 /// <summary>
 /// <c>available</c>: a device of this machine passed its trials; <c>types</c>: the hwaccels the ffmpeg build lists
