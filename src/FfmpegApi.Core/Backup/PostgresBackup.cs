@@ -15,6 +15,9 @@ public sealed class PostgresBackup(IOptions<BackupOptions> options, TimeProvider
 {
     private const string History = "__ef_migrations_history";
 
+    /// <summary>How long a dump, verification or restore may take at full speed; a paced one gets 1/share as long.</summary>
+    private static readonly TimeSpan Limit = TimeSpan.FromHours(2);
+
     /// <summary>The advisory lock key held while a scheduled backup runs ("ffbk").</summary>
     private const long LockKey = 0x6666626b;
 
@@ -34,7 +37,7 @@ public sealed class PostgresBackup(IOptions<BackupOptions> options, TimeProvider
         // backend wait too.
         await using (var output = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
         {
-            await RunAsync("pg_dump", ["--format=custom", "--compress=1", "--no-owner", "--no-privileges", $"--snapshot={snapshot}", ConnInfo(db.Database.GetConnectionString()!, out var password)], password, cancellationToken, stdout => PacedCopy.CopyAsync(stdout, output, options.Value.DumpShare, clock, cancellationToken));
+            await RunAsync("pg_dump", ["--format=custom", "--compress=1", "--no-owner", "--no-privileges", $"--snapshot={snapshot}", ConnInfo(db.Database.GetConnectionString()!, out var password)], password, PacedLimit, cancellationToken, stdout => PacedCopy.CopyAsync(stdout, output, options.Value.DumpShare, clock, cancellationToken));
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -57,7 +60,7 @@ public sealed class PostgresBackup(IOptions<BackupOptions> options, TimeProvider
             var scratch = new NpgsqlConnectionStringBuilder(connection) { Database = name, Pooling = false }.ConnectionString;
             // Fed through stdin in the same share of the time as the dump: the scratch restore loads every row again.
             await using var archive = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);
-            await RunAsync("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--dbname", ConnInfo(scratch, out var password)], password, cancellationToken, stdin: async input =>
+            await RunAsync("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--dbname", ConnInfo(scratch, out var password)], password, PacedLimit, cancellationToken, stdin: async input =>
             {
                 await using (input)
                 {
@@ -77,7 +80,7 @@ public sealed class PostgresBackup(IOptions<BackupOptions> options, TimeProvider
     }
 
     public Task ReplaceAsync(AppDbContext db, string file, CancellationToken cancellationToken) =>
-        RunAsync("pg_restore", ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", "--dbname", ConnInfo(db.Database.GetConnectionString()!, out var password), file], password, cancellationToken);
+        RunAsync("pg_restore", ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", "--dbname", ConnInfo(db.Database.GetConnectionString()!, out var password), file], password, Limit, cancellationToken);
 
     public async Task<IAsyncDisposable?> TryLockAsync(AppDbContext db, CancellationToken cancellationToken)
     {
@@ -100,7 +103,9 @@ public sealed class PostgresBackup(IOptions<BackupOptions> options, TimeProvider
     }
 
     /// <summary>Runs a PostgreSQL client tool; <paramref name="stdout"/> reads its output, <paramref name="stdin"/> writes its input (and closes it).</summary>
-    private static async Task RunAsync(string tool, IReadOnlyList<string> arguments, string? password, CancellationToken cancellationToken, Func<Stream, Task>? stdout = null, Func<Stream, Task>? stdin = null)
+    private TimeSpan PacedLimit => Limit / Math.Clamp(options.Value.DumpShare, 0.05, 1);
+
+    private static async Task RunAsync(string tool, IReadOnlyList<string> arguments, string? password, TimeSpan limit, CancellationToken cancellationToken, Func<Stream, Task>? stdout = null, Func<Stream, Task>? stdin = null)
     {
         var start = new System.Diagnostics.ProcessStartInfo { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = stdin is not null, UseShellExecute = false };
         if (!string.IsNullOrEmpty(password))
@@ -122,7 +127,7 @@ public sealed class PostgresBackup(IOptions<BackupOptions> options, TimeProvider
 
         var errors = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromHours(2));
+        timeout.CancelAfter(limit);
         var output = stdout?.Invoke(process.StandardOutput.BaseStream) ?? process.StandardOutput.ReadToEndAsync(timeout.Token);
         var input = stdin is null ? Task.CompletedTask : FeedAsync(stdin, process.StandardInput.BaseStream);
         try
@@ -133,7 +138,12 @@ public sealed class PostgresBackup(IOptions<BackupOptions> options, TimeProvider
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw;
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            throw new BackupException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{tool} did not finish within {limit.TotalHours:0.#} h and was stopped (paced steps get 2 h ÷ Backup:DumpShare)."));
         }
 
         if (process.ExitCode != 0)
