@@ -19,11 +19,11 @@ internal sealed class AnalysisHandler(FfmpegTools tools, InputResolver inputs, I
     {
         var analysis = spec.Analysis;
         var distortedInfo = await probes.ProbeOrFailAsync(input, cancellationToken);
+        var media = MediaReport.From(distortedInfo);
         if (analysis.Reference is null)
         {
-            var facts = new AnalysisResult(null, new Dictionary<string, MetricSummary>(), null, null, null) { Media = MediaReport.From(distortedInfo) };
-            run.Log($"probed the input: {facts.Media.Format}, {facts.Media.DurationSeconds?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} s, {facts.Media.Resolution ?? "no video"}");
-            return await ReportAsync(run, facts, output, cancellationToken);
+            run.Log($"probed the input: {media.Format}, {media.DurationSeconds?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} s, {media.Resolution ?? "no video"}");
+            return await ReportAsync(run, new AnalysisResult(null, new Dictionary<string, MetricSummary>(), null, null, null) { Media = media }, output, cancellationToken);
         }
 
         var reference = await inputs.ResolveInputAsync(run, analysis.Reference, cancellationToken);
@@ -59,7 +59,7 @@ internal sealed class AnalysisHandler(FfmpegTools tools, InputResolver inputs, I
             run.Log($"{metric}: mean {summary.Mean}, min {summary.Min}, max {summary.Max} over {summary.Frames} frames");
         }
 
-        var result = new AnalysisResult(analysis.Reference, summaries, plan.Aligned, vmaf is null ? null : "vmaf_v0.6.1", analysis.PerFrame ? perFrame : null) { Media = MediaReport.From(distortedInfo) };
+        var result = new AnalysisResult(analysis.Reference, summaries, plan.Aligned, vmaf is null ? null : "vmaf_v0.6.1", analysis.PerFrame ? perFrame : null) { Media = media };
         return await ReportAsync(run, result, output, cancellationToken);
     }
 
