@@ -124,7 +124,7 @@ public static partial class AppHost
             doc.Info.Title = "FFmpeg API";
             doc.Info.Description = "Media processing jobs over REST: submit, follow progress (SSE), download outputs.";
             return Task.CompletedTask;
-        }));
+        }).AddSchemaTransformer(Endpoints.Requests.OpenApiSchemas.TransformAsync));
 
         var app = builder.Build();
         app.UseMiddleware<RequestIdMiddleware>();

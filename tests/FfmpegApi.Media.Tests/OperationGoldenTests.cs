@@ -31,6 +31,7 @@ public sealed class OperationGoldenTests
             new FpsOperation(12.5), new SpeedOperation(2), new SpeedOperation(0.3), new SpeedOperation(5),
             new DenoiseOperation(FilterStrength.Light), new DenoiseOperation(), new DenoiseOperation(FilterStrength.Strong),
             new SharpenOperation(1.5), new DeinterlaceOperation(), new ColorOperation(0.1, 1.2, 0.8, 1.1), new GrayscaleOperation(),
+            new BlurOperation(3), new HueOperation(90, 1.5), new StabilizeOperation(FilterStrength.Light), new StabilizeOperation(), new StabilizeOperation(FilterStrength.Strong),
             new FadeOperation(FadeDirection.In, 0.5), new FadeOperation(FadeDirection.Out, 1), new FadeOperation(FadeDirection.Out, 1, 3),
             new VolumeOperation(-6), new NormalizeOperation(TwoPass: false),
             new TextOperation("Hello"), new TextOperation("Top", OverlayPosition.TopLeft, 32, "yellow", false, 4, 1, 2.5),

@@ -170,6 +170,9 @@ public sealed class OperationRunTests(OperationMedia media) : IClassFixture<Oper
             new DenoiseOperation(FilterStrength.Strong),
             new SharpenOperation(1),
             new ColorOperation(0.05, 1.1, 1.2, 1.0),
+            new BlurOperation(1.5),
+            new HueOperation(45, 1.2),
+            new StabilizeOperation(FilterStrength.Light),
             new GrayscaleOperation());
         var frame = await media.FrameAsync(file, 1);
         for (var x = 10; x < 320; x += 50)

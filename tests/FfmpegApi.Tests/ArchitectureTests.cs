@@ -101,7 +101,6 @@ public sealed class ArchitectureTests
     /// <summary>Types over the limit today, each owned by an open issue (the list may only shrink).</summary>
     private static readonly Dictionary<string, string> OverLimit = new(StringComparer.Ordinal)
     {
-        ["OperationMapper"] = "#26 typed requests",
         ["OutputMapper"] = "#26 typed requests",
         ["ConvertRequestMapper"] = "#26 typed requests",
         ["ClientCommands"] = "#26 generated clients",

@@ -58,6 +58,15 @@ internal sealed record FilterChain(IReadOnlyList<ICommandStep> Video, IReadOnlyL
                 case DeinterlaceOperation:
                     video.Add(new DeinterlaceStep());
                     break;
+                case BlurOperation b:
+                    video.Add(new BlurStep(b.Sigma));
+                    break;
+                case HueOperation h:
+                    video.Add(new HueStep(h.Degrees, h.Saturation));
+                    break;
+                case StabilizeOperation st:
+                    video.Add(new StabilizeStep(st.Strength));
+                    break;
                 case TonemapOperation t:
                     video.Add(new TonemapStep(t.Curve));
                     break;

@@ -28,6 +28,7 @@ public static class UpscalePlanner
     /// </summary>
     public static bool MayPrecede(OperationSpec operation) =>
         operation is TrimOperation or DenoiseOperation or SharpenOperation or DeinterlaceOperation or ColorOperation or GrayscaleOperation
+            or BlurOperation or HueOperation or StabilizeOperation
         || !OperationStreams.NeedsVideo(operation) && operation is not (ConcatOperation or SpeedOperation or FadeOperation);
 
     /// <summary>Why this spec cannot be upscaled as asked (null: it can, or it has no upscale).</summary>

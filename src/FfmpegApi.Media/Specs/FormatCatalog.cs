@@ -137,6 +137,7 @@ public static class FormatCatalog
         ["libwebp_anim"] = "webp",
         ["libwebp"] = "webp",
         ["libopus"] = "opus",
+        ["libfdk_aac"] = "aac",
         ["libmp3lame"] = "mp3",
         ["libvorbis"] = "vorbis",
         ["ac3_fixed"] = "ac3",

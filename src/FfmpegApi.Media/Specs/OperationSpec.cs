@@ -30,6 +30,9 @@ namespace FfmpegApi.Media.Specs;
 [JsonDerivedType(typeof(SubtitlesOperation), "subtitles")]
 [JsonDerivedType(typeof(ConcatOperation), "concat")]
 [JsonDerivedType(typeof(UpscaleOperation), "upscale")]
+[JsonDerivedType(typeof(BlurOperation), "blur")]
+[JsonDerivedType(typeof(HueOperation), "hue")]
+[JsonDerivedType(typeof(StabilizeOperation), "stabilize")]
 public abstract record OperationSpec;
 
 /// <summary>Keep <see cref="Duration"/> seconds starting at <see cref="Start"/> (null duration: to the end).</summary>
@@ -123,6 +126,15 @@ public sealed record SharpenOperation(double Amount = 1) : OperationSpec;
 
 public sealed record DeinterlaceOperation : OperationSpec;
 
+/// <summary>Gaussian blur of <see cref="Sigma"/> pixels.</summary>
+public sealed record BlurOperation(double Sigma = 2) : OperationSpec;
+
+/// <summary>Turn the colours by <see cref="Degrees"/> around the hue circle and scale their <see cref="Saturation"/>.</summary>
+public sealed record HueOperation(double Degrees = 0, double Saturation = 1) : OperationSpec;
+
+/// <summary>Steady a shaky picture (one pass: each frame is matched to the one before and moved back).</summary>
+public sealed record StabilizeOperation(FilterStrength Strength = FilterStrength.Medium) : OperationSpec;
+
 /// <summary>The curve that maps HDR light levels into SDR's range (ffmpeg's tonemap filter).</summary>
 public enum TonemapCurve
 {
@@ -203,7 +215,8 @@ public static class OperationStreams
 {
     public static bool NeedsVideo(OperationSpec operation) => operation is ScaleOperation or CropOperation or PadOperation or RotateOperation
         or FlipOperation or FpsOperation or WatermarkOperation or TextOperation or DenoiseOperation or SharpenOperation
-        or DeinterlaceOperation or TonemapOperation or ColorOperation or GrayscaleOperation or SubtitlesOperation or UpscaleOperation;
+        or DeinterlaceOperation or TonemapOperation or ColorOperation or GrayscaleOperation or SubtitlesOperation or UpscaleOperation
+        or BlurOperation or HueOperation or StabilizeOperation;
 
     public static bool NeedsAudio(OperationSpec operation) => operation is VolumeOperation or NormalizeOperation;
 

@@ -91,6 +91,27 @@ public sealed record SharpenStep(double Amount) : IVideoFilterStep
     public string Filter => $"unsharp=luma_msize_x=5:luma_msize_y=5:luma_amount={Number(Amount)}";
 }
 
+public sealed record BlurStep(double Sigma) : IVideoFilterStep
+{
+    public string Filter => $"gblur=sigma={Number(Sigma)}";
+}
+
+public sealed record HueStep(double Degrees, double Saturation) : IVideoFilterStep
+{
+    public string Filter => $"hue=h={Number(Degrees)}:s={Number(Saturation)}";
+}
+
+/// <summary>deshake: the search range (pixels each way, a multiple of 16 up to 64) grows with the strength; the uncovered edge is mirrored.</summary>
+public sealed record StabilizeStep(FilterStrength Strength) : IVideoFilterStep
+{
+    public string Filter => Strength switch
+    {
+        FilterStrength.Light => "deshake=rx=16:ry=16",
+        FilterStrength.Strong => "deshake=rx=48:ry=48",
+        _ => "deshake=rx=32:ry=32",
+    };
+}
+
 /// <summary>bwdif: motion-adaptive, better than yadif; frame rate kept (one frame per frame).</summary>
 public sealed record DeinterlaceStep : IVideoFilterStep
 {

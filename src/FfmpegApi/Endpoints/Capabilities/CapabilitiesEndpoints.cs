@@ -52,7 +52,7 @@ public static class CapabilitiesEndpoints
                     Refused = [.. caps.Demuxers.Except(caps.InputFormats).Distinct().Order(StringComparer.Ordinal).Select(d => new RefusedFormatView(d, DemuxerPolicy.Reason(d, devices)))],
                 },
                 OutputFormats.View(caps)),
-            OperationMapper.Supported,
+            Requests.Operations.OperationsReader.Supported,
             caps.Filters,
             new AnalysisView(metrics, AnalysisView.Probed),
             ["local"],

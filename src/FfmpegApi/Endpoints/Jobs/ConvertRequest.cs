@@ -11,52 +11,9 @@ public sealed record ConvertRequest(
     JsonElement Input,
     JsonElement? Output,
     IReadOnlyList<JsonElement>? Outputs,
-    IReadOnlyList<OperationRequest>? Operations,
+    IReadOnlyList<Requests.Operations.Operation>? Operations,
     ConvertOptions? Options,
     string? Priority);
-
-/// <summary>
-/// An operation, e.g. <c>{ "type": "trim", "start": 1, "duration": 5 }</c>. Which fields apply depends on
-/// <c>type</c>; docs/api.md has the table.
-/// </summary>
-public sealed record OperationRequest(
-    string Type,
-    JsonElement? Start,
-    JsonElement? Duration,
-    JsonElement? End,
-    int? Width,
-    int? Height,
-    string? Resolution,
-    string? Fit,
-    bool? AllowUpscale,
-    int? X,
-    int? Y,
-    string? Color,
-    int? Angle,
-    string? Direction,
-    double? Fps,
-    double? Factor,
-    string? Image,
-    string? Position,
-    int? Margin,
-    double? Opacity,
-    double? Scale,
-    string? Text,
-    int? FontSize,
-    bool? Box,
-    string? Strength,
-    double? Amount,
-    double? Brightness,
-    double? Contrast,
-    double? Saturation,
-    double? Gamma,
-    double? GainDb,
-    double? TargetLufs,
-    double? TruePeak,
-    double? Lra,
-    bool? TwoPass,
-    string? Model,
-    string? Device);
 
 public sealed record ConvertOptions(string? Priority, int? TimeoutSeconds);
 

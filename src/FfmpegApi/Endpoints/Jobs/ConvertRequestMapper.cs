@@ -5,6 +5,7 @@ using FfmpegApi.Core.Jobs;
 using FfmpegApi.Core.Storage;
 using FfmpegApi.Core.Storage.Blobs;
 using FfmpegApi.Endpoints.Presets;
+using FfmpegApi.Endpoints.Requests.Operations;
 using FfmpegApi.Media.Capabilities;
 using FfmpegApi.Media.Hardware;
 using FfmpegApi.Media.Specs;
@@ -66,8 +67,10 @@ public sealed partial class ConvertRequestMapper(StorageMounts mounts, JobOption
 
         var input = MapInput(body, fields);
         var audioTrack = InputFields.AudioTrack(body, fields);
-        var operations = new OperationMapper(fields, mounts, jobOptions.MaxInputBytes) { UpscaleModels = UpscaleModels }.Map(body, jobOptions.MaxOperations);
-        operations = OperationMapper.WithAudioNormalize(body, operations, fields);
+        var reader = new OperationsReader(errors, new OperationFiles(mounts, jobOptions.MaxInputBytes), UpscaleModels);
+        var operations = reader.Read(body, jobOptions.MaxOperations);
+        body = reader.Transcodes.Count > 0 ? Transcode.MergeInto(body, reader.Transcodes, errors) : body;
+        operations = OperationsReader.WithAudioNormalize(body, operations, errors);
         var outputs = body.TryGetProperty("outputs", out var many) && many.ValueKind != JsonValueKind.Null
             ? MapOutputs(body, many, jobId, operations, fields)
             : new OutputMapper(mounts, capabilities, fields, blobs: remote?.Blobs) { Sealer = remote?.Credentials, Sealed = Sealed }.Map(body, jobId, operations) is { } single ? [single] : null;

@@ -102,41 +102,13 @@ internal sealed class JsonFields(ValidationErrors errors)
             return null;
         }
 
-        double? seconds = value.ValueKind switch
+        if (Requests.WireTime.Parse(value) is not { } seconds)
         {
-            JsonValueKind.Number when value.TryGetDouble(out var n) => n,
-            JsonValueKind.String => ParseTimestamp(value.GetString()!),
-            _ => null,
-        };
-        if (seconds is not { } s || !double.IsFinite(s) || s < 0 || s > 7 * 24 * 3600)
-        {
-            errors.Add(Join(path, name), "Must be seconds (a non-negative number) or a timestamp like \"00:01:30.5\".", code);
+            errors.Add(Join(path, name), Requests.WireTime.Expected, code);
             return null;
         }
 
-        return s;
-    }
-
-    internal static double? ParseTimestamp(string text)
-    {
-        var parts = text.Trim().Split(':');
-        if (parts.Length > 3)
-        {
-            return null;
-        }
-
-        double total = 0;
-        foreach (var part in parts)
-        {
-            if (!double.TryParse(part, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v))
-            {
-                return null;
-            }
-
-            total = (total * 60) + v;
-        }
-
-        return total;
+        return seconds;
     }
 
     public static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";

@@ -22,6 +22,9 @@ public sealed class ValidationErrors
 
     public bool Any => _errors.Count > 0;
 
+    /// <summary>Messages recorded so far (a field may have several).</summary>
+    public int Count { get; private set; }
+
     public string Code => _code ?? Errors.ErrorCodes.InvalidRequest;
 
     /// <summary>Records an error; <paramref name="value"/> and <paramref name="allowed"/> feed the original API's
@@ -35,6 +38,7 @@ public sealed class ValidationErrors
         }
 
         list.Add(message);
+        Count++;
         _fieldCodes.TryAdd(field, code);
         if (_code is null || Array.IndexOf(CodePriority, code) < Array.IndexOf(CodePriority, _code))
         {
