@@ -60,16 +60,16 @@ internal static class OverheadBenchmarks
             await Benchmarks.ClipAsync(Path.Combine(input, "10s.mp4"), 10);
 
             var thumb = await MeasureAsync(http, dataDir, "2s.mp4", "/api/v1/thumbnails", ThumbnailBody, ThumbnailArgs, rounds, null);
-            rows.Add(Row($"{provider}: poster frame job (`POST /thumbnails`, time 1, 2-s 720p clip) ÷ the same ffmpeg argv run bare (medians of {rounds}: {thumb.Job:F3} s / {thumb.Bare:F3} s)", thumb.Job / thumb.Bare, "≤ 1.3"));
+            rows.Add(Row($"{provider}: poster frame job (`POST /thumbnails`, time 1, 2-s 720p clip) ÷ the same ffmpeg argv run bare (median of {rounds} paired rounds; medians {thumb.Job:F3} s / {thumb.Bare:F3} s; {thumb.Spread})", thumb.Ratio, "≤ 1.3"));
             var ten = await MeasureAsync(http, dataDir, "10s.mp4", "/api/v1/convert", EncodeBody, EncodeArgs, rounds, sseLatencies);
-            rows.Add(Row($"{provider}: 10-s 720p x264 veryfast + aac job ÷ bare (medians of {rounds}: {ten.Job:F2} s / {ten.Bare:F2} s; job − bare = {(ten.Job - ten.Bare) * 1000:F0} ms)", ten.Job / ten.Bare, "≤ 1.03"));
-            rows.Add($"| {provider}: CPU of the service process during the 10-s job (server and bench client, not ffmpeg) | {ten.ServerCpuMs:F0} ms | | |");
+            rows.Add(Row($"{provider}: 10-s 720p x264 veryfast + aac job ÷ bare (median of {rounds} paired rounds; medians {ten.Job:F2} s / {ten.Bare:F2} s; {ten.Spread})", ten.Ratio, "≤ 1.03"));
+            rows.Add(CpuRow(provider, "10-s", ten));
             if (!quick)
             {
                 await Benchmarks.ClipAsync(Path.Combine(input, "60s.mp4"), 60);
                 var sixty = await MeasureAsync(http, dataDir, "60s.mp4", "/api/v1/convert", EncodeBody, EncodeArgs, rounds, sseLatencies);
-                rows.Add(Row($"{provider}: the same, 60-s 720p (medians of {rounds}: {sixty.Job:F2} s / {sixty.Bare:F2} s; job − bare = {(sixty.Job - sixty.Bare) * 1000:F0} ms)", sixty.Job / sixty.Bare, "≤ 1.01"));
-                rows.Add($"| {provider}: CPU of the service process during the 60-s job (server and bench client, not ffmpeg) | {sixty.ServerCpuMs:F0} ms | | |");
+                rows.Add(Row($"{provider}: the same, 60-s 720p (median of {rounds} paired rounds; medians {sixty.Job:F2} s / {sixty.Bare:F2} s; {sixty.Spread})", sixty.Ratio, "≤ 1.01"));
+                rows.Add(CpuRow(provider, "60-s", sixty));
             }
 
             rows.AddRange(await ReadPathAsync(http, baseUrl, key, provider, quick));
@@ -101,11 +101,19 @@ internal static class OverheadBenchmarks
         "-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p", "-f", "image2", "-start_number", "1", "file:" + output + "_%04d.jpg",
     ];
 
+    /// <summary>What one comparison measured: medians in seconds, and the median with the quartiles of the per-round ratios.</summary>
+    private sealed record Measured(double Bare, double Job, double Ratio, double RatioLow, double RatioHigh, double ServerCpuMs, double DatabaseCpuMs)
+    {
+        public string Spread => string.Create(CultureInfo.InvariantCulture, $"per-round ratios' quartiles {RatioLow:F3}–{RatioHigh:F3}");
+    }
+
     /// <summary>
-    /// Three warm-up jobs, then rounds that alternate bare ffmpeg and the job, each on a fresh copy of the input (a new
-    /// file, as an upload is: no cached probe); returns the medians in seconds.
+    /// Three warm-up jobs, then rounds of one bare ffmpeg run and one job, paired: the order alternates (bare first in
+    /// even rounds, the job first in odd ones), each reads a fresh copy of the input (a new file, as an upload is: no
+    /// cached probe), and the row's ratio is the median of the rounds' job ÷ bare, so a drift of the machine's speed
+    /// between rounds (it is shared) cancels within each pair instead of landing on one side.
     /// </summary>
-    private static async Task<(double Bare, double Job, double ServerCpuMs)> MeasureAsync(HttpClient http, string dataDir, string inputName, string path, string bodyTemplate, Func<string, string, string[]> bareArgs, int rounds, List<double>? sseLatencies)
+    private static async Task<Measured> MeasureAsync(HttpClient http, string dataDir, string inputName, string path, string bodyTemplate, Func<string, string, string[]> bareArgs, int rounds, List<double>? sseLatencies)
     {
         var inputs = Path.Combine(dataDir, "storage", "input");
         var n = 0;
@@ -125,24 +133,77 @@ internal static class OverheadBenchmarks
 
         var bare = new List<double>();
         var job = new List<double>();
+        var ratios = new List<double>();
         var cpu = new List<double>();
+        var database = new List<double>();
         for (var i = 0; i < rounds; i++)
         {
-            var copy = Path.Combine(inputs, Fresh());
-            var clock = Stopwatch.StartNew();
-            var result = await FfmpegProcess.RunAsync(new FfmpegRunOptions("ffmpeg", bareArgs(copy, Path.Combine(dataDir, "bare-" + i))) { OnProgress = _ => { } }, CancellationToken.None);
-            bare.Add(clock.Elapsed.TotalSeconds);
-            if (!result.Succeeded)
+            async Task<double> Bare()
             {
-                throw new InvalidOperationException("bare ffmpeg failed: " + result.LastError);
+                var copy = Path.Combine(inputs, Fresh());
+                var clock = Stopwatch.StartNew();
+                var result = await FfmpegProcess.RunAsync(new FfmpegRunOptions("ffmpeg", bareArgs(copy, Path.Combine(dataDir, "bare-" + i))) { OnProgress = _ => { } }, CancellationToken.None);
+                return result.Succeeded ? clock.Elapsed.TotalSeconds : throw new InvalidOperationException("bare ffmpeg failed: " + result.LastError);
             }
 
-            var before = ProcessCpuMs();
-            job.Add(await Benchmarks.RunJobAsync(http, Body(Fresh()), sseLatencies, path));
-            cpu.Add(ProcessCpuMs() - before);
+            async Task<double> Job()
+            {
+                var name = Fresh();
+                var (before, databaseBefore) = (ProcessCpuMs(), PostgresCpuMs());
+                var seconds = await Benchmarks.RunJobAsync(http, Body(name), sseLatencies, path);
+                cpu.Add(ProcessCpuMs() - before);
+                database.Add(PostgresCpuMs() - databaseBefore);
+                return seconds;
+            }
+
+            double b, j;
+            if (i % 2 == 0)
+            {
+                b = await Bare();
+                j = await Job();
+            }
+            else
+            {
+                j = await Job();
+                b = await Bare();
+            }
+
+            bare.Add(b);
+            job.Add(j);
+            ratios.Add(j / b);
         }
 
-        return (Benchmarks.Median(bare), Benchmarks.Median(job), Benchmarks.Median(cpu));
+        return new Measured(Benchmarks.Median(bare), Benchmarks.Median(job), Benchmarks.Median(ratios), Benchmarks.Percentile(ratios, 25), Benchmarks.Percentile(ratios, 75), Benchmarks.Median(cpu), Benchmarks.Median(database));
+    }
+
+    /// <summary>
+    /// CPU time of every <c>postgres</c> process on the machine (the bench's cluster: its pooled backends, and the
+    /// checkpointer, WAL writer and autovacuum the job's writes cause), from <c>/proc/PID/stat</c>; 0 without PostgreSQL.
+    /// </summary>
+    private static double PostgresCpuMs()
+    {
+        double ticks = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var close = stat.LastIndexOf(')');
+                if (close < 0 || !stat.AsSpan(0, close).EndsWith("(postgres", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var rest = stat[(close + 2)..].Split(' ');
+                ticks += double.Parse(rest[11], CultureInfo.InvariantCulture) + double.Parse(rest[12], CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended between the listing and the read.
+            }
+        }
+
+        return ticks * 10; // USER_HZ is 100 on Linux.
     }
 
     /// <summary>CPU time of this process (the in-process server and the bench's HTTP client; not ffmpeg, a child).</summary>
@@ -222,6 +283,9 @@ internal static class OverheadBenchmarks
             _ => throw new InvalidOperationException("wrk latency unit " + unit),
         };
     }
+
+    private static string CpuRow(string provider, string clip, Measured measured) =>
+        string.Create(CultureInfo.InvariantCulture, $"| {provider}: CPU per {clip} job of the service process (server and bench client, not ffmpeg){(provider == "PostgreSQL" ? $" and of PostgreSQL's processes: {measured.DatabaseCpuMs:F0} ms" : string.Empty)} | {measured.ServerCpuMs:F0} ms | | |");
 
     private static string Row(string measure, double ratio, string goal)
     {
