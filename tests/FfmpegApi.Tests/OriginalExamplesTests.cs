@@ -21,13 +21,13 @@ public sealed partial class OriginalExamplesTests(ServerFixture fixture)
     [GeneratedRegex(@"```json\n(?<body>.*?)```", RegexOptions.Singleline)]
     private static partial Regex JsonBlock();
 
-    [GeneratedRegex(@"curl -X POST http://localhost:8000/api/v1/(?<endpoint>\w+).*?-d '(?<body>.*?)'", RegexOptions.Singleline)]
+    [GeneratedRegex(@"curl -X POST ""?http://localhost:8000/api/v1/(?<endpoint>\w+).*?-d '(?<body>.*?)'", RegexOptions.Singleline)]
     private static partial Regex CurlPost();
 
     [GeneratedRegex(@"POST /api/v1/(?<endpoint>\w+)")]
     private static partial Regex PostLine();
 
-    [GeneratedRegex(@"""(?<path>/storage/(?:input|reference|assets)/[^""]+)""")]
+    [GeneratedRegex(@"""(?<path>/storage/(?:input|reference|assets)/[^""]+)""|""(?:input|reference|image|watermark_path)"":\s*""(?<path>/storage/[^""]+)""")]
     private static partial Regex InputPath();
 
     /// <summary>(endpoint, body) of each request example, in document order.</summary>
@@ -55,7 +55,7 @@ public sealed partial class OriginalExamplesTests(ServerFixture fixture)
         Assert.SkipWhen(TestDatabase.IsPostgres, "request shapes and media do not depend on the database: the SQLite pass runs it");
         var examples = Examples();
         examples.Count.ShouldBeGreaterThanOrEqualTo(9);
-        examples.Select(e => e.Endpoint).Distinct().Order(StringComparer.Ordinal).ShouldBe(["analyze", "convert", "estimate", "stream"]);
+        examples.Select(e => e.Endpoint).Distinct().Order(StringComparer.Ordinal).ShouldBe(["analyze", "batch", "convert", "estimate", "stream"]);
         await PrepareInputsAsync(examples);
         await using var receiver = await WebhookReceiver.StartAsync();
 
@@ -74,7 +74,13 @@ public sealed partial class OriginalExamplesTests(ServerFixture fixture)
                 continue;
             }
 
-            if (answer!["job"]?["id"]?.GetValue<string>() is { } id)
+            List<string> ids = answer!["job"]?["id"]?.GetValue<string>() is { } one ? [one] : answer["jobs"]?.AsArray().Select(j => j!["id"]!.GetValue<string>()).ToList() ?? [];
+            if (endpoint == "batch" && (answer["total_jobs"]?.GetValue<int>() != ids.Count || ids.Count == 0))
+            {
+                failures.Add($"POST /batch {original.Trim()}\n  → {answer.ToJsonString()}");
+            }
+
+            foreach (var id in ids)
             {
                 var done = await _client.WaitForEndAsync(id);
                 if (done["status"]!.GetValue<string>() != "completed")
@@ -115,12 +121,12 @@ public sealed partial class OriginalExamplesTests(ServerFixture fixture)
         }
     }
 
-    [GeneratedRegex(@"""start"":\s*(?<seconds>\d+)")]
+    [GeneratedRegex(@"""(?:start|timestamp)"":\s*(?<seconds>\d+)")]
     private static partial Regex TrimStart();
 
     /// <summary>
     /// The media each example names, made once: a 480p clip (the lowest rung of the examples' ladders) 2 s longer than the
-    /// latest trim start of the examples that read it; a PNG for an image.
+    /// latest trim start or thumbnail timestamp of the examples that read it; a PNG for an image.
     /// </summary>
     private async Task PrepareInputsAsync(IEnumerable<(string Endpoint, string Body)> examples)
     {

@@ -45,9 +45,9 @@ public sealed partial class OriginalOperationsTests(ServerFixture fixture)
     {
         var parameters = Params.GetValueOrDefault(name, "{}");
         var operation = $$"""{"type":"filter","name":"{{name}}","params":{{parameters}} }""";
-        var done = await CompletedAsync($$$"""
-            {"input":"/storage/input/short.mp4","output":{"path":"/storage/output/filter-{{{name}}}.mp4","video":{"codec":"h264","preset":"ultrafast"}},
-             "operations":[{{{operation}}}]}
+        var done = await CompletedAsync($$$$"""
+            {"input":"/storage/input/short.mp4","output":{"path":"/storage/output/filter-{{{{name}}}}.mp4","video":{"codec":"h264","preset":"ultrafast"}},
+             "operations":[{{{{operation}}}}]}
             """);
         var type = done["operations"]![0]!["type"]!.GetValue<string>();
         type.ShouldBe(name switch
@@ -133,6 +133,54 @@ public sealed partial class OriginalOperationsTests(ServerFixture fixture)
     [InlineData("""{"input":"/storage/input/short.mp4","output":{"format":"mp4","video":{"codec":"vp9"}},"operations":[{"type":"transcode","video_codec":"h264"}]}""", "operations[0].video_codec")]
     [InlineData("""{"input":"/storage/input/short.mp4","outputs":["mp4","webm"],"operations":[{"type":"transcode","video_codec":"h264"}]}""", "operations[0]")]
     public async Task A_transcode_that_contradicts_the_output_is_refused(string body, string field)
+    {
+        var (status, problem) = await _client.PostJsonAsync("/api/v1/convert", body);
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity, problem?.ToJsonString());
+        problem!["errors"]![field].ShouldNotBeNull(problem.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_thumbnail_operation_in_convert_writes_the_documented_image_file()
+    {
+        var path = $"/storage/output/thumb-{Guid.NewGuid():N}.jpg";
+        var done = await CompletedAsync($$$"""
+            {"input":"/storage/input/ten.mp4","output":"{{{path}}}",
+             "operations":[{"type":"thumbnail","params":{"timestamp":3,"width":320,"height":180,"quality":"high"}}]}
+            """);
+        done["kind"]!.GetValue<string>().ShouldBe("thumbnails");
+        done["output"]!["path"]!.GetValue<string>().ShouldBe(path);
+        done["thumbnails"]!["images"]![0]!["time"]!.GetValue<double>().ShouldBe(3);
+        (await TestMedia.ImageAsync(_server.Physical(path))).ShouldBe(("mjpeg", 320, 180));
+    }
+
+    [Fact]
+    public async Task A_thumbnail_grid_operation_in_convert_tiles_rows_by_cols_images_into_the_directory()
+    {
+        var directory = $"/storage/output/grid-{Guid.NewGuid():N}/";
+        var done = await CompletedAsync($$$"""
+            {"input":"/storage/input/ten.mp4","output":"{{{directory}}}",
+             "operations":[{"type":"thumbnail_grid","params":{"rows":2,"cols":3,"width":96,"height":54}}]}
+            """);
+        done["kind"]!.GetValue<string>().ShouldBe("thumbnails");
+        var sprite = done["thumbnails"]!["sprite"]!;
+        (sprite["columns"]!.GetValue<int>(), sprite["rows"]!.GetValue<int>()).ShouldBe((3, 2));
+        var sheet = sprite["sheets"]!.AsArray().ShouldHaveSingleItem()!.GetValue<string>();
+        sheet.ShouldStartWith(directory);
+        (await TestMedia.ImageAsync(_server.Physical(sheet))).ShouldBe(("mjpeg", 3 * 96, 2 * 54));
+        var vtt = await File.ReadAllTextAsync(_server.Physical(directory + "storyboard.vtt"), TestContext.Current.CancellationToken);
+        vtt.Split('\n').Count(l => l.Contains("-->", StringComparison.Ordinal)).ShouldBe(6);
+    }
+
+    [Theory]
+    [InlineData("""{"input":"/storage/input/ten.mp4","output":"/storage/output/t.jpg","operations":[{"type":"thumbnail","params":{"width":5}}]}""", "operations[0].params.width")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","output":"/storage/output/t.jpg","operations":[{"type":"thumbnail","timestamp":"soon"}]}""", "operations[0].timestamp")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","output":"/storage/output/t.png","operations":[{"type":"thumbnail","params":{"quality":"high"}}]}""", "operations[0].params.quality")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","output":"/storage/output/t.jpg","operations":[{"type":"thumbnail","params":{"quality":"best"}}]}""", "operations[0].params.quality")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","output":"/storage/output/g/","operations":[{"type":"thumbnail_grid","rows":30}]}""", "operations[0].rows")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","output":"mp4","operations":[{"type":"trim","duration":1},{"type":"thumbnail"}]}""", "operations[1]")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","outputs":["mp4"],"operations":[{"type":"thumbnail"}]}""", "outputs")]
+    [InlineData("""{"input":"/storage/input/missing.mp4","output":"/storage/output/t.jpg","operations":[{"type":"thumbnail"}]}""", "input")]
+    public async Task Mistakes_in_a_thumbnail_operation_name_the_field_as_written(string body, string field)
     {
         var (status, problem) = await _client.PostJsonAsync("/api/v1/convert", body);
         status.ShouldBe(HttpStatusCode.UnprocessableEntity, problem?.ToJsonString());

@@ -81,6 +81,23 @@ public sealed partial class StreamApiTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Variants_named_as_in_the_originals_documentation_name_their_renditions()
+    {
+        var done = await PackageAsync("""
+            {"input":"/storage/input/short.mp4","output":"/storage/output/named-pack/","type":"hls","segment_duration":1,
+             "variants":[{"resolution":"1920x1080","bitrate":"5000k","name":"1080p"},{"resolution":"240p","bitrate":"300k","name":"small"},{"resolution":"120p","bitrate":"150k","name":"tiny-1"}]}
+            """);
+        var streaming = done["streaming"]!;
+        streaming["dropped"]!.AsArray().Select(d => d!.GetValue<string>()).ShouldBe(["1080p"]);
+        streaming["variants"]!.AsArray().Select(v => v!["name"]!.GetValue<string>()).ShouldBe(["small", "tiny-1"]);
+        var dir = Path.Combine(_server.StorageRoot, "output", "named-pack");
+        var master = await File.ReadAllTextAsync(Path.Combine(dir, "master.m3u8"), TestContext.Current.CancellationToken);
+        master.ShouldContain("vsmall/index.m3u8");
+        master.ShouldContain("vtiny-1/index.m3u8");
+        (await TestMedia.ProbeAsync(Path.Combine(dir, "vsmall", "seg_00000.ts"))).FirstVideo!.Height.ShouldBe(240);
+    }
+
+    [Fact]
     public async Task Dash_manifest_lists_video_renditions_and_an_audio_set()
     {
         var done = await PackageAsync("""{"input":"/storage/input/short.mp4","type":"dash","segment_duration":1,"variants":[{"resolution":"240p"},{"resolution":"160x120"}]}""");
@@ -122,6 +139,8 @@ public sealed partial class StreamApiTests(ServerFixture fixture)
     [InlineData("""{"input":"/storage/input/short.mp4","variants":[{"resolution":"big"}]}""", "variants[0].resolution")]
     [InlineData("""{"input":"/storage/input/short.mp4","variants":[{"resolution":"720p","bitrate":"fast"}]}""", "variants[0].bitrate")]
     [InlineData("""{"input":"/storage/input/short.mp4","variants":[]}""", "variants")]
+    [InlineData("""{"input":"/storage/input/short.mp4","variants":[{"resolution":"240p","name":"a b"}]}""", "variants[0].name")]
+    [InlineData("""{"input":"/storage/input/short.mp4","variants":[{"resolution":"240p","name":"x"},{"resolution":"120p","name":"x"}]}""", "variants[1].name")]
     [InlineData("""{"input":"/storage/input/short.mp4","segment_duration":0}""", "segment_duration")]
     [InlineData("""{"input":"/storage/input/missing.mp4"}""", "input")]
     public async Task Bad_stream_bodies_name_the_field(string body, string field)

@@ -49,6 +49,35 @@ public sealed class ThumbnailsApiTests(ServerFixture fixture)
     }
 
     [Theory]
+    [InlineData("""{"time":1,"height":90}""", 160, 90)]
+    [InlineData("""{"time":1,"width":200,"height":100}""", 200, 100)]
+    [InlineData("""{"time":1,"height":2000}""", 640, 360)]
+    [InlineData("""{"mode":"count","count":2,"height":90}""", 160, 90)]
+    [InlineData("""{"mode":"count","count":2,"width":200,"height":100}""", 200, 100)]
+    public async Task A_height_alone_keeps_the_aspect_and_with_a_width_is_the_box(string fields, int width, int height)
+    {
+        var done = await RunAsync("""{"input":"/storage/input/ten.mp4",""" + fields[1..]);
+        foreach (var image in done["thumbnails"]!["images"]!.AsArray())
+        {
+            (await TestMedia.ImageAsync(_server.Physical(image!["path"]!.GetValue<string>()))).ShouldBe(("mjpeg", width, height));
+        }
+    }
+
+    [Fact]
+    public async Task Quality_sets_the_jpeg_and_webp_encoders_quality()
+    {
+        var sizes = new Dictionary<string, long>();
+        foreach (var (format, quality) in new[] { ("jpg", "low"), ("jpg", "high"), ("webp", "low"), ("webp", "high") })
+        {
+            var done = await RunAsync($$"""{"input":"/storage/input/ten.mp4","time":2,"format":"{{format}}","quality":"{{quality}}"}""");
+            sizes[$"{format}-{quality}"] = new FileInfo(_server.Physical(done["output"]!["path"]!.GetValue<string>())).Length;
+        }
+
+        sizes["jpg-high"].ShouldBeGreaterThan(sizes["jpg-low"]);
+        sizes["webp-high"].ShouldBeGreaterThan(sizes["webp-low"]);
+    }
+
+    [Theory]
     [InlineData("anamorphic", "720x576", "setsar=16/15", 0, 768, 576)]
     [InlineData("rotated", "640x360", "setsar=1", 90, 360, 640)]
     public async Task Thumbnails_are_sized_as_the_picture_is_shown(string name, string size, string sar, int rotation, int width, int height)
@@ -119,6 +148,9 @@ public sealed class ThumbnailsApiTests(ServerFixture fixture)
     [InlineData("""{"input":"/storage/input/ten.mp4","count":2,"sprite":{"columns":50}}""", "sprite.columns")]
     [InlineData("""{"input":"/storage/input/ten.mp4","output":"/storage/input"}""", "output")]
     [InlineData("""{"input":"/storage/input/ten.mp4","width":8}""", "width")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","height":8}""", "height")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","quality":"best"}""", "quality")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","format":"png","quality":"high"}""", "quality")]
     [InlineData("""{"input":"/storage/input/ten.mp4","mode":"count","count":3,"fps":2}""", "fps")]
     public async Task Bad_thumbnail_bodies_name_the_field(string body, string field)
     {

@@ -35,7 +35,7 @@ public static class LadderPlanner
         {
             if (rung.Height > shortSide)
             {
-                dropped.Add($"{rung.Height}p");
+                dropped.Add(rung.Name ?? $"{rung.Height}p");
             }
             else if (kept.All(k => k.Height != rung.Height))
             {
@@ -58,7 +58,8 @@ public static class LadderPlanner
                 bitrate = sourceBitrate.Value;
             }
 
-            return Size(r.Height, aspect, bitrate);
+            var rendition = Size(r.Height, aspect, bitrate);
+            return r.Name is null ? rendition : rendition with { Name = r.Name };
         }).ToList();
         return (renditions, dropped);
     }

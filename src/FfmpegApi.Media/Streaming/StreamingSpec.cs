@@ -16,7 +16,11 @@ public enum SegmentContainer
 }
 
 /// <summary>A requested rung: a height (width follows the source's aspect) and an optional bitrate.</summary>
-public sealed record RenditionRequest(int Height, long? BitrateBps);
+public sealed record RenditionRequest(int Height, long? BitrateBps)
+{
+    /// <summary>The rendition's name (its playlist directory and label); null: the height, as <c>720p</c>.</summary>
+    public string? Name { get; init; }
+}
 
 /// <summary>
 /// An adaptive-streaming package. Null <see cref="Variants"/> asks for an automatic ladder derived from the source.

@@ -28,13 +28,32 @@ public static class ThumbnailPlanner
         var shown = video.DisplaySize ?? throw new PlanningException("The input's video size is unknown.");
 
         // Sized as the picture is shown: upright (ffmpeg turns rotated frames first) and in square pixels.
-        var width = Math.Min(spec.Width ?? shown.Width, shown.Width);
-        width = Math.Max(2, width - (width % 2));
-        var height = Math.Max(2, (int)Math.Round(width * (double)shown.Height / shown.Width / 2) * 2);
+        var (width, height) = Size(spec, shown.Width, shown.Height);
         var duration = input.DurationSeconds ?? video.DurationSeconds;
         var (times, spacing) = Times(spec, input, duration);
         return Build(spec, times, spacing, width, height, $"scale={width}:{height}", inputFile, directory, decodeFromStart);
     }
+
+    /// <summary>The image size for a picture shown <paramref name="shownWidth"/>×<paramref name="shownHeight"/>, both even.</summary>
+    public static (int Width, int Height) Size(ThumbnailSpec spec, int shownWidth, int shownHeight)
+    {
+        if (spec.Height is { } asked)
+        {
+            if (spec.Width is { } box)
+            {
+                return (Even(box), Even(asked));
+            }
+
+            var height = Math.Max(2, Math.Min(asked, shownHeight) / 2 * 2);
+            return (Even(height * (double)shownWidth / shownHeight), height);
+        }
+
+        var width = Math.Min(spec.Width ?? shownWidth, shownWidth);
+        width = Math.Max(2, width - (width % 2));
+        return (width, Even(width * (double)shownHeight / shownWidth));
+    }
+
+    private static int Even(double side) => Math.Max(2, (int)Math.Round(side / 2) * 2);
 
     /// <summary>
     /// One image at a given time, planned without the input's facts (no ffprobe before ffmpeg): the size is ffmpeg's to
@@ -47,7 +66,12 @@ public static class ThumbnailPlanner
         // iw*sar is the shown width (ffmpeg turns rotated frames before any filter); commas are quoted in the graph.
         const string Shown = "round(iw*sar)";
         var widest = spec.Width is { } asked ? $"min({asked.ToString(CultureInfo.InvariantCulture)},{Shown})" : Shown;
-        var scale = $"scale=w='max(2,trunc({widest}/2)*2)':h='max(2,round(ow*ih/{Shown}/2)*2)'";
+        var scale = (spec.Width, spec.Height) switch
+        {
+            (_, null) => $"scale=w='max(2,trunc({widest}/2)*2)':h='max(2,round(ow*ih/{Shown}/2)*2)'",
+            ({ } w, { } h) => $"scale={Even(w)}:{Even(h)}",
+            (null, { } h) => $"scale=w='max(2,round(oh*{Shown}/ih/2)*2)':h='max(2,trunc(min({h.ToString(CultureInfo.InvariantCulture)},ih)/2)*2)'",
+        };
         return Build(spec, [time], 0, 0, 0, scale, inputFile, directory, decodeFromStart: false);
     }
 
@@ -84,7 +108,7 @@ public static class ThumbnailPlanner
         }
 
         var frames = spec.Sprite is { } s ? (int)Math.Ceiling(times.Count / (double)(s.Columns * s.Rows)) : times.Count;
-        command.With(new StreamMapStep(true, false)).With(new ImageSequenceStep(string.Join(',', filters), frames, spec.Format));
+        command.With(new StreamMapStep(true, false)).With(new ImageSequenceStep(string.Join(',', filters), frames, spec.Format) { Quality = spec.Quality });
         return new ThumbnailPlan(new PlannedPass("processing", 1, command), times, width, height, pattern, spacing);
     }
 
@@ -143,6 +167,9 @@ public static class ThumbnailPlanner
 /// <summary>Numbered still images: the filter chain, a frame cap, and the encoder for the format.</summary>
 public sealed record ImageSequenceStep(string Filters, int MaxFrames, string Format) : IOutputOptionStep
 {
+    /// <summary>JPEG/WebP quality (null: JPEG q 3, WebP 80).</summary>
+    public ThumbnailQuality? Quality { get; init; }
+
     public IEnumerable<string> OutputArguments
     {
         get
@@ -151,8 +178,8 @@ public sealed record ImageSequenceStep(string Filters, int MaxFrames, string For
             args.AddRange(Format switch
             {
                 "png" => ["-c:v", "png"],
-                "webp" => ["-c:v", "libwebp", "-q:v", "80"],
-                _ => ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p"],
+                "webp" => ["-c:v", "libwebp", "-q:v", Quality switch { ThumbnailQuality.High => "90", ThumbnailQuality.Medium => "75", ThumbnailQuality.Low => "50", _ => "80" }],
+                _ => ["-c:v", "mjpeg", "-q:v", Quality switch { ThumbnailQuality.High => "2", ThumbnailQuality.Medium => "5", ThumbnailQuality.Low => "10", _ => "3" }, "-pix_fmt", "yuvj420p"],
             });
             args.AddRange(["-f", "image2", "-start_number", "1"]);
             return args;

@@ -15,6 +15,14 @@ public enum ThumbnailMode
     Sequence,
 }
 
+/// <summary>How much a lossy image format may lose (JPEG and WebP; PNG is lossless).</summary>
+public enum ThumbnailQuality
+{
+    Low,
+    Medium,
+    High,
+}
+
 /// <summary>A sprite sheet layout: thumbnails tiled <see cref="Columns"/> × <see cref="Rows"/> per sheet.</summary>
 public sealed record SpriteLayout(int Columns, int Rows);
 
@@ -39,6 +47,15 @@ public sealed record ThumbnailSpec(
     public const int MaxSequenceFrames = 10_000;
 
     public static readonly string[] Formats = ["jpg", "png", "webp"];
+
+    /// <summary>
+    /// The image height: with <see cref="Width"/> the exact box (as the original API's <c>scale=w:h</c>), alone the
+    /// height (at most the picture's) with the width following the aspect.
+    /// </summary>
+    public int? Height { get; init; }
+
+    /// <summary>JPEG/WebP quality; null: the default (JPEG q 3, WebP 80).</summary>
+    public ThumbnailQuality? Quality { get; init; }
 
     /// <summary>A single image written to the output path itself (<c>/storage/output/poster.jpg</c>), not into a directory.</summary>
     public bool ToFile { get; init; }

@@ -87,10 +87,23 @@ public static class BatchEndpoints
 
         var mapper = new BatchRequestMapper(new JobMapping(mounts, jobOptions.Value, tools, cluster, remote, upscale), submitter, jobOptions.Value.MaxBatchJobs, () => Guid.CreateVersion7(now).ToString());
         using var document = System.Text.Json.JsonDocument.Parse(body);
-        var (plan, errors) = await mapper.MapAsync(document.RootElement, cancellationToken);
+        var root = document.RootElement;
+        var original = OriginalBatch.Is(root);
+        if (original)
+        {
+            var shapeErrors = new Jobs.ValidationErrors();
+            if (OriginalBatch.Rewrite(root, shapeErrors) is not { } rewritten)
+            {
+                return ApiProblem.Invalid(context, shapeErrors);
+            }
+
+            root = rewritten;
+        }
+
+        var (plan, errors) = await mapper.MapAsync(root, cancellationToken);
         if (plan is null)
         {
-            return ApiProblem.Invalid(context, errors);
+            return ApiProblem.Invalid(context, original ? errors.Renamed(OriginalBatch.FieldOf) : errors);
         }
 
         if (await quotas.ProblemAsync(context, caller, plan.Accepted.Count, now, cancellationToken) is { } overQuota)
@@ -112,7 +125,9 @@ public static class BatchEndpoints
         var entries = plan.Accepted.Select(e => (Job: submitter.NewJob(e.Envelope, e.Id, caller, now, batch.Id, e.Index, [.. e.DependsOn.Select(d => ids[d])]), e.Envelope.Spec)).ToList();
         var jobs = entries.ConvertAll(e => e.Job);
         var view = BatchView.From(batch, jobs);
-        var response = new BatchCreatedResponse(view, plan.Rejected);
+        object response = original
+            ? OriginalBatch.Answer(view, plan.Rejected, document.RootElement.TryGetProperty("batch_name", out var name) && name.ValueKind == System.Text.Json.JsonValueKind.String ? name.GetString() : null)
+            : new BatchCreatedResponse(view, plan.Rejected);
         if (await submitter.CommitAsync(context, gate, entries, response, view.Links.Self, () => db.Batches.Add(batch), cancellationToken) is { } replayed)
         {
             return replayed;

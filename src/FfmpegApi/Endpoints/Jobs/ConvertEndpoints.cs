@@ -29,13 +29,21 @@ public static class ConvertEndpoints
 
     /// <summary>A convert body → spec (also used for <c>type: convert</c> in a batch).</summary>
     public static readonly JobBodyMapper Mapper = async (m, body, id) =>
-        new ConvertRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), m.Remote)
+    {
+        if (Requests.Operations.ThumbnailJobs.Is(body, out var thumbnail))
+        {
+            // The original's thumbnail operations: a thumbnails job.
+            return await Requests.Operations.ThumbnailJobs.MapAsync(body, thumbnail, request => Thumbnails.ThumbnailsEndpoints.Mapper(m, request, id));
+        }
+
+        return new ConvertRequestMapper(m.Mounts, m.Jobs, await m.Tools.GetCapabilitiesAsync(), m.Remote)
         {
             // The cluster is asked only when the body names a vendor: no extra query on ordinary submits.
             HardwareProblem = NamesHardware(body) ? await m.Cluster.HardwareCheckAsync() : null,
             UpscaleModels = m.Upscale.Resolve,
             VmafProblem = body.ValueKind == JsonValueKind.Object && body.GetRawText().Contains("target_vmaf", StringComparison.Ordinal) ? await m.VmafProblemAsync() : null,
         }.Map(body, id);
+    };
 
     /// <summary>Whether <c>options.hardware_acceleration</c> is a string other than auto/none (then the cluster must offer it).</summary>
     private static bool NamesHardware(JsonElement body) =>

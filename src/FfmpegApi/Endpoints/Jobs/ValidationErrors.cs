@@ -59,6 +59,22 @@ public sealed class ValidationErrors
         }
     }
 
+    /// <summary>The same errors with each field renamed by <paramref name="rename"/> (a rewritten body's fields → the request's).</summary>
+    public ValidationErrors Renamed(Func<string, string> rename)
+    {
+        var renamed = new ValidationErrors();
+        foreach (var (field, messages) in _errors)
+        {
+            var detail = _details[field];
+            foreach (var message in messages)
+            {
+                renamed.Add(rename(field), message, _fieldCodes[field], detail.Value, detail.Allowed);
+            }
+        }
+
+        return renamed;
+    }
+
     public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 
     /// <summary>A one-sentence summary for <c>detail</c>.</summary>

@@ -38,4 +38,4 @@ public sealed record StreamRequest(
     ConvertOptions? Options,
     string? Priority);
 
-public sealed record StreamVariantRequest(string Resolution, string? Bitrate);
+public sealed record StreamVariantRequest(string Resolution, string? Bitrate, string? Name = null);

@@ -98,7 +98,7 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
                 continue;
             }
 
-            fields.RejectUnknown(variant, path, InvalidRequest, "resolution", "bitrate");
+            fields.RejectUnknown(variant, path, InvalidRequest, "resolution", "bitrate", "name");
             var resolution = fields.String(variant, "resolution", path, InvalidRequest);
             if (resolution is null || !Resolution.TryParse(resolution, out _, out var height))
             {
@@ -107,7 +107,20 @@ public sealed class StreamRequestMapper(StorageMounts mounts, JobOptions jobOpti
             }
 
             var bitrate = BitrateOf(fields.String(variant, "bitrate", path, InvalidRequest), $"{path}.bitrate", fields);
-            result.Add(new RenditionRequest(height, bitrate));
+            var name = fields.String(variant, "name", path, InvalidRequest)?.Trim();
+            if (name is not null && (name.Length is 0 or > 32 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))
+            {
+                fields.Errors.Add($"{path}.name", "Must be 1 to 32 letters, digits, '_' or '-' (it names the rendition's playlist directory).", InvalidRequest, name);
+                continue;
+            }
+
+            if (name is not null && result.Any(r => r.Name == name))
+            {
+                fields.Errors.Add($"{path}.name", $"Two variants are named '{name}'.", InvalidRequest, name);
+                continue;
+            }
+
+            result.Add(new RenditionRequest(height, bitrate) { Name = name });
         }
 
         return result;

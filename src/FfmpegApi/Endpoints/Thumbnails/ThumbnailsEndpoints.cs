@@ -34,7 +34,8 @@ public static class ThumbnailsEndpoints
 /// <summary>Maps a thumbnails body; the output is a new directory, or a new file for one image (nothing stored is overwritten).</summary>
 public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, InputSources? remote = null)
 {
-    private static readonly string[] TopLevel = ["input", "mode", "time", "count", "interval", "fps", "width", "format", "sprite", "output", "options", "priority", .. ConvertRequestMapper.WebhookFields];
+    private static readonly string[] TopLevel = ["input", "mode", "time", "count", "interval", "fps", "width", "height", "quality", "format", "sprite", "output", "options", "priority", .. ConvertRequestMapper.WebhookFields];
+    private static readonly string[] Qualities = ["low", "medium", "high"];
     private static readonly string[] Modes = ["single", "count", "interval", "sequence"];
 
     public (JobEnvelope? Envelope, ValidationErrors Errors) Map(JsonElement body, string jobId)
@@ -74,6 +75,14 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
         }
 
         var width = fields.Int(body, "width", string.Empty, InvalidRequest, 16, 3840);
+        var height = fields.Int(body, "height", string.Empty, InvalidRequest, 16, 2160);
+        var qualityText = fields.String(body, "quality", string.Empty, InvalidRequest)?.Trim().ToLowerInvariant();
+        if (qualityText is not null && Array.IndexOf(Qualities, qualityText) < 0)
+        {
+            errors.Add("quality", $"Must be one of: {string.Join(", ", Qualities)}.", InvalidRequest, qualityText, Qualities);
+        }
+
+        ThumbnailQuality? quality = qualityText switch { "low" => ThumbnailQuality.Low, "medium" => ThumbnailQuality.Medium, "high" => ThumbnailQuality.High, _ => null };
 
         // One image to a file name (poster.jpg) is written as that file; anything else names a new directory.
         var outputText = body.TryGetProperty("output", out var outputValue) && outputValue.ValueKind == JsonValueKind.String ? outputValue.GetString()?.Trim() : null;
@@ -88,6 +97,11 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
             errors.Add("format", $"Must be one of: {string.Join(", ", ThumbnailSpec.Formats)}.", InvalidRequest, format, ThumbnailSpec.Formats);
         }
 
+        if (quality is not null && format == "png")
+        {
+            errors.Add("quality", "PNG is lossless; 'quality' applies to jpg and webp.", InvalidRequest, qualityText, ["jpg", "webp"]);
+        }
+
         var sprite = MapSprite(body, mode, fields);
         var output = fileFormat is not null
             ? Jobs.OutputMapper.ResolveFile(outputText!, "output", mounts, remote?.Blobs, fields.Errors, "give a file name, or end the path with '/' for a directory of images.")
@@ -98,7 +112,7 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
             return (null, errors);
         }
 
-        var spec = new ThumbnailSpec(mode, time, count, interval, width, format, sprite, fps) { ToFile = fileFormat is not null };
+        var spec = new ThumbnailSpec(mode, time, count, interval, width, format, sprite, fps) { ToFile = fileFormat is not null, Height = height, Quality = quality };
         return (options.Envelope(new ThumbnailsSpec(input, new OutputSpec(output, format, null, null), spec), shared.SealedOrNull), errors);
     }
 
@@ -154,6 +168,6 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
 }
 
 /// <summary>The thumbnails body, for the OpenAPI document.</summary>
-public sealed record ThumbnailsRequest(string Input, string? Mode, JsonElement? Time, int? Count, double? Interval, double? Fps, int? Width, string? Format, SpriteRequest? Sprite, string? Output, ConvertOptions? Options, string? Priority);
+public sealed record ThumbnailsRequest(string Input, string? Mode, JsonElement? Time, int? Count, double? Interval, double? Fps, int? Width, int? Height, string? Quality, string? Format, SpriteRequest? Sprite, string? Output, ConvertOptions? Options, string? Priority);
 
 public sealed record SpriteRequest(int? Columns, int? Rows);

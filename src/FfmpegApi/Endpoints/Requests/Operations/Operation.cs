@@ -38,6 +38,8 @@ namespace FfmpegApi.Endpoints.Requests.Operations;
 [JsonDerivedType(typeof(Stabilize), "stabilize")]
 [JsonDerivedType(typeof(Filter), "filter")]
 [JsonDerivedType(typeof(Transcode), "transcode")]
+[JsonDerivedType(typeof(Thumbnail), "thumbnail")]
+[JsonDerivedType(typeof(ThumbnailGrid), "thumbnail_grid")]
 public abstract record Operation
 {
     /// <summary>The operation's spec, or null with its mistakes recorded in <paramref name="scope"/>.</summary>
