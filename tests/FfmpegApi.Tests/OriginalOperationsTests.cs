@@ -177,6 +177,7 @@ public sealed partial class OriginalOperationsTests(ServerFixture fixture)
     [InlineData("""{"input":"/storage/input/ten.mp4","output":"/storage/output/t.png","operations":[{"type":"thumbnail","params":{"quality":"high"}}]}""", "operations[0].params.quality")]
     [InlineData("""{"input":"/storage/input/ten.mp4","output":"/storage/output/t.jpg","operations":[{"type":"thumbnail","params":{"quality":"best"}}]}""", "operations[0].params.quality")]
     [InlineData("""{"input":"/storage/input/ten.mp4","output":"/storage/output/g/","operations":[{"type":"thumbnail_grid","rows":30}]}""", "operations[0].rows")]
+    [InlineData("""{"input":"/storage/input/ten.mp4","output":"/storage/output/t.jpg","operations":[{"type":"thumbnail","params":3}]}""", "operations[0].params")]
     [InlineData("""{"input":"/storage/input/ten.mp4","output":"mp4","operations":[{"type":"trim","duration":1},{"type":"thumbnail"}]}""", "operations[1]")]
     [InlineData("""{"input":"/storage/input/ten.mp4","outputs":["mp4"],"operations":[{"type":"thumbnail"}]}""", "outputs")]
     [InlineData("""{"input":"/storage/input/missing.mp4","output":"/storage/output/t.jpg","operations":[{"type":"thumbnail"}]}""", "input")]

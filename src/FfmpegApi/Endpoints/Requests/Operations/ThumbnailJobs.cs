@@ -46,6 +46,10 @@ internal static class ThumbnailJobs
         {
             members.AddRange(RecordFields.Members(parameters, $"{Path}.params"));
         }
+        else if (parameters.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
+        {
+            errors.Add($"{Path}.params", "Must be an object of the operation's fields.", InvalidOperation);
+        }
 
         var operation = RecordFields.Read(grid ? typeof(ThumbnailGrid) : typeof(Thumbnail), members, Path, InvalidOperation, errors, "type", "params");
         foreach (var member in body.EnumerateObject().Where(m => m.Name is not ("output" or "operations") && Array.IndexOf(Passed, m.Name) < 0))
