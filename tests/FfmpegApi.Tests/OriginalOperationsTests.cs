@@ -17,6 +17,8 @@ public sealed partial class OriginalOperationsTests(ServerFixture fixture)
     private readonly ApiServer _server = fixture.Server;
     private readonly HttpClient _client = fixture.Server.Client(fixture.UserKey);
 
+    private const string MediaOnly = "request shapes and media do not depend on the database: the SQLite pass runs them";
+
     [GeneratedRegex(@"allowed_filters = \{(?<names>[^}]*)\}")]
     private static partial Regex AllowedFilters();
 
@@ -43,6 +45,7 @@ public sealed partial class OriginalOperationsTests(ServerFixture fixture)
     [MemberData(nameof(FilterNames))]
     public async Task Every_filter_name_of_the_originals_validator_runs(string name)
     {
+        Assert.SkipWhen(TestDatabase.IsPostgres, MediaOnly);
         var parameters = Params.GetValueOrDefault(name, "{}");
         var operation = $$"""{"type":"filter","name":"{{name}}","params":{{parameters}} }""";
         var done = await CompletedAsync($$$$"""
@@ -65,6 +68,7 @@ public sealed partial class OriginalOperationsTests(ServerFixture fixture)
     [InlineData("""{"type":"transcode","params":{"video_codec":"h264","audio_codec":"aac","preset":"ultrafast","video_bitrate":400000,"audio_bitrate":"96k","width":320,"height":180,"fps":15}}""")]
     public async Task A_transcode_sets_the_outputs_encoding_size_and_rate(string operation)
     {
+        Assert.SkipWhen(TestDatabase.IsPostgres, MediaOnly);
         var done = await CompletedAsync($$"""{"input":"/storage/input/short.mp4","output":"/storage/output/transcode-{{Guid.NewGuid():N}}.mp4","operations":[{{operation}}]}""");
         var probe = await TestMedia.ProbeAsync(_server.Physical(done["output"]!["path"]!.GetValue<string>()));
         var video = probe.FirstVideo!;
@@ -81,6 +85,7 @@ public sealed partial class OriginalOperationsTests(ServerFixture fixture)
     [Fact]
     public async Task A_watermark_in_the_documented_params_form_with_watermark_path()
     {
+        Assert.SkipWhen(TestDatabase.IsPostgres, MediaOnly);
         var done = await CompletedAsync("""
             {"input":"/storage/input/short.mp4","output":"/storage/output/watermarked-params.mp4",
              "operations":[{"type":"watermark","params":{"watermark_path":"/storage/input/logo.png","position":"bottom-right","opacity":0.8,"scale":0.15}}]}
@@ -95,6 +100,7 @@ public sealed partial class OriginalOperationsTests(ServerFixture fixture)
     [Fact]
     public async Task Any_operations_fields_may_sit_in_params()
     {
+        Assert.SkipWhen(TestDatabase.IsPostgres, MediaOnly);
         var done = await CompletedAsync("""
             {"input":"/storage/input/ten.mp4","output":{"format":"mp4","video":{"codec":"h264","preset":"ultrafast"}},
              "operations":[{"type":"trim","params":{"start":"00:00:01.5","end":"00:00:03"}},{"type":"scale","params":{"width":160}}]}
@@ -122,6 +128,7 @@ public sealed partial class OriginalOperationsTests(ServerFixture fixture)
     [InlineData("""[{"type":"hue"}]""", "operations[0]", "degrees")]
     public async Task Mistakes_in_the_originals_shapes_name_the_field(string operations, string field, string words)
     {
+        Assert.SkipWhen(TestDatabase.IsPostgres, MediaOnly);
         var (status, problem) = await _client.PostJsonAsync("/api/v1/convert", $$"""{"input":"/storage/input/short.mp4","output":"mp4","operations":{{operations}}}""");
         status.ShouldBe(HttpStatusCode.UnprocessableEntity, problem?.ToJsonString());
         var messages = problem!["errors"]![field]?.AsArray().Select(m => m!.GetValue<string>()).ToList();
@@ -134,6 +141,7 @@ public sealed partial class OriginalOperationsTests(ServerFixture fixture)
     [InlineData("""{"input":"/storage/input/short.mp4","outputs":["mp4","webm"],"operations":[{"type":"transcode","video_codec":"h264"}]}""", "operations[0]")]
     public async Task A_transcode_that_contradicts_the_output_is_refused(string body, string field)
     {
+        Assert.SkipWhen(TestDatabase.IsPostgres, MediaOnly);
         var (status, problem) = await _client.PostJsonAsync("/api/v1/convert", body);
         status.ShouldBe(HttpStatusCode.UnprocessableEntity, problem?.ToJsonString());
         problem!["errors"]![field].ShouldNotBeNull(problem.ToJsonString());
@@ -142,6 +150,7 @@ public sealed partial class OriginalOperationsTests(ServerFixture fixture)
     [Fact]
     public async Task A_thumbnail_operation_in_convert_writes_the_documented_image_file()
     {
+        Assert.SkipWhen(TestDatabase.IsPostgres, MediaOnly);
         var path = $"/storage/output/thumb-{Guid.NewGuid():N}.jpg";
         var done = await CompletedAsync($$$"""
             {"input":"/storage/input/ten.mp4","output":"{{{path}}}",
@@ -156,6 +165,7 @@ public sealed partial class OriginalOperationsTests(ServerFixture fixture)
     [Fact]
     public async Task A_thumbnail_grid_operation_in_convert_tiles_rows_by_cols_images_into_the_directory()
     {
+        Assert.SkipWhen(TestDatabase.IsPostgres, MediaOnly);
         var directory = $"/storage/output/grid-{Guid.NewGuid():N}/";
         var done = await CompletedAsync($$$"""
             {"input":"/storage/input/ten.mp4","output":"{{{directory}}}",
@@ -183,6 +193,7 @@ public sealed partial class OriginalOperationsTests(ServerFixture fixture)
     [InlineData("""{"input":"/storage/input/missing.mp4","output":"/storage/output/t.jpg","operations":[{"type":"thumbnail"}]}""", "input")]
     public async Task Mistakes_in_a_thumbnail_operation_name_the_field_as_written(string body, string field)
     {
+        Assert.SkipWhen(TestDatabase.IsPostgres, MediaOnly);
         var (status, problem) = await _client.PostJsonAsync("/api/v1/convert", body);
         status.ShouldBe(HttpStatusCode.UnprocessableEntity, problem?.ToJsonString());
         problem!["errors"]![field].ShouldNotBeNull(problem.ToJsonString());
