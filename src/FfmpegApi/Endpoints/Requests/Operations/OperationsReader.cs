@@ -94,16 +94,9 @@ internal sealed class OperationsReader(ValidationErrors errors, OperationFiles f
             return (null, given);
         }
 
-        var members = RecordFields.Members(element, path).Where(m => m.Name != "params").ToList();
-        if (element.TryGetProperty("params", out var parameters) && parameters.ValueKind != JsonValueKind.Null)
+        if (Members(element, path, errors) is not { } members)
         {
-            if (parameters.ValueKind != JsonValueKind.Object)
-            {
-                errors.Add($"{path}.params", "Must be an object of the operation's fields.", InvalidOperation);
-                return (null, given);
-            }
-
-            members.AddRange(RecordFields.Members(parameters, $"{path}.params"));
+            return (null, given);
         }
 
         foreach (var member in members)
@@ -112,6 +105,27 @@ internal sealed class OperationsReader(ValidationErrors errors, OperationFiles f
         }
 
         return ((Operation?)RecordFields.Read(type, members, path, InvalidOperation, errors, "type", "params"), given);
+    }
+
+    /// <summary>
+    /// An operation's fields: its own members and those of its <c>params</c> object (the original's documented form),
+    /// each with the path it was written at; null with the mistake recorded when <c>params</c> is not an object.
+    /// </summary>
+    public static List<WireMember>? Members(JsonElement operation, string path, ValidationErrors errors)
+    {
+        var members = RecordFields.Members(operation, path).Where(m => m.Name != "params").ToList();
+        if (operation.TryGetProperty("params", out var parameters) && parameters.ValueKind != JsonValueKind.Null)
+        {
+            if (parameters.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add($"{path}.params", "Must be an object of the operation's fields.", InvalidOperation);
+                return null;
+            }
+
+            members.AddRange(RecordFields.Members(parameters, $"{path}.params"));
+        }
+
+        return members;
     }
 
     private void CheckTogether(List<OperationSpec> result)

@@ -81,8 +81,8 @@ public record Scale : Operation
 /// <summary>Another name for <c>scale</c>.</summary>
 public sealed record Resize : Scale;
 
-/// <summary>Cut a <c>width</c>×<c>height</c> rectangle at <c>x</c>, <c>y</c> (default: centred).</summary>
-public sealed record Crop : Operation
+/// <summary>An operation on a <c>width</c>×<c>height</c> rectangle placed at <c>x</c>, <c>y</c> (default: centred).</summary>
+public abstract record Rectangle : Operation
 {
     [Required(ErrorMessage = "Required: pixels (2 to 8192).")]
     [Range(2, Resolution.MaxSide)]
@@ -97,29 +97,19 @@ public sealed record Crop : Operation
 
     [Range(0, Resolution.MaxSide)]
     public int? Y { get; init; }
+}
 
+/// <summary>Cut a <c>width</c>×<c>height</c> rectangle at <c>x</c>, <c>y</c> (default: centred).</summary>
+public sealed record Crop : Rectangle
+{
     internal override OperationSpec? ToSpec(OperationScope scope) => new CropOperation(Width!.Value, Height!.Value, X, Y);
 }
 
 /// <summary>Grow the canvas to <c>width</c>×<c>height</c> with <c>color</c>; the picture sits at <c>x</c>, <c>y</c> (default: centred).</summary>
-public record Pad : Operation
+public record Pad : Rectangle
 {
-    [Required(ErrorMessage = "Required: pixels (2 to 8192).")]
-    [Range(2, Resolution.MaxSide)]
-    public int? Width { get; init; }
-
-    [Required(ErrorMessage = "Required: pixels (2 to 8192).")]
-    [Range(2, Resolution.MaxSide)]
-    public int? Height { get; init; }
-
     [Description("A colour name or #RRGGBB[AA] (default black).")]
     public string? Color { get; init; }
-
-    [Range(0, Resolution.MaxSide)]
-    public int? X { get; init; }
-
-    [Range(0, Resolution.MaxSide)]
-    public int? Y { get; init; }
 
     internal override OperationSpec? ToSpec(OperationScope scope) =>
         ColorName.Check(Color, "color", scope, out var color) ? new PadOperation(Width!.Value, Height!.Value, color ?? "black", X, Y) : null;

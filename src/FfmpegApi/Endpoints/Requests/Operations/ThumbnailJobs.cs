@@ -41,14 +41,9 @@ internal static class ThumbnailJobs
         const string Path = "operations[0]";
         var errors = new ValidationErrors();
         var grid = element.GetProperty("type").GetString()!.Equals("thumbnail_grid", StringComparison.OrdinalIgnoreCase);
-        var members = RecordFields.Members(element, Path).Where(m => m.Name != "params").ToList();
-        if (element.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object)
+        if (OperationsReader.Members(element, Path, errors) is not { } members)
         {
-            members.AddRange(RecordFields.Members(parameters, $"{Path}.params"));
-        }
-        else if (parameters.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
-        {
-            errors.Add($"{Path}.params", "Must be an object of the operation's fields.", InvalidOperation);
+            return (null, errors);
         }
 
         var operation = RecordFields.Read(grid ? typeof(ThumbnailGrid) : typeof(Thumbnail), members, Path, InvalidOperation, errors, "type", "params");
