@@ -119,12 +119,9 @@ public static partial class AppHost
         }
 
         services.AddRateLimiter(options => RateLimits.Configure(options, limits, sharedLimits));
-        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "FFmpeg API";
-            doc.Info.Description = "Media processing jobs over REST: submit, follow progress (SSE), download outputs.";
-            return Task.CompletedTask;
-        }).AddSchemaTransformer(Endpoints.Requests.OpenApiSchemas.TransformAsync));
+        services.AddOpenApi(o => o.AddDocumentTransformer(Endpoints.OpenApiDocumentShape.TransformDocumentAsync)
+            .AddOperationTransformer(Endpoints.OpenApiDocumentShape.TransformOperationAsync)
+            .AddSchemaTransformer(Endpoints.Requests.OpenApiSchemas.TransformAsync));
 
         var app = builder.Build();
         app.UseMiddleware<RequestIdMiddleware>();

@@ -19,7 +19,13 @@ public sealed class OpenApiSnapshotTests(ServerFixture fixture)
     {
         using var client = fixture.Server.Client();
         var served = (await client.GetFromJsonAsync<JsonNode>(new Uri("/openapi/v1.json", UriKind.Relative)))!;
-        served["servers"]?.AsArray().Clear(); // the test server's random port is not part of the contract
+        // A server the framework adds for the request (the test server's random port) is not part of the contract.
+        var servers = served["servers"]?.AsArray();
+        foreach (var random in servers?.Where(s => s?["url"]?.GetValue<string>().StartsWith("http", StringComparison.Ordinal) == true).ToList() ?? [])
+        {
+            servers!.Remove(random);
+        }
+
         var actual = served.ToJsonString(Indented).ReplaceLineEndings("\n") + "\n";
         var path = SnapshotPath();
         if (Environment.GetEnvironmentVariable("UPDATE_SNAPSHOTS") == "1")

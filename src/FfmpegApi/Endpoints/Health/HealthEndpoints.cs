@@ -19,8 +19,8 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         var health = app.MapGroup("/health").WithTags("Health").AllowAnonymous();
-        health.MapGet("/live", () => TypedResults.Ok(new LiveResponse("alive"))).WithName("Live");
-        health.MapGet("/ready", ReadyAsync).WithName("Ready").Produces<ReadyResponse>(StatusCodes.Status503ServiceUnavailable);
+        health.MapGet("/live", () => TypedResults.Ok(new LiveResponse("alive"))).WithName("Live").WithSummary("Liveness: the process answers");
+        health.MapGet("/ready", ReadyAsync).WithName("Ready").WithSummary("Readiness: the database, ffmpeg and the data volume; 503 when not ready").Produces<ReadyResponse>(StatusCodes.Status503ServiceUnavailable);
 
         var api = app.MapGroup("/api/v1/health").WithTags("Health").AllowAnonymous();
         api.MapGet("/", SummaryAsync).WithName("Health").WithSummary("Overall health (the original API's probe); 503 when unhealthy")
