@@ -89,6 +89,7 @@ public static class BatchEndpoints
         using var document = System.Text.Json.JsonDocument.Parse(body);
         var root = document.RootElement;
         var original = OriginalBatch.Is(root);
+        string? batchName = null;
         if (original)
         {
             var shapeErrors = new Jobs.ValidationErrors();
@@ -97,7 +98,7 @@ public static class BatchEndpoints
                 return ApiProblem.Invalid(context, shapeErrors);
             }
 
-            root = rewritten;
+            (root, batchName) = rewritten;
         }
 
         var (plan, errors) = await mapper.MapAsync(root, cancellationToken);
@@ -126,7 +127,7 @@ public static class BatchEndpoints
         var jobs = entries.ConvertAll(e => e.Job);
         var view = BatchView.From(batch, jobs);
         object response = original
-            ? OriginalBatch.Answer(view, plan.Rejected, document.RootElement.TryGetProperty("batch_name", out var name) && name.ValueKind == System.Text.Json.JsonValueKind.String ? name.GetString() : null)
+            ? OriginalBatch.Answer(view, plan.Rejected, batchName)
             : new BatchCreatedResponse(view, plan.Rejected);
         if (await submitter.CommitAsync(context, gate, entries, response, view.Links.Self, () => db.Batches.Add(batch), cancellationToken) is { } replayed)
         {

@@ -14,21 +14,24 @@ namespace FfmpegApi.Endpoints.Batch;
 /// </summary>
 internal static class OriginalBatch
 {
-    private static readonly string[] TopLevel = ["jobs", "batch_name", "webhook_url", "webhook_events", "validate_files"];
+    /// <summary>The members only the original's batch body has.</summary>
+    private static readonly string[] OriginalOnly = ["batch_name", "webhook_url", "webhook_events", "validate_files"];
+
+    private static readonly string[] TopLevel = ["jobs", .. OriginalOnly];
 
     /// <summary>Whether <paramref name="body"/> has the original's shape (a field only it has, or jobs that are convert bodies).</summary>
     public static bool Is(JsonElement body) =>
         body.ValueKind == JsonValueKind.Object
-        && (body.EnumerateObject().Any(p => p.Name is "batch_name" or "webhook_url" or "webhook_events" or "validate_files")
+        && (body.EnumerateObject().Any(p => OriginalOnly.Contains(p.Name))
             || (body.TryGetProperty("jobs", out var jobs) && jobs.ValueKind == JsonValueKind.Array && jobs.GetArrayLength() > 0
                 && jobs.EnumerateArray().All(j => j.ValueKind == JsonValueKind.Object && j.TryGetProperty("input", out _) && !j.TryGetProperty("request", out _))));
 
-    /// <summary>Our batch body for the original's, or null with its top-level mistakes.</summary>
-    public static JsonElement? Rewrite(JsonElement body, ValidationErrors errors)
+    /// <summary>Our batch body for the original's and its <c>batch_name</c>, or null with its top-level mistakes.</summary>
+    public static (JsonElement Body, string? Name)? Rewrite(JsonElement body, ValidationErrors errors)
     {
         var fields = new JsonFields(errors);
         fields.RejectUnknown(body, string.Empty, InvalidRequest, TopLevel);
-        fields.String(body, "batch_name", string.Empty, InvalidRequest);
+        var batchName = fields.String(body, "batch_name", string.Empty, InvalidRequest);
         if (body.TryGetProperty("validate_files", out var validate) && validate.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
         {
             errors.Add("validate_files", "Must be true or false.", InvalidRequest);
@@ -62,7 +65,7 @@ internal static class OriginalBatch
             rewritten.Add(new JsonObject { ["type"] = "convert", ["request"] = request });
         }
 
-        return JsonSerializer.SerializeToElement(new JsonObject { ["mode"] = Core.Batches.Batch.Partial, ["jobs"] = rewritten }, JsonDefaults.Options);
+        return (JsonSerializer.SerializeToElement(new JsonObject { ["mode"] = Core.Batches.Batch.Partial, ["jobs"] = rewritten }, JsonDefaults.Options), batchName);
     }
 
     /// <summary>A job's error as the original's client wrote the field: <c>jobs[1].request.input</c> → <c>jobs[1].input</c>.</summary>

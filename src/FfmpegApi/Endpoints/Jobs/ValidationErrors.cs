@@ -47,32 +47,26 @@ public sealed class ValidationErrors
     }
 
     /// <summary>Copies every error of <paramref name="other"/> with <paramref name="prefix"/> before its field (a batch's <c>jobs[i].request.</c>).</summary>
-    public void AddAll(string prefix, ValidationErrors other)
+    public void AddAll(string prefix, ValidationErrors other) => AddAll(other, field => prefix + field);
+
+    /// <summary>The same errors with each field renamed by <paramref name="rename"/> (a rewritten body's fields → the request's).</summary>
+    public ValidationErrors Renamed(Func<string, string> rename)
+    {
+        var renamed = new ValidationErrors();
+        renamed.AddAll(this, rename);
+        return renamed;
+    }
+
+    private void AddAll(ValidationErrors other, Func<string, string> rename)
     {
         foreach (var (field, messages) in other._errors)
         {
             var detail = other._details[field];
             foreach (var message in messages)
             {
-                Add(prefix + field, message, other._fieldCodes[field], detail.Value, detail.Allowed);
+                Add(rename(field), message, other._fieldCodes[field], detail.Value, detail.Allowed);
             }
         }
-    }
-
-    /// <summary>The same errors with each field renamed by <paramref name="rename"/> (a rewritten body's fields → the request's).</summary>
-    public ValidationErrors Renamed(Func<string, string> rename)
-    {
-        var renamed = new ValidationErrors();
-        foreach (var (field, messages) in _errors)
-        {
-            var detail = _details[field];
-            foreach (var message in messages)
-            {
-                renamed.Add(rename(field), message, _fieldCodes[field], detail.Value, detail.Allowed);
-            }
-        }
-
-        return renamed;
     }
 
     public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);

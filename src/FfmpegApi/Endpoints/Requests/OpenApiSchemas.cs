@@ -13,7 +13,8 @@ internal static class OpenApiSchemas
 {
     public static Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
-        if ((Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type) == typeof(WireTime))
+        var type = Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type;
+        if (type == typeof(WireTime))
         {
             schema.Type = JsonSchemaType.Number | JsonSchemaType.String;
             schema.Format = null;
@@ -21,7 +22,7 @@ internal static class OpenApiSchemas
             schema.Pattern = @"^(\d+:){0,2}\d+(\.\d+)?$";
             schema.Description = "Seconds (a non-negative number) or a timestamp string such as \"00:01:30.5\".";
         }
-        else if ((Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type) == typeof(WireBitrate))
+        else if (type == typeof(WireBitrate))
         {
             schema.Type = JsonSchemaType.Integer | JsonSchemaType.String;
             schema.Format = null;
@@ -29,9 +30,9 @@ internal static class OpenApiSchemas
             schema.Pattern = @"^\d+(\.\d+)?[kKmMgG]?$";
             schema.Description = "Bits per second, or a string with a unit such as \"2500k\" or \"5M\".";
         }
-        else if (schema.Type is { } type && (type & (JsonSchemaType.Integer | JsonSchemaType.Number)) != 0 && (type & JsonSchemaType.String) != 0)
+        else if (schema.Type is { } kinds && (kinds & (JsonSchemaType.Integer | JsonSchemaType.Number)) != 0 && (kinds & JsonSchemaType.String) != 0)
         {
-            schema.Type = type & ~JsonSchemaType.String;
+            schema.Type = kinds & ~JsonSchemaType.String;
             schema.Pattern = null;
         }
 

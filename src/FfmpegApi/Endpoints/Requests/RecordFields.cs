@@ -26,7 +26,7 @@ internal static class RecordFields
     /// The record <paramref name="type"/> from <paramref name="members"/>, or null with the errors recorded (with
     /// <paramref name="code"/>); <paramref name="known"/> are further names the caller reads itself (a discriminator).
     /// </summary>
-    public static object? Read(Type type, IEnumerable<WireMember> members, string path, string code, ValidationErrors errors, params string[] known)
+    public static object? Read(Type type, IReadOnlyList<WireMember> members, string path, string code, ValidationErrors errors, params string[] known)
     {
         var info = JsonDefaults.Options.GetTypeInfo(type);
         var allowed = AllowedNames(info, known);

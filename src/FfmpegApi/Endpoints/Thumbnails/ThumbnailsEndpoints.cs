@@ -35,7 +35,7 @@ public static class ThumbnailsEndpoints
 public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions jobOptions, FfmpegCapabilities capabilities, InputSources? remote = null)
 {
     private static readonly string[] TopLevel = ["input", "mode", "time", "count", "interval", "fps", "width", "height", "quality", "format", "sprite", "output", "options", "priority", .. ConvertRequestMapper.WebhookFields];
-    private static readonly string[] Qualities = ["low", "medium", "high"];
+    private static readonly string[] Qualities = [.. Enum.GetNames<ThumbnailQuality>().Select(n => n.ToLowerInvariant())];
     private static readonly string[] Modes = ["single", "count", "interval", "sequence"];
 
     public (JobEnvelope? Envelope, ValidationErrors Errors) Map(JsonElement body, string jobId)
@@ -82,7 +82,7 @@ public sealed class ThumbnailsRequestMapper(StorageMounts mounts, JobOptions job
             errors.Add("quality", $"Must be one of: {string.Join(", ", Qualities)}.", InvalidRequest, qualityText, Qualities);
         }
 
-        ThumbnailQuality? quality = qualityText switch { "low" => ThumbnailQuality.Low, "medium" => ThumbnailQuality.Medium, "high" => ThumbnailQuality.High, _ => null };
+        ThumbnailQuality? quality = Enum.TryParse<ThumbnailQuality>(qualityText, ignoreCase: true, out var parsed) && Qualities.Contains(qualityText) ? parsed : null;
 
         // One image to a file name (poster.jpg) is written as that file; anything else names a new directory.
         var outputText = body.TryGetProperty("output", out var outputValue) && outputValue.ValueKind == JsonValueKind.String ? outputValue.GetString()?.Trim() : null;

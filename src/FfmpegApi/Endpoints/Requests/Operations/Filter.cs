@@ -121,7 +121,7 @@ public sealed record Filter : Operation
     {
         var members = System.Text.Json.JsonSerializer.SerializeToElement(operation, operation.GetType(), Core.Jobs.JsonDefaults.Options)
             .EnumerateObject().Where(p => p.Value.ValueKind != System.Text.Json.JsonValueKind.Null)
-            .Select(p => new WireMember(p.Name, p.Value, scope.Field(valueField ?? p.Name)));
+            .Select(p => new WireMember(p.Name, p.Value, scope.Field(valueField ?? p.Name))).ToList();
         return RecordFields.Read(operation.GetType(), members, scope.Path, Errors.ErrorCodes.InvalidOperation, scope.Errors) is Operation read ? read.ToSpec(scope) : null;
     }
 }

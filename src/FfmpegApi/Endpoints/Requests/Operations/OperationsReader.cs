@@ -18,6 +18,9 @@ internal sealed class OperationsReader(ValidationErrors errors, OperationFiles f
         .Cast<System.Text.Json.Serialization.JsonDerivedTypeAttribute>()
         .ToDictionary(a => (string)a.TypeDiscriminator!, a => a.DerivedType, StringComparer.Ordinal);
 
+    /// <summary>The record an operation's <c>type</c> names (case-insensitive), or null for no operation.</summary>
+    public static Type? TypeOf(string name) => Types.GetValueOrDefault(name.ToLowerInvariant());
+
     /// <summary>Operation names, for errors and <c>/capabilities</c>.</summary>
     public static readonly string[] Supported = [.. Types.Keys];
 
@@ -88,7 +91,7 @@ internal sealed class OperationsReader(ValidationErrors errors, OperationFiles f
         }
 
         var name = typeValue.GetString()!.ToLowerInvariant();
-        if (!Types.TryGetValue(name, out var type))
+        if (TypeOf(name) is not { } type)
         {
             errors.Add($"{path}.type", $"Unknown operation '{name}'. Supported: {string.Join(", ", Supported)}.", InvalidOperation, name, Supported);
             return (null, given);

@@ -20,7 +20,7 @@ internal static class ThumbnailJobs
     public static OperationSpec? NotAlone(OperationScope scope) =>
         scope.Fail<OperationSpec>(null, "A thumbnail operation makes the whole job a thumbnails job; give it as the only operation (POST /thumbnails takes more).");
 
-    /// <summary>Whether <paramref name="body"/> is such a job (then <paramref name="operation"/> is its one operation and its path).</summary>
+    /// <summary>Whether <paramref name="body"/> is such a job (then <paramref name="operation"/> is its one operation).</summary>
     public static bool Is(JsonElement body, out JsonElement operation)
     {
         operation = default;
@@ -31,22 +31,27 @@ internal static class ThumbnailJobs
         }
 
         operation = operations[0];
-        return operation.ValueKind == JsonValueKind.Object && operation.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String
-            && type.GetString()!.ToLowerInvariant() is "thumbnail" or "thumbnail_grid";
+        return RecordOf(operation) is not null;
     }
+
+    /// <summary>The thumbnail record <paramref name="operation"/>'s <c>type</c> names, or null for any other operation.</summary>
+    private static Type? RecordOf(JsonElement operation) =>
+        operation.ValueKind == JsonValueKind.Object && operation.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String
+        && OperationsReader.TypeOf(type.GetString()!) is { } record && (record == typeof(Thumbnail) || record == typeof(ThumbnailGrid))
+            ? record
+            : null;
 
     /// <summary>The job, through <paramref name="map"/> (the thumbnails mapper), or the mistakes named as the request wrote them.</summary>
     public static async Task<(JobEnvelope? Envelope, ValidationErrors Errors)> MapAsync(JsonElement body, JsonElement element, Func<JsonElement, Task<(JobEnvelope? Envelope, ValidationErrors Errors)>> map)
     {
         const string Path = "operations[0]";
         var errors = new ValidationErrors();
-        var grid = element.GetProperty("type").GetString()!.Equals("thumbnail_grid", StringComparison.OrdinalIgnoreCase);
         if (OperationsReader.Members(element, Path, errors) is not { } members)
         {
             return (null, errors);
         }
 
-        var operation = RecordFields.Read(grid ? typeof(ThumbnailGrid) : typeof(Thumbnail), members, Path, InvalidOperation, errors, "type", "params");
+        var operation = RecordFields.Read(RecordOf(element)!, members, Path, InvalidOperation, errors, "type", "params");
         foreach (var member in body.EnumerateObject().Where(m => m.Name is not ("output" or "operations") && Array.IndexOf(Passed, m.Name) < 0))
         {
             errors.Add(member.Name, $"A thumbnail job takes: input, output, operations, {string.Join(", ", Passed[1..])}.", InvalidRequest, member.Name, Passed);
